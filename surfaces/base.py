@@ -1,0 +1,73 @@
+"""The `Surface` contract: everything the app, a notebook or a sweep needs to know about a
+2-D test function.
+
+A surface is pure data plus vectorized numpy callables, so the same object drives a contour
+plot, a 10,000-run sweep and a unit test. No Streamlit here: the numerical core must import in a
+plain notebook.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+Array = np.ndarray
+Bounds = tuple[tuple[float, float], tuple[float, float]]
+ScalarField = Callable[[Array, Array], Array]
+GradientField = Callable[[Array, Array], tuple[Array, Array]]
+#: (x, y, idx) -> mean gradient over the samples ``idx`` (finite-sum surfaces only).
+BatchGradient = Callable[[Array, Array, Array], tuple[Array, Array]]
+
+
+@dataclass(frozen=True)
+class Surface:
+    """A 2-D objective with its analytic gradient and the facts a lesson needs.
+
+    ``f`` and ``grad`` take numpy arrays of any (matching) shape and work element-wise, so
+    a (R,) vector of run positions or a (200, 200) plotting grid are evaluated in one call.
+
+    ``hessian_eigs`` is set for quadratics only: the (smallest, largest) Hessian eigenvalue,
+    which gives the app its stability limits (lr < 2/λmax for gradient descent).
+
+    Finite-sum surfaces (``n_samples`` set) are means over data points; ``batch_grad`` returns
+    the gradient of the mean over a subset of samples, so the engine can draw real mini-batches.
+    """
+
+    key: str
+    label: str
+    latex: str
+    f: ScalarField
+    grad: GradientField
+    bounds: Bounds
+    minima: tuple[tuple[float, float], ...]
+    start: tuple[float, float]
+    note: str
+    hessian_eigs: tuple[float, float] | None = None
+    n_samples: int | None = None
+    batch_grad: BatchGradient | None = None
+
+    def loss(self, xy: Array) -> Array:
+        """f at points stacked on the last axis: ``xy[..., 0]`` is x, ``xy[..., 1]`` is y."""
+        xy = np.asarray(xy, dtype=float)
+        return self.f(xy[..., 0], xy[..., 1])
+
+    def gradient(self, xy: Array) -> Array:
+        """The gradient at points ``xy[..., :2]``, stacked the same way."""
+        xy = np.asarray(xy, dtype=float)
+        gx, gy = self.grad(xy[..., 0], xy[..., 1])
+        return np.stack(np.broadcast_arrays(gx, gy), axis=-1)
+
+    def distance_to_nearest_minimum(self, xy: Array) -> Array:
+        """Euclidean distance from each point to the closest known minimum (inf if none known)."""
+        xy = np.asarray(xy, dtype=float)
+        if not self.minima:
+            return np.full(xy.shape[:-1], np.inf)
+        minima = np.asarray(self.minima, dtype=float)  # (M, 2)
+        diff = xy[..., None, :] - minima  # (..., M, 2)
+        return np.sqrt((diff**2).sum(axis=-1)).min(axis=-1)
+
+    @property
+    def is_finite_sum(self) -> bool:
+        return self.n_samples is not None and self.batch_grad is not None
