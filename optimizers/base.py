@@ -39,7 +39,7 @@ class HyperSpec:
 
     ``low``/``high`` are the slider's range (what a lesson needs); ``valid_low``/``valid_high``
     are the values the update rule accepts at all (PyTorch's own checks). ``high_open`` marks an
-    excluded upper bound, as for β ∈ [0, 1).
+    excluded upper bound, as for β ∈ [0, 1). ``integer`` marks counts (schedule step sizes).
     """
 
     key: str
@@ -52,6 +52,8 @@ class HyperSpec:
     valid_low: float = 0.0
     valid_high: float = math.inf
     high_open: bool = False
+    #: Whole numbers only (step counts such as a schedule's step_size): the UI shows an int slider.
+    integer: bool = False
 
     def validate(self, value: "float | Array") -> None:
         """Raise ValueError naming this parameter if any value is outside its valid range."""

@@ -1,0 +1,304 @@
+r"""Learning-rate schedules and gradient clipping.
+
+Index convention (the one thing every schedule bug is about)
+-----------------------------------------------------------
+``t`` is the 1-based index of an optimizer update, and ``factor(t, T)`` is the multiplier of
+the base learning rate *in force during update t* (T = total number of updates)::
+
+    lr_t = base_lr * factor(t, T)
+
+PyTorch schedulers count completed epochs e = t − 1 (``scheduler.step()`` runs *after*
+``optimizer.step()``), so a schedule here equals torch's when you substitute e = t − 1:
+
+=============== ======================================= ==========================================
+key             factor(t, T)                            torch equivalent
+=============== ======================================= ==========================================
+constant        1                                       (none)
+step            γ^⌊(t−1)/k⌋                             StepLR(step_size=k, gamma=γ)
+exponential     γ^(t−1)                                 ExponentialLR(gamma=γ)
+inverse_time    1 / (1 + k (t−1))                       Adagrad's lr_decay=k (no scheduler)
+cosine          r + (1−r)(1 + cos(π (t−1)/T))/2         CosineAnnealingLR(T_max=T, eta_min=r·lr)
+warmup          min(1, t/W)                             LinearLR(start_factor=1/W, total_iters=W−1)
+warmup_cosine   t/W for t ≤ W, then cosine from 1       SequentialLR([LinearLR(1/W, total_iters=
+                to r over the remaining T − W updates   W−1), CosineAnnealingLR(T_max=T−W,
+                                                        eta_min=r·lr)], milestones=[W])
+=============== ======================================= ==========================================
+
+So every schedule but the warmups starts at the base learning rate on update 1, and the cosine
+schedules approach (but, like torch with T_max = T, do not quite reach) r·lr on the last update.
+
+``clip_by_norm`` rescales each run's gradient exactly as ``torch.nn.utils.clip_grad_norm_`` does
+for a model whose parameters are that run's two coordinates.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable, Mapping
+
+import numpy as np
+
+from .base import Array, HyperSpec
+
+FactorFn = Callable[[Array, int, Mapping[str, float]], Array]
+
+
+@dataclass(frozen=True)
+class ScheduleSpec:
+    """A declared schedule: what the UI shows (label, closed form, parameter sliders)."""
+
+    key: str
+    label: str
+    latex: str
+    params: tuple[HyperSpec, ...]
+    factor: FactorFn
+    torch: str = ""
+    note: str = ""
+
+    def defaults(self) -> dict[str, float]:
+        return {spec.key: spec.default for spec in self.params}
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A schedule with its parameters fixed: ``factor(t, total_steps)`` multiplies the base lr."""
+
+    key: str
+    params: Mapping[str, float] = field(default_factory=dict)
+
+    @property
+    def spec(self) -> ScheduleSpec:
+        return SCHEDULES[self.key]
+
+    def factor(self, t: "int | Array", total_steps: int) -> "float | Array":
+        """Multiplier of the base lr at update ``t`` (1-based; vectorized over ``t``)."""
+        t_arr = np.asarray(t, dtype=float)
+        out = np.asarray(self.spec.factor(t_arr, int(total_steps), self.params), dtype=float)
+        out = np.broadcast_to(out, t_arr.shape)
+        return float(out) if out.ndim == 0 else np.array(out)
+
+    def lr(self, base_lr: float, t: "int | Array", total_steps: int) -> "float | Array":
+        """The learning rate in force at update ``t``."""
+        return base_lr * self.factor(t, total_steps)
+
+
+# ---------------------------------------------------------------------------------------------
+# Closed forms. ``t`` is a float array of 1-based update indices.
+
+
+def _constant(t: Array, T: int, p: Mapping[str, float]) -> Array:
+    return np.ones_like(t)
+
+
+def _step(t: Array, T: int, p: Mapping[str, float]) -> Array:
+    return p["gamma"] ** np.floor((t - 1) / p["step_size"])
+
+
+def _exponential(t: Array, T: int, p: Mapping[str, float]) -> Array:
+    return p["gamma"] ** (t - 1)
+
+
+def _inverse_time(t: Array, T: int, p: Mapping[str, float]) -> Array:
+    return 1.0 / (1.0 + p["decay"] * (t - 1))
+
+
+def _cosine_curve(e: Array, t_max: float, r: float) -> Array:
+    """CosineAnnealingLR's closed form at epoch e (as a fraction of the base lr)."""
+    return r + (1.0 - r) * (1.0 + np.cos(np.pi * e / t_max)) / 2.0
+
+
+def _cosine(t: Array, T: int, p: Mapping[str, float]) -> Array:
+    return _cosine_curve(t - 1, max(T, 1), p["min_ratio"])
+
+
+def _warmup(t: Array, T: int, p: Mapping[str, float]) -> Array:
+    return np.minimum(1.0, t / p["warmup_steps"])
+
+
+def _warmup_cosine(t: Array, T: int, p: Mapping[str, float]) -> Array:
+    w = p["warmup_steps"]
+    t_max = max(T - w, 1)
+    decay = _cosine_curve(np.maximum(t - 1 - w, 0.0), t_max, p["min_ratio"])
+    return np.where(t <= w, t / w, decay)
+
+
+def _gamma(default: float, low: float, high: float, help: str) -> HyperSpec:
+    return HyperSpec("gamma", r"\gamma", default, low, high, False, help)
+
+
+_MIN_RATIO = HyperSpec(
+    "min_ratio",
+    r"r",
+    0.0,
+    0.0,
+    1.0,
+    False,
+    "Final learning rate as a fraction of the base one (torch's eta_min = r·lr).",
+    valid_low=0.0,
+    valid_high=1.0,
+)
+_WARMUP = HyperSpec(
+    "warmup_steps",
+    r"W",
+    50,
+    1,
+    1000,
+    False,
+    "Number of updates over which the learning rate ramps up linearly from lr/W to lr.",
+    valid_low=1,
+    integer=True,
+)
+
+_SPECS = (
+    ScheduleSpec(
+        "constant",
+        "Constant",
+        r"\eta_t = \eta",
+        (),
+        _constant,
+        torch="(no scheduler)",
+        note="The same learning rate for every update.",
+    ),
+    ScheduleSpec(
+        "step",
+        "Step decay",
+        r"\eta_t = \eta\,\gamma^{\lfloor (t-1)/k \rfloor}",
+        (
+            HyperSpec(
+                "step_size",
+                r"k",
+                100,
+                1,
+                1000,
+                False,
+                "Updates between two drops of the learning rate.",
+                valid_low=1,
+                integer=True,
+            ),
+            _gamma(0.1, 0.01, 1.0, "Factor applied to the learning rate at each drop."),
+        ),
+        _step,
+        torch="torch.optim.lr_scheduler.StepLR(opt, step_size=k, gamma=γ)",
+        note="Drops the learning rate by γ every k updates: the classic ResNet recipe.",
+    ),
+    ScheduleSpec(
+        "exponential",
+        "Exponential decay",
+        r"\eta_t = \eta\,\gamma^{t-1}",
+        (_gamma(0.99, 0.9, 1.0, "Factor applied to the learning rate after every update."),),
+        _exponential,
+        torch="torch.optim.lr_scheduler.ExponentialLR(opt, gamma=γ)",
+        note="Shrinks the learning rate by γ after every update.",
+    ),
+    ScheduleSpec(
+        "inverse_time",
+        "Inverse-time decay",
+        r"\eta_t = \frac{\eta}{1 + k\,(t-1)}",
+        (
+            HyperSpec(
+                "decay",
+                r"k",
+                0.01,
+                1e-4,
+                1.0,
+                True,
+                "Decay rate: the learning rate halves after 1/k updates.",
+            ),
+        ),
+        _inverse_time,
+        torch="torch.optim.Adagrad(..., lr_decay=k) (built in; no scheduler class)",
+        note="η/(1+kt) satisfies the Robbins-Monro conditions, so noisy SGD still converges.",
+    ),
+    ScheduleSpec(
+        "cosine",
+        "Cosine annealing",
+        r"\eta_t = \eta\left(r + (1-r)\,\frac{1 + \cos(\pi (t-1)/T)}{2}\right)",
+        (_MIN_RATIO,),
+        _cosine,
+        torch="torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=T, eta_min=r·η)",
+        note="Decays smoothly from η to r·η over the whole run (T = total updates).",
+    ),
+    ScheduleSpec(
+        "warmup",
+        "Linear warmup",
+        r"\eta_t = \eta\,\min\!\left(1, \frac{t}{W}\right)",
+        (_WARMUP,),
+        _warmup,
+        torch="torch.optim.lr_scheduler.LinearLR(opt, start_factor=1/W, total_iters=W−1)",
+        note="Ramps the learning rate up over W updates, then keeps it constant.",
+    ),
+    ScheduleSpec(
+        "warmup_cosine",
+        "Warmup + cosine",
+        (
+            r"\eta_t = \begin{cases} \eta\, t/W & t \le W \\"
+            r" \eta\left(r + (1-r)\,\frac{1 + \cos(\pi (t-1-W)/(T-W))}{2}\right) & t > W"
+            r"\end{cases}"
+        ),
+        (_WARMUP, _MIN_RATIO),
+        _warmup_cosine,
+        torch=(
+            "SequentialLR(opt, [LinearLR(opt, 1/W, total_iters=W−1), "
+            "CosineAnnealingLR(opt, T_max=T−W, eta_min=r·η)], milestones=[W])"
+        ),
+        note="The transformer recipe: warm up over W updates, then cosine-anneal to r·η.",
+    ),
+)
+
+SCHEDULES: dict[str, ScheduleSpec] = {spec.key: spec for spec in _SPECS}
+
+
+def make_schedule(key: str, **params: float) -> Schedule:
+    """Build a schedule, filling defaults; ValueError naming any unknown or invalid parameter."""
+    if key not in SCHEDULES:
+        raise ValueError(f"unknown schedule {key!r}; choose one of {', '.join(SCHEDULES)}")
+    spec = SCHEDULES[key]
+    known = {p.key: p for p in spec.params}
+    for name in params:
+        if name not in known:
+            raise ValueError(f"schedule {key!r} has no parameter {name!r}")
+    resolved: dict[str, float] = {}
+    for p in spec.params:
+        value = params.get(p.key, p.default)
+        if np.ndim(value) != 0:
+            raise ValueError(f"{p.key} must be a single number, got {value!r}")
+        p.validate(value)
+        value = float(value)  # type: ignore[arg-type]
+        if p.integer:
+            if not value.is_integer():
+                raise ValueError(f"{p.key} must be a whole number, got {value!r}")
+            value = int(value)
+        resolved[p.key] = value
+    return Schedule(key, resolved)
+
+
+def resolve_schedule(schedule: "Schedule | str | None") -> Schedule | None:
+    """Accept a Schedule, a schedule key (default parameters) or None."""
+    if schedule is None or isinstance(schedule, Schedule):
+        return schedule
+    if isinstance(schedule, str):
+        return make_schedule(schedule)
+    raise ValueError(f"schedule must be a Schedule, a key or None, got {schedule!r}")
+
+
+def clip_by_norm(grads: Array, max_norm: "float | Array") -> Array:
+    """Rescale each run's gradient (row of ``grads``, shape (R, 2)) to norm ≤ max_norm.
+
+    Same arithmetic as ``torch.nn.utils.clip_grad_norm_``: coef = max_norm / (‖g‖ + 1e-6),
+    clamped to at most 1, and the gradient is multiplied by coef (so a gradient already inside
+    the ball is left unchanged). The norm is computed with ``hypot`` so a huge but finite gradient
+    is clipped rather than zeroed by an overflowing sum of squares.
+    """
+    grads = np.asarray(grads)
+    if not np.issubdtype(grads.dtype, np.floating):
+        grads = grads.astype(float)
+    with np.errstate(all="ignore"):
+        norm = np.hypot(grads[..., 0], grads[..., 1])[..., None]
+        norm += 1e-6
+        coef = np.divide(max_norm, norm)
+        np.minimum(coef, 1.0, out=coef)
+        return grads * coef.astype(grads.dtype, copy=False)
+
+
+__all__ = ["SCHEDULES", "ScheduleSpec", "Schedule", "make_schedule", "clip_by_norm"]
