@@ -1,0 +1,43 @@
+"""Seeded noisy series for the moving-average lesson.
+
+The course material introduces exponentially weighted averages with a year of daily
+temperatures (a slow seasonal signal under day-to-day noise), then uses the same average on
+gradients inside Momentum, RMSProp and Adam. Both series are here, seeded, so a class sees
+the same data on every screen and a test can pin numbers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+Array = np.ndarray
+
+SERIES_KINDS: dict[str, str] = {
+    "temperature": "daily temperature over a year (°C)",
+    "gradient": "one noisy gradient component (true value 1.0)",
+}
+
+
+def noisy_series(kind: str, n: int = 365, seed: int = 0) -> tuple[Array, Array, Array, str]:
+    """Return ``(t, observed, truth, y_label)`` for ``kind`` in `SERIES_KINDS`.
+
+    ``t`` runs 1..n (the EWMA step index, so bias correction uses βᵗ with t starting at 1).
+    ``truth`` is the noiseless signal, drawn faintly so students can judge which average
+    tracks it. Temperatures sit far from 0, which is exactly what makes the uncorrected
+    average's start at v₀ = 0 so visibly wrong.
+    """
+    if kind not in SERIES_KINDS:
+        raise ValueError(f"unknown series {kind!r}; choose one of {sorted(SERIES_KINDS)}")
+    n = int(n)
+    if n < 2:
+        raise ValueError("need at least 2 points")
+    rng = np.random.default_rng(seed)
+    t = np.arange(1, n + 1, dtype=float)
+    if kind == "temperature":
+        # Northern-hemisphere year starting in January: coldest around day 15, warmest ~day 200.
+        truth = 12.0 - 10.0 * np.cos(2 * np.pi * (t - 15.0) / 365.0)
+        observed = truth + rng.normal(0.0, 3.0, n)
+        return t, observed, truth, "temperature (°C)"
+    truth = np.ones(n)
+    observed = truth + rng.normal(0.0, 1.0, n)
+    return t, observed, truth, "gradient component gₜ"
