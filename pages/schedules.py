@@ -1,0 +1,160 @@
+"""Lesson: learning-rate schedules, and why decaying the rate shrinks the noise ball.
+
+UI only: schedules come from `optimizers.SCHEDULES`, the seeded runs from
+`optimizers.tuning.noise_cloud`, the figures from `viz.lessons`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from optimizers import OPTIMIZERS, SCHEDULES, make_schedule
+from optimizers.tuning import noise_cloud
+from surfaces import SURFACES
+from ui.lesson_common import compare_link, page_style, spec_slider
+from ui.lesson_url import LessonUrl
+from viz.lessons import add_endpoints, add_paths, cloud_loss_figure, map_figure, schedule_figure
+
+N_SEEDS = 32
+CONSTANT, SCHEDULED = "constant rate", "with the schedule"
+COLORS = {CONSTANT: "#E69F00", SCHEDULED: "#0072B2"}
+
+st.title("Learning-rate schedules")
+st.markdown(
+    "**Try:** pick a schedule and shape it with its sliders, then compare the two runs on the noisy "
+    "surface below: same optimizer, same base rate, same noise. **Notice:** with a constant rate "
+    "the run reaches the valley quickly but then jitters in a *noise ball* whose size grows with "
+    "the rate; as the schedule lowers the rate the ball shrinks (the dots are where "
+    f"{N_SEEDS} seeded runs ended). Warm-up does the opposite at the start: small careful steps first."
+)
+compare_link("Compare: noisy gradients with a learning-rate schedule", preset="schedule")
+
+url = LessonUrl("schedules")
+sched_keys = [k for k in SCHEDULES if k != "constant"]
+sched0 = url.choice("schedule", sched_keys, "cosine")
+surf_keys = [k for k in SURFACES if k not in ("regression",)]
+surf0 = url.choice("surface", surf_keys, "bowl" if "bowl" in surf_keys else surf_keys[0])
+opt0 = url.choice("opt", list(OPTIMIZERS), "sgd")
+steps0 = url.integer("steps", 300, 50, 2000)
+noise0 = url.number("noise", 2.0, 0.0, 20.0)
+
+left, right = st.columns([2, 3])
+with left:
+    sched_key = st.selectbox(
+        "Schedule", sched_keys, index=sched_keys.index(sched0), key="sched_key",
+        format_func=lambda k: SCHEDULES[k].label,
+    )
+    spec = SCHEDULES[sched_key]
+    st.latex(spec.latex)
+    params: dict[str, float] = {}
+    for p in spec.params:
+        default = url.number(f"s_{p.key}", float(p.default), float(p.low), float(max(p.high, steps0)))
+        scale = max(1.0, steps0 / p.high) if getattr(p, "integer", False) else 1.0
+        params[p.key] = spec_slider(st, p, default, key=f"sched_{sched_key}_{p.key}", scale=scale)
+    st.caption(spec.note + (f"  \nPyTorch: `{spec.torch}`" if spec.torch else ""))
+
+    st.markdown("**The run**")
+    surf_key = st.selectbox(
+        "Surface", surf_keys, index=surf_keys.index(surf0), key="sched_surface",
+        format_func=lambda k: SURFACES[k].label,
+    )
+    opt_key = st.selectbox(
+        "Optimizer", list(OPTIMIZERS), index=list(OPTIMIZERS).index(opt0), key="sched_opt",
+        format_func=lambda k: OPTIMIZERS[k].label,
+    )
+    opt = OPTIMIZERS[opt_key]
+    lr_spec = opt.spec("lr")
+    default_lr = {"sgd": 0.3, "momentum": 0.05, "nesterov": 0.05}.get(opt_key, 0.3)
+    lr0 = url.number("lr", default_lr, float(lr_spec.low), float(lr_spec.high))
+    lr = spec_slider(st, lr_spec, lr0, key=f"sched_lr_{opt_key}", label="base learning rate η")
+    noise = st.slider("Gradient noise σ", 0.0, 20.0, float(noise0), 0.1, key="sched_noise",
+                      help="Each step adds σ·z (z standard normal, seeded) to the gradient.")
+    steps = st.slider("Steps", 50, 2000, int(steps0), 50, key="sched_steps")
+
+url.write(schedule=sched_key, surface=surf_key, opt=opt_key, lr=lr, noise=noise, steps=steps,
+          **{f"s_{k}": v for k, v in params.items()})
+url.drop_stale("s_", [f"s_{k}" for k in params])
+url.show_notices()
+
+try:
+    schedule = make_schedule(sched_key, **params)
+except ValueError as exc:  # a hand-edited link with an invalid combination
+    st.warning(f"{exc}; using the schedule's defaults.")
+    schedule = make_schedule(sched_key)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _clouds(surf_key: str, opt_key: str, lr: float, noise: float, steps: int, sched_key: str,
+            sched_params: tuple, n_seeds: int):
+    """Both clouds (constant and scheduled) with the same seeds: the only difference is the schedule."""
+    surface = SURFACES[surf_key]
+    sched = make_schedule(sched_key, **dict(sched_params))
+    seeds = np.arange(n_seeds)
+    common = dict(noise=noise, seeds=seeds)
+    const = noise_cloud(surface, opt_key, {"lr": lr}, surface.start, steps, **common)
+    sched_cloud = noise_cloud(surface, opt_key, {"lr": lr}, surface.start, steps, schedule=sched, **common)
+    return const, sched_cloud
+
+
+const, sched_cloud = _clouds(surf_key, opt_key, lr, noise, steps, sched_key, tuple(sorted(schedule.params.items())), N_SEEDS)
+surface = SURFACES[surf_key]
+style = page_style()
+
+with right:
+    t = np.arange(1, steps + 1)
+    curves = {}
+    for key, s in SCHEDULES.items():
+        sch = schedule if key == sched_key else make_schedule(key)
+        curves[s.label] = (t, lr * np.asarray(sch.factor(t, steps)))
+    st.plotly_chart(
+        schedule_figure(curves, highlight=spec.label, style=style,
+                        title=f"Learning rate per step (base η = {lr:g}); others faint for comparison"),
+        key="sched_chart",
+    )
+    fig = map_figure(surface, start=surface.start, style=style, height=480,
+                     title=f"{opt.label} on {surface.label}, noise σ = {noise:g}: seed 0 paths, dots = {N_SEEDS} run ends")
+    add_endpoints(fig, const.paths[-1], color=COLORS[CONSTANT], name=f"{CONSTANT}: ends", style=style)
+    add_endpoints(fig, sched_cloud.paths[-1], color=COLORS[SCHEDULED], name=f"{SCHEDULED}: ends", style=style)
+    add_paths(fig, {CONSTANT: const.paths[:, 0], SCHEDULED: sched_cloud.paths[:, 0]}, colors=COLORS,
+              dashes={CONSTANT: "dot"}, style=style)
+    st.plotly_chart(fig, key="sched_map")
+
+f_star = min((float(surface.f(*m)) for m in surface.minima), default=0.0)
+st.plotly_chart(
+    cloud_loss_figure({CONSTANT: const, SCHEDULED: sched_cloud}, colors=COLORS, f_star=f_star, style=style,
+                      title=f"f − f* per step over {N_SEEDS} seeded runs (median and middle 50%)"),
+    key="sched_loss",
+)
+
+
+def _ball(cloud) -> float:
+    return float(np.median(surface.distance_to_nearest_minimum(cloud.paths[-1])))
+
+
+ball_c, ball_s = _ball(const), _ball(sched_cloud)
+m1, m2, m3 = st.columns(3)
+m1.metric("Noise ball, constant rate", f"{ball_c:.3g}", help="median distance of the run ends to the minimum")
+m2.metric("Noise ball, with the schedule", f"{ball_s:.3g}",
+          delta=f"{(ball_s - ball_c) / ball_c:+.0%}" if ball_c > 0 else None, delta_color="inverse")
+m3.metric("Final rate", f"{lr * float(schedule.factor(steps, steps)):.3g}", help="η × factor at the last step")
+st.session_state["sched_final_factor"] = float(schedule.factor(steps, steps))
+if const.n_diverged or sched_cloud.n_diverged:
+    st.warning(f"{const.n_diverged} constant-rate and {sched_cloud.n_diverged} scheduled runs diverged: "
+               "lower the base rate.")
+
+with st.expander("Why decaying the rate helps"):
+    st.markdown(
+        r"""
+With noisy gradients every step is $\theta \leftarrow \theta - \eta\,(\nabla f + \text{noise})$.
+Near the minimum $\nabla f$ is tiny but the noise is not, so a constant rate keeps kicking the
+parameters around: they settle into a ball whose size grows with $\eta$ (for SGD on a quadratic,
+the spread is roughly proportional to $\sqrt{\eta}\,\sigma$).
+
+Early on, far from the minimum, a large rate makes fast progress; near the minimum a small
+rate averages the noise away. A schedule gets both: **step decay** (drop by $\gamma$ every $k$
+steps), **exponential** ($\gamma^t$), **inverse-time** ($\eta/(1+kt)$), **cosine** (smoothly to
+$r\eta$). **Warm-up** starts small on purpose: in the first steps, adaptive optimizers' averages
+are still unreliable and large steps can throw the run away.
+"""
+    )

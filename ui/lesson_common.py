@@ -1,0 +1,81 @@
+"""Small helpers every lesson page shares: the link back to Compare and the figure style.
+
+Kept apart from the Compare page's own ui modules so the lessons stay thin and consistent:
+each one opens with what to try, what to notice, and a link to the matching Compare preset.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+import streamlit as st
+
+from viz.style import DEFAULT_STYLE, Style
+
+COMPARE_PAGE = "pages/compare.py"
+COMPARE_PATH = "compare"
+
+
+def compare_link(label: str, *, preset: str | None = None, params: Mapping[str, str] | None = None) -> None:
+    """A link to the Compare page opened on a preset (or on explicit URL parameters).
+
+    ``st.page_link`` needs the page to be registered with ``st.navigation``; when a lesson page
+    runs on its own (a test, or a page opened outside the app) it falls back to a plain link
+    with the same query string.
+    """
+    query: dict[str, str] = {}
+    if preset:
+        query["preset"] = preset
+    query.update({k: str(v) for k, v in (params or {}).items()})
+    try:
+        st.page_link(COMPARE_PAGE, label=label, icon="🏁", query_params=query or None)
+    except Exception:
+        qs = "&".join(f"{k}={v}" for k, v in query.items())
+        st.markdown(f"🏁 [{label}](/{COMPARE_PATH}{'?' + qs if qs else ''})")
+
+
+def page_style() -> Style:
+    """The app-wide figure style (projector mode when the sidebar toggle is on)."""
+    try:  # the shared controls module owns the projector toggle once it exists
+        from ui import style as ui_style  # type: ignore[attr-defined]
+
+        getter = getattr(ui_style, "current_style", None)
+        if callable(getter):
+            return getter()
+    except Exception:
+        pass
+    return Style(projector=bool(st.session_state.get("projector", False))) if st.session_state.get(
+        "projector"
+    ) else DEFAULT_STYLE
+
+
+def snap_log(value: float, low: float, high: float, points_per_decade: int = 12) -> tuple[list[float], float]:
+    """Options of a log slider (rounded to 3 significant digits) and the option nearest ``value``."""
+    import math
+
+    import numpy as np
+
+    n = max(2, int(round(math.log10(high / low) * points_per_decade)) + 1)
+    options = sorted({float(f"{v:.3g}") for v in np.geomspace(low, high, n)} | {float(f"{value:.3g}")})
+    options = [o for o in options if low <= o <= high] or [low, high]
+    nearest = min(options, key=lambda o: abs(math.log10(o) - math.log10(max(value, 1e-300))))
+    return options, nearest
+
+
+def spec_slider(container, spec, value: float, *, key: str, label: str | None = None, scale: float = 1.0):
+    """A slider for one `HyperSpec` (log specs get a log-spaced select slider).
+
+    ``scale`` stretches the upper end, e.g. so a schedule's step size can reach the run length.
+    """
+    label = label or f"{spec.key} (${spec.symbol}$)"
+    low, high = float(spec.low), float(spec.high) * scale
+    if spec.log and low > 0:
+        options, nearest = snap_log(value, low, high)
+        return float(container.select_slider(label, options=options, value=nearest, key=key, help=spec.help,
+                                             format_func=lambda v: f"{v:g}"))
+    if getattr(spec, "integer", False):
+        return int(container.slider(label, int(low), int(high), int(min(max(value, low), high)), key=key,
+                                    help=spec.help))
+    step = (high - low) / 100 if high > low else 0.01
+    return float(container.slider(label, low, high, float(min(max(value, low), high)), step=float(f"{step:.2g}"),
+                                  key=key, help=spec.help))

@@ -1,0 +1,612 @@
+"""Figures for the lesson pages: plain functions, numbers in, plotly figures out.
+
+No Streamlit and no maths beyond layout here: the pages compute with the core and hand arrays
+to these functions, so every figure can be rebuilt in a notebook or checked in a unit test.
+Colours are parameters (the pages pass the app's fixed per-optimizer palette); the defaults
+are the Okabe-Ito colour-blind-safe set so a figure is readable even when called bare.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Mapping, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from viz.palette import DIVERGED_COLOR, rgba
+from viz.style import DEFAULT_STYLE, Style
+
+Array = np.ndarray
+
+#: Okabe-Ito order for series that are not optimizers (schedules, batch sizes, EWMA curves).
+OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000")
+RAW_COLOR = "rgba(120,120,120,0.55)"
+
+
+def _color(colors: Mapping[str, str] | None, name: str, i: int) -> str:
+    if colors and name in colors:
+        return colors[name]
+    return OKABE_ITO[i % len(OKABE_ITO)]
+
+
+def _base_layout(fig: go.Figure, height: int = 420, style: Style = DEFAULT_STYLE, **kwargs) -> go.Figure:
+    """The app's style (fonts, projector sizes) plus a legend above the plot, out of the data."""
+    fig.update_layout(hovermode="closest", **kwargs)
+    style.apply(fig, height=height)
+    fig.update_layout(
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0),
+        margin=dict(t=90 if fig.layout.title.text else 50),
+    )
+    return fig
+
+
+# ----------------------------------------------------------------------------- EWMA lesson
+
+
+def ewma_figure(
+    t: Array,
+    series: Array,
+    uncorrected: Array,
+    corrected: Array,
+    beta: float,
+    *,
+    series_name: str = "observations θₜ",
+    y_title: str = "value",
+    truth: Array | None = None,
+    window_at: int | None = None,
+    style: Style = DEFAULT_STYLE,
+) -> go.Figure:
+    """Two panels side by side: the EWMA without and with bias correction on the same data.
+
+    The warm-up stretch (the first ≈1/(1−β) steps, where v₀ = 0 still weighs heavily) is
+    shaded in both panels, so the eye goes straight to where the two disagree. A bracket of
+    width 1/(1−β) ending at ``window_at`` shows the effective window on the data itself.
+    """
+    t = np.asarray(t, dtype=float)
+    window = 1.0 / (1.0 - beta)
+    fig = make_subplots(
+        rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.04,
+        subplot_titles=(
+            "without bias correction: vₜ = β·vₜ₋₁ + (1−β)·θₜ, v₀ = 0",
+            "with bias correction: vₜ / (1 − βᵗ)",
+        ),
+    )
+    warm_end = min(float(t[-1]), float(t[0]) + window)
+    finite = np.concatenate([np.asarray(series, float), np.asarray(corrected, float), np.asarray(uncorrected, float)])
+    finite = finite[np.isfinite(finite)]
+    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    pad = 0.08 * (hi - lo or 1.0)
+    for col, (curve, name, color) in enumerate(
+        ((uncorrected, "EWMA, no correction", OKABE_ITO[3]), (corrected, "EWMA, bias-corrected", OKABE_ITO[0])), start=1
+    ):
+        fig.add_vrect(
+            x0=float(t[0]), x1=warm_end, fillcolor="rgba(230,159,0,0.12)", line_width=0, row=1, col=col,
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=t, y=series, mode="markers", marker=dict(size=4, color=RAW_COLOR), name=series_name,
+                showlegend=col == 1, legendgroup="raw",
+            ),
+            row=1, col=col,
+        )
+        if truth is not None:
+            fig.add_trace(
+                go.Scatter(
+                    x=t, y=truth, mode="lines", line=dict(color="#555", dash="dot", width=1.5),
+                    name="true signal", showlegend=col == 1, legendgroup="truth",
+                ),
+                row=1, col=col,
+            )
+        fig.add_trace(
+            go.Scatter(x=t, y=curve, mode="lines", line=dict(color=color, width=3), name=name),
+            row=1, col=col,
+        )
+    # Effective-window bracket in both panels, at a time where the warm-up is long over.
+    end = float(window_at if window_at is not None else t[int(0.8 * (len(t) - 1))])
+    begin = max(float(t[0]), end - window)
+    y_br = hi + pad * 0.5
+    for col in (1, 2):
+        fig.add_shape(
+            type="line", x0=begin, x1=end, y0=y_br, y1=y_br, line=dict(color="#333", width=3), row=1, col=col
+        )
+        for x in (begin, end):
+            fig.add_shape(
+                type="line", x0=x, x1=x, y0=y_br - pad * 0.4, y1=y_br, line=dict(color="#333", width=3),
+                row=1, col=col,
+            )
+        fig.add_annotation(
+            x=(begin + end) / 2, y=y_br, yshift=12, showarrow=False, row=1, col=col,
+            text=f"effective window ≈ 1/(1−β) = {window:.0f} steps",
+        )
+    fig.add_annotation(
+        x=float(t[0]), y=lo - pad * 0.3, xanchor="left", showarrow=False, row=1, col=1,
+        text="warm-up: v₀ = 0 drags the average down", font=dict(color="#8a5a00"),
+    )
+    fig.update_yaxes(range=[lo - pad, hi + 2.2 * pad], title_text=y_title, row=1, col=1)
+    fig.update_xaxes(title_text="step t")
+    return _base_layout(fig, height=440, style=style, title=f"Exponentially weighted average, β = {beta:g}")
+
+
+def ewma_weights_figure(beta: float, horizon: int | None = None, *, style: Style = DEFAULT_STYLE) -> go.Figure:
+    """The weights (1−β)·βᵏ that vₜ gives to θₜ₋ₖ: why 1/(1−β) is called the window.
+
+    After k = 1/(1−β) steps back the weight has fallen to β^(1/(1−β)) ≈ 1/e of today's, so
+    most of the mass (≈63%) sits inside the window.
+    """
+    window = 1.0 / (1.0 - beta)
+    horizon = int(horizon or max(10, math.ceil(3 * window)))
+    k = np.arange(horizon)
+    w = (1 - beta) * beta**k
+    inside = k < window
+    fig = go.Figure()
+    fig.add_trace(go.Bar(x=k[inside], y=w[inside], marker_color=OKABE_ITO[0], name="inside the window"))
+    fig.add_trace(go.Bar(x=k[~inside], y=w[~inside], marker_color="rgba(0,114,178,0.3)", name="older"))
+    fig.add_vline(x=window, line=dict(color="#333", dash="dash"))
+    fig.add_annotation(
+        x=window, y=float(w[0]), xanchor="left", showarrow=False,
+        text=f"k = 1/(1−β) = {window:.0f}: weight is β^{window:.0f} ≈ {beta**window:.2f} ≈ 1/e of today's",
+    )
+    mass = 1 - beta ** math.ceil(window)
+    fig.update_layout(bargap=0.05)
+    fig.update_xaxes(title_text="k steps back")
+    fig.update_yaxes(title_text="weight of θₜ₋ₖ")
+    return _base_layout(
+        fig, height=320, style=style, title=f"Weights of the past: {mass:.0%} of the total sits in the last {math.ceil(window)} steps"
+    )
+
+
+# ------------------------------------------------------------------ learning-rate schedules
+
+
+def schedule_figure(
+    curves: Mapping[str, tuple[Array, Array]],
+    highlight: str | None = None,
+    *,
+    colors: Mapping[str, str] | None = None,
+    y_title: str = "learning rate ηₜ",
+    title: str = "Learning-rate schedules",
+    style: Style = DEFAULT_STYLE,
+) -> go.Figure:
+    """Learning rate against step for several schedules; the chosen one drawn bold.
+
+    Showing the other schedules faintly behind the chosen one is the point: students compare
+    shapes (sudden steps vs smooth decay vs warm-up) rather than reading one curve alone.
+    """
+    fig = go.Figure()
+    for i, (name, (t, lr)) in enumerate(curves.items()):
+        bold = highlight is None or name == highlight
+        color = _color(colors, name, i)
+        fig.add_trace(
+            go.Scatter(
+                x=t, y=lr, mode="lines", name=name,
+                line=dict(color=color if bold else rgba(color, 0.35), width=4 if bold else 1.5),
+            )
+        )
+    fig.update_xaxes(title_text="step t")
+    fig.update_yaxes(title_text=y_title, rangemode="tozero")
+    return _base_layout(fig, height=380, style=style, title=title)
+
+
+def loss_curves_figure(
+    curves: Mapping[str, tuple[Array, Array]],
+    *,
+    colors: Mapping[str, str] | None = None,
+    x_title: str = "step",
+    y_title: str = "loss",
+    log_y: bool = True,
+    title: str | None = None,
+    dashes: Mapping[str, str] | None = None,
+    height: int = 380,
+    style: Style = DEFAULT_STYLE,
+) -> go.Figure:
+    """Loss (or any positive quantity) against steps or epochs, one line per run.
+
+    Log y by default because the interesting part (the floor a noisy run cannot get below) is
+    orders of magnitude under the start. Non-positive values are dropped on log axes.
+    """
+    fig = go.Figure()
+    for i, (name, (x, y)) in enumerate(curves.items()):
+        y = np.asarray(y, dtype=float)
+        if log_y:
+            y = np.where(y > 0, y, np.nan)
+        fig.add_trace(
+            go.Scatter(
+                x=x, y=y, mode="lines", name=name,
+                line=dict(color=_color(colors, name, i), width=2.5, dash=(dashes or {}).get(name, "solid")),
+            )
+        )
+    fig.update_xaxes(title_text=x_title)
+    fig.update_yaxes(title_text=y_title, type="log" if log_y else "linear")
+    return _base_layout(fig, height=height, style=style, title=title)
+
+
+def add_paths(
+    fig: go.Figure,
+    paths: Mapping[str, Array],
+    *,
+    colors: Mapping[str, str] | None = None,
+    dashes: Mapping[str, str] | None = None,
+    width: float | None = None,
+    markers: bool = False,
+    style: Style = DEFAULT_STYLE,
+) -> go.Figure:
+    """Overlay 2-D paths ((S+1, 2) arrays) on a map figure, each ending in a cross."""
+    width = style.line_width if width is None else width
+    for i, (name, path) in enumerate(paths.items()):
+        path = np.asarray(path, dtype=float)
+        color = _color(colors, name, i)
+        fig.add_trace(
+            go.Scatter(
+                x=path[:, 0], y=path[:, 1], mode="lines+markers" if markers else "lines", name=name,
+                line=dict(color=color, width=width, dash=(dashes or {}).get(name, "solid")),
+                marker=dict(size=3, color=color), legendgroup=name,
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=path[-1:, 0], y=path[-1:, 1], mode="markers", showlegend=False, legendgroup=name,
+                marker=dict(size=style.marker_size * 1.6, color=color, symbol="x", line=dict(width=1, color="white")),
+                hovertemplate=f"{name} end: (%{{x:.3g}}, %{{y:.3g}})<extra></extra>",
+            )
+        )
+    return fig
+
+
+def add_endpoints(
+    fig: go.Figure, points: Array, *, color: str, name: str, opacity: float = 0.55, style: Style = DEFAULT_STYLE
+) -> go.Figure:
+    """Where K seeded runs ended, as translucent dots: the 'noise ball' made visible."""
+    pts = np.asarray(points, dtype=float).reshape(-1, 2)
+    fig.add_trace(
+        go.Scatter(
+            x=pts[:, 0], y=pts[:, 1], mode="markers", name=name,
+            marker=dict(size=style.marker_size, color=rgba(color, opacity), line=dict(width=1, color=color)),
+            hovertemplate=f"{name}<br>(%{{x:.3g}}, %{{y:.3g}})<extra></extra>",
+        )
+    )
+    return fig
+
+
+def map_figure(
+    surface,
+    *,
+    start=None,
+    style: Style = DEFAULT_STYLE,
+    title: str | None = None,
+    height: int = 460,
+    resolution: int = 121,
+) -> go.Figure:
+    """The shared contour map (viz.contours) of a surface, minima starred, start ringed.
+
+    A thin wrapper so lesson pages get exactly the map the Compare page draws.
+    """
+    from viz.contours import contour_figure, contour_grid
+
+    grid = contour_grid(surface.f, surface.bounds, n=resolution)
+    return contour_figure(grid, minima=surface.minima, start=start, style=style, title=title, height=height)
+
+
+# ------------------------------------------------------------- batch / mini-batch / SGD
+
+
+def regression_data_figure(
+    x: Array,
+    y: Array,
+    lines: Mapping[str, tuple[float, float]],
+    *,
+    colors: Mapping[str, str] | None = None,
+    truth: tuple[float, float] | None = None,
+    dashes: Mapping[str, str] | None = None,
+    style: Style = DEFAULT_STYLE,
+) -> go.Figure:
+    """The data behind the loss surface, with the line y = w·x + b each run ended on."""
+    x = np.asarray(x, dtype=float)
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=x, y=y, mode="markers", name="data (xᵢ, yᵢ)", marker=dict(size=6, color=RAW_COLOR)))
+    xs = np.array([x.min(), x.max()]) if x.size else np.array([0.0, 1.0])
+    if truth is not None:
+        fig.add_trace(
+            go.Scatter(
+                x=xs, y=truth[0] * xs + truth[1], mode="lines", name=f"true line w={truth[0]:.2g}, b={truth[1]:.2g}",
+                line=dict(color="#555", dash="dot"),
+            )
+        )
+    for i, (name, (w, b)) in enumerate(lines.items()):
+        fig.add_trace(
+            go.Scatter(
+                x=xs, y=w * xs + b, mode="lines", name=f"{name}: w={w:.3g}, b={b:.3g}",
+                line=dict(color=_color(colors, name, i), width=3, dash=(dashes or {}).get(name, "solid")),
+            )
+        )
+    fig.update_xaxes(title_text="x")
+    fig.update_yaxes(title_text="y")
+    return _base_layout(fig, height=380, style=style, title="The data and the fitted lines")
+
+
+# --------------------------------------------------------------------- hyperparameter map
+
+
+def cell_edges(values: Array, log: bool) -> Array:
+    """Edges of the cells centred on ``values`` (midpoints; geometric on log axes).
+
+    Plotly would otherwise split cells halfway in *linear* space, which on a log axis makes
+    the cells visibly lopsided and misplaces the clicked cell.
+    """
+    v = np.asarray(values, dtype=float)
+    if v.size == 1:
+        return np.array([v[0] / 1.5, v[0] * 1.5]) if log else np.array([v[0] - 0.5, v[0] + 0.5])
+    if log:
+        lv = np.log10(v)
+        mid = (lv[:-1] + lv[1:]) / 2
+        return 10 ** np.concatenate([[lv[0] - (mid[0] - lv[0])], mid, [lv[-1] + (lv[-1] - mid[-1])]])
+    mid = (v[:-1] + v[1:]) / 2
+    return np.concatenate([[v[0] - (mid[0] - v[0])], mid, [v[-1] + (v[-1] - mid[-1])]])
+
+
+def _downsample_idx(n: int, limit: int) -> Array:
+    return np.unique(np.linspace(0, n - 1, min(n, limit)).round().astype(int))
+
+
+def sweep_heatmap(
+    x_values: Array,
+    y_values: Array,
+    z: Array,
+    diverged: Array,
+    *,
+    x_label: str,
+    y_label: str,
+    x_log: bool = False,
+    y_log: bool = False,
+    metric_label: str = "final loss",
+    log_color: bool = True,
+    selected: tuple[int, int] | None = None,
+    click_grid: int = 100,
+    not_reached: Array | None = None,
+    height: int = 560,
+    style: Style = DEFAULT_STYLE,
+) -> go.Figure:
+    """Heatmap of a sweep metric over two hyperparameters; ``z`` is shaped (len(y), len(x)).
+
+    Diverged cells are drawn in a separate flat dark colour (with a legend entry), never
+    on the colour scale, because "blew up" is a different kind of answer from "large loss".
+    ``not_reached`` (cells that never reached the tolerance) get a hatch-like light grey.
+    Plotly heatmaps do not report clicks to Streamlit, so an invisible scatter of cell centres
+    (at most ``click_grid`` per axis) sits on top to catch them; `nearest_cell` maps a click
+    back to grid indices. ``selected`` = (iy, ix) draws a ring around that cell.
+    """
+    xv = np.asarray(x_values, dtype=float)
+    yv = np.asarray(y_values, dtype=float)
+    z = np.asarray(z, dtype=float)
+    div = np.asarray(diverged, dtype=bool)
+    shown = np.where(div, np.nan, z)
+    if not_reached is not None:
+        shown = np.where(np.asarray(not_reached, bool), np.nan, shown)
+    if log_color:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            positive = shown[np.isfinite(shown) & (shown > 0)]
+            floor = float(positive.min()) if positive.size else 1e-300
+            colour_z = np.log10(np.where(np.isfinite(shown), np.maximum(shown, floor), np.nan))
+        bar_title = f"log₁₀ {metric_label}"
+    else:
+        colour_z = shown
+        bar_title = metric_label
+    xe, ye = cell_edges(xv, x_log), cell_edges(yv, y_log)
+    fig = go.Figure()
+    fig.add_trace(
+        go.Heatmap(
+            x=xe, y=ye, z=colour_z, colorscale="Viridis", colorbar=dict(title=bar_title), customdata=z,
+            hovertemplate=f"{x_label}=%{{x:.3g}}<br>{y_label}=%{{y:.3g}}<br>{metric_label}=%{{customdata:.3g}}<extra></extra>",
+            name=metric_label, zsmooth=False,
+        )
+    )
+    if not_reached is not None and np.any(np.asarray(not_reached, bool) & ~div):
+        nr = np.asarray(not_reached, bool) & ~div
+        fig.add_trace(
+            go.Heatmap(
+                x=xe, y=ye, z=np.where(nr, 1.0, np.nan), colorscale=[[0, "#d9d9d9"], [1, "#d9d9d9"]],
+                showscale=False, hoverinfo="skip", name="never reached tolerance",
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=[None], y=[None], mode="markers", name="never reached tolerance",
+                marker=dict(symbol="square", size=14, color="#d9d9d9", line=dict(color="#999", width=1)),
+            )
+        )
+    if div.any():
+        fig.add_trace(
+            go.Heatmap(
+                x=xe, y=ye, z=np.where(div, 1.0, np.nan), colorscale=[[0, DIVERGED_COLOR], [1, DIVERGED_COLOR]],
+                showscale=False, hoverinfo="skip", name="diverged",
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=[None], y=[None], mode="markers", name=f"diverged ({int(div.sum())} cells)",
+                marker=dict(symbol="square", size=14, color=DIVERGED_COLOR),
+            )
+        )
+    # Click catcher: invisible markers at (a subsample of) cell centres.
+    ix = _downsample_idx(len(xv), click_grid)
+    iy = _downsample_idx(len(yv), click_grid)
+    IX, IY = np.meshgrid(ix, iy)
+    status = np.where(div, "diverged", "")[IY, IX]
+    fig.add_trace(
+        go.Scatter(
+            x=xv[IX].ravel(), y=yv[IY].ravel(), mode="markers", name="cells", showlegend=False,
+            marker=dict(size=8, color="rgba(0,0,0,0)", opacity=0),
+            customdata=np.stack([IY.ravel(), IX.ravel(), z[IY, IX].ravel()], axis=-1),
+            text=status.ravel(),
+            hovertemplate=(
+                f"{x_label}=%{{x:.3g}}<br>{y_label}=%{{y:.3g}}<br>{metric_label}=%{{customdata[2]:.3g}}"
+                "<br>%{text}<extra>click to see this run</extra>"
+            ),
+            selected=dict(marker=dict(opacity=0)), unselected=dict(marker=dict(opacity=0)),
+        )
+    )
+    if selected is not None:
+        sy, sx = selected
+        fig.add_trace(
+            go.Scatter(
+                x=[xv[sx]], y=[yv[sy]], mode="markers", name="selected run",
+                marker=dict(symbol="circle-open", size=18, color="#FF2D2D", line=dict(width=3)),
+                hoverinfo="skip",
+            )
+        )
+    fig.update_xaxes(
+        title_text=x_label + (" (log)" if x_log else ""), type="log" if x_log else "linear",
+        range=[math.log10(xe[0]), math.log10(xe[-1])] if x_log else [xe[0], xe[-1]], showgrid=False,
+    )
+    fig.update_yaxes(
+        title_text=y_label + (" (log)" if y_log else ""), type="log" if y_log else "linear",
+        range=[math.log10(ye[0]), math.log10(ye[-1])] if y_log else [ye[0], ye[-1]], showgrid=False,
+    )
+    fig.update_layout(clickmode="event+select", dragmode=False)
+    return _base_layout(fig, height=height, style=style, title=f"{metric_label} over {x_label} × {y_label}")
+
+
+def nearest_cell(x_values: Array, y_values: Array, x: float, y: float, *, x_log: bool, y_log: bool) -> tuple[int, int]:
+    """Grid indices (iy, ix) of the cell whose centre is nearest to a clicked point."""
+
+    def idx(values: Array, v: float, log: bool) -> int:
+        values = np.asarray(values, dtype=float)
+        if log:
+            return int(np.argmin(np.abs(np.log10(values) - math.log10(max(v, 1e-300)))))
+        return int(np.argmin(np.abs(values - v)))
+
+    return idx(y_values, y, y_log), idx(x_values, x, x_log)
+
+
+# ------------------------------------------------------------ fair races and noise clouds
+
+
+def cloud_traces(
+    paths: Array,
+    median_path: Array,
+    *,
+    color: str,
+    name: str,
+    opacity: float = 0.12,
+    max_runs: int = 200,
+) -> list[go.Scatter]:
+    """Traces for a noise cloud: all runs as one translucent trace, the median path bold.
+
+    One trace for all K runs (paths separated by None gaps) keeps a 100-run cloud as cheap to
+    draw as a single path; that matters on a projector laptop.
+    """
+    paths = np.asarray(paths, dtype=float)
+    k = paths.shape[1]
+    keep = _downsample_idx(k, max_runs)
+    xs, ys = [], []
+    for j in keep:
+        xs.append(paths[:, j, 0])
+        ys.append(paths[:, j, 1])
+        xs.append([np.nan])
+        ys.append([np.nan])
+    cloud = go.Scatter(
+        x=np.concatenate(xs), y=np.concatenate(ys), mode="lines", name=f"{name}: {k} seeded runs",
+        line=dict(color=rgba(color, opacity), width=1.2), hoverinfo="skip", legendgroup=name,
+        connectgaps=False,
+    )
+    med = np.asarray(median_path, dtype=float)
+    median = go.Scatter(
+        x=med[:, 0], y=med[:, 1], mode="lines", name=f"{name}: median path",
+        line=dict(color=color, width=3.5), legendgroup=name,
+        hovertemplate=f"{name} median, step %{{pointNumber}}: (%{{x:.3g}}, %{{y:.3g}})<extra></extra>",
+    )
+    end = go.Scatter(
+        x=paths[-1, keep, 0], y=paths[-1, keep, 1], mode="markers", showlegend=False, legendgroup=name,
+        marker=dict(size=5, color=rgba(color, min(1.0, opacity * 4))), hoverinfo="skip",
+    )
+    return [cloud, end, median]
+
+
+def add_noise_cloud(fig: go.Figure, cloud, *, color: str, name: str, opacity: float = 0.12) -> go.Figure:
+    """Add a `CloudResult` (from optimizers.tuning.noise_cloud) to a map figure."""
+    for trace in cloud_traces(cloud.paths, cloud.median_path, color=color, name=name, opacity=opacity):
+        fig.add_trace(trace)
+    return fig
+
+
+def cloud_loss_figure(
+    clouds: Mapping[str, object],
+    *,
+    colors: Mapping[str, str] | None = None,
+    log_y: bool = True,
+    f_star: float = 0.0,
+    title: str = "Loss over seeded runs: median and interquartile band",
+    style: Style = DEFAULT_STYLE,
+) -> go.Figure:
+    """Median of f − f* per step with its interquartile band, one per `CloudResult`.
+
+    Medians and quartiles rather than mean ± sd: one run thrown far by an unlucky gradient
+    would drag a mean band over everything, and the class would read noise as a trend.
+    """
+    fig = go.Figure()
+    for i, (name, cloud) in enumerate(clouds.items()):
+        color = _color(colors, name, i)
+        steps = np.arange(len(cloud.median_loss))
+        floor = 1e-16 if log_y else -np.inf
+        q25, med, q75 = (np.maximum(np.asarray(v, float) - f_star, floor) for v in (cloud.loss_q25, cloud.median_loss, cloud.loss_q75))
+        fig.add_trace(
+            go.Scatter(x=steps, y=q75, mode="lines", line=dict(width=0), showlegend=False,
+                       hoverinfo="skip", legendgroup=name)
+        )
+        fig.add_trace(
+            go.Scatter(x=steps, y=q25, mode="lines", line=dict(width=0), fill="tonexty",
+                       fillcolor=rgba(color, 0.2), name=f"{name}: middle 50% of runs", legendgroup=name,
+                       hoverinfo="skip")
+        )
+        fig.add_trace(
+            go.Scatter(x=steps, y=med, mode="lines", line=dict(color=color, width=style.line_width),
+                       name=f"{name}: median", legendgroup=name)
+        )
+    fig.update_xaxes(title_text="step")
+    fig.update_yaxes(title_text="f − f*" + (" (log)" if log_y else ""), type="log" if log_y else "linear")
+    return _base_layout(fig, height=360, style=style, title=title)
+
+
+def tune_figure(
+    results: Mapping[str, object], *, colors: Mapping[str, str] | None = None, style: Style = DEFAULT_STYLE
+) -> go.Figure:
+    """Final loss against learning rate for each tuned optimizer (`TuneResult`s), best starred.
+
+    Diverged rates are shown as crosses on the top edge, so "too big" is visible as a wall.
+    """
+    fig = go.Figure()
+    for i, (name, res) in enumerate(results.items()):
+        color = _color(colors, name, i)
+        ok = ~np.asarray(res.diverged) & np.isfinite(res.final_loss) & (np.asarray(res.final_loss) > 0)
+        fig.add_trace(
+            go.Scatter(x=res.lrs[ok], y=res.final_loss[ok], mode="lines+markers", name=name,
+                       line=dict(color=color), marker=dict(size=5), legendgroup=name)
+        )
+        if np.any(res.diverged):
+            fig.add_trace(
+                go.Scatter(
+                    x=res.lrs[res.diverged], y=np.full(int(np.sum(res.diverged)), 1.0), yaxis="y2",
+                    mode="markers", marker=dict(symbol="x", size=8, color=color), name=f"{name}: diverged",
+                    legendgroup=name,
+                )
+            )
+        if res.found and np.isfinite(res.best_final_loss) and res.best_final_loss > 0:
+            fig.add_trace(
+                go.Scatter(
+                    x=[res.best_lr], y=[res.best_final_loss], mode="markers", name=f"{name}: picked lr={res.best_lr:.3g}",
+                    marker=dict(symbol="star", size=16, color=color, line=dict(color="black", width=1)),
+                    legendgroup=name,
+                )
+            )
+    fig.update_layout(yaxis2=dict(overlaying="y", range=[0, 1.05], visible=False))
+    fig.update_xaxes(type="log", title_text="learning rate (log)")
+    fig.update_yaxes(type="log", title_text="final loss (log)")
+    return _base_layout(fig, height=360, style=style, title="Learning-rate sweep: final loss per rate")
+
+
+__all__ = [
+    "OKABE_ITO", "rgba", "ewma_figure", "ewma_weights_figure", "schedule_figure", "loss_curves_figure",
+    "add_paths", "map_figure", "regression_data_figure", "cell_edges", "sweep_heatmap", "nearest_cell",
+    "cloud_traces", "add_noise_cloud", "cloud_loss_figure", "tune_figure",
+]
