@@ -623,7 +623,7 @@ def simulate(
     g0 = np.where(np.isfinite(g0), g0, 0.0)
 
     def with_row0(first, rest):
-        return np.concatenate([np.asarray(first, dtype=float).reshape(1, -1), rest[:last, 0].reshape(last, -1)])
+        return np.concatenate([np.asarray(first, dtype=float).reshape(1, -1), rest[:last, 0].reshape(last, 2)])
 
     grads = with_row0(g0, res.grads)
     lr = np.concatenate([[float(res.lr[0, 0])], res.lr[:last, 0]])
