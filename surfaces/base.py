@@ -33,6 +33,9 @@ class Surface:
 
     Finite-sum surfaces (``n_samples`` set) are means over data points; ``batch_grad`` returns
     the gradient of the mean over a subset of samples, so the engine can draw real mini-batches.
+
+    ``source`` is the canonical formula text of a user-typed surface (``from_expression``), so
+    the app can round-trip it through the URL; built-in surfaces leave it None.
     """
 
     key: str
@@ -47,6 +50,7 @@ class Surface:
     hessian_eigs: tuple[float, float] | None = None
     n_samples: int | None = None
     batch_grad: BatchGradient | None = None
+    source: str | None = None
 
     def loss(self, xy: Array) -> Array:
         """f at points stacked on the last axis: ``xy[..., 0]`` is x, ``xy[..., 1]`` is y."""

@@ -1,0 +1,514 @@
+"""The classic 2-D test functions of optimization lessons, each with its analytic gradient.
+
+Every function here is written once as numpy expressions on broadcast float arrays, so the
+same code evaluates one point (a Python float gives a numpy scalar back), a ``(R,)`` vector
+of runs or a ``(200, 200)`` contour grid. Gradients are hand-derived (and checked against
+central finite differences in ``tests/test_surfaces.py``) because the engine calls them
+thousands of times per sweep: autograd or symbolic evaluation would be the bottleneck.
+
+Minima are listed precisely (Newton-polished to machine precision) because the app measures
+"distance to the nearest minimum" and the tests check that the gradient vanishes there. By
+convention ``minima[0]`` is a global minimum; further entries are the other minima worth
+showing (equal global minima, or local minima a student can get stuck in).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from functools import lru_cache
+from typing import Callable
+
+import numpy as np
+
+from .base import Array, Surface
+
+
+def _xy(x: Array | float, y: Array | float) -> tuple[Array, Array]:
+    """Float arrays of the common broadcast shape.
+
+    Broadcasting up front means a gradient component that depends on one coordinate only
+    (``2*x`` for the bowl) still comes back with the full shape of the inputs, which the engine
+    relies on when it stacks ``gx`` and ``gy``.
+    """
+    x, y = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+    return x, y
+
+
+def _quiet(fn: Callable) -> Callable:
+    """Evaluate with floating-point warnings off.
+
+    A diverging run walks off to 1e200 and beyond; the overflow to inf/nan is expected (the
+    engine reports it as divergence), so it must not spray RuntimeWarnings into a notebook or
+    the server log.
+    """
+
+    @functools.wraps(fn)
+    def wrapper(x, y):
+        with np.errstate(all="ignore"):
+            return fn(x, y)
+
+    return wrapper
+
+
+def _out(a: Array) -> Array:
+    """Return 0-d results as numpy scalars (like numpy ufuncs do), arrays unchanged."""
+    return a[()] if isinstance(a, np.ndarray) and a.ndim == 0 else a
+
+
+# --------------------------------------------------------------------------------------------
+# Elongated bowl (the textbook figure)
+# --------------------------------------------------------------------------------------------
+
+
+@_quiet
+def _bowl_f(x, y):
+    x, y = _xy(x, y)
+    return _out(x**2 / 20.0 + y**2)
+
+
+@_quiet
+def _bowl_grad(x, y):
+    x, y = _xy(x, y)
+    return _out(x / 10.0), _out(2.0 * y)
+
+
+BOWL = Surface(
+    key="bowl",
+    label="Elongated bowl",
+    latex=r"f(x, y) = \frac{x^2}{20} + y^2",
+    f=_bowl_f,
+    grad=_bowl_grad,
+    bounds=((-10.0, 10.0), (-5.0, 5.0)),
+    minima=((0.0, 0.0),),
+    start=(-7.0, 2.0),
+    note=(
+        "A quadratic bowl 20 times steeper in y than in x (curvatures 0.1 and 2, condition "
+        "number 20). Plain gradient descent has to keep the learning rate below 2/2 = 1 for the "
+        "steep y direction, so it zig-zags across the narrow valley while crawling along the "
+        "flat x direction. Momentum damps the zig-zag and builds speed along x; Adam and "
+        "RMSProp rescale each coordinate and head almost straight for the minimum."
+    ),
+    hessian_eigs=(0.1, 2.0),
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Rosenbrock's banana valley
+# --------------------------------------------------------------------------------------------
+
+
+@_quiet
+def _rosenbrock_f(x, y):
+    x, y = _xy(x, y)
+    return _out((1.0 - x) ** 2 + 100.0 * (y - x**2) ** 2)
+
+
+@_quiet
+def _rosenbrock_grad(x, y):
+    x, y = _xy(x, y)
+    r = y - x**2
+    return _out(-2.0 * (1.0 - x) - 400.0 * x * r), _out(200.0 * r)
+
+
+ROSENBROCK = Surface(
+    key="rosenbrock",
+    label="Rosenbrock valley",
+    latex=r"f(x, y) = (1 - x)^2 + 100\,(y - x^2)^2",
+    f=_rosenbrock_f,
+    grad=_rosenbrock_grad,
+    bounds=((-2.0, 2.0), (-1.0, 3.0)),
+    minima=((1.0, 1.0),),
+    start=(-1.5, 2.0),
+    note=(
+        "A curved, banana-shaped valley with steep walls and an almost flat floor. Finding the "
+        "valley is easy; following its bend to the minimum at (1, 1) is hard, because the "
+        "gradient points mostly across the valley, not along it. Gradient descent needs a tiny "
+        "learning rate to stay stable on the walls and then takes thousands of steps along the "
+        "floor; momentum and adaptive methods get much further in the same budget."
+    ),
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Strict saddle, bounded below
+# --------------------------------------------------------------------------------------------
+
+_SQRT2 = math.sqrt(2.0)
+
+
+@_quiet
+def _saddle_f(x, y):
+    x, y = _xy(x, y)
+    return _out(x**2 - y**2 + y**4 / 4.0)
+
+
+@_quiet
+def _saddle_grad(x, y):
+    x, y = _xy(x, y)
+    return _out(2.0 * x), _out(-2.0 * y + y**3)
+
+
+SADDLE = Surface(
+    key="saddle",
+    label="Saddle point",
+    latex=r"f(x, y) = x^2 - y^2 + \frac{y^4}{4}",
+    f=_saddle_f,
+    grad=_saddle_grad,
+    bounds=((-2.5, 2.5), (-2.5, 2.5)),
+    minima=((0.0, _SQRT2), (0.0, -_SQRT2)),
+    start=(-2.0, 1e-3),
+    note=(
+        "The origin is a strict saddle: a minimum along x, a maximum along y. The quartic term "
+        "keeps the function bounded below, with two minima at (0, ±√2). Started exactly on "
+        "y = 0, gradient descent slides into the saddle and never leaves it (the gradient has no "
+        "y component there). This start is only 0.001 off that line, so the run first settles "
+        "near the saddle, stalls on the plateau, and only escapes once the tiny y offset has "
+        "grown by a factor (1 + 2·lr) per step. Momentum, and especially gradient noise, escape "
+        "much sooner."
+    ),
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Beale
+# --------------------------------------------------------------------------------------------
+
+
+def _beale_terms(x, y):
+    y2 = y * y
+    y3 = y2 * y
+    return (1.5 - x + x * y, 2.25 - x + x * y2, 2.625 - x + x * y3, y2, y3)
+
+
+@_quiet
+def _beale_f(x, y):
+    x, y = _xy(x, y)
+    a, b, c, _, _ = _beale_terms(x, y)
+    return _out(a**2 + b**2 + c**2)
+
+
+@_quiet
+def _beale_grad(x, y):
+    x, y = _xy(x, y)
+    a, b, c, y2, y3 = _beale_terms(x, y)
+    gx = 2.0 * (a * (y - 1.0) + b * (y2 - 1.0) + c * (y3 - 1.0))
+    gy = 2.0 * x * (a + 2.0 * b * y + 3.0 * c * y2)
+    return _out(gx), _out(gy)
+
+
+BEALE = Surface(
+    key="beale",
+    label="Beale",
+    latex=(
+        r"f(x, y) = (1.5 - x + xy)^2 + (2.25 - x + xy^2)^2"
+        r" + (2.625 - x + xy^3)^2"
+    ),
+    f=_beale_f,
+    grad=_beale_grad,
+    bounds=((-4.5, 4.5), (-4.5, 4.5)),
+    minima=((3.0, 0.5),),
+    start=(1.0, 1.5),
+    note=(
+        "Sharp ridges in the corners (values reach 10⁵) around a large, almost flat basin; the "
+        "minimum at (3, 0.5) lies in a narrow, curved valley. Gradient sizes vary by orders of "
+        "magnitude across the map, so one fixed learning rate is too large on the ridges and "
+        "too small on the flats. Methods that rescale by the gradient history (Adagrad, "
+        "RMSProp, Adam) cope far better than plain gradient descent. Use a log colour scale."
+    ),
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Himmelblau (four equal minima)
+# --------------------------------------------------------------------------------------------
+
+
+@_quiet
+def _himmelblau_f(x, y):
+    x, y = _xy(x, y)
+    return _out((x**2 + y - 11.0) ** 2 + (x + y**2 - 7.0) ** 2)
+
+
+@_quiet
+def _himmelblau_grad(x, y):
+    x, y = _xy(x, y)
+    a = x**2 + y - 11.0
+    b = x + y**2 - 7.0
+    return _out(4.0 * x * a + 2.0 * b), _out(2.0 * a + 4.0 * y * b)
+
+
+HIMMELBLAU = Surface(
+    key="himmelblau",
+    label="Himmelblau",
+    latex=r"f(x, y) = (x^2 + y - 11)^2 + (x + y^2 - 7)^2",
+    f=_himmelblau_f,
+    grad=_himmelblau_grad,
+    bounds=((-5.0, 5.0), (-5.0, 5.0)),
+    minima=(
+        (3.0, 2.0),
+        (-2.805118086952745, 3.131312518250573),
+        (-3.779310253377747, -3.283185991286169),
+        (3.5844283403304917, -1.8481265269644034),
+    ),
+    start=(0.5, -0.5),
+    note=(
+        "Four minima, all with f = 0, around a local maximum near (−0.27, −0.92). Which minimum "
+        "a run finds depends on where it starts and on the optimizer's path, not on which "
+        "minimum is 'better': a good picture of why non-convex training is sensitive to "
+        "initialization. From the default start near the central hump, plain gradient descent and "
+        "Adam usually end in different minima; start several runs there and watch them split."
+    ),
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Rastrigin (A = 10, n = 2)
+# --------------------------------------------------------------------------------------------
+
+_TWO_PI = 2.0 * math.pi
+
+
+@_quiet
+def _rastrigin_f(x, y):
+    x, y = _xy(x, y)
+    return _out(
+        20.0 + x**2 - 10.0 * np.cos(_TWO_PI * x) + y**2 - 10.0 * np.cos(_TWO_PI * y)
+    )
+
+
+@_quiet
+def _rastrigin_grad(x, y):
+    x, y = _xy(x, y)
+    k = 10.0 * _TWO_PI
+    return _out(2.0 * x + k * np.sin(_TWO_PI * x)), _out(2.0 * y + k * np.sin(_TWO_PI * y))
+
+
+def _rastrigin_1d_minima(limit: float = 5.12) -> tuple[float, ...]:
+    """Local minimizers of ``t² − 10 cos 2πt`` in [−limit, limit], Newton-polished.
+
+    There is one just inside each integer (pulled towards 0 by the t² term), so Newton from
+    the integers converges to them in a few steps.
+    """
+    roots = []
+    for k in range(-int(limit), int(limit) + 1):
+        t = float(k)
+        for _ in range(30):
+            g = 2.0 * t + 20.0 * math.pi * math.sin(_TWO_PI * t)
+            h = 2.0 + 40.0 * math.pi**2 * math.cos(_TWO_PI * t)
+            t -= g / h
+        roots.append(t)
+    return tuple(roots)
+
+
+_R1 = _rastrigin_1d_minima()
+#: All 121 local minima of the 2-D Rastrigin function inside its bounds (global one included).
+#: Not put in ``RASTRIGIN.minima``: with that many, every run would count as "converged".
+RASTRIGIN_LOCAL_MINIMA: tuple[tuple[float, float], ...] = tuple(
+    (a, b) for a in _R1 for b in _R1
+)
+
+RASTRIGIN = Surface(
+    key="rastrigin",
+    label="Rastrigin",
+    latex=r"f(x, y) = 20 + x^2 - 10\cos(2\pi x) + y^2 - 10\cos(2\pi y)",
+    f=_rastrigin_f,
+    grad=_rastrigin_grad,
+    bounds=((-5.12, 5.12), (-5.12, 5.12)),
+    # Only the global minimum: the 121 local minima (one near every integer point, listed in
+    # RASTRIGIN_LOCAL_MINIMA) would make any stuck run look "converged".
+    minima=((0.0, 0.0),),
+    start=(3.3, -2.6),
+    note=(
+        "A bowl covered in an egg-crate of 121 local minima (one near every integer point). "
+        "Gradient descent with a small learning rate rolls into the nearest dimple and stays "
+        "there; only large steps, momentum or gradient noise can hop from dimple to dimple "
+        "towards the global minimum at the origin. A reminder that 'converged' is not the same "
+        "as 'found the best solution'."
+    ),
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Rotated ill-conditioned quadratic (factory)
+# --------------------------------------------------------------------------------------------
+
+DEFAULT_CONDITION = 10.0
+DEFAULT_ANGLE_DEG = 30.0
+DEFAULT_SCALE = 1.0
+
+
+@lru_cache(maxsize=64)
+def make_rotated_quadratic(
+    condition: float = DEFAULT_CONDITION,
+    angle_deg: float = DEFAULT_ANGLE_DEG,
+    scale: float = DEFAULT_SCALE,
+) -> Surface:
+    """``f(p) = ½ pᵀ R diag(λmin, λmax) Rᵀ p`` with ``λmax = scale``, ``λmin = scale/condition``.
+
+    ``R`` rotates by ``angle_deg``, so the long axis of the elliptical valley points along
+    (cos θ, sin θ). The rotation is the point of the lesson: per-coordinate methods (Adam,
+    RMSProp, Adagrad) fix an axis-aligned valley, but a rotated one mixes the coordinates and
+    only curvature-aware methods undo it. ``scale`` is the largest curvature, so plain gradient
+    descent is stable for lr < 2/scale whatever κ and θ are.
+
+    Cached, so the app's reruns with the same parameters get the identical object.
+    """
+    condition = float(condition)
+    angle_deg = float(angle_deg)
+    scale = float(scale)
+    if not (math.isfinite(condition) and condition >= 1.0):
+        raise ValueError(f"condition must be a finite number >= 1, got {condition!r}")
+    if not math.isfinite(angle_deg):
+        raise ValueError(f"angle_deg must be a finite number, got {angle_deg!r}")
+    if not (math.isfinite(scale) and scale > 0.0):
+        raise ValueError(f"scale must be a finite number > 0, got {scale!r}")
+
+    lmax = scale
+    lmin = scale / condition
+    theta = math.radians(angle_deg)
+    c, s = math.cos(theta), math.sin(theta)
+    # A = R diag(lmin, lmax) R^T with R = [[c, -s], [s, c]]: lmin along (c, s), lmax along (-s, c).
+    a11 = lmin * c * c + lmax * s * s
+    a22 = lmin * s * s + lmax * c * c
+    a12 = (lmin - lmax) * c * s
+
+    @_quiet
+    def f(x, y):
+        x, y = _xy(x, y)
+        return _out(0.5 * (a11 * x * x + 2.0 * a12 * x * y + a22 * y * y))
+
+    @_quiet
+    def grad(x, y):
+        x, y = _xy(x, y)
+        return _out(a11 * x + a12 * y), _out(a12 * x + a22 * y)
+
+    # Start far out along the flat direction and a little way up the steep wall, so gradient
+    # descent both zig-zags and crawls. |start| = √17 ≈ 4.1 stays inside the ±5 box at any angle.
+    u, v = -4.0, 1.0  # coordinates along (c, s) [flat] and (-s, c) [steep]
+    start = (u * c - v * s, u * s + v * c)
+
+    return Surface(
+        key="rotated_quadratic",
+        label=f"Rotated quadratic (κ={condition:g}, θ={angle_deg:g}°)",
+        latex=(
+            r"f(\mathbf{p}) = \tfrac12\,\mathbf{p}^\top R_\theta"
+            rf"\begin{{pmatrix}} {lmin:g} & 0 \\ 0 & {lmax:g} \end{{pmatrix}}"
+            r"R_\theta^\top \mathbf{p},\quad "
+            rf"\theta = {angle_deg:g}^\circ,\ \kappa = {condition:g}"
+        ),
+        f=f,
+        grad=grad,
+        bounds=((-5.0, 5.0), (-5.0, 5.0)),
+        minima=((0.0, 0.0),),
+        start=(float(start[0]), float(start[1])),
+        note=(
+            f"An elliptical valley with condition number κ = {condition:g} (curvatures "
+            f"{lmin:g} and {lmax:g}), its long axis turned by {angle_deg:g}°. Gradient descent "
+            "must keep lr < 2/λmax for the steep direction and then needs about κ steps to "
+            "cover the flat one. Because the valley is not aligned with the axes, "
+            "per-coordinate step sizes (Adam, RMSProp) help much less than on the axis-aligned "
+            "bowl: set θ = 0° and compare. Momentum's advantage grows like √κ."
+        ),
+        hessian_eigs=(lmin, lmax),
+    )
+
+
+ROTATED_QUADRATIC = make_rotated_quadratic()
+
+
+# --------------------------------------------------------------------------------------------
+# Optional extras: six-hump camel (several local minima), Booth (a tilted quadratic)
+# --------------------------------------------------------------------------------------------
+
+
+@_quiet
+def _camel_f(x, y):
+    x, y = _xy(x, y)
+    x2 = x * x
+    y2 = y * y
+    return _out((4.0 - 2.1 * x2 + x2 * x2 / 3.0) * x2 + x * y + (-4.0 + 4.0 * y2) * y2)
+
+
+@_quiet
+def _camel_grad(x, y):
+    x, y = _xy(x, y)
+    return (
+        _out(8.0 * x - 8.4 * x**3 + 2.0 * x**5 + y),
+        _out(x - 8.0 * y + 16.0 * y**3),
+    )
+
+
+SIX_HUMP_CAMEL = Surface(
+    key="six_hump_camel",
+    label="Six-hump camel",
+    latex=(
+        r"f(x, y) = \left(4 - 2.1x^2 + \tfrac{x^4}{3}\right)x^2 + xy"
+        r" + (-4 + 4y^2)\,y^2"
+    ),
+    f=_camel_f,
+    grad=_camel_grad,
+    bounds=((-2.2, 2.2), (-1.2, 1.2)),
+    minima=(
+        (0.08984201310031807, -0.7126564030207396),  # global, f = -1.0316284534898774
+        (-0.08984201310031807, 0.7126564030207396),  # global (mirror image)
+        (1.703606714969981, -0.7960835686726251),  # local, f = -0.2154638243837184
+        (-1.703606714969981, 0.7960835686726251),  # local
+        (1.6071047529201974, 0.5686514548841313),  # local, f = 2.1042503103112598
+        (-1.6071047529201974, -0.5686514548841313),  # local
+    ),
+    start=(-2.0, -1.0),
+    note=(
+        "Six local minima: two global ones near the centre, two shallow ones and two very "
+        "shallow ones at the sides. From the default start in the corner, plain gradient "
+        "descent settles in the nearest shallow dip, while momentum carries the run over the "
+        "ridge into a global minimum: a compact picture of why momentum helps on bumpy "
+        "landscapes (and of how it depends on the learning rate)."
+    ),
+)
+
+
+@_quiet
+def _booth_f(x, y):
+    x, y = _xy(x, y)
+    return _out((x + 2.0 * y - 7.0) ** 2 + (2.0 * x + y - 5.0) ** 2)
+
+
+@_quiet
+def _booth_grad(x, y):
+    x, y = _xy(x, y)
+    a = x + 2.0 * y - 7.0
+    b = 2.0 * x + y - 5.0
+    return _out(2.0 * a + 4.0 * b), _out(4.0 * a + 2.0 * b)
+
+
+BOOTH = Surface(
+    key="booth",
+    label="Booth",
+    latex=r"f(x, y) = (x + 2y - 7)^2 + (2x + y - 5)^2",
+    f=_booth_f,
+    grad=_booth_grad,
+    bounds=((-10.0, 10.0), (-10.0, 10.0)),
+    minima=((1.0, 3.0),),
+    start=(-7.0, -8.0),
+    note=(
+        "A quadratic whose valley runs diagonally (Hessian [[10, 8], [8, 10]], curvatures 2 "
+        "and 18, condition number 9). The coupling between x and y means each coordinate on "
+        "its own looks well-behaved, yet gradient descent still zig-zags: conditioning is a "
+        "property of directions, not of coordinates. Stable for lr < 2/18."
+    ),
+    hessian_eigs=(2.0, 18.0),
+)
+
+
+#: The built-in surfaces in display order (required ones first, optional extras after).
+CLASSIC_SURFACES: tuple[Surface, ...] = (
+    BOWL,
+    ROSENBROCK,
+    SADDLE,
+    BEALE,
+    HIMMELBLAU,
+    RASTRIGIN,
+    ROTATED_QUADRATIC,
+)
+EXTRA_SURFACES: tuple[Surface, ...] = (SIX_HUMP_CAMEL, BOOTH)
