@@ -34,8 +34,9 @@ def noisy_series(kind: str, n: int = 365, seed: int = 0) -> tuple[Array, Array, 
     rng = np.random.default_rng(seed)
     t = np.arange(1, n + 1, dtype=float)
     if kind == "temperature":
-        # Northern-hemisphere year starting in January: coldest around day 15, warmest ~day 200.
-        truth = 12.0 - 10.0 * np.cos(2 * np.pi * (t - 15.0) / 365.0)
+        # A mild-climate year starting in January: coldest (~7 °C) around day 15, warmest
+        # (~25 °C) in mid-July. Far enough from 0 that v₀ = 0 is visibly wrong.
+        truth = 16.0 - 9.0 * np.cos(2 * np.pi * (t - 15.0) / 365.0)
         observed = truth + rng.normal(0.0, 3.0, n)
         return t, observed, truth, "temperature (°C)"
     truth = np.ones(n)

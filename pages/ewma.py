@@ -11,7 +11,7 @@ import streamlit as st
 
 from optimizers import effective_window, ewma
 from optimizers.series import SERIES_KINDS, noisy_series
-from ui.lesson_common import compare_link, page_style
+from ui.lesson_common import show_chart, compare_link, page_style
 from ui.lesson_url import LessonUrl
 from viz.lessons import ewma_figure, ewma_weights_figure
 
@@ -49,7 +49,7 @@ corrected = ewma(observed, beta, bias_correction=True)
 window = effective_window(beta)
 
 style = page_style()
-st.plotly_chart(
+show_chart(
     ewma_figure(t, observed, raw, corrected, beta, truth=truth, y_title=y_label, style=style),
     key="ewma_chart",
 )
@@ -63,7 +63,7 @@ st.session_state["ewma_window"] = window
 
 left, right = st.columns([3, 2])
 with left:
-    st.plotly_chart(ewma_weights_figure(beta, style=style), key="ewma_weights")
+    show_chart(ewma_weights_figure(beta, style=style), key="ewma_weights")
 with right:
     st.markdown(
         rf"""

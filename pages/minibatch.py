@@ -14,7 +14,7 @@ import streamlit as st
 
 from optimizers import OPTIMIZERS, run_batch
 from surfaces.regression import make_regression_surface, regression_data
-from ui.lesson_common import compare_link, page_style, spec_slider
+from ui.lesson_common import show_chart, compare_link, page_style, spec_slider
 from ui.lesson_url import LessonUrl
 from viz.lessons import add_paths, loss_curves_figure, map_figure, regression_data_figure
 
@@ -86,18 +86,20 @@ for col, r in zip(cols, runs):
     fig.update_layout(showlegend=False)
     fig.update_xaxes(title_text="slope w")
     fig.update_yaxes(title_text="intercept b")
-    col.plotly_chart(fig, key=f"mb_map_{r['batch']}_{r['label'][:4]}")
+    with col:
+        show_chart(fig, key=f"mb_map_{r['batch']}_{r['label'][:4]}")
 
 # --- loss per epoch and the cost table ----------------------------------------------------
 left, right = st.columns([3, 2])
 curves = {
     r["label"]: (np.arange(len(r["loss"])) / r["per_epoch"], np.maximum(r["loss"] - f_star, 1e-16)) for r in runs
 }
-left.plotly_chart(
-    loss_curves_figure(curves, colors=colors, x_title="epoch (passes over the data)", y_title="f − f* (log)",
-                       title="Loss versus epoch: same work, different number of steps", style=style),
-    key="mb_loss",
-)
+with left:
+    show_chart(
+        loss_curves_figure(curves, colors=colors, x_title="epoch (passes over the data)", y_title="f − f* (log)",
+                           title="Loss versus epoch: same work, different number of steps", style=style),
+        key="mb_loss",
+    )
 table = pd.DataFrame(
     {
         "run": [r["label"] for r in runs],
@@ -109,16 +111,16 @@ table = pd.DataFrame(
     }
 )
 with right:
-    st.markdown("**Cost per step falls, steps per epoch rise**")
-    st.dataframe(table, hide_index=True, key="mb_table",
-                 column_config={"final f − f*": st.column_config.NumberColumn(format="%.3e")})
-    st.plotly_chart(
+    show_chart(
         regression_data_figure(
             data.x, data.y, {r["label"]: (float(r["path"][-1, 0]), float(r["path"][-1, 1])) for r in runs},
             colors=colors, truth=(data.true_w, data.true_b), style=style,
         ),
         key="mb_data",
     )
+st.markdown(f"**Same work per epoch ({n} sample-gradients), split into more and cheaper steps as B shrinks**")
+st.dataframe(table, hide_index=True, key="mb_table",
+             column_config={"final f − f*": st.column_config.NumberColumn(format="%.3e")})
 st.session_state["mb_total_steps"] = [len(r["path"]) - 1 for r in runs]
 if any(r["diverged_at"] >= 0 for r in runs):
     st.warning("A run diverged: small batches give occasional large gradients; lower the learning rate.")

@@ -12,7 +12,7 @@ import streamlit as st
 from optimizers import OPTIMIZERS, SCHEDULES, make_schedule
 from optimizers.tuning import noise_cloud
 from surfaces import SURFACES
-from ui.lesson_common import compare_link, page_style, spec_slider
+from ui.lesson_common import show_chart, compare_link, page_style, spec_slider
 from ui.lesson_url import LessonUrl
 from viz.lessons import add_endpoints, add_paths, cloud_loss_figure, map_figure, schedule_figure
 
@@ -36,8 +36,8 @@ sched0 = url.choice("schedule", sched_keys, "cosine")
 surf_keys = [k for k in SURFACES if k not in ("regression",)]
 surf0 = url.choice("surface", surf_keys, "bowl" if "bowl" in surf_keys else surf_keys[0])
 opt0 = url.choice("opt", list(OPTIMIZERS), "sgd")
-steps0 = url.integer("steps", 300, 50, 2000)
-noise0 = url.number("noise", 2.0, 0.0, 20.0)
+steps0 = url.integer("steps", 500, 50, 2000)
+noise0 = url.number("noise", 1.0, 0.0, 20.0)
 
 left, right = st.columns([2, 3])
 with left:
@@ -107,21 +107,21 @@ with right:
     for key, s in SCHEDULES.items():
         sch = schedule if key == sched_key else make_schedule(key)
         curves[s.label] = (t, lr * np.asarray(sch.factor(t, steps)))
-    st.plotly_chart(
+    show_chart(
         schedule_figure(curves, highlight=spec.label, style=style,
                         title=f"Learning rate per step (base η = {lr:g}); others faint for comparison"),
         key="sched_chart",
     )
     fig = map_figure(surface, start=surface.start, style=style, height=480,
                      title=f"{opt.label} on {surface.label}, noise σ = {noise:g}: seed 0 paths, dots = {N_SEEDS} run ends")
+    add_paths(fig, {CONSTANT: const.paths[:, 0], SCHEDULED: sched_cloud.paths[:, 0]}, colors=COLORS,
+              dashes={CONSTANT: "dot"}, width=style.line_width * 0.6, style=style)
     add_endpoints(fig, const.paths[-1], color=COLORS[CONSTANT], name=f"{CONSTANT}: ends", style=style)
     add_endpoints(fig, sched_cloud.paths[-1], color=COLORS[SCHEDULED], name=f"{SCHEDULED}: ends", style=style)
-    add_paths(fig, {CONSTANT: const.paths[:, 0], SCHEDULED: sched_cloud.paths[:, 0]}, colors=COLORS,
-              dashes={CONSTANT: "dot"}, style=style)
-    st.plotly_chart(fig, key="sched_map")
+    show_chart(fig, key="sched_map")
 
 f_star = min((float(surface.f(*m)) for m in surface.minima), default=0.0)
-st.plotly_chart(
+show_chart(
     cloud_loss_figure({CONSTANT: const, SCHEDULED: sched_cloud}, colors=COLORS, f_star=f_star, style=style,
                       title=f"f − f* per step over {N_SEEDS} seeded runs (median and middle 50%)"),
     key="sched_loss",

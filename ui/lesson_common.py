@@ -28,10 +28,10 @@ def compare_link(label: str, *, preset: str | None = None, params: Mapping[str, 
         query["preset"] = preset
     query.update({k: str(v) for k, v in (params or {}).items()})
     try:
-        st.page_link(COMPARE_PAGE, label=label, icon="🏁", query_params=query or None)
+        st.page_link(COMPARE_PAGE, label=label, query_params=query or None)
     except Exception:
         qs = "&".join(f"{k}={v}" for k, v in query.items())
-        st.markdown(f"🏁 [{label}](/{COMPARE_PATH}{'?' + qs if qs else ''})")
+        st.markdown(f"[{label} →](/{COMPARE_PATH}{'?' + qs if qs else ''})")
 
 
 def page_style() -> Style:
@@ -79,3 +79,9 @@ def spec_slider(container, spec, value: float, *, key: str, label: str | None = 
     step = (high - low) / 100 if high > low else 0.01
     return float(container.slider(label, low, high, float(min(max(value, low), high)), step=float(f"{step:.2g}"),
                                   key=key, help=spec.help))
+
+
+def show_chart(fig, *, key: str, **kwargs):
+    """``st.plotly_chart`` with the figure's own style (theme=None), so the projector sizes and
+    the fixed colours set by `viz.style` are not overridden by Streamlit's chart theme."""
+    return st.plotly_chart(fig, key=key, theme=None, config={"displaylogo": False}, **kwargs)

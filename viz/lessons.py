@@ -35,9 +35,10 @@ def _base_layout(fig: go.Figure, height: int = 420, style: Style = DEFAULT_STYLE
     """The app's style (fonts, projector sizes) plus a legend above the plot, out of the data."""
     fig.update_layout(hovermode="closest", **kwargs)
     style.apply(fig, height=height)
+    # Legend under the plot: above it, it collides with the title once there are 3+ entries.
     fig.update_layout(
-        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0),
-        margin=dict(t=90 if fig.layout.title.text else 50),
+        legend=dict(orientation="h", yanchor="top", y=-0.22, xanchor="left", x=0),
+        margin=dict(t=60 if fig.layout.title.text else 20, b=120),
     )
     return fig
 
@@ -126,7 +127,9 @@ def ewma_figure(
     )
     fig.update_yaxes(range=[lo - pad, hi + 2.2 * pad], title_text=y_title, row=1, col=1)
     fig.update_xaxes(title_text="step t")
-    return _base_layout(fig, height=440, style=style, title=f"Exponentially weighted average, β = {beta:g}")
+    _base_layout(fig, height=470, style=style, title=f"Exponentially weighted average, β = {beta:g}")
+    fig.update_layout(margin=dict(t=90))  # room for the subplot titles and the window brackets
+    return fig
 
 
 def ewma_weights_figure(beta: float, horizon: int | None = None, *, style: Style = DEFAULT_STYLE) -> go.Figure:
@@ -218,7 +221,7 @@ def loss_curves_figure(
             )
         )
     fig.update_xaxes(title_text=x_title)
-    fig.update_yaxes(title_text=y_title, type="log" if log_y else "linear")
+    fig.update_yaxes(title_text=y_title, type="log" if log_y else "linear", exponentformat="power")
     return _base_layout(fig, height=height, style=style, title=title)
 
 
@@ -564,7 +567,8 @@ def cloud_loss_figure(
                        name=f"{name}: median", legendgroup=name)
         )
     fig.update_xaxes(title_text="step")
-    fig.update_yaxes(title_text="f − f*" + (" (log)" if log_y else ""), type="log" if log_y else "linear")
+    fig.update_yaxes(title_text="f − f*" + (" (log)" if log_y else ""), type="log" if log_y else "linear",
+                     exponentformat="power")
     return _base_layout(fig, height=360, style=style, title=title)
 
 
