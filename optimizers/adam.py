@@ -16,7 +16,8 @@ Adam and 1e-2 for AdamW.
 Why the bias correction: m and v start at zero, so early averages are too small by factors
 (1 − β₁ᵗ) and (1 − β₂ᵗ); dividing them out makes the very first step ≈ η·sign(g) per coordinate.
 The bias corrections depend only on t and β, so they are computed as Python scalars: no array
-work is spent on them.
+work is spent on them (for per-run β arrays the engine passes βᵗ in as ``beta1_pow`` /
+``beta2_pow``, carried forward by one multiply per step).
 """
 
 from __future__ import annotations
@@ -28,6 +29,17 @@ import numpy as np
 from ._common import beta_spec, eps_spec, hv, lr_spec, nonzero, power, root, weight_decay_spec
 from .base import Array, Optimizer, State
 from .sgd import _decayed_grad
+
+
+def _pow(hyper: Mapping[str, object], key: str, beta: "float | Array", t: int) -> "float | Array":
+    """β**t, or the caller's precomputed ``<key>_pow`` (optional hyper entry).
+
+    Why the optional entry: with one β per run (a sweep over β₁) ``beta**t`` is a transcendental
+    per run per step, the most expensive line of the whole update. The engine instead carries
+    βᵗ forward with one multiply per step and passes it in; direct callers need not bother.
+    """
+    given = hyper.get(key + "_pow")
+    return power(beta, t) if given is None else given  # type: ignore[return-value]
 
 
 def _init(params: Array) -> State:
@@ -51,8 +63,8 @@ def _adam_step(
     sq = g * g
     sq *= 1.0 - beta2
     v += sq
-    bias1 = 1.0 - power(beta1, t)
-    bias2_sqrt = root(1.0 - power(beta2, t))
+    bias1 = 1.0 - _pow(hyper, "beta1", beta1, t)
+    bias2_sqrt = root(1.0 - _pow(hyper, "beta2", beta2, t))
     denom = np.sqrt(v)
     denom /= bias2_sqrt
     denom += eps
@@ -87,8 +99,8 @@ def _preconditioner(state: State, hyper: Mapping[str, object], t: int) -> Array:
     beta1 = hv(hyper, "beta1", 0.9, dtype)
     beta2 = hv(hyper, "beta2", 0.999, dtype)
     eps = hv(hyper, "eps", 1e-8, dtype)
-    bias1 = 1.0 - power(beta1, t)
-    bias2_sqrt = root(1.0 - power(beta2, t))
+    bias1 = 1.0 - _pow(hyper, "beta1", beta1, t)
+    bias2_sqrt = root(1.0 - _pow(hyper, "beta2", beta2, t))
     return (1.0 / bias1) / (np.sqrt(v) / bias2_sqrt + eps)
 
 

@@ -374,178 +374,193 @@ def run_batch(
         )
 
 
+class _Active:
+    """The runs still in flight, compacted: every per-run array holds only active runs.
+
+    Diverged runs are dropped from these arrays (their results are written out at once), so the
+    loop never spends a flop on a frozen run and never needs a per-step ``np.where``.
+    """
+
+    def __init__(self, P, state, L, hyp, noise, clip, R):
+        self.ids: Array | None = None  # indices of the active runs (None: all of them)
+        self.n = R
+        self.P, self.state, self.L = P, state, L
+        self.hyp = dict(hyp)
+        self.noise, self.clip = noise, clip
+        self.per_run = {k for k, v in hyp.items() if _is_per_run(v, R)}
+        # β^t carried forward by one multiply per step (see adam._pow)
+        self.pows: dict[str, Any] = {k: 1.0 for k in ("beta1", "beta2") if k in hyp}
+        self.pending: Array | None = None  # runs that have not reached tol yet
+
+    def keep(self, keep: Array) -> None:
+        n = self.n
+        self.ids = np.flatnonzero(keep) if self.ids is None else self.ids[keep]
+        self.n = int(keep.sum())
+        self.P = np.asfortranarray(self.P[keep])
+        self.state = {k: _take(v, keep, n) for k, v in self.state.items()}
+        self.L = self.L[keep]
+        for k in self.per_run:
+            self.hyp[k] = _take(self.hyp[k], keep, n)
+        self.pows = {k: _take(v, keep, n) for k, v in self.pows.items()}
+        self.noise = _take(self.noise, keep, n)
+        self.clip = _take(self.clip, keep, n)
+        if self.pending is not None:
+            self.pending = self.pending[keep]
+
+
+def _is_per_run(value: Any, n: int) -> bool:
+    return isinstance(value, np.ndarray) and value.ndim >= 1 and value.shape[0] == n > 1
+
+
+def _take(value: Any, keep: Array, n: int) -> Any:
+    """value[keep] for per-run arrays (leading axis n), anything else unchanged."""
+    if _is_per_run(value, n):
+        return np.asfortranarray(value[keep])
+    return value
+
+
 def _loop(surface, opt, hyp, starts, R, S, dtype, noise, seed, sched, clip, batch_size, record, tol):
     full = record == "full"
     keep_path = record != "final"
 
     P = np.empty((2, R), dtype=dtype).T  # Fortran order: columns contiguous
     P[:] = starts
-    state = opt.init(P)
-    L = _as_loss(surface.f(P[:, 0], P[:, 1]), R, dtype)
+    run = _Active(P, opt.init(P), _as_loss(surface.f(P[:, 0], P[:, 1]), R, dtype), hyp, noise, clip, R)
 
     diverged_at = np.full(R, -1, dtype=np.int64)
     steps_to_tol = np.full(R, -1, dtype=np.int64)
     final = np.empty((R, 2), dtype=dtype)
     final_loss = np.empty(R, dtype=dtype)
 
-    # Per-run arrays (first axis == R > 1) are compacted when runs diverge.
-    per_run_keys = [k for k, v in hyp.items() if isinstance(v, np.ndarray) and v.shape[0] == R > 1]
-    noise_arr = noise if isinstance(noise, np.ndarray) and noise.shape[0] == R > 1 else None
-    clip_arr = clip if isinstance(clip, np.ndarray) and clip.shape[0] == R > 1 else None
     noise_on = bool(np.any(np.asarray(noise) != 0))
     stream = _NoiseStream(seed, S, R) if noise_on else None
     per_run_noise = stream is not None and stream.shared is None
     oracle = _Oracle(surface, seed, batch_size, R)
 
-    base_lr = hyp["lr"]
     factors = None
     if sched is not None and sched.key != "constant":
         factors = np.asarray(sched.factor(np.arange(1, S + 1), S), dtype=float)
-        lr_is_array = isinstance(base_lr, np.ndarray)
 
     fstar = _fstar(surface) if tol is not None else None
-    check_tol = fstar is not None
-    if check_tol:
+    threshold = math.inf
+    n_pending = 0
+    if fstar is not None:
         threshold = fstar + tol
-        hit = L <= threshold
+        hit = run.L <= threshold
         steps_to_tol[hit] = 0
-        pending = ~hit
-        n_pending = int(pending.sum())
+        run.pending = ~hit
+        n_pending = int(run.pending.sum())
 
+    rec = None
     if keep_path:
         path = np.empty((S + 1, R, 2), dtype=dtype)
         loss_rec = np.empty((S + 1, R), dtype=dtype)
-        path[0] = P
-        loss_rec[0] = L
+        path[0] = run.P
+        loss_rec[0] = run.L
+        rec = (path, loss_rec)
+    srec = None
     if full:
         grads_rec = np.zeros((S, R, 2), dtype=dtype)
         eff_rec = np.zeros((S, R, 2), dtype=dtype)
-        lr_per_run = np.broadcast_to(np.asarray(base_lr, dtype=float).reshape(-1), (R,))
+        lr_per_run = np.broadcast_to(np.asarray(hyp["lr"], dtype=float).reshape(-1), (R,))
         lr_factors = factors if factors is not None else np.ones(S)
         lr_rec = (lr_factors[:, None] * lr_per_run[None, :]).astype(dtype)
-        states_rec = {k: np.zeros((S, R, 2), dtype=dtype) for k in state}
+        srec = {k: np.zeros((S, R, 2), dtype=dtype) for k in run.state}
 
-    ids: Array | None = None  # indices of the runs still active (None: all of them)
-    n = R
-    hyper_t = hyp
-    bad_start = ~np.isfinite(L)  # a start where f itself is undefined: diverged "at step 0"
+    bad_start = ~np.isfinite(run.L)  # f undefined at the start: diverged "at step 0"
     if bad_start.any():
-        P, state, L, ids, n, hyp, noise, clip = _drop(
-            bad_start, 0, P, state, L, ids, R, hyp, per_run_keys, noise, noise_arr, clip, clip_arr,
-            diverged_at, final, final_loss,
-            (path, loss_rec) if keep_path else None, (states_rec, P) if full else None, S,
-        )
-        noise_arr = noise if noise_arr is not None else None
-        clip_arr = clip if clip_arr is not None else None
-        if check_tol:
-            pending = pending[~bad_start]
-        base_lr = hyp["lr"]
-        hyper_t = hyp
+        _freeze(run, bad_start, 0, run.P, run.state, run.L, diverged_at, final, final_loss, rec, None)
+        run.keep(~bad_start)
 
     for t in range(1, S + 1):
-        if n == 0:
+        if run.n == 0:
             break
-        x = P[:, 0]
-        y = P[:, 1]
-        gx, gy = oracle(x, y, t, ids)
-        G = np.empty((2, n), dtype=dtype)
+        P = run.P
+        gx, gy = oracle(P[:, 0], P[:, 1], t, run.ids)
+        G = np.empty((2, run.n), dtype=dtype)
         G[0] = gx
         G[1] = gy
-        g = G.T
+        g = G.T  # (n, 2), Fortran order like P
         if noise_on:
             z = stream.at(t)
-            if per_run_noise and ids is not None:
-                z = z[ids]
-            g += noise * z
-        if clip is not None:
-            g = clip_by_norm(g, clip)
-        if factors is not None:
-            hyper_t = dict(hyp)
-            hyper_t["lr"] = base_lr * factors[t - 1] if lr_is_array else base_lr * float(factors[t - 1])
-        P_new, state_new = opt.update(P, g, state, hyper_t, t)
-        L_new = _as_loss(surface.f(P_new[:, 0], P_new[:, 1]), n, dtype)
+            if per_run_noise and run.ids is not None:
+                z = z[run.ids]
+            g += run.noise * z
+        if run.clip is not None:
+            g = clip_by_norm(g, run.clip)
+        for k, v in run.pows.items():
+            run.pows[k] = v * run.hyp[k]
+        hyper_t = _hyper_at(run, factors, t)
+        P_new, state_new = opt.update(P, g, run.state, hyper_t, t)
+        L_new = _as_loss(surface.f(P_new[:, 0], P_new[:, 1]), run.n, dtype)
 
         if not _all_ok(P_new, L_new, state_new):
             bad = _bad_runs(P_new, L_new, state_new)
             if bad.any():
-                rec = (path, loss_rec) if keep_path else None
-                srec = (states_rec, P) if full else None
-                old_ids = ids
-                P_new, state_new, L_new, ids, n, hyp, noise, clip = _drop(
-                    bad, t, P_new, state_new, L_new, ids, R, hyp, per_run_keys, noise, noise_arr,
-                    clip, clip_arr, diverged_at, final, final_loss, rec, srec, S,
-                    prev=(P, state, L),
-                )
-                noise_arr = noise if noise_arr is not None else None
-                clip_arr = clip if clip_arr is not None else None
+                _freeze(run, bad, t, P, run.state, run.L, diverged_at, final, final_loss, rec, srec)
                 keep = ~bad
+                n_old = run.n
+                P_new = P_new[keep]
+                state_new = {k: _take(v, keep, n_old) for k, v in state_new.items()}
+                L_new = L_new[keep]
                 g = g[keep]
-                if check_tol:
-                    pending = pending[keep]
-                base_lr = hyp["lr"]
-                if factors is not None:
-                    hyper_t = dict(hyp)
-                    hyper_t["lr"] = (
-                        base_lr * factors[t - 1] if lr_is_array else base_lr * float(factors[t - 1])
-                    )
-                else:
-                    hyper_t = hyp
-                del old_ids
+                run.keep(keep)
+                hyper_t = _hyper_at(run, factors, t)
 
-        P, state, L = P_new, state_new, L_new
-        if check_tol and n_pending:
-            reached = L <= threshold
-            reached &= pending
+        run.P, run.state, run.L = np.asfortranarray(P_new), state_new, L_new
+        ids = run.ids
+        if n_pending:
+            reached = L_new <= threshold
+            reached &= run.pending
             if reached.any():
                 where = np.flatnonzero(reached)
                 steps_to_tol[where if ids is None else ids[where]] = t
-                pending[where] = False
-                n_pending = int(pending.sum())
+                run.pending[where] = False
+                n_pending = int(run.pending.sum())
         if keep_path:
             if ids is None:
-                path[t] = P
-                loss_rec[t] = L
+                path[t] = P_new
+                loss_rec[t] = L_new
             else:
-                path[t, ids] = P
-                loss_rec[t, ids] = L
-        if full and n:
-            eff = np.broadcast_to(hyper_t["lr"] * opt.preconditioner(state, hyper_t, t), (n, 2))
+                path[t, ids] = P_new
+                loss_rec[t, ids] = L_new
+        if full and run.n:
             rows = slice(None) if ids is None else ids
+            eff = hyper_t["lr"] * opt.preconditioner(run.state, hyper_t, t)
             grads_rec[t - 1, rows] = g
-            eff_rec[t - 1, rows] = eff
-            for k, v in state.items():
-                states_rec[k][t - 1, rows] = v
+            eff_rec[t - 1, rows] = np.broadcast_to(eff, (run.n, 2))
+            for k, v in run.state.items():
+                srec[k][t - 1, rows] = np.broadcast_to(v, (run.n, 2))
 
-    if n:
-        if ids is None:
-            final[:] = P
-            final_loss[:] = L
-        else:
-            final[ids] = P
-            final_loss[ids] = L
+    if run.n:
+        rows = slice(None) if run.ids is None else run.ids
+        final[rows] = run.P
+        final_loss[rows] = run.L
 
     result = BatchResult(final, final_loss, diverged_at, steps_to_tol)
     if keep_path:
         result.path, result.loss = path, loss_rec
     if full:
-        result.grads, result.lr, result.eff_lr, result.states = grads_rec, lr_rec, eff_rec, states_rec
+        result.grads, result.lr, result.eff_lr, result.states = grads_rec, lr_rec, eff_rec, srec
     return result
 
 
-def _as_loss(value: Any, n: int, dtype) -> Array:
-    arr = np.asarray(value, dtype=dtype)
-    if arr.shape != (n,):
-        arr = np.broadcast_to(arr, (n,)).copy()
-    return arr
+def _hyper_at(run: _Active, factors: Array | None, t: int) -> Mapping[str, Any]:
+    """Hyperparameters for update t: scheduled lr and carried-forward β powers."""
+    if factors is None and not run.pows:
+        return run.hyp
+    h = dict(run.hyp)
+    if factors is not None:
+        h["lr"] = run.hyp["lr"] * float(factors[t - 1])
+    for k, v in run.pows.items():
+        h[k + "_pow"] = v
+    return h
 
 
-def _drop(bad, t, P_new, state_new, L_new, ids, R, hyp, per_run_keys, noise, noise_arr, clip,
-          clip_arr, diverged_at, final, final_loss, rec, srec, S, prev=None):
-    """Freeze the runs flagged ``bad`` at update t (at their previous point) and compact the rest."""
-    keep = ~bad
-    run_ids = np.flatnonzero(bad) if ids is None else ids[bad]
+def _freeze(run, bad, t, P_old, state_old, L_old, diverged_at, final, final_loss, rec, srec):
+    """Record the runs flagged ``bad`` at update t as diverged, frozen at their previous point."""
+    run_ids = np.flatnonzero(bad) if run.ids is None else run.ids[bad]
     diverged_at[run_ids] = t
-    P_old, state_old, L_old = prev if prev is not None else (P_new, state_new, L_new)
     final[run_ids] = P_old[bad]
     final_loss[run_ids] = L_old[bad]
     if rec is not None:
@@ -553,21 +568,15 @@ def _drop(bad, t, P_new, state_new, L_new, ids, R, hyp, per_run_keys, noise, noi
         path[t:, run_ids] = P_old[bad]
         loss_rec[t:, run_ids] = L_old[bad]
     if srec is not None and t >= 1:
-        states_rec, _ = srec
         for k, v in state_old.items():
-            states_rec[k][t - 1 :, run_ids] = np.broadcast_to(v, P_old.shape)[bad]
-    new_ids = np.flatnonzero(keep) if ids is None else ids[keep]
-    P_new = np.asfortranarray(P_new[keep])
-    state_new = {k: np.asfortranarray(np.broadcast_to(v, bad.shape + np.shape(v)[1:])[keep]) for k, v in state_new.items()}
-    L_new = L_new[keep]
-    hyp = dict(hyp)
-    for k in per_run_keys:
-        hyp[k] = np.asfortranarray(hyp[k][keep])
-    if noise_arr is not None:
-        noise = np.asfortranarray(noise[keep])
-    if clip_arr is not None:
-        clip = np.asfortranarray(clip[keep])
-    return P_new, state_new, L_new, new_ids, int(keep.sum()), hyp, noise, clip
+            srec[k][t - 1 :, run_ids] = np.broadcast_to(v, P_old.shape)[bad]
+
+
+def _as_loss(value: Any, n: int, dtype) -> Array:
+    arr = np.asarray(value, dtype=dtype)
+    if arr.shape != (n,):
+        arr = np.broadcast_to(arr, (n,)).copy()
+    return arr
 
 
 # ---------------------------------------------------------------------------------------------

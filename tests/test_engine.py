@@ -358,3 +358,16 @@ def test_sweep_validation():
         run_batch(bowl, "sgd", None, np.zeros((3, 2)), 5, record="everything")
     with pytest.raises(ValueError, match="runs"):
         run_batch(bowl, "sgd", {"lr": np.ones(4)}, np.zeros((3, 2)), 5)
+
+
+def test_adam_beta_sweep_cells_equal_simulate():
+    """Per-run β arrays take the engine's carried-forward βᵗ path; scalars must agree exactly."""
+    rosen = surface("rosenbrock")
+    lrs, b1s = [1e-3, 3e-2], [0.5, 0.9, 0.99]
+    res = sweep(rosen, "adam", {"lr": lrs, "beta1": b1s}, steps=150, tol=None)
+    for i, lr in enumerate(lrs):
+        for j, b1 in enumerate(b1s):
+            df = simulate(rosen, "adam", {"lr": lr, "beta1": b1}, rosen.start, 150)
+            assert res.final_loss[i, j] == df["loss"].iloc[-1]
+            path, _, _ = manual("adam", rosen, {"lr": lr, "beta1": b1}, rosen.start, 150)
+            np.testing.assert_allclose(df[["x", "y"]].to_numpy(), path, rtol=1e-11, atol=1e-13)

@@ -1,0 +1,244 @@
+"""Speed figures for the numerical core (prints a table; never used as a test assertion).
+
+The requirement it checks: advancing 10,000 runs of Adam with per-run learning rates for 1,000
+steps on Rosenbrock through the pure API takes at most 3x the time of the same work in
+JAX + optax compiled with jit and vmap (compile time excluded, one thread each).
+
+Timed, in float64 and float32:
+  (a) the pure API loop: ``opt.update`` over (10000, 2) params, lr of shape (10000, 1), with a
+      plain-numpy Rosenbrock gradient (Fortran-ordered params, the engine's layout, and C order);
+  (b) ``run_batch(record="final")`` for the same work (adds loss evaluation, divergence checks);
+  (c) JAX + optax: ``jax.jit(jax.vmap(adam_step))`` called 1000 times, and one ``lax.scan`` over
+      all 1000 steps (reported separately), both after a warm-up call.
+Also: ``sweep`` 100 x 100 cells x 1000 steps, and ``simulate`` 6 optimizers x 2000 steps.
+
+Usage:  python benchmarks/bench_core.py [--quick]
+JAX is optional: ``pip install -r benchmarks/requirements.txt``.
+"""
+
+from __future__ import annotations
+
+import os
+
+# One thread everywhere, set before numpy / jax are imported.
+os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
+for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+try:
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+except (AttributeError, OSError):  # not Linux
+    pass
+
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from optimizers import OPTIMIZERS, run_batch, simulate, sweep  # noqa: E402
+
+R = 10_000
+STEPS = 1_000
+START = (-1.5, 2.0)
+
+
+def best_of(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def rosenbrock_surface():
+    try:
+        from surfaces import SURFACES
+
+        return SURFACES["rosenbrock"]
+    except (ImportError, KeyError):
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+        from tests.optim_helpers import local_surface
+
+        return local_surface("rosenbrock")
+
+
+def lean_surface(dtype):
+    """Rosenbrock written as plainly as the JAX version (no wrappers, stays in ``dtype``)."""
+    from surfaces.base import Surface
+
+    def f(x, y):
+        r = y - x * x
+        a = 1.0 - x
+        r *= r
+        r *= 100.0
+        a *= a
+        r += a
+        return r
+
+    def grad(x, y):
+        r = y - x * x
+        gx = x * r
+        gx *= -400.0
+        gx -= 2.0
+        gx += 2.0 * x
+        r *= 200.0
+        return gx, r
+
+    return Surface("rosenbrock", "Rosenbrock", "", f, grad, ((-2, 2), (-1, 3)), ((1.0, 1.0),), START, "")
+
+
+def numpy_pure_api(dtype, order: str) -> tuple[float, np.ndarray]:
+    """(a): the user-level loop over opt.update; returns (seconds, final params)."""
+    opt = OPTIMIZERS["adam"]
+    lr = np.geomspace(1e-4, 1e-1, R).astype(dtype)[:, None]
+    hyper = opt.resolve({"lr": lr})
+    grad = lean_surface(dtype).grad
+    out = {}
+
+    def work():
+        params = np.empty((R, 2), dtype=dtype, order=order)
+        params[:] = START
+        state = opt.init(params)
+        for t in range(1, STEPS + 1):
+            gx, gy = grad(params[:, 0], params[:, 1])
+            g = np.empty((2, R), dtype=dtype)
+            g[0] = gx
+            g[1] = gy
+            g = g.T if order == "F" else np.ascontiguousarray(g.T)
+            params, state = opt.update(params, g, state, hyper, t)
+        out["p"] = params
+
+    return best_of(work, 3), out["p"]
+
+
+def numpy_run_batch(dtype, surface) -> tuple[float, np.ndarray]:
+    """(b): the engine with record="final"."""
+    lr = np.geomspace(1e-4, 1e-1, R)
+    out = {}
+
+    def work():
+        res = run_batch(surface, "adam", {"lr": lr}, np.array(START, dtype=dtype), STEPS, record="final")
+        out["p"] = res.final
+
+    return best_of(work, 3), out["p"]
+
+
+def jax_times(dtype) -> tuple[float, float, np.ndarray] | None:
+    """(c): jit(vmap(step)) called per step, and one lax.scan over all steps."""
+    try:
+        import jax
+        import jax.numpy as jnp
+        import optax
+    except ImportError:
+        return None
+    jax.config.update("jax_enable_x64", dtype == np.float64)
+    jdt = jnp.float64 if dtype == np.float64 else jnp.float32
+
+    def loss(p):
+        return (1.0 - p[0]) ** 2 + 100.0 * (p[1] - p[0] ** 2) ** 2
+
+    def step(p, s, lr):
+        g = jax.grad(loss)(p)
+        updates, s = optax.adam(lr).update(g, s, p)
+        return optax.apply_updates(p, updates), s
+
+    params = jnp.tile(jnp.asarray(START, dtype=jdt), (R, 1))
+    lrs = jnp.asarray(np.geomspace(1e-4, 1e-1, R), dtype=jdt)
+    state0 = jax.vmap(lambda p, lr: optax.adam(lr).init(p))(params, lrs)
+    vstep = jax.jit(jax.vmap(step))
+
+    def loop():
+        p, s = params, state0
+        for _ in range(STEPS):
+            p, s = vstep(p, s, lrs)
+        return jax.block_until_ready(p)
+
+    @jax.jit
+    def scanned(p, s, lr):
+        def body(carry, _):
+            return jax.vmap(step)(carry[0], carry[1], lr), None
+
+        (p, s), _ = jax.lax.scan(body, (p, s), None, length=STEPS)
+        return p
+
+    jax.block_until_ready(vstep(params, state0, lrs))  # compile
+    jax.block_until_ready(scanned(params, state0, lrs))  # compile
+    t_loop = best_of(loop, 3)
+    out = {}
+
+    def scan():
+        out["p"] = jax.block_until_ready(scanned(params, state0, lrs))
+
+    t_scan = best_of(scan, 3)
+    return t_loop, t_scan, np.asarray(out["p"])
+
+
+def main() -> None:
+    quick = "--quick" in sys.argv
+    global STEPS
+    if quick:
+        STEPS = 200
+    rosen = rosenbrock_surface()
+    print(f"Adam, {R} runs x {STEPS} steps on Rosenbrock, per-run lr (10000, 1); best of 3, one thread")
+    rows = []
+    for dtype in (np.float64, np.float32):
+        name = np.dtype(dtype).name
+        t_f, p_f = numpy_pure_api(dtype, "F")
+        t_c, _ = numpy_pure_api(dtype, "C")
+        t_b, p_b = numpy_run_batch(dtype, lean_surface(dtype))
+        t_b_reg = numpy_run_batch(dtype, rosen)[0] if dtype == np.float64 else None
+        jx = jax_times(dtype)
+        rows.append((name, t_f, t_c, t_b, t_b_reg, jx))
+        if jx is not None:
+            diff = np.nanmax(np.abs(p_f - jx[2]))
+            print(f"  [{name}] max |numpy - jax| final params: {diff:.2e}")
+    print()
+    header = (
+        f"{'dtype':8} {'(a) API F':>10} {'(a) API C':>10} {'(b) run_batch':>14} {'(b) registry':>13}"
+        f" {'(c) jit/vmap':>13} {'(c) scan':>9} {'a/jit':>6} {'a/scan':>7} {'b/scan':>7}"
+    )
+    print(header)
+    for name, t_f, t_c, t_b, t_b_reg, jx in rows:
+        if jx is None:
+            jtxt = f"{'n/a':>13} {'n/a':>9} {'':>6} {'':>7} {'':>7}"
+        else:
+            t_loop, t_scan, _ = jx
+            jtxt = (
+                f"{t_loop:12.3f}s {t_scan:8.3f}s {t_f / t_loop:6.2f} {t_f / t_scan:7.2f}"
+                f" {t_b / t_scan:7.2f}"
+            )
+        reg = f"{t_b_reg:12.3f}s" if t_b_reg is not None else f"{'-':>13}"
+        print(f"{name:8} {t_f:9.3f}s {t_c:9.3f}s {t_b:13.3f}s {reg} {jtxt}")
+    if rows[0][5] is None:
+        print("\nJAX not importable: pip install -r benchmarks/requirements.txt  (jax, jaxlib, optax)")
+    print("(b) registry = run_batch on SURFACES['rosenbrock'] (float64); (b) = same Rosenbrock, lean numpy")
+
+    print()
+    sweep_steps = 1000 if not quick else 200
+    mus = np.linspace(0.0, 0.99, 100)
+    cases = [
+        ("momentum, lr 1e-5..1e-3 x μ 0..0.99 (none diverge)", "momentum", np.geomspace(1e-5, 1e-3, 100), "momentum", mus),
+        ("adam, lr 1e-4..1e-1 x β1 0..0.99 (none diverge)", "adam", np.geomspace(1e-4, 1e-1, 100), "beta1", mus),
+        ("momentum, lr 1e-4..10 x μ 0..0.99 (most diverge)", "momentum", np.geomspace(1e-4, 10, 100), "momentum", mus),
+    ]
+    for label, key, lrs, k2, v2 in cases:
+        out = {}
+
+        def job():
+            out["r"] = sweep(rosen, key, {"lr": lrs, k2: v2}, steps=sweep_steps)
+
+        t_sweep = best_of(job, 3)
+        print(
+            f"sweep 100 x 100 x {sweep_steps} steps on Rosenbrock, {label}: {t_sweep:.3f} s"
+            f"  [{int(out['r'].diverged.sum())} diverged]"
+        )
+    keys = ["sgd", "momentum", "nesterov", "rmsprop", "adam", "adamw"]
+    t_sim = best_of(lambda: [simulate(rosen, k, {"lr": 1e-3}, None, 2000) for k in keys], 3)
+    print(f"simulate 6 optimizers x 2000 steps: {t_sim:.3f} s total ({t_sim / 6 * 1e3:.1f} ms each)")
+
+
+if __name__ == "__main__":
+    main()
