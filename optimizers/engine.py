@@ -625,6 +625,8 @@ def simulate(
         clip_norm=clip_norm, batch_size=batch_size, record="full",
     )
     d = int(res.diverged_at[0])
+    if d == 0:
+        raise ValueError(f"start: f is not finite at {tuple(start_arr)}; choose another start")
     last = steps if d < 0 else d - 1  # last finite row
     path = res.path[: last + 1, 0]
     with np.errstate(all="ignore"):

@@ -33,7 +33,6 @@ for a model whose parameters are that run's two coordinates.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 

@@ -44,7 +44,7 @@ from typing import Mapping
 import numpy as np
 
 from ._common import as_grads, hv, lr_spec, momentum_spec, nonzero, ones_like_state, weight_decay_spec
-from .base import Array, HyperSpec, Optimizer, State
+from .base import Array, Optimizer, State
 
 MOMENTUM_CONVENTIONS = r"""
 **Three ways to write momentum, one method.**

@@ -371,3 +371,15 @@ def test_adam_beta_sweep_cells_equal_simulate():
             assert res.final_loss[i, j] == df["loss"].iloc[-1]
             path, _, _ = manual("adam", rosen, {"lr": lr, "beta1": b1}, rosen.start, 150)
             np.testing.assert_allclose(df[["x", "y"]].to_numpy(), path, rtol=1e-11, atol=1e-13)
+
+
+def test_start_where_f_is_undefined():
+    """f(start) non-finite: run_batch flags it diverged at step 0, simulate refuses the start."""
+    holey = dataclasses.replace(
+        local_surface("bowl"), f=lambda x, y: np.log(x) + y * y, grad=lambda x, y: (1.0 / x, 2.0 * y)
+    )
+    res = run_batch(holey, "sgd", {"lr": 0.1}, np.array([[-1.0, 0.0], [1.0, 1.0]]), 5)
+    assert list(res.diverged_at) == [0, -1]
+    np.testing.assert_array_equal(res.path[:, 0], np.broadcast_to([-1.0, 0.0], (6, 2)))
+    with pytest.raises(ValueError, match="start"):
+        simulate(holey, "sgd", {"lr": 0.1}, (-1.0, 0.0), 5)
