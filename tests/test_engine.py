@@ -383,3 +383,17 @@ def test_start_where_f_is_undefined():
     np.testing.assert_array_equal(res.path[:, 0], np.broadcast_to([-1.0, 0.0], (6, 2)))
     with pytest.raises(ValueError, match="start"):
         simulate(holey, "sgd", {"lr": 0.1}, (-1.0, 0.0), 5)
+
+
+def test_registry_regression_minibatches():
+    """The registry's finite-sum surface through both mini-batch paths (shared and per-run seeds)."""
+    reg = surface("regression")
+    n = reg.n_samples
+    full = simulate(reg, "sgd", {"lr": 0.1}, reg.start, 20)
+    assert full.equals(simulate(reg, "sgd", {"lr": 0.1}, reg.start, 20, batch_size=n))
+    small = simulate(reg, "sgd", {"lr": 0.1}, reg.start, 20, batch_size=1, seed=4)
+    assert not np.allclose(small[["x", "y"]], full[["x", "y"]])
+    shared = run_batch(reg, "sgd", {"lr": np.array([0.1, 0.1])}, reg.start, 20, batch_size=1, seed=4)
+    np.testing.assert_allclose(shared.path[:, 1], small[["x", "y"]].to_numpy(), rtol=1e-13)
+    per_run = run_batch(reg, "sgd", {"lr": 0.1}, np.tile(reg.start, (2, 1)), 20, batch_size=1, seed=np.array([4, 5]))
+    np.testing.assert_allclose(per_run.path[:, 0], small[["x", "y"]].to_numpy(), rtol=1e-13)
