@@ -14,7 +14,8 @@ from .classic import (
     RASTRIGIN_LOCAL_MINIMA,
     make_rotated_quadratic,
 )
-from .expression import from_expression, validate as validate_expression
+from .expression import from_expression
+from .expression import validate as validate_expression
 from .regression import RegressionData, make_regression_surface, regression_data
 
 REGRESSION = make_regression_surface()

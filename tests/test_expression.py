@@ -7,6 +7,7 @@ is built, and entries written to have side effects demonstrably had none.
 
 from __future__ import annotations
 
+import ast
 import builtins
 import math
 import sys
@@ -305,6 +306,7 @@ HOSTILE = [
     "x**(2**1000)",
     "x*((999999999999999/999999999999998)^99)^99",
     "x*(((x - x + 999999999999999/999999999999998)^99)^99)^99",
+    "x*(sqrt((sqrt((sqrt((sqrt(99999/99998))^5))^5))^5))^5",
     "x" * 10_000,
     "(" * 500 + "x" + ")" * 500,
     "-" * 290 + "x",
@@ -472,6 +474,23 @@ def test_hostile_input_rejected_by_from_expression(entry, tmp_path):
     with pytest.raises(ValueError):
         from_expression(_materialize(entry, str(sentinel)))
     assert not sentinel.exists()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "sin(x=1)", "(y := 1)", "x[0]", "lambda: 1", "x < y", "'x'", "f'{x}'", "x.real", "[x]",
+        "{x}", "{x: 1}", "x if y else 1", "sin(*x)", "sin(**x)", "x @ y", "x % y", "x // y", "~x",
+        "not x", "x << 1", "x & y", "x | y", "x ^ y", "__import__('os')", "True", "None", "1j",
+        "[x for x in y]", "(x for x in y)", "sin(x)(y)", "x.y(1)", "os", "b'x'", "...",
+    ],
+)
+def test_ast_whitelist_without_the_character_filter(text):
+    """Defence in depth: the tree walk alone refuses these, even if the character filter
+    were loosened one day."""
+    tree = ast.parse(text, mode="eval")
+    with pytest.raises(ValueError):
+        expression._Checker(text).check(tree.body)
 
 
 @pytest.mark.parametrize(

@@ -176,7 +176,7 @@ def test_minima_values_are_consistent(s: Surface):
                          ids=[s.key for s in ALL if s.hessian_eigs is not None])
 def test_hessian_eigs_match_the_quadratic(s: Surface):
     x, y = random_points(s, 3, seed=3)
-    for px, py in zip(x, y):
+    for px, py in zip(x, y, strict=True):
         eig = np.linalg.eigvalsh(fd_hessian(s, px, py))
         np.testing.assert_allclose(eig, s.hessian_eigs, rtol=1e-6)
 
