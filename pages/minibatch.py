@@ -77,17 +77,42 @@ f_star = float(surface.f(data.w_opt, data.b_opt))
 colors = {r["label"]: c for r, c in zip(runs, COLORS)}
 style = page_style()
 
-# --- the race: one map per batch size, side by side --------------------------------------
-cols = st.columns(3)
-for col, r in zip(cols, runs):
-    fig = map_figure(surface, start=surface.start, style=style, height=380,
-                     title=f"{r['label']}: {len(r['path']) - 1} steps")
-    add_paths(fig, {r["label"]: r["path"]}, colors=colors, style=style)
-    fig.update_layout(showlegend=False)
-    fig.update_xaxes(title_text="slope w")
-    fig.update_yaxes(title_text="intercept b")
-    with col:
-        show_chart(fig, key=f"mb_map_{r['batch']}_{r['label'][:4]}")
+# --- the race: one panel per batch size, side by side, synchronised by work done ----------
+try:
+    from viz.player import player, player_payload
+except ImportError:  # the shared player has not landed: static maps instead
+    player = None
+
+if player is not None:
+    from viz.contours import contour_grid
+    from viz.lesson_player import recolor_payload, work_synced
+    from viz.trajectory import Trajectory
+
+    trajs, run_colors = [], {}
+    for r, color in zip(runs, COLORS):
+        clock, path_f, loss_f = work_synced(r["path"], r["loss"], r["batch"], n, epochs)
+        key = f"batch{r['batch']}_{len(trajs)}"
+        trajs.append(Trajectory(key=key, label=f"{r['label']}: {len(r['path']) - 1} steps", path=path_f,
+                                loss=loss_f, steps=len(clock) - 1))
+        run_colors[key] = color
+    payload = player_payload(
+        contour_grid(surface.f, surface.bounds), trajs, minima=surface.minima, start=surface.start, style=style,
+        mode="grid", title="One frame = one more sample-gradient of work for every run",
+    )
+    st.caption("The player's clock counts sample-gradients (data points looked at), not steps: "
+               f"in the time full-batch GD makes one step, SGD makes {n}.")
+    player(recolor_payload(payload, run_colors), key="mb_player")
+else:
+    cols = st.columns(3)
+    for col, r in zip(cols, runs):
+        fig = map_figure(surface, start=surface.start, style=style, height=380,
+                         title=f"{r['label']}: {len(r['path']) - 1} steps")
+        add_paths(fig, {r["label"]: r["path"]}, colors=colors, style=style)
+        fig.update_layout(showlegend=False)
+        fig.update_xaxes(title_text="slope w")
+        fig.update_yaxes(title_text="intercept b")
+        with col:
+            show_chart(fig, key=f"mb_map_{r['batch']}_{r['label'][:4]}")
 
 # --- loss per epoch and the cost table ----------------------------------------------------
 left, right = st.columns([3, 2])

@@ -14,7 +14,7 @@ from optimizers.tuning import noise_cloud
 from surfaces import SURFACES
 from ui.lesson_common import show_chart, compare_link, page_style, spec_slider
 from ui.lesson_url import LessonUrl
-from viz.lessons import add_endpoints, add_paths, cloud_loss_figure, map_figure, schedule_figure
+from viz.lessons import add_endpoints, add_paths, cloud_loss_figure, map_figure, schedule_figure, zoom_bounds
 
 N_SEEDS = 32
 CONSTANT, SCHEDULED = "constant rate", "with the schedule"
@@ -112,21 +112,33 @@ with right:
                         title=f"Learning rate per step (base η = {lr:g}); others faint for comparison"),
         key="sched_chart",
     )
-    fig = map_figure(surface, start=surface.start, style=style, height=480,
-                     title=f"{opt.label} on {surface.label}, noise σ = {noise:g}: seed 0 paths, dots = {N_SEEDS} run ends")
-    add_paths(fig, {CONSTANT: const.paths[:, 0], SCHEDULED: sched_cloud.paths[:, 0]}, colors=COLORS,
-              dashes={CONSTANT: "dot"}, width=style.line_width * 0.6, style=style)
-    add_endpoints(fig, const.paths[-1], color=COLORS[CONSTANT], name=f"{CONSTANT}: ends", style=style)
-    add_endpoints(fig, sched_cloud.paths[-1], color=COLORS[SCHEDULED], name=f"{SCHEDULED}: ends", style=style)
-    show_chart(fig, key="sched_map")
+
+paths = {CONSTANT: const.paths[:, 0], SCHEDULED: sched_cloud.paths[:, 0]}
+ends = np.concatenate([const.paths[-1], sched_cloud.paths[-1]])
+legend_below = dict(orientation="h", yanchor="top", y=-0.15, xanchor="left", x=0)
+with right:
+    fig = map_figure(surface, start=surface.start, style=style, height=460,
+                     title=f"{opt.label} on {surface.label}, noise σ = {noise:g} (seed 0 paths)")
+    add_paths(fig, paths, colors=COLORS, dashes={CONSTANT: "dot"}, width=style.line_width * 0.6, style=style)
+    fig.update_layout(legend=legend_below)
+    show_chart(fig, key="sched_map_full")
+
+zoom_col, loss_col = st.columns([2, 3])
+with zoom_col:
+    fig = map_figure(surface, style=style, height=460, bounds=zoom_bounds(ends),
+                     title=f"Zoom on the minimum: where {N_SEEDS} seeded runs ended")
+    add_endpoints(fig, const.paths[-1], color=COLORS[CONSTANT], name=f"{CONSTANT}: run ends", style=style)
+    add_endpoints(fig, sched_cloud.paths[-1], color=COLORS[SCHEDULED], name=f"{SCHEDULED}: run ends", style=style)
+    fig.update_layout(legend=legend_below)
+    show_chart(fig, key="sched_map_zoom")
 
 f_star = min((float(surface.f(*m)) for m in surface.minima), default=0.0)
-show_chart(
-    cloud_loss_figure({CONSTANT: const, SCHEDULED: sched_cloud}, colors=COLORS, f_star=f_star, style=style,
-                      title=f"f − f* per step over {N_SEEDS} seeded runs (median and middle 50%)"),
-    key="sched_loss",
-)
-
+with loss_col:
+    show_chart(
+        cloud_loss_figure({CONSTANT: const, SCHEDULED: sched_cloud}, colors=COLORS, f_star=f_star, style=style,
+                          title=f"f − f* per step over {N_SEEDS} seeded runs (median and middle 50%)"),
+        key="sched_loss",
+    )
 
 def _ball(cloud) -> float:
     return float(np.median(surface.distance_to_nearest_minimum(cloud.paths[-1])))

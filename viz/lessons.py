@@ -221,7 +221,8 @@ def loss_curves_figure(
             )
         )
     fig.update_xaxes(title_text=x_title)
-    fig.update_yaxes(title_text=y_title, type="log" if log_y else "linear", exponentformat="power")
+    fig.update_yaxes(title_text=y_title, type="log" if log_y else "linear", exponentformat="power",
+                     dtick=1 if log_y else None)
     return _base_layout(fig, height=height, style=style, title=title)
 
 
@@ -272,6 +273,18 @@ def add_endpoints(
     return fig
 
 
+def zoom_bounds(points: Array, *, margin: float = 0.25, min_half: float = 1e-3):
+    """A square window ((x0, x1), (y0, y1)) around ``points`` (e.g. where noisy runs ended)."""
+    pts = np.asarray(points, dtype=float).reshape(-1, 2)
+    pts = pts[np.isfinite(pts).all(axis=1)]
+    if not len(pts):
+        return None
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    cx, cy = (lo + hi) / 2
+    half = max(float((hi - lo).max()) / 2 * (1 + margin), min_half)
+    return (float(cx - half), float(cx + half)), (float(cy - half), float(cy + half))
+
+
 def map_figure(
     surface,
     *,
@@ -280,14 +293,16 @@ def map_figure(
     title: str | None = None,
     height: int = 460,
     resolution: int = 121,
+    bounds=None,
 ) -> go.Figure:
     """The shared contour map (viz.contours) of a surface, minima starred, start ringed.
 
-    A thin wrapper so lesson pages get exactly the map the Compare page draws.
+    A thin wrapper so lesson pages get exactly the map the Compare page draws; ``bounds``
+    overrides the surface's own (a zoomed view gets its own, finer contour levels).
     """
     from viz.contours import contour_figure, contour_grid
 
-    grid = contour_grid(surface.f, surface.bounds, n=resolution)
+    grid = contour_grid(surface.f, bounds or surface.bounds, n=resolution)
     return contour_figure(grid, minima=surface.minima, start=start, style=style, title=title, height=height)
 
 
@@ -568,7 +583,7 @@ def cloud_loss_figure(
         )
     fig.update_xaxes(title_text="step")
     fig.update_yaxes(title_text="f − f*" + (" (log)" if log_y else ""), type="log" if log_y else "linear",
-                     exponentformat="power")
+                     exponentformat="power", dtick=1 if log_y else None)
     return _base_layout(fig, height=360, style=style, title=title)
 
 
