@@ -57,7 +57,10 @@ class HyperSpec:
 
     def validate(self, value: "float | Array") -> None:
         """Raise ValueError naming this parameter if any value is outside its valid range."""
-        arr = np.asarray(value, dtype=float)
+        try:
+            arr = np.asarray(value, dtype=float)
+        except (TypeError, ValueError):
+            raise ValueError(f"{self.key} must be a number, got {value!r}") from None
         if not np.all(np.isfinite(arr)):
             raise ValueError(f"{self.key} must be a finite number, got {value!r}")
         if np.any(arr < self.valid_low):
@@ -116,5 +119,7 @@ class Optimizer:
         for spec in self.hypers:
             value = hyper.get(spec.key, spec.default)
             spec.validate(value)
+            if not isinstance(value, np.ndarray) and np.ndim(value) > 0:  # a list of per-run values
+                value = np.asarray(value, dtype=float)
             resolved[spec.key] = value if isinstance(value, np.ndarray) else float(value)
         return resolved

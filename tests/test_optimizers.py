@@ -388,3 +388,12 @@ def test_matches_torch(key, surface_key, use_defaults):
         p_t.grad = torch.tensor(gt, dtype=torch.float64)
         t_opt.step()
         np.testing.assert_allclose(params[0], p_t.detach().numpy(), rtol=1e-9, atol=1e-12)
+
+
+def test_resolve_accepts_lists_and_names_non_numbers():
+    opt = OPTIMIZERS["adam"]
+    resolved = opt.resolve({"lr": [0.1, 0.2], "unused": 3})
+    assert isinstance(resolved["lr"], np.ndarray) and "unused" not in resolved
+    for bad in ("fast", None, [0.1, "x"]):
+        with pytest.raises(ValueError, match="lr"):
+            opt.resolve({"lr": bad})
