@@ -139,10 +139,11 @@ def ewma_weights_figure(beta: float, horizon: int | None = None, *, style: Style
     most of the mass (≈63%) sits inside the window.
     """
     window = 1.0 / (1.0 - beta)
+    n_in = math.ceil(window - 1e-9)  # 1/(1-0.9) is 10.000000000000002 in floating point
     horizon = int(horizon or max(10, math.ceil(3 * window)))
     k = np.arange(horizon)
     w = (1 - beta) * beta**k
-    inside = k < window
+    inside = k < n_in
     fig = go.Figure()
     fig.add_trace(go.Bar(x=k[inside], y=w[inside], marker_color=OKABE_ITO[0], name="inside the window"))
     fig.add_trace(go.Bar(x=k[~inside], y=w[~inside], marker_color="rgba(0,114,178,0.3)", name="older"))
@@ -151,12 +152,12 @@ def ewma_weights_figure(beta: float, horizon: int | None = None, *, style: Style
         x=window, y=float(w[0]), xanchor="left", showarrow=False,
         text=f"k = 1/(1−β) = {window:.0f}: weight is β^{window:.0f} ≈ {beta**window:.2f} ≈ 1/e of today's",
     )
-    mass = 1 - beta ** math.ceil(window)
+    mass = 1 - beta**n_in
     fig.update_layout(bargap=0.05)
     fig.update_xaxes(title_text="k steps back")
     fig.update_yaxes(title_text="weight of θₜ₋ₖ")
     return _base_layout(
-        fig, height=320, style=style, title=f"Weights of the past: {mass:.0%} of the total sits in the last {math.ceil(window)} steps"
+        fig, height=320, style=style, title=f"Weights of the past: {mass:.0%} of the total sits in the last {n_in} steps"
     )
 
 

@@ -1,0 +1,140 @@
+"""AppTest for the lesson pages: each runs clean, and its main control changes what it shows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+PAGES = Path(__file__).resolve().parents[1] / "pages"
+TIMEOUT = 120
+
+
+def _app(name: str, **query: str) -> AppTest:
+    at = AppTest.from_file(str(PAGES / f"{name}.py"), default_timeout=TIMEOUT)
+    for k, v in query.items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def _ok(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def _metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+@pytest.mark.parametrize("name", ["ewma", "schedules", "minibatch", "sweep"])
+def test_page_runs_and_opens_with_a_lesson(name):
+    at = _app(name)
+    _ok(at)
+    text = " ".join(m.value for m in at.markdown)
+    assert "Try:" in text and "Notice:" in text  # every lesson says what to try and what to notice
+
+
+def test_ewma_beta_changes_the_window_and_the_start():
+    at = _app("ewma")
+    before = _metrics(at)
+    assert before["Effective window 1/(1−β)"] == "50 steps"
+    at.slider(key="ewma_beta").set_value(0.9).run()
+    _ok(at)
+    after = _metrics(at)
+    assert after["Effective window 1/(1−β)"] == "10 steps"
+    assert after["Day 1 average, no correction"] != before["Day 1 average, no correction"]
+    assert after["Day 1 average, corrected"] == after["Day 1 data θ₁"]  # correction: v̂₁ = θ₁
+    assert at.query_params["beta"] == ["0.9"] or at.query_params["beta"] == "0.9"
+
+
+def test_ewma_bad_url_values_fall_back_with_a_notice():
+    at = _app("ewma", beta="7", series="nope", seed="x")
+    _ok(at)
+    notice = " ".join(i.value for i in at.info)
+    assert "beta=7" in notice and "series=nope" in notice and "seed=x" in notice
+    assert at.slider(key="ewma_beta").value == pytest.approx(0.999)
+
+
+def test_ewma_url_sets_beta():
+    at = _app("ewma", beta="0.5")
+    _ok(at)
+    assert _metrics(at)["Effective window 1/(1−β)"] == "2 steps"
+
+
+def test_schedules_choice_changes_the_run():
+    at = _app("schedules", steps="200")
+    _ok(at)
+    before = at.session_state["sched_final_factor"], _metrics(at)["Noise ball, with the schedule"]
+    at.selectbox(key="sched_key").set_value("step").run()
+    _ok(at)
+    after = at.session_state["sched_final_factor"], _metrics(at)["Noise ball, with the schedule"]
+    assert after != before
+    at.selectbox(key="sched_key").set_value("warmup").run()
+    _ok(at)
+    assert at.session_state["sched_final_factor"] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("sched", ["constant_is_hidden", "exponential", "inverse_time", "warmup_cosine"])
+def test_schedules_every_schedule_from_the_url(sched):
+    at = _app("schedules", schedule=sched, steps="100")
+    _ok(at)
+    if sched == "constant_is_hidden":
+        assert any("schedule=" in i.value for i in at.info)
+
+
+def test_minibatch_batch_size_changes_steps_and_table():
+    at = _app("minibatch", epochs="5")
+    _ok(at)
+    assert at.session_state["mb_total_steps"] == [5, 40, 320]
+    at.slider(key="mb_batch").set_value(32).run()
+    _ok(at)
+    assert at.session_state["mb_total_steps"] == [5, 10, 320]
+    table = at.dataframe[0].value
+    assert list(table["sample-gradients per step"]) == [64, 32, 1]
+    assert list(table["steps per epoch"]) == [1, 2, 64]
+
+
+@pytest.mark.parametrize("opt", ["momentum", "adam", "rmsprop"])
+def test_minibatch_any_optimizer(opt):
+    at = _app("minibatch", opt=opt, epochs="3", n="32", batch="4")
+    _ok(at)
+    assert at.session_state["mb_total_steps"] == [3, 24, 96]
+
+
+def test_sweep_optimizer_and_axes_change_the_map():
+    at = _app("sweep", n="50", steps="250")
+    _ok(at)
+    s = at.session_state["sw_summary"]
+    assert (s["opt"], s["x"], s["y"], s["n"]) == ("momentum", "lr", "momentum", 50)
+    assert s["diverged"] > 0  # Rosenbrock with lr up to 10: the wall is there
+    at.selectbox(key="sw_opt").set_value("adam").run()
+    _ok(at)
+    s2 = at.session_state["sw_summary"]
+    assert (s2["opt"], s2["y"]) == ("adam", "beta2")
+    assert s2["best"] != s["best"]
+    at.selectbox(key="sw_y_adam").set_value("beta1").run()
+    _ok(at)
+    assert at.session_state["sw_summary"]["y"] == "beta1"
+
+
+def test_sweep_selected_cell_from_url_and_metric():
+    at = _app("sweep", n="20", steps="250", sel_x="0.001", sel_y="0.9", metric="steps")
+    _ok(at)
+    sub = [h.value for h in at.subheader]
+    assert any("lr = 0.00113" in h or "lr = 0.001" in h for h in sub), sub
+    assert "steps to tolerance" in _metrics(at)
+
+
+def test_sweep_large_grid_runs_in_chunks():
+    at = _app("sweep", n="150", steps="100", surface="bowl", opt="sgd")
+    _ok(at)
+    assert at.session_state["sw_summary"]["n"] == 150
+
+
+def test_sweep_custom_formula_and_a_bad_one():
+    at = _app("sweep", surface="custom", f="x**2 + 3*y**2", n="20", steps="100")
+    _ok(at)
+    assert not at.error
+    bad = _app("sweep", surface="custom", f="__import__('os')", n="20", steps="100")
+    _ok(bad)
+    assert bad.error  # a message, not a traceback
