@@ -1,0 +1,140 @@
+"""Static path figures: all paths on one map (overlay) and loss versus step.
+
+These are the non-animated companions of the browser player: the overlay for lesson pages and
+printouts, the loss chart under the race. Both take `Trajectory` objects and use each
+optimizer's fixed colour, and both draw a diverged run up to its last finite point with a red
+cross where it left, never an empty chart.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from .contours import ContourGrid, contour_figure
+from .palette import DIVERGED_COLOR, color_for
+from .style import DEFAULT_STYLE, Style
+from .trajectory import Trajectory, downsample_index
+
+#: Losses at or below this are drawn at this value on the log axis (log 0 is −∞).
+LOSS_FLOOR = 1e-16
+#: Points per path sent to static figures (the animated player gets every point).
+MAX_POINTS = 2000
+
+
+def path_traces(traj: Trajectory, style: Style = DEFAULT_STYLE, *, showlegend: bool = True) -> list[go.Scatter]:
+    """The path of ``traj`` (markers on every step for short runs) plus a red cross if it diverged."""
+    color = color_for(traj.key)
+    idx = downsample_index(traj.n_points, MAX_POINTS)
+    pts = traj.path[idx]
+    short = traj.n_points <= 80
+    name = traj.label + (f" (diverged at step {traj.diverged_at})" if traj.diverged else "")
+    traces = [
+        go.Scatter(
+            x=pts[:, 0], y=pts[:, 1],
+            mode="lines+markers" if short else "lines",
+            line=dict(color=color, width=style.line_width),
+            marker=dict(size=style.marker_size * 0.7, color=color),
+            name=name, legendgroup=traj.key, showlegend=showlegend,
+            hovertemplate=f"{traj.label}<br>x=%{{x:.4g}}<br>y=%{{y:.4g}}<extra></extra>",
+        )
+    ]
+    if traj.diverged:
+        last = traj.path[-1]
+        traces.append(
+            go.Scatter(
+                x=[last[0]], y=[last[1]], mode="markers+text",
+                marker=dict(symbol="x", size=style.marker_size * 1.8, color=DIVERGED_COLOR,
+                            line=dict(width=2, color=DIVERGED_COLOR)),
+                text=[f"diverged at step {traj.diverged_at}"], textposition="top center",
+                textfont=dict(color=DIVERGED_COLOR, size=style.font_size),
+                name=f"{traj.label} diverged", legendgroup=traj.key, showlegend=False,
+                hoverinfo="skip",
+            )
+        )
+    return traces
+
+
+def overlay_figure(
+    grid: ContourGrid,
+    trajectories: Sequence[Trajectory],
+    *,
+    minima: Sequence[Sequence[float]] = (),
+    start: Sequence[float] | None = None,
+    style: Style = DEFAULT_STYLE,
+    title: str | None = None,
+    height: int = 520,
+) -> go.Figure:
+    """All paths on one contour map, with a legend (one entry per optimizer)."""
+    fig = contour_figure(grid, minima=minima, start=start, style=style, title=title, height=height)
+    for traj in trajectories:
+        for trace in path_traces(traj, style):
+            fig.add_trace(trace)
+    fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.01, xanchor="left", x=0))
+    return fig
+
+
+def loss_figure(
+    trajectories: Sequence[Trajectory],
+    *,
+    ghosts: Sequence[Trajectory] = (),
+    f_star: float | None = None,
+    style: Style = DEFAULT_STYLE,
+    height: int = 380,
+) -> go.Figure:
+    """Loss versus step for every run, log scale when the minimum value f* is known.
+
+    With f* known the curve is f − f* (so "reaching the minimum" means heading to 0, i.e. down
+    the log axis), clipped to ``LOSS_FLOOR``; without it (a saddle is unbounded below) the axis
+    is linear f. The axis title says which. ``ghosts`` (comparison runs) are drawn dashed.
+    """
+    fig = go.Figure()
+    log = f_star is not None
+    for traj, dash in [(t, None) for t in trajectories] + [(g, "dash") for g in ghosts]:
+        color = color_for(traj.key)
+        idx = downsample_index(traj.n_points, MAX_POINTS)
+        y = traj.loss[idx]
+        if log:
+            y = np.maximum(y - f_star, LOSS_FLOOR)
+        fig.add_trace(
+            go.Scatter(
+                x=idx, y=y, mode="lines", name=traj.label, legendgroup=traj.key,
+                line=dict(color=color, width=style.line_width * (0.7 if dash else 1.0), dash=dash),
+                opacity=0.6 if dash else 1.0,
+                hovertemplate=f"{traj.label}<br>step %{{x}}<br>%{{y:.4g}}<extra></extra>",
+            )
+        )
+        if traj.diverged:
+            fig.add_trace(
+                go.Scatter(
+                    x=[idx[-1]], y=[y[-1]], mode="markers",
+                    marker=dict(symbol="x", size=style.marker_size * 1.6, color=DIVERGED_COLOR),
+                    name=f"{traj.label}: diverged at step {traj.diverged_at}",
+                    legendgroup=traj.key, showlegend=False,
+                    hovertemplate=f"{traj.label} diverged at step {traj.diverged_at}<extra></extra>",
+                )
+            )
+    fig.update_xaxes(title_text="step")
+    if log:
+        shift = "" if f_star == 0 else f" (f* = {f_star:.4g})"
+        fig.update_yaxes(type="log", title_text=f"f − f*{shift}, log scale", exponentformat="power")
+    else:
+        fig.update_yaxes(type="linear", title_text="f (no known minimum: linear scale)")
+    fig.update_layout(hovermode="x unified" if len(trajectories) > 1 else "closest",
+                      legend=dict(orientation="h", yanchor="bottom", y=1.01, xanchor="left", x=0))
+    return style.apply(fig, height=height)
+
+
+def schedule_preview_figure(t: Sequence[float], factor: Sequence[float], *, style: Style = DEFAULT_STYLE,
+                            height: int = 140) -> go.Figure:
+    """A thumbnail of a learning-rate schedule: multiplier of the base lr versus update."""
+    fig = go.Figure(go.Scatter(x=list(t), y=list(factor), mode="lines",
+                               line=dict(color="#0072B2", width=style.line_width),
+                               hovertemplate="update %{x}<br>× %{y:.3g}<extra></extra>"))
+    fig.update_layout(template="plotly_white", height=height, margin=dict(l=40, r=10, t=10, b=30),
+                      font=dict(size=max(style.font_size - 2, 10)), showlegend=False)
+    fig.update_xaxes(title_text=None)
+    fig.update_yaxes(title_text="lr ×", rangemode="tozero")
+    return fig

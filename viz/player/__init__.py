@@ -1,0 +1,317 @@
+"""The animation player: a static Streamlit component, and the same player as offline HTML.
+
+Why a component: a Plotly figure with one frame per step re-sends every path prefix (the data
+grows with steps²) and Plotly.animate(redraw=False) wipes contour traces. The player receives
+the paths once, as compact JSON, and animates them in the browser (see frontend/player.js).
+
+Files: ``frontend/`` holds the committed index.html, player.js and player.css. Plotly.js is not
+committed: ``ensure_build()`` copies it from the installed ``plotly`` package next to copies of
+the frontend files in a git-ignored ``build/`` directory, which Streamlit serves as static files
+(browser-cached, no CDN, so it works in an offline classroom). Only the data goes over the
+websocket.
+
+Public functions: ``player_payload`` (data → args), ``player`` (render in Streamlit),
+``standalone_html`` (a self-contained HTML page that plays without a server), ``ensure_build``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+
+import numpy as np
+
+from ..contours import CONTOUR_COLORSCALE, CONTOUR_LINE_COLOR, ContourGrid, contour_levels
+from ..palette import DIVERGED_COLOR, color_for
+from ..style import DEFAULT_STYLE, Style
+from ..trajectory import Trajectory
+
+FRONTEND = Path(__file__).resolve().with_name("frontend")
+BUILD = Path(__file__).resolve().with_name("build")
+FRONTEND_FILES = ("index.html", "player.js", "player.css")
+COMPONENT_NAME = "descent_player"
+#: Significant digits sent to the browser: far below a pixel, and it halves the payload.
+SIG_DIGITS = 5
+
+
+# ---------------------------------------------------------------------------------- build dir
+
+
+def plotly_js_path() -> Path:
+    """plotly.min.js as shipped inside the installed ``plotly`` Python package."""
+    import plotly
+
+    path = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
+    if not path.exists():  # pragma: no cover - broken plotly install
+        raise FileNotFoundError(f"plotly.min.js not found at {path}")
+    return path
+
+
+def _copy_if_changed(src: Path, dst: Path) -> None:
+    if dst.exists() and dst.stat().st_size == src.stat().st_size and dst.read_bytes() == src.read_bytes():
+        return
+    fd, tmp = tempfile.mkstemp(dir=dst.parent, prefix=".tmp-", suffix=dst.suffix)
+    os.close(fd)
+    shutil.copyfile(src, tmp)
+    os.replace(tmp, dst)  # atomic: a concurrent server never serves half a file
+
+
+def ensure_build(build_dir: Path | None = None) -> Path:
+    """Populate the served directory (frontend files + plotly.min.js) and return it.
+
+    Falls back to a per-user temp directory when the package directory is read-only.
+    """
+    candidates = [build_dir] if build_dir else [BUILD, Path(tempfile.gettempdir()) / "descent-player-build"]
+    last_error: Exception | None = None
+    for directory in candidates:
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            for name in FRONTEND_FILES:
+                _copy_if_changed(FRONTEND / name, directory / name)
+            target = directory / "plotly.min.js"
+            src = plotly_js_path()
+            if not target.exists() or target.stat().st_size != src.stat().st_size:
+                _copy_if_changed(src, target)
+            return directory
+        except OSError as exc:  # read-only install: try the next place
+            last_error = exc
+    raise RuntimeError(f"cannot prepare the player's static files: {last_error}")
+
+
+# ----------------------------------------------------------------------------- compact JSON
+
+
+def _num(v: float, digits: int) -> str:
+    if not math.isfinite(v):
+        return "null"
+    text = f"{v:.{digits}g}"
+    return text
+
+
+def _array_json(arr: np.ndarray, digits: int = SIG_DIGITS) -> str:
+    flat = np.asarray(arr, dtype=float).ravel()
+    if flat.size == 0:
+        return "[]"
+    text = np.char.mod(f"%.{digits}g", flat)
+    bad = ~np.isfinite(flat)
+    if bad.any():
+        text = text.astype(object)
+        text[bad] = "null"
+    return "[" + ",".join(text.tolist()) + "]"
+
+
+def to_json(obj: Any, digits: int = SIG_DIGITS) -> str:
+    """JSON with numpy arrays flattened and rounded to ``digits`` significant digits.
+
+    Why hand-rolled: ``json.dumps`` writes 17 digits per float; at 5 the 6 × 2,000-step payload
+    is well under a megabyte. Non-finite numbers become null (JSON has no NaN).
+    """
+    if isinstance(obj, np.ndarray):
+        return _array_json(obj, digits)
+    if isinstance(obj, Mapping):
+        return "{" + ",".join(json.dumps(str(k)) + ":" + to_json(v, digits) for k, v in obj.items()) + "}"
+    if isinstance(obj, (list, tuple)):
+        if obj and all(isinstance(v, (float, int, np.floating, np.integer)) and not isinstance(v, bool) for v in obj):
+            return _array_json(np.asarray(obj, dtype=float), digits) if any(
+                isinstance(v, (float, np.floating)) for v in obj) else json.dumps([int(v) for v in obj])
+        return "[" + ",".join(to_json(v, digits) for v in obj) + "]"
+    if isinstance(obj, (bool, np.bool_)):
+        return "true" if obj else "false"
+    if isinstance(obj, (int, np.integer)):
+        return str(int(obj))
+    if isinstance(obj, (float, np.floating)):
+        return _num(float(obj), digits)
+    if obj is None:
+        return "null"
+    return json.dumps(obj)
+
+
+# ---------------------------------------------------------------------------------- payload
+
+
+def velocity_arrows(traj: Trajectory, beta1: float | None = None) -> np.ndarray | None:
+    """−η_t · velocity per update, for the dotted "momentum" arrow (None without momentum).
+
+    Velocity is the momentum buffer b of the SGD family (torch's ``momentum_buffer``), or
+    Adam's bias-corrected first moment m̂ = m / (1 − β₁ᵗ): the averaged gradient the step
+    follows before preconditioning. Zero buffers (momentum 0) count as no momentum.
+    """
+    if traj.lr is None or not traj.states:
+        return None
+    vel = None
+    if "buf" in traj.states:
+        vel = np.asarray(traj.states["buf"], dtype=float)
+    elif "exp_avg" in traj.states:
+        m = np.asarray(traj.states["exp_avg"], dtype=float)
+        b1 = 0.9 if beta1 is None else float(beta1)
+        t = np.arange(1, len(m) + 1, dtype=float)
+        with np.errstate(all="ignore"):
+            corr = 1.0 - b1**t
+            vel = m / np.where(corr > 0, corr, 1.0)[:, None]
+    if vel is None or not np.any(np.nan_to_num(vel)):
+        return None
+    return -np.asarray(traj.lr, dtype=float)[:, None] * vel
+
+
+def _run_entry(traj: Trajectory, velocity: np.ndarray | None, ghost: Trajectory | None = None) -> dict:
+    entry: dict[str, Any] = {
+        "key": traj.key,
+        "label": traj.label,
+        "color": color_for(traj.key),
+        "n": traj.n_points,
+        "xy": traj.path,
+        "loss": traj.loss,
+        "div": traj.diverged_at,
+    }
+    if traj.grads is not None and traj.lr is not None and len(traj.grads):
+        lr = np.asarray(traj.lr, dtype=float)
+        entry["lr"] = float(lr[0]) if np.all(lr == lr[0]) else lr
+        entry["grad"] = traj.grads
+        if velocity is not None:
+            entry["mom"] = velocity
+    if ghost is not None:
+        entry["ghost"] = {"label": ghost.label, "n": ghost.n_points, "xy": ghost.path, "div": ghost.diverged_at}
+    return entry
+
+
+def default_speed(steps: int) -> int:
+    """Steps per second so a run plays in about 8 s (slow enough to follow 30 textbook steps)."""
+    target = max(1.0, steps / 8.0)
+    options = [1, 2, 3, 5, 10, 20, 30, 60, 120, 250, 500, 1000, 2000]
+    return min(options, key=lambda v: abs(math.log(v) - math.log(target)))
+
+
+def grid_payload(grid: ContourGrid) -> dict:
+    """The contour grid as the player wants it: endpoints plus a flat z (rows along y)."""
+    (x0, x1), (y0, y1) = grid.bounds
+    levels = contour_levels(grid)
+    return {
+        "nx": int(len(grid.x)), "ny": int(len(grid.y)),
+        "x0": x0, "x1": x1, "y0": y0, "y1": y1,
+        "z": np.asarray(grid.zplot, dtype=float),
+        "start": levels["start"], "end": levels["end"], "size": levels["size"],
+        "log": bool(grid.log),
+    }
+
+
+def player_payload(
+    grid: ContourGrid,
+    trajectories: Sequence[Trajectory],
+    *,
+    minima: Sequence[Sequence[float]] = (),
+    start: Sequence[float] = (0.0, 0.0),
+    style: Style = DEFAULT_STYLE,
+    mode: str = "grid",
+    arrows: bool = False,
+    speed: int | None = None,
+    clickable: bool = True,
+    velocities: Mapping[str, np.ndarray | None] | None = None,
+    ghosts: Sequence[Trajectory] = (),
+    title: str = "",
+) -> dict:
+    """Everything the player needs, as ``{"data": <compact JSON str>, "data_id": <hash>}``.
+
+    ``mode`` is "grid" (one panel per optimizer, same axes) or "overlay" (all paths on one
+    map). ``velocities`` maps optimizer keys to ``velocity_arrows`` results; ``ghosts`` are
+    comparison runs (e.g. the same optimizer with a constant learning rate) drawn faint and dashed
+    in the panel of the run with the same key. The data id lets
+    the browser ignore a re-render with identical data instead of resetting playback.
+    """
+    if mode not in ("grid", "overlay"):
+        raise ValueError(f"mode must be 'grid' or 'overlay', got {mode!r}")
+    steps = max([t.steps for t in trajectories], default=0)
+    gp = grid_payload(grid)
+    grid_json = to_json(gp)
+    grid_id = hashlib.sha1(grid_json.encode()).hexdigest()[:16]
+    velocities = velocities or {}
+    meta = {
+        "v": 1,
+        "title": title,
+        "mode": mode,
+        "steps": int(steps),
+        "start": [float(start[0]), float(start[1])],
+        "minima": [float(c) for m in minima for c in m],
+        "style": style.as_dict(),
+        "speed": int(speed or default_speed(steps)),
+        "arrows": bool(arrows),
+        "clickable": bool(clickable),
+        "colorscale": CONTOUR_COLORSCALE,
+        "line_color": CONTOUR_LINE_COLOR,
+        "diverged_color": DIVERGED_COLOR,
+        "grid_id": grid_id,
+    }
+    ghost_by_key = {g.key: g for g in ghosts}
+    runs_json = "[" + ",".join(
+        to_json(_run_entry(t, velocities.get(t.key), ghost_by_key.get(t.key))) for t in trajectories
+    ) + "]"
+    body = to_json(meta)[:-1] + ',"grid":' + grid_json + ',"runs":' + runs_json + "}"
+    return {"data": body, "data_id": hashlib.sha1(body.encode()).hexdigest()[:20]}
+
+
+def payload_bytes(payload: Mapping[str, str]) -> int:
+    """Size of the component args as Streamlit serializes them (what crosses the websocket)."""
+    return len(json.dumps(dict(payload)).encode())
+
+
+# -------------------------------------------------------------------------------- Streamlit
+
+_component: Callable[..., Any] | None = None
+
+
+def _get_component() -> Callable[..., Any]:
+    global _component
+    if _component is None:
+        import streamlit.components.v1 as components
+
+        _component = components.declare_component(COMPONENT_NAME, path=str(ensure_build()))
+    return _component
+
+
+def player(
+    payload: Mapping[str, str],
+    *,
+    key: str = "player",
+    on_change: Callable[[], None] | None = None,
+) -> dict | None:
+    """Render the player; returns the last value the browser sent, or None.
+
+    The value is ``{"step": k, "click": [x, y] | None, "seq": n}``: the scrubber step (sent on
+    release or pause, never per animation frame) and a clicked start point, if any.
+    """
+    component = _get_component()
+    return component(data=payload["data"], data_id=payload["data_id"], key=key, default=None,
+                     on_change=on_change)
+
+
+# ---------------------------------------------------------------------------- standalone HTML
+
+
+def _inline_script(text: str) -> str:
+    # A literal "</script" inside inlined code would end the tag early.
+    return text.replace("</script", "<\\/script")
+
+
+def standalone_html(payload: Mapping[str, str], *, title: str = "Descent: optimizer race") -> str:
+    """A single HTML file that plays the race offline: Plotly.js, the player and the data inlined.
+
+    No network at all (no CDN, no server), so a teacher can open it from a USB stick.
+    """
+    plotly_js = plotly_js_path().read_text(encoding="utf-8")
+    player_js = (FRONTEND / "player.js").read_text(encoding="utf-8")
+    css = (FRONTEND / "player.css").read_text(encoding="utf-8")
+    data = payload["data"].replace("</", "<\\/")
+    safe_title = (title.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
+    return (
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        f"<title>{safe_title}</title>\n<style>\n{css}\nbody {{ padding: 12px; }}\n</style>\n"
+        f"<script>{_inline_script(plotly_js)}</script>\n</head>\n<body>\n"
+        f"<h3 style=\"margin:4px 2px 10px 2px\">{safe_title}</h3>\n<div id=\"root\"></div>\n"
+        f"<script>window.DESCENT_STANDALONE_DATA = {data};</script>\n"
+        f"<script>{_inline_script(player_js)}</script>\n</body>\n</html>\n"
+    )

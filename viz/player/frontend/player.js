@@ -1,0 +1,639 @@
+/*
+ * Descent player: optimizer paths racing on contour maps, animated in the browser.
+ *
+ * Why this file exists: re-sending a Plotly figure per animation frame (or one copy of every
+ * path prefix as Plotly frames) grows quadratically with the number of steps, and
+ * Plotly.animate with redraw:false drops contour traces. Here the data arrives once; Plotly.js
+ * paints each static map (contour, minima, start) once, and the moving parts (paths, heads,
+ * arrows) are drawn on a <canvas> laid over the plot area, so a frame costs a few canvas
+ * polylines instead of a Plotly re-render and the contour is never touched during playback.
+ *
+ * Used two ways, with the same code:
+ *   - as a Streamlit components-v1 static component (index.html): the v1 postMessage protocol
+ *     is implemented by hand at the bottom of this file (no npm, no build step);
+ *   - inlined in a standalone HTML export (window.DESCENT_STANDALONE_DATA), playing offline.
+ *
+ * Data format (built by viz/player/__init__.py, see player_payload there).
+ */
+(function (global) {
+  "use strict";
+
+  var SPEEDS = [1, 2, 3, 5, 10, 20, 30, 60, 120, 250, 500, 1000, 2000];
+  var DOTS_MAX = 80; // draw a dot on every iterate for runs this short (textbook figures)
+
+  function el(tag, attrs, parent) {
+    var node = document.createElement(tag);
+    if (attrs) {
+      Object.keys(attrs).forEach(function (k) {
+        if (k === "text") node.textContent = attrs[k];
+        else if (k === "class") node.className = attrs[k];
+        else if (k === "style") node.style.cssText = attrs[k];
+        else node.setAttribute(k, attrs[k]);
+      });
+    }
+    if (parent) parent.appendChild(node);
+    return node;
+  }
+
+  function fmt(v) {
+    if (v === null || v === undefined || !isFinite(v)) return "–";
+    var a = Math.abs(v);
+    if (a !== 0 && (a < 1e-3 || a >= 1e5)) return v.toExponential(2);
+    return Number(v.toPrecision(4)).toString();
+  }
+
+  function linspace(a, b, n) {
+    var out = new Array(n);
+    for (var i = 0; i < n; i++) out[i] = n === 1 ? a : a + (b - a) * i / (n - 1);
+    return out;
+  }
+
+  function Player(root, hooks) {
+    this.root = root;
+    this.hooks = hooks || {};
+    this.s = 0; // current (fractional) step
+    this.playing = false;
+    this.speed = null;
+    this.showArrows = false;
+    this.panels = [];
+    this.data = null;
+    this.layoutKey = null;
+    this.seq = 0;
+    this.lastK = -1;
+    this.pendingStart = null;
+    this._tick = this._tick.bind(this);
+    this._buildChrome();
+  }
+
+  Player.prototype._buildChrome = function () {
+    var self = this;
+    this.root.classList.add("descent-player");
+    var bar = el("div", { class: "bar" }, this.root);
+    this.playBtn = el("button", { class: "play", type: "button", text: "▶ Play", title: "Play / pause (space)" }, bar);
+    this.resetBtn = el("button", { class: "reset", type: "button", text: "↺ Reset", title: "Back to step 0" }, bar);
+    this.scrub = el("input", { class: "scrub", type: "range", min: "0", max: "1", step: "1", value: "0",
+      "aria-label": "step" }, bar);
+    this.stepLabel = el("span", { class: "steplabel", text: "step 0" }, bar);
+    var sp = el("label", { class: "speed" }, bar);
+    el("span", { text: "speed " }, sp);
+    this.speedSel = el("select", { class: "speedsel", "aria-label": "animation speed (steps per second)" }, sp);
+    el("span", { text: " steps/s" }, sp);
+    var ar = el("label", { class: "arrows" }, bar);
+    this.arrowsBox = el("input", { type: "checkbox", class: "arrowsbox" }, ar);
+    el("span", { text: " arrows" }, ar);
+    this.legend = el("div", { class: "legend" }, this.root);
+    this.panelsDiv = el("div", { class: "panels" }, this.root);
+    this.hint = el("div", { class: "hint" }, this.root);
+
+    this.playBtn.addEventListener("click", function () { self.toggle(); });
+    this.resetBtn.addEventListener("click", function () { self.pause(false); self.seek(0); self._send(); });
+    this.scrub.addEventListener("input", function () {
+      self.pause(false);
+      self.seek(parseInt(self.scrub.value, 10));
+    });
+    this.scrub.addEventListener("change", function () { self._send(); });
+    this.speedSel.addEventListener("change", function () {
+      self.speed = parseFloat(self.speedSel.value);
+      if (self.playing) { self.s0 = self.s; self.t0 = performance.now(); }
+    });
+    this.arrowsBox.addEventListener("change", function () {
+      self.showArrows = self.arrowsBox.checked;
+      self.draw(true);
+    });
+    document.addEventListener("keydown", function (ev) {
+      if (ev.target && (ev.target.tagName === "SELECT" || ev.target.tagName === "INPUT" && ev.target.type !== "range")) return;
+      if (ev.code === "Space") { ev.preventDefault(); self.toggle(); }
+      else if (ev.code === "ArrowRight" || ev.code === "ArrowLeft") {
+        ev.preventDefault();
+        self.pause(false);
+        self.seek(Math.floor(self.s) + (ev.code === "ArrowRight" ? 1 : -1));
+        self._send();
+      }
+    });
+    if (global.ResizeObserver) {
+      this._ro = new ResizeObserver(function () { self._resize(); });
+      this._ro.observe(this.root);
+    } else {
+      global.addEventListener("resize", function () { self._resize(); });
+    }
+  };
+
+  Player.prototype.setData = function (data) {
+    var first = this.data === null;
+    this.data = data;
+    var S = data.steps;
+    this.scrub.max = String(S);
+    if (first) {
+      this.s = data.initial_step || 0;
+      this.showArrows = !!data.arrows;
+      this.arrowsBox.checked = this.showArrows;
+    }
+    this.s = Math.min(this.s, S);
+    var speeds = SPEEDS.slice();
+    var def = data.speed || 10;
+    if (speeds.indexOf(def) < 0) { speeds.push(def); speeds.sort(function (a, b) { return a - b; }); }
+    if (this.speed === null || data.speed_reset) this.speed = def;
+    if (speeds.indexOf(this.speed) < 0) { speeds.push(this.speed); speeds.sort(function (a, b) { return a - b; }); }
+    this.speedSel.innerHTML = "";
+    var self = this;
+    speeds.forEach(function (v) {
+      var o = el("option", { value: String(v), text: String(v) }, self.speedSel);
+      if (v === self.speed) o.selected = true;
+    });
+    this.root.classList.toggle("projector", !!(data.style && data.style.projector));
+    this.hint.textContent = data.clickable ? "Click a map to start from there. Space: play/pause, ←/→: one step." : "Space: play/pause, ←/→: one step.";
+    this.pendingStart = null;
+    var key = JSON.stringify([data.grid_id, data.mode, data.runs.map(function (r) { return r.key; }),
+      data.style, data.start, data.minima]);
+    if (key !== this.layoutKey) {
+      this.layoutKey = key;
+      this._buildPanels();
+    } else {
+      this._updateHeaders();
+    }
+    if (this.playing) { this.s0 = this.s; this.t0 = performance.now(); }
+    this.lastK = -1;
+    this.draw(true);
+    this._height();
+  };
+
+  Player.prototype._columns = function (n) {
+    var width = this.root.clientWidth || 1000;
+    if (this.data.mode === "overlay" || n <= 1) return 1;
+    var maxCols = width < 640 ? 1 : width < 980 ? 2 : n === 4 ? 2 : n >= 7 ? 4 : 3;
+    return Math.max(1, Math.min(n, maxCols));
+  };
+
+  Player.prototype._panelGroups = function () {
+    var runs = this.data.runs;
+    if (this.data.mode === "overlay") return [runs];
+    if (!runs.length) return [[]];
+    return runs.map(function (r) { return [r]; });
+  };
+
+  Player.prototype._buildPanels = function () {
+    var d = this.data;
+    this.panels.forEach(function (p) { try { global.Plotly.purge(p.gd); } catch (e) { /* ignore */ } });
+    this.panels = [];
+    this.panelsDiv.innerHTML = "";
+    this.legend.innerHTML = "";
+    var groups = this._panelGroups();
+    var cols = this._columns(groups.length);
+    this.panelsDiv.style.gridTemplateColumns = "repeat(" + cols + ", minmax(0, 1fr))";
+    var g = d.grid;
+    var xs = linspace(g.x0, g.x1, g.nx), ys = linspace(g.y0, g.y1, g.ny);
+    var z = new Array(g.ny);
+    for (var j = 0; j < g.ny; j++) z[j] = g.z.slice(j * g.nx, (j + 1) * g.nx);
+    var st = d.style || {};
+    var self = this;
+    var mx = [], my = [];
+    for (var m = 0; m + 1 < (d.minima || []).length; m += 2) { mx.push(d.minima[m]); my.push(d.minima[m + 1]); }
+    groups.forEach(function (runs, idx) {
+      var panel = el("div", { class: "panel" }, self.panelsDiv);
+      var head = el("div", { class: "phead" }, panel);
+      var p = { runs: runs, el: panel, head: head, badges: [] };
+      if (d.mode !== "overlay" && runs.length === 1) {
+        var r = runs[0];
+        el("span", { class: "swatch", style: "background:" + r.color }, head);
+        p.name = el("span", { class: "pname", text: r.label, style: "color:" + r.color }, head);
+        p.readout = el("span", { class: "readout" }, head);
+      } else {
+        p.readout = el("span", { class: "readout" }, head);
+        head.style.display = d.runs.length ? "" : "none";
+      }
+      var wrap = el("div", { class: "plotwrap" }, panel);
+      p.gd = el("div", { class: "plot", "data-panel": String(idx) }, wrap);
+      p.canvas = el("canvas", { class: "overlay" }, wrap);
+      p.ctx = p.canvas.getContext("2d");
+      var traces = [
+        {
+          type: "contour", x: xs, y: ys, z: z, colorscale: d.colorscale, showscale: false,
+          contours: { coloring: "fill", showlines: true, start: g.start, end: g.end, size: g.size },
+          line: { color: d.line_color || "rgba(60,60,60,0.35)", width: st.projector ? 1.6 : 1.0 },
+          hoverinfo: "skip"
+        },
+        {
+          type: "scatter", mode: "markers", x: mx, y: my, hoverinfo: "skip",
+          marker: { symbol: "star", size: (st.marker || 7) * 2.2, color: "#FFD700", line: { color: "#000", width: 1.2 } }
+        },
+        {
+          type: "scatter", mode: "markers", x: [d.start[0]], y: [d.start[1]], hoverinfo: "skip",
+          marker: { symbol: "circle-open", size: (st.marker || 7) * 1.8, color: "#333333", line: { width: st.line || 2 } }
+        }
+      ];
+      var layout = {
+        margin: { l: st.projector ? 60 : 45, r: 8, t: 6, b: st.projector ? 45 : 32 },
+        xaxis: { range: [g.x0, g.x1], fixedrange: true, showgrid: false, zeroline: false, automargin: false,
+          ticks: "outside", tickfont: { size: st.font || 13 } },
+        yaxis: { range: [g.y0, g.y1], fixedrange: true, showgrid: false, zeroline: false, automargin: false,
+          ticks: "outside", tickfont: { size: st.font || 13 } },
+        dragmode: false, hovermode: false, showlegend: false,
+        paper_bgcolor: "#ffffff", plot_bgcolor: "#ffffff",
+        height: self._plotHeight(groups.length, cols)
+      };
+      global.Plotly.newPlot(p.gd, traces, layout, { displayModeBar: false, responsive: false, doubleClick: false,
+        scrollZoom: false, showTips: false });
+      p.gd.style.height = layout.height + "px";
+      if (d.clickable) {
+        p.gd.addEventListener("click", function (ev) { self._click(p, ev); });
+        p.gd.style.cursor = "crosshair";
+      }
+      self.panels.push(p);
+    });
+    this._sizeCanvases();
+    this._updateHeaders();
+  };
+
+  Player.prototype._plotHeight = function (n, cols) {
+    var d = this.data;
+    var width = (this.root.clientWidth || 1000) / cols;
+    var aspect = (d.grid.y1 - d.grid.y0) / Math.max(d.grid.x1 - d.grid.x0, 1e-12);
+    aspect = Math.min(Math.max(aspect, 0.55), 1.0);
+    var h = width * aspect;
+    var proj = d.style && d.style.projector ? 1.15 : 1.0;
+    if (d.mode === "overlay" || n <= 1) return Math.round(Math.min(Math.max(h, 360), 620) * proj);
+    return Math.round(Math.min(Math.max(h, 220), 440) * proj);
+  };
+
+  // Plot-area geometry in CSS pixels of the panel's plot div.
+  Player.prototype._geom = function (p) {
+    var fl = p.gd._fullLayout;
+    var size = fl && fl._size;
+    var W = p.gd.clientWidth, H = p.gd.clientHeight;
+    var l, t, w, h;
+    if (size) { l = size.l; t = size.t; w = size.w; h = size.h; }
+    else { l = 45; t = 6; w = W - 53; h = H - 38; }
+    var g = this.data.grid;
+    return {
+      l: l, t: t, w: w, h: h,
+      X: function (x) { return l + (x - g.x0) / (g.x1 - g.x0) * w; },
+      Y: function (y) { return t + (1 - (y - g.y0) / (g.y1 - g.y0)) * h; },
+      x: function (px) { return g.x0 + (px - l) / w * (g.x1 - g.x0); },
+      y: function (py) { return g.y0 + (1 - (py - t) / h) * (g.y1 - g.y0); }
+    };
+  };
+
+  Player.prototype._sizeCanvases = function () {
+    var dpr = global.devicePixelRatio || 1;
+    this.panels.forEach(function (p) {
+      var W = p.gd.clientWidth, H = p.gd.clientHeight;
+      p.canvas.width = Math.max(1, Math.round(W * dpr));
+      p.canvas.height = Math.max(1, Math.round(H * dpr));
+      p.canvas.style.width = W + "px";
+      p.canvas.style.height = H + "px";
+      p.ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    });
+  };
+
+  Player.prototype._resize = function () {
+    if (!this.data || !this.panels.length) return;
+    var w = this.root.clientWidth;
+    if (w === this._lastWidth) return;
+    this._lastWidth = w;
+    var groups = this._panelGroups();
+    var cols = this._columns(groups.length);
+    this.panelsDiv.style.gridTemplateColumns = "repeat(" + cols + ", minmax(0, 1fr))";
+    var h = this._plotHeight(groups.length, cols);
+    var self = this;
+    this.panels.forEach(function (p) {
+      p.gd.style.height = h + "px";
+      global.Plotly.relayout(p.gd, { height: h, width: p.gd.parentNode.clientWidth });
+    });
+    this._sizeCanvases();
+    this.draw(true);
+    this._height();
+  };
+
+  Player.prototype._height = function () {
+    if (this.hooks.onHeight) this.hooks.onHeight(Math.ceil(this.root.getBoundingClientRect().height) + 12);
+  };
+
+  Player.prototype._click = function (p, ev) {
+    var rect = p.gd.getBoundingClientRect();
+    var G = this._geom(p);
+    var px = ev.clientX - rect.left, py = ev.clientY - rect.top;
+    if (px < G.l || px > G.l + G.w || py < G.t || py > G.t + G.h) return;
+    var x = Number(G.x(px).toPrecision(3)), y = Number(G.y(py).toPrecision(3));
+    this.pendingStart = [x, y];
+    this.draw(true);
+    this._send([x, y]);
+  };
+
+  Player.prototype._send = function (click) {
+    if (!this.hooks.onValue) return;
+    this.seq += 1;
+    this.hooks.onValue({ step: Math.floor(this.s), click: click || null, seq: this.seq });
+  };
+
+  Player.prototype.toggle = function () { if (this.playing) this.pause(true); else this.play(); };
+
+  Player.prototype.play = function () {
+    if (!this.data) return;
+    if (this.s >= this.data.steps) this.s = 0;
+    this.playing = true;
+    this.playBtn.textContent = "❚❚ Pause";
+    this.playBtn.classList.add("playing");
+    this.s0 = this.s;
+    this.t0 = performance.now();
+    if (!this._raf) this._raf = global.requestAnimationFrame(this._tick);
+  };
+
+  Player.prototype.pause = function (send) {
+    var was = this.playing;
+    this.playing = false;
+    this.playBtn.textContent = "▶ Play";
+    this.playBtn.classList.remove("playing");
+    if (this._raf) { global.cancelAnimationFrame(this._raf); this._raf = null; }
+    if (was) { this.s = Math.floor(this.s); this.draw(true); }
+    if (was && send) this._send();
+  };
+
+  Player.prototype._tick = function (now) {
+    this._raf = null;
+    if (!this.playing) return;
+    var S = this.data.steps;
+    this.s = this.s0 + (now - this.t0) / 1000 * this.speed;
+    if (this.s >= S) {
+      this.s = S;
+      this.draw(false);
+      this.pause(true);
+      return;
+    }
+    this.draw(false);
+    this._raf = global.requestAnimationFrame(this._tick);
+  };
+
+  Player.prototype.seek = function (k) {
+    if (!this.data) return;
+    this.s = Math.max(0, Math.min(this.data.steps, k));
+    this.draw(true);
+  };
+
+  // Position of run r at fractional step s (the head glides between iterates).
+  function headAt(r, s) {
+    var m = r.n - 1;
+    var k = Math.min(Math.floor(s), m);
+    var x = r.xy[2 * k], y = r.xy[2 * k + 1];
+    if (k < m && s > k) {
+      var f = Math.min(s - k, 1);
+      x += (r.xy[2 * k + 2] - x) * f;
+      y += (r.xy[2 * k + 3] - y) * f;
+    }
+    return [x, y, k];
+  }
+
+  // A comparison run (e.g. the same optimizer with a constant learning rate): faint, dashed.
+  Player.prototype._drawGhost = function (ctx, G, gh, color, s, st) {
+    var k = Math.min(Math.floor(s), gh.n - 1);
+    ctx.save();
+    ctx.globalAlpha = 0.45;
+    ctx.strokeStyle = color;
+    ctx.lineWidth = Math.max(1, (st.line || 2) * 0.7);
+    ctx.setLineDash([5, 4]);
+    ctx.beginPath();
+    ctx.moveTo(G.X(gh.xy[0]), G.Y(gh.xy[1]));
+    for (var i = 1; i <= k; i++) ctx.lineTo(G.X(gh.xy[2 * i]), G.Y(gh.xy[2 * i + 1]));
+    ctx.stroke();
+    ctx.setLineDash([]);
+    ctx.beginPath();
+    ctx.arc(G.X(gh.xy[2 * k]), G.Y(gh.xy[2 * k + 1]), Math.max(3, (st.marker || 7) * 0.5), 0, 2 * Math.PI);
+    ctx.fillStyle = color;
+    ctx.fill();
+    ctx.restore();
+  };
+
+  Player.prototype._drawRun = function (ctx, G, r, s, st) {
+    if (r.ghost) this._drawGhost(ctx, G, r.ghost, r.color, s, st);
+    var m = r.n - 1;
+    var head = headAt(r, s);
+    var k = head[2];
+    var lw = st.line || 2;
+    ctx.lineJoin = "round";
+    ctx.lineCap = "round";
+    ctx.strokeStyle = r.color;
+    ctx.lineWidth = lw;
+    ctx.setLineDash([]);
+    ctx.beginPath();
+    ctx.moveTo(G.X(r.xy[0]), G.Y(r.xy[1]));
+    for (var i = 1; i <= k; i++) ctx.lineTo(G.X(r.xy[2 * i]), G.Y(r.xy[2 * i + 1]));
+    ctx.lineTo(G.X(head[0]), G.Y(head[1]));
+    ctx.stroke();
+    var dot = Math.max(2, (st.marker || 7) * 0.35);
+    if (r.n <= DOTS_MAX) {
+      ctx.fillStyle = r.color;
+      for (var j = 0; j <= k; j++) {
+        ctx.beginPath();
+        ctx.arc(G.X(r.xy[2 * j]), G.Y(r.xy[2 * j + 1]), dot, 0, 2 * Math.PI);
+        ctx.fill();
+      }
+    }
+    var diverged = r.div !== null && r.div !== undefined;
+    var reached = diverged && Math.floor(s) >= r.div;
+    if (reached && m >= 1) {
+      // Red dashed last segment and a red cross: this is where the run left the finite world.
+      ctx.strokeStyle = this.data.diverged_color;
+      ctx.lineWidth = lw * 1.2;
+      ctx.setLineDash([6, 5]);
+      ctx.beginPath();
+      ctx.moveTo(G.X(r.xy[2 * m - 2]), G.Y(r.xy[2 * m - 1]));
+      ctx.lineTo(G.X(r.xy[2 * m]), G.Y(r.xy[2 * m + 1]));
+      ctx.stroke();
+      ctx.setLineDash([]);
+    }
+    var hx = G.X(head[0]), hy = G.Y(head[1]);
+    var rad = Math.max(4, (st.marker || 7) * 0.75);
+    if (reached) {
+      ctx.strokeStyle = this.data.diverged_color;
+      ctx.lineWidth = Math.max(2.5, lw);
+      ctx.beginPath();
+      ctx.moveTo(hx - rad * 1.3, hy - rad * 1.3); ctx.lineTo(hx + rad * 1.3, hy + rad * 1.3);
+      ctx.moveTo(hx - rad * 1.3, hy + rad * 1.3); ctx.lineTo(hx + rad * 1.3, hy - rad * 1.3);
+      ctx.stroke();
+    } else {
+      ctx.beginPath();
+      ctx.arc(hx, hy, rad, 0, 2 * Math.PI);
+      ctx.fillStyle = r.color;
+      ctx.fill();
+      ctx.lineWidth = 2;
+      ctx.strokeStyle = "#ffffff";
+      ctx.stroke();
+    }
+    return { k: k, x: head[0], y: head[1], off: head[0] < this.data.grid.x0 || head[0] > this.data.grid.x1 ||
+      head[1] < this.data.grid.y0 || head[1] > this.data.grid.y1 };
+  };
+
+  function arrow(ctx, x0, y0, x1, y1, color, width, dash, maxLen) {
+    var dx = x1 - x0, dy = y1 - y0;
+    var len = Math.sqrt(dx * dx + dy * dy);
+    if (!(len > 0.5)) return;
+    if (len > maxLen) { dx *= maxLen / len; dy *= maxLen / len; len = maxLen; }
+    x1 = x0 + dx; y1 = y0 + dy;
+    ctx.strokeStyle = color; ctx.fillStyle = color; ctx.lineWidth = width;
+    ctx.setLineDash(dash || []);
+    ctx.beginPath(); ctx.moveTo(x0, y0); ctx.lineTo(x1, y1); ctx.stroke();
+    ctx.setLineDash([]);
+    var hl = Math.min(6 + width * 2, len * 0.5), a = Math.atan2(dy, dx);
+    ctx.beginPath();
+    ctx.moveTo(x1, y1);
+    ctx.lineTo(x1 - hl * Math.cos(a - 0.4), y1 - hl * Math.sin(a - 0.4));
+    ctx.lineTo(x1 - hl * Math.cos(a + 0.4), y1 - hl * Math.sin(a + 0.4));
+    ctx.closePath(); ctx.fill();
+  }
+
+  // Arrows for the update leaving step k: −η∇f (grey), the actual step (run colour) and
+  // −η·velocity (dotted) for optimizers with a momentum buffer.
+  Player.prototype._drawArrows = function (ctx, G, r, k, st) {
+    if (!r.grad || k >= r.n - 1) return;
+    var x = r.xy[2 * k], y = r.xy[2 * k + 1];
+    var lr = Array.isArray(r.lr) ? r.lr[k] : r.lr;
+    var maxLen = 0.45 * Math.min(G.w, G.h);
+    var w = Math.max(2, (st.line || 2) * 0.9);
+    var X0 = G.X(x), Y0 = G.Y(y);
+    arrow(ctx, X0, Y0, G.X(x - lr * r.grad[2 * k]), G.Y(y - lr * r.grad[2 * k + 1]), "#444444", w, [5, 4], maxLen);
+    if (r.mom) {
+      arrow(ctx, X0, Y0, G.X(x + r.mom[2 * k]), G.Y(y + r.mom[2 * k + 1]), r.color, w, [2, 4], maxLen);
+    }
+    arrow(ctx, X0, Y0, G.X(r.xy[2 * k + 2]), G.Y(r.xy[2 * k + 3]), r.color, w * 1.3, null, maxLen);
+  };
+
+  Player.prototype.draw = function (force) {
+    if (!this.data) return;
+    var s = this.s, st = this.data.style || {};
+    var k = Math.floor(s);
+    var self = this;
+    this.panels.forEach(function (p) {
+      var G = self._geom(p);
+      var ctx = p.ctx;
+      ctx.clearRect(0, 0, p.canvas.width, p.canvas.height);
+      ctx.save();
+      ctx.beginPath(); ctx.rect(G.l, G.t, G.w, G.h); ctx.clip();
+      var heads = p.runs.map(function (r) { return self._drawRun(ctx, G, r, s, st); });
+      if (self.showArrows) {
+        p.runs.forEach(function (r, i) { self._drawArrows(ctx, G, r, heads[i].k, st); });
+      }
+      if (self.pendingStart) {
+        ctx.strokeStyle = "#333"; ctx.lineWidth = 2; ctx.setLineDash([3, 3]);
+        ctx.beginPath(); ctx.arc(G.X(self.pendingStart[0]), G.Y(self.pendingStart[1]), 10, 0, 2 * Math.PI); ctx.stroke();
+        ctx.setLineDash([]);
+      }
+      ctx.restore();
+      p.drawnStep = k;
+      p.canvas.setAttribute("data-step", String(k));
+      if (force || k !== self.lastK) self._readout(p, heads, k);
+    });
+    if (force || k !== this.lastK) {
+      this.scrub.value = String(Math.min(k, this.data.steps));
+      this.stepLabel.textContent = "step " + k + " / " + this.data.steps;
+      this.root.setAttribute("data-step", String(k));
+    }
+    this.lastK = k;
+  };
+
+  Player.prototype._readout = function (p, heads, k) {
+    if (!p.readout) return;
+    var self = this;
+    if (p.runs.length === 1) {
+      var r = p.runs[0], h = heads[0];
+      var kk = Math.min(k, r.n - 1);
+      p.readout.textContent = "f = " + fmt(r.loss[kk]) + (h.off ? "  (off the map)" : "");
+    } else {
+      p.readout.textContent = "";
+    }
+    p.badges.forEach(function (b) { b.el.classList.toggle("reached", k >= b.run.div); });
+    p.el.classList.toggle("diverged", p.runs.length === 1 && p.runs[0].div !== null &&
+      p.runs[0].div !== undefined && k >= p.runs[0].div);
+    if (this.data.mode === "overlay") {
+      var chips = this.legend.querySelectorAll(".chip");
+      this.data.runs.forEach(function (r, i) {
+        var b = chips[i] && chips[i].querySelector(".badge");
+        if (b) b.classList.toggle("reached", k >= r.div);
+      });
+    }
+    void self;
+  };
+
+  Player.prototype._updateHeaders = function () {
+    var self = this;
+    this.panels.forEach(function (p) {
+      // Same runs and layout, new numbers (e.g. a learning-rate change): refresh badges.
+      if (p.runs.length === 1) {
+        var key = p.runs[0].key;
+        var fresh = self.data.runs.filter(function (r) { return r.key === key; })[0];
+        if (fresh) p.runs = [fresh];
+        p.badges.forEach(function (b) { b.el.remove(); });
+        p.badges = [];
+        var r = p.runs[0];
+        if (r.div !== null && r.div !== undefined) {
+          p.badges.push({ run: r, el: el("span", { class: "badge", text: "diverged at step " + r.div }, p.head) });
+        }
+      } else {
+        p.runs = self.data.runs;
+      }
+    });
+    if (this.data.mode === "overlay" && this.panels.length) {
+      this.legend.innerHTML = "";
+      this.data.runs.forEach(function (r) {
+        var chip = el("span", { class: "chip" }, self.legend);
+        el("span", { class: "swatch", style: "background:" + r.color }, chip);
+        el("span", { class: "chipname", text: r.label }, chip);
+        if (r.div !== null && r.div !== undefined) el("span", { class: "badge", text: "diverged at step " + r.div }, chip);
+      });
+    }
+  };
+
+  global.DescentPlayer = {
+    Player: Player,
+    mount: function (root, data, hooks) {
+      var p = new Player(root, hooks);
+      p.setData(data);
+      return p;
+    }
+  };
+
+  // ---------------------------------------------------------------- Streamlit (components v1)
+  // The protocol, implemented by hand: announce readiness, receive "streamlit:render" with the
+  // args, report the frame height and send values back as JSON.
+  function post(type, extra) {
+    var msg = { isStreamlitMessage: true, type: type };
+    Object.keys(extra || {}).forEach(function (k) { msg[k] = extra[k]; });
+    global.parent.postMessage(msg, "*");
+  }
+
+  function startStreamlit() {
+    var root = document.getElementById("root");
+    var player = null, lastId = null, lastHeight = -1;
+    var hooks = {
+      onValue: function (value) { post("streamlit:setComponentValue", { value: value, dataType: "json" }); },
+      onHeight: function (h) {
+        if (h !== lastHeight) { lastHeight = h; post("streamlit:setFrameHeight", { height: h }); }
+      }
+    };
+    global.addEventListener("message", function (ev) {
+      var msg = ev.data;
+      if (!msg || msg.type !== "streamlit:render") return;
+      var args = msg.args || {};
+      // Identical data (a rerun for an unrelated widget): keep playing, do not reset.
+      if (args.data_id !== undefined && args.data_id === lastId) return;
+      lastId = args.data_id;
+      var data;
+      try { data = JSON.parse(args.data); } catch (e) { root.textContent = "Player: bad data (" + e + ")"; return; }
+      if (!player) player = global.DescentPlayer.mount(root, data, hooks);
+      else player.setData(data);
+      global.descentPlayer = player;
+    });
+    post("streamlit:componentReady", { apiVersion: 1 });
+  }
+
+  function startStandalone() {
+    var root = document.getElementById("root");
+    global.descentPlayer = global.DescentPlayer.mount(root, global.DESCENT_STANDALONE_DATA, {});
+  }
+
+  function boot() {
+    if (global.DESCENT_STANDALONE_DATA) startStandalone();
+    else if (global.parent !== global) startStreamlit();
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", boot);
+  else boot();
+})(window);
