@@ -24,7 +24,7 @@ st.markdown(
     "and needs about 1/(1−β) steps to catch up; dividing by 1 − βᵗ (right) fixes the start "
     "and changes nothing later. Adam does exactly this to its two averages."
 )
-compare_link("Compare: Momentum vs SGD, the averaged gradient in action", preset="momentum")
+compare_link("Compare preset: Adam's bias correction (RMSProp without it, Adam with it)", preset="adam_bias")
 
 url = LessonUrl("ewma")
 beta0 = url.number("beta", BETA_DEFAULT, BETA_LOW, BETA_HIGH)

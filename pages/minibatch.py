@@ -29,7 +29,7 @@ st.markdown(
     "path; full-batch steps are smooth but few. Near the minimum the small-batch runs keep "
     "jittering: their gradient is an estimate from a few points."
 )
-compare_link("Compare: all optimizers on the regression surface", preset="regression")
+compare_link("Compare preset: every optimizer on this least-squares surface", preset="regression")
 
 url = LessonUrl("minibatch")
 n0 = url.integer("n", N_DEFAULT, N_LOW, N_HIGH)

@@ -28,7 +28,7 @@ st.markdown(
     "the rate; as the schedule lowers the rate the ball shrinks (the dots are where "
     f"{N_SEEDS} seeded runs ended). Warm-up does the opposite at the start: small careful steps first."
 )
-compare_link("Compare: noisy gradients with a learning-rate schedule", preset="schedule")
+compare_link("Compare preset: noisy gradients with and without a decaying schedule", preset="schedule")
 
 url = LessonUrl("schedules")
 sched_keys = [k for k in SCHEDULES if k != "constant"]

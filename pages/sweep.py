@@ -38,7 +38,7 @@ st.markdown(
     "μ the usable learning rate shrinks roughly like 1 − μ, because momentum multiplies the step "
     "by about 1/(1 − μ)."
 )
-compare_link("Compare: race the optimizers on this surface", preset="rosenbrock")
+compare_link("Compare preset: the Rosenbrock valley race", preset="rosenbrock")
 
 url = LessonUrl("sweep")
 surf_keys = [k for k in SURFACES] + [CUSTOM]
@@ -245,6 +245,12 @@ m1.metric("final f − f*" if f_star is not None else "final f",
           f"{traj.final_loss - (f_star or 0.0):.3g}" if not traj.diverged else "diverged")
 m2.metric("steps to tolerance", str(int(steps_to_tol[iy, ix])) if steps_to_tol[iy, ix] >= 0 else "never")
 m3.metric("diverged at step", str(traj.diverged_at) if traj.diverged else "no")
+if surf_key != CUSTOM:
+    compare_link(
+        "Open this run on the Compare page",
+        params={"surface": surf_key, "opt": opt_key, f"{opt_key}.{x_key}": f"{sel_x:.6g}",
+                f"{opt_key}.{y_key}": f"{sel_y:.6g}", "steps": str(steps)},
+    )
 left, right = st.columns([3, 2])
 grid = contour_grid(surface.f, surface.bounds)
 with left:
