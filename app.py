@@ -1,5 +1,28 @@
-"""Descent: entry point (placeholder until the Compare page lands)."""
+"""Descent: entry point. Page config and navigation; every page lives in pages/.
+
+`streamlit run app.py` lands on Compare (the race); the lesson pages join the same navigation
+when their files exist, so this file never has to change for a new lesson to be reachable
+beyond one line in LESSON_PAGES.
+"""
+
+from pathlib import Path
+
 import streamlit as st
 
-st.set_page_config(page_title="Descent", page_icon="⛰️", layout="wide")
-st.title("Descent")
+ROOT = Path(__file__).resolve().parent
+
+st.set_page_config(page_title="Descent: optimizers, visualized", page_icon="⛰️", layout="wide",
+                   initial_sidebar_state="expanded")
+
+#: (file, title, icon) of the lesson pages, in teaching order.
+LESSON_PAGES = (
+    ("pages/ewma.py", "Moving averages", ":material/show_chart:"),
+    ("pages/schedules.py", "Learning-rate schedules", ":material/trending_down:"),
+    ("pages/minibatch.py", "Batch vs mini-batch", ":material/scatter_plot:"),
+    ("pages/sweep.py", "Hyperparameter map", ":material/grid_on:"),
+)
+
+compare = st.Page("pages/compare.py", title="Compare optimizers", icon=":material/sports_score:", default=True)
+lessons = [st.Page(path, title=title, icon=icon) for path, title, icon in LESSON_PAGES if (ROOT / path).exists()]
+nav = st.navigation({"Race": [compare], "Lessons": lessons} if lessons else [compare])
+nav.run()

@@ -1,0 +1,1 @@
+"""Lesson data (presets) shared by the pages: plain data, no Streamlit."""

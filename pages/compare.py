@@ -1,0 +1,189 @@
+"""Compare: optimizers racing side by side on one surface, animated, for a classroom.
+
+UI only: the numbers come from the core (surfaces/, optimizers/), the pictures from viz/, the
+controls and URL state from ui/. See ARCHITECTURE.md.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import streamlit as st
+
+from lessons.presets import DEFAULT_PRESET, PRESETS_BY_KEY, preset_values
+from optimizers import MOMENTUM_CONVENTIONS, OPTIMIZERS, SCHEDULES, make_schedule
+from surfaces import SURFACES
+from ui import controls, page_state
+from ui.inspector import step_inspector
+from ui.simulation import grid_for, run_all
+from ui.style import current_style, projector_toggle
+from ui.url_state import PageState, same_as_preset
+from viz.paths import loss_figure
+from viz.player import player, player_payload, standalone_html, velocity_arrows
+from viz.summary import DEFAULT_TOL, summary_table, trajectories_csv
+from viz.surface3d import surface3d_figure
+from viz.trajectory import f_star as known_f_star
+
+_t0 = time.perf_counter()
+VIEWS = {"Side by side": "side", "Overlay": "overlay", "3-D": "3d"}
+PLAYER_KEY = "player"
+INSPECT_KEY = "inspect_step"
+
+page_state.load_from_url(surfaces=SURFACES, optimizers=OPTIMIZERS, schedules=SCHEDULES, presets=PRESETS_BY_KEY,
+                         default_preset=DEFAULT_PRESET, extra_values=preset_values)
+
+
+# ------------------------------------------------------------------------------- callbacks
+
+
+def _on_lesson() -> None:
+    key = st.session_state.get(page_state.LESSON_KEY)
+    if key:
+        page_state.apply_preset(key, optimizers=OPTIMIZERS, presets=PRESETS_BY_KEY)
+
+
+def _on_surface() -> None:
+    surface = SURFACES[st.session_state["surface"]]
+    st.session_state["x0"], st.session_state["y0"] = (float(c) for c in surface.start)
+
+
+def _on_player() -> None:
+    """The browser sent a value: a scrubber step (→ inspector) and/or a clicked start point."""
+    value = st.session_state.get(PLAYER_KEY) or {}
+    if not isinstance(value, dict):
+        return
+    step = value.get("step")
+    if isinstance(step, (int, float)) and math.isfinite(step):
+        st.session_state[INSPECT_KEY] = max(0, min(int(step), int(st.session_state.get("steps", 1))))
+    click = value.get("click")
+    if isinstance(click, list) and len(click) == 2:
+        try:
+            x, y = float(click[0]), float(click[1])
+        except (TypeError, ValueError):
+            return
+        (bx0, bx1), (by0, by1) = SURFACES[st.session_state["surface"]].bounds
+        if math.isfinite(x) and math.isfinite(y):
+            st.session_state["x0"] = float(f"{min(max(x, bx0), bx1):.3g}")
+            st.session_state["y0"] = float(f"{min(max(y, by0), by1):.3g}")
+
+
+# --------------------------------------------------------------------------------- sidebar
+
+sb = st.sidebar
+sb.selectbox("Lesson presets", list(PRESETS_BY_KEY), index=None, key=page_state.LESSON_KEY,
+             format_func=lambda k: PRESETS_BY_KEY[k].title, placeholder="Choose a lesson…",
+             on_change=_on_lesson, help="One click sets surface, optimizers, settings, start and steps.")
+projector_toggle(sb)
+style = current_style()
+
+sb.subheader("Surface")
+surface = controls.surface_picker(SURFACES, container=sb, on_change=_on_surface)
+
+sb.subheader("Optimizers")
+opts = controls.optimizer_picker(OPTIMIZERS, container=sb)
+hyper: dict[str, dict[str, float]] = {}
+for opt_key in opts:
+    opt = OPTIMIZERS[opt_key]
+    memory = {s.key: page_state.remembered(f"hp.{opt_key}.{s.key}", s.default) for s in opt.hypers}
+    with sb.expander(opt.label, expanded=len(opts) <= 2):
+        hyper[opt_key] = controls.hyper_sliders(opt, container=st.container(), defaults=memory,
+                                                extra_values=preset_values, hessian_eigs=surface.hessian_eigs)
+    page_state.remember({f"hp.{opt_key}.{k}": v for k, v in hyper[opt_key].items()})
+with sb.expander("Why momentum looks different in every book"):
+    st.markdown(MOMENTUM_CONVENTIONS)
+
+sb.subheader("Run")
+x0, y0 = controls.start_controls(surface, container=sb)
+steps = controls.steps_control(container=sb)
+noise, seed = controls.noise_controls(container=sb)
+with sb.expander("Learning-rate schedule and clipping", expanded=st.session_state.get("sched", "constant") != "constant"):
+    sched, sched_params = controls.schedule_controls(SCHEDULES, steps=steps, container=st.container(), style=style,
+                                                     factor_fn=lambda k, p: make_schedule(k, **p))
+    ghost = st.toggle("Also show each run with a constant lr (faint)", key="ghost", disabled=sched == "constant")
+    clip = controls.clip_controls(container=st.container())
+
+with sb.expander("About", expanded=False):
+    st.markdown(controls.PYTORCH_NOTE)
+    st.caption("Paths are computed in plain numpy; the map, the race and the inspector show the same numbers.")
+
+state = PageState(surface=surface.key, opts=opts, steps=int(steps), x0=float(x0), y0=float(y0), noise=float(noise),
+                  seed=int(seed), hyper=hyper, sched=sched, sched_params=sched_params, clip=float(clip),
+                  ghost=bool(ghost) and sched != "constant",
+                  view=VIEWS.get(st.session_state.get("view") or "Side by side", "side"))
+active = st.session_state.get(page_state.ACTIVE_PRESET_KEY)
+unchanged = bool(active) and active in PRESETS_BY_KEY and same_as_preset(state, PRESETS_BY_KEY[active], OPTIMIZERS)
+state.preset = active if unchanged else None
+page_state.sync_url(state, optimizers=OPTIMIZERS, schedules=SCHEDULES)
+
+# ------------------------------------------------------------------------------------ main
+
+st.title("Compare optimizers")
+notices = st.session_state.pop(page_state.NOTICES_KEY, None)
+if notices:
+    st.warning("Some settings in the link could not be used:\n" + "\n".join(f"- {n}" for n in notices[:8])
+               + (f"\n- … and {len(notices) - 8} more" if len(notices) > 8 else ""))
+if active in PRESETS_BY_KEY:
+    preset = PRESETS_BY_KEY[active]
+    st.info(f"**{preset.title}.** {preset.watch}" + ("" if unchanged else "  \n*(You have changed the lesson's settings since.)*"))
+
+st.markdown(f"**{surface.label}** &nbsp; ${surface.latex}$")
+
+view_label = st.segmented_control("View", list(VIEWS), key="view", label_visibility="collapsed")
+view = VIEWS.get(view_label or "Side by side", "side")
+
+if not opts:
+    st.info("Pick at least one optimizer in the sidebar.")
+    st.stop()
+
+runs = run_all(state, OPTIMIZERS)
+for opt_key, message in runs.errors.items():
+    st.error(f"{OPTIMIZERS[opt_key].label}: {message}")
+trajs = runs.trajectories
+grid = grid_for(surface.key)
+fstar = known_f_star(surface.f, surface.minima)
+
+
+def _payload(mode: str) -> dict:
+    velocities = {t.key: velocity_arrows(t, hyper.get(t.key, {}).get("beta1")) for t in trajs}
+    return player_payload(grid, trajs, minima=surface.minima, start=(x0, y0), style=style, mode=mode,
+                          velocities=velocities, ghosts=runs.ghosts,
+                          title=f"{surface.label}: {', '.join(t.label for t in trajs)}")
+
+
+payload = None
+if trajs and view in ("side", "overlay"):
+    payload = _payload("overlay" if view == "overlay" else "grid")
+    player(payload, key=PLAYER_KEY, on_change=_on_player)
+elif trajs:
+    st.plotly_chart(surface3d_figure(grid, trajs, minima=surface.minima, style=style), key="surface3d")
+    st.caption("Drag to rotate. The paths lie on the surface at their own loss.")
+
+if trajs:
+    st.session_state[INSPECT_KEY] = max(0, min(int(st.session_state.get(INSPECT_KEY, 0) or 0), int(steps)))
+    with st.expander("Step inspector: the numbers behind the picture", expanded=False):
+        k = st.number_input("Step", min_value=0, max_value=int(steps), key=INSPECT_KEY,
+                            help="Releasing the player's scrubber (or pausing) sets this too.")
+        step_inspector(runs.frames, OPTIMIZERS, hyper, int(k))
+
+    left, right = st.columns([3, 2])
+    with left:
+        st.plotly_chart(loss_figure(trajs, ghosts=runs.ghosts, f_star=fstar, style=style), key="loss")
+    with right:
+        table = summary_table(trajs + runs.ghosts, minima=surface.minima, f_star=fstar, tol=DEFAULT_TOL)
+        st.dataframe(table, hide_index=True, width="stretch", column_config={
+            "final loss": st.column_config.NumberColumn(format="%.4g"),
+            "distance to nearest minimum": st.column_config.NumberColumn(format="%.4g"),
+            "path length": st.column_config.NumberColumn(format="%.4g"),
+        })
+        c1, c2 = st.columns(2)
+        frames_by_label = {OPTIMIZERS[k].label: df for k, df in runs.frames.items()}
+        c1.download_button("Trajectories (CSV)", data=lambda: trajectories_csv(frames_by_label),
+                           file_name=f"descent_{surface.key}.csv", mime="text/csv", on_click="ignore",
+                           icon=":material/download:")
+        c2.download_button("Animation (HTML)", data=lambda: standalone_html(payload or _payload("grid"),
+                                                                          title=f"Descent: {surface.label}"),
+                           file_name=f"descent_{surface.key}.html", mime="text/html", on_click="ignore",
+                           icon=":material/download:", help="A single file that plays offline, without a server.")
+
+st.session_state["_last_run_seconds"] = time.perf_counter() - _t0

@@ -1,0 +1,247 @@
+"""Streamlit controls built from the core's declarations (surfaces, HyperSpecs, schedules).
+
+Why built from declarations: adding an optimizer or a schedule to the core must not need any UI
+code, and every page (Compare, lessons) gets the same sliders, the same value grids and the same
+equations. Widget keys are stable strings (``hp.adam.lr``, ``sched.decay``, ...) so pages can
+seed them from a URL or a preset through ``st.session_state`` before the widgets are drawn.
+
+Each function takes the container to draw in (default: the sidebar) and returns plain values.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+import numpy as np
+import streamlit as st
+
+from viz.paths import schedule_preview_figure
+from viz.style import DEFAULT_STYLE, Style
+
+from .stability import stability_limit
+from .values import clip_options, format_value, noise_options, slider_options, snap
+
+PYTORCH_NOTE = (
+    "Update rules follow PyTorch's `torch.optim` exactly (same formulas, same defaults, same "
+    "momentum convention), so a trajectory here is the one a student gets with the PyTorch call "
+    "shown under each optimizer."
+)
+
+
+def _container(container):
+    return container if container is not None else st.sidebar
+
+
+def seed(key: str, value: Any) -> None:
+    """Give widget ``key`` an initial value unless the session already has one."""
+    if key not in st.session_state:
+        st.session_state[key] = value
+
+
+def hyper_key(prefix: str, opt_key: str, name: str) -> str:
+    """The session-state key of one hyperparameter slider, e.g. ``hp.adam.lr``."""
+    return f"{prefix}.{opt_key}.{name}"
+
+
+# ----------------------------------------------------------------------------------- surface
+
+
+def surface_picker(surfaces: Mapping[str, Any], *, key: str = "surface", container=None,
+                   on_change: Callable[[], None] | None = None, show_details: bool = True):
+    """A selectbox of surfaces (by label) with the chosen one's formula and teaching note."""
+    box = _container(container)
+    keys = list(surfaces)
+    if st.session_state.get(key) not in surfaces:
+        st.session_state[key] = keys[0]
+    chosen = box.selectbox("Surface", keys, key=key, format_func=lambda k: surfaces[k].label,
+                           on_change=on_change)
+    surface = surfaces[chosen]
+    if show_details:
+        box.latex(r"\small " + surface.latex)
+        box.caption(surface.note)
+    return surface
+
+
+# -------------------------------------------------------------------------------- optimizers
+
+
+def optimizer_picker(optimizers: Mapping[str, Any], *, key: str = "opts", container=None,
+                     default: Sequence[str] = ()) -> list[str]:
+    """A multiselect of optimizers; returns the choice in the registry's order."""
+    box = _container(container)
+    seed(key, [k for k in default if k in optimizers])
+    st.session_state[key] = [k for k in st.session_state[key] if k in optimizers]
+    chosen = box.multiselect("Optimizers", list(optimizers), key=key,
+                             format_func=lambda k: optimizers[k].label,
+                             placeholder="Pick one or more optimizers")
+    return [k for k in optimizers if k in chosen]
+
+
+def hyper_sliders(
+    opt,
+    *,
+    key_prefix: str = "hp",
+    defaults: Mapping[str, float] | None = None,
+    container=None,
+    extra_values: Callable[[str, str], Iterable[float]] | None = None,
+    hessian_eigs: Sequence[float] | None = None,
+    show_rule: bool = True,
+) -> dict[str, float]:
+    """One slider per declared hyperparameter of ``opt``; returns ``{key: value}``.
+
+    Log-scale specs (the learning rate: 0.0001 … 10) get a select-slider over nice log-spaced
+    values; the grid always contains the spec default and every value in ``extra_values``
+    (e.g. preset values), so those are exact. With ``hessian_eigs`` (quadratic surfaces) the
+    learning-rate limit for stability is shown under the lr slider, green or red. With
+    ``show_rule`` the update rule (LaTeX) and the equivalent PyTorch call are shown too.
+    """
+    box = _container(container)
+    extra_values = extra_values or (lambda o, h: ())
+    defaults = dict(defaults or {})
+    values: dict[str, float] = {}
+    if show_rule:
+        box.latex(opt.latex)
+        box.caption(f"PyTorch: `{opt.torch}`")
+    for spec in opt.hypers:
+        key = hyper_key(key_prefix, opt.key, spec.key)
+        options = slider_options(spec, extra_values(opt.key, spec.key))
+        current = st.session_state.get(key, defaults.get(spec.key, spec.default))
+        try:
+            current = float(current)
+        except (TypeError, ValueError):
+            current = float(spec.default)
+        st.session_state[key] = snap(current, options, spec.log)
+        label = f"{spec.key}  ${spec.symbol}$"
+        value = box.select_slider(label, options=options, key=key, format_func=format_value,
+                                  help=spec.help + ("" if spec.default is None else f" PyTorch default: {spec.default:g}."))
+        values[spec.key] = float(value)
+        if spec.key == "lr" and hessian_eigs:
+            # The limit depends on μ, whose slider comes later: computed after the loop.
+            values["__lr_slot__"] = 0.0
+            slot = box.empty()
+    limit = None
+    if hessian_eigs and "__lr_slot__" in values:
+        values.pop("__lr_slot__")
+        limit = stability_limit(opt.key, values, float(max(hessian_eigs)))
+        if limit is None:
+            slot.caption("Adaptive step size: no fixed learning-rate limit on this quadratic.")
+        else:
+            ok = limit.holds(values["lr"])
+            colour, verdict = ("green", "stable") if ok else ("red", "diverges")
+            slot.markdown(
+                f":{colour}[**lr = {values['lr']:g} → {verdict}**]  \n"
+                f"stable for ${limit.formula}$: {limit.value_text}",
+                help="On a quadratic the iteration is linear; its eigenvalues leave the unit circle "
+                     "exactly at this learning rate (λmax is the largest Hessian eigenvalue).",
+            )
+    return values
+
+
+# --------------------------------------------------------------------------------- schedule
+
+
+def schedule_controls(schedules: Mapping[str, Any], *, steps: int, key: str = "sched", container=None,
+                      style: Style = DEFAULT_STYLE, factor_fn: Callable[[str, Mapping[str, float]], Any] | None = None
+                      ) -> tuple[str, dict[str, float]]:
+    """Schedule selectbox, its parameter sliders and a thumbnail of the lr multiplier.
+
+    ``factor_fn(key, params)`` returns the schedule object whose ``factor(t, T)`` is previewed
+    (the page passes ``optimizers.make_schedule``).
+    """
+    box = _container(container)
+    keys = list(schedules)
+    if st.session_state.get(key) not in schedules:
+        st.session_state[key] = keys[0]
+    chosen = box.selectbox("Learning-rate schedule", keys, key=key, format_func=lambda k: schedules[k].label)
+    spec = schedules[chosen]
+    params: dict[str, float] = {}
+    for p in spec.params:
+        pkey = f"{key}.{p.key}"
+        options = slider_options(p)
+        current = st.session_state.get(pkey, p.default)
+        try:
+            current = float(current)
+        except (TypeError, ValueError):
+            current = float(p.default)
+        st.session_state[pkey] = snap(current, options, p.log)
+        params[p.key] = float(box.select_slider(f"{p.key}  ${p.symbol}$", options=options, key=pkey,
+                                                format_func=format_value, help=p.help))
+        if getattr(p, "integer", False):
+            params[p.key] = int(params[p.key])
+    if chosen != "constant":
+        box.latex(spec.latex)
+        if spec.torch:
+            box.caption(f"PyTorch: `{spec.torch}`")
+    if factor_fn is not None and steps > 0:
+        try:
+            sched = factor_fn(chosen, params)
+            t = np.unique(np.linspace(1, steps, min(steps, 200)).round().astype(int))
+            f = np.asarray(sched.factor(t, steps), dtype=float) * np.ones(len(t))
+            box.plotly_chart(schedule_preview_figure(t, f, style=style), config={"displayModeBar": False},
+                             key=f"{key}.preview")
+        except ValueError as exc:
+            box.error(str(exc))
+    return chosen, params
+
+
+def clip_controls(*, key: str = "clip", container=None) -> float:
+    """Gradient clipping by global norm (torch's clip_grad_norm_); 0 means off."""
+    box = _container(container)
+    options = clip_options()
+    current = float(st.session_state.get(key, 0.0) or 0.0)
+    st.session_state[key] = snap(current, options, current > 0) if current > 0 else 0.0
+    value = box.select_slider("Clip gradient norm at", options=options, key=key,
+                              format_func=lambda v: "off" if v == 0 else format_value(v),
+                              help="torch.nn.utils.clip_grad_norm_: a gradient longer than this is "
+                                   "rescaled to this length before the update.")
+    return float(value)
+
+
+# ------------------------------------------------------------------------------ noise, start
+
+
+def noise_controls(*, key_noise: str = "noise", key_seed: str = "seed", container=None,
+                   max_noise: float = 10.0) -> tuple[float, int]:
+    """Gradient-noise level (std of the Gaussian added to every gradient) and its seed."""
+    box = _container(container)
+    options = noise_options(max_noise)
+    st.session_state[key_noise] = snap(float(st.session_state.get(key_noise, 0.0) or 0.0), options)
+    noise = box.select_slider("Gradient noise σ", options=options, key=key_noise,
+                              format_func=lambda v: "off" if v == 0 else format_value(v),
+                              help="Adds σ·N(0, I) to every gradient: any surface becomes stochastic, "
+                                   "like mini-batch gradients.")
+    seed(key_seed, 0)
+    seed_value = box.number_input("Noise seed", min_value=0, max_value=2**31 - 1, step=1, key=key_seed,
+                                  disabled=noise == 0, help="Same seed, same noise: runs are reproducible.")
+    return float(noise), int(seed_value)
+
+
+def start_controls(surface, *, key_x: str = "x0", key_y: str = "y0", container=None) -> tuple[float, float]:
+    """Start point inputs, limited to the surface's map (clicking the map sets them too)."""
+    box = _container(container)
+    (x0, x1), (y0, y1) = surface.bounds
+    for k, lo, hi, d in ((key_x, x0, x1, surface.start[0]), (key_y, y0, y1, surface.start[1])):
+        v = st.session_state.get(k, d)
+        try:
+            v = float(v)
+        except (TypeError, ValueError):
+            v = float(d)
+        st.session_state[k] = float(min(max(v if math.isfinite(v) else float(d), float(lo)), float(hi)))
+    c1, c2 = box.columns(2)
+    sx = c1.number_input("Start x₀", min_value=float(x0), max_value=float(x1), key=key_x, step=0.1, format="%.4g")
+    sy = c2.number_input("Start y₀", min_value=float(y0), max_value=float(y1), key=key_y, step=0.1, format="%.4g")
+    return float(sx), float(sy)
+
+
+def steps_control(*, key: str = "steps", container=None, max_steps: int = 5000, default: int = 100) -> int:
+    """Number of optimizer updates (1 … ``max_steps``)."""
+    box = _container(container)
+    v = st.session_state.get(key, default)
+    try:
+        v = int(v)
+    except (TypeError, ValueError):
+        v = default
+    st.session_state[key] = min(max(v, 1), max_steps)
+    return int(box.number_input("Steps", min_value=1, max_value=max_steps, step=10, key=key,
+                                help=f"Number of updates, up to {max_steps:,}."))

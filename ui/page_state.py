@@ -1,0 +1,101 @@
+"""Between `PageState`, the widgets (session state) and the address bar.
+
+Flow of one Compare page session:
+
+1. first run: ``load_from_url`` parses ``st.query_params`` once (``ui.url_state``), writes
+   the values into the widgets' session-state keys and keeps the notices to show;
+2. every run: the widgets read their values from session state; the page assembles a
+   `PageState` from them and calls ``sync_url``, which rewrites the query string only when it
+   differs (so the address bar is always a link that reproduces the page);
+3. a lesson preset or a click on the map writes session state in a widget callback (callbacks
+   run before the script, the only moment widget values may be changed).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import streamlit as st
+
+from .url_state import PageState, defaults_from_preset, parse_query, to_query
+
+LOADED_KEY = "_url_loaded"
+NOTICES_KEY = "_url_notices"
+MEMORY_KEY = "_hp_memory"
+ACTIVE_PRESET_KEY = "active_preset"
+LESSON_KEY = "lesson"
+
+
+def query_dict() -> dict[str, list[str]]:
+    """``st.query_params`` as ``{key: [values...]}`` (repeated keys kept)."""
+    qp = st.query_params
+    return {k: qp.get_all(k) for k in qp.keys()}
+
+
+def write_state(state: PageState, *, hyper_prefix: str = "hp", sched_key: str = "sched") -> None:
+    """Put ``state`` into the widgets' session-state keys (before the widgets are drawn)."""
+    ss = st.session_state
+    ss["surface"] = state.surface
+    ss["opts"] = list(state.opts)
+    ss["steps"] = int(state.steps)
+    ss["x0"] = float(state.x0)
+    ss["y0"] = float(state.y0)
+    ss["noise"] = float(state.noise)
+    ss["seed"] = int(state.seed)
+    memory = ss.setdefault(MEMORY_KEY, {})
+    for opt_key, values in state.hyper.items():
+        for name, value in values.items():
+            ss[f"{hyper_prefix}.{opt_key}.{name}"] = float(value)
+            memory[f"{hyper_prefix}.{opt_key}.{name}"] = float(value)
+    ss[sched_key] = state.sched
+    for name, value in state.sched_params.items():
+        ss[f"{sched_key}.{name}"] = float(value)
+    ss["clip"] = float(state.clip)
+    ss["ghost"] = bool(state.ghost)
+    ss["view"] = {"side": "Side by side", "overlay": "Overlay", "3d": "3-D"}.get(state.view, "Side by side")
+    ss[ACTIVE_PRESET_KEY] = state.preset
+    ss[LESSON_KEY] = state.preset
+
+
+def load_from_url(*, surfaces, optimizers, schedules, presets, default_preset, extra_values=None) -> None:
+    """Seed the widgets from the URL, once per browser session (a reload starts a new one)."""
+    if st.session_state.get(LOADED_KEY):
+        return
+    try:
+        params = query_dict()
+    except Exception:  # pragma: no cover - bare script without a session
+        params = {}
+    state, notices = parse_query(params, surfaces=surfaces, optimizers=optimizers, schedules=schedules,
+                                 presets=presets, default_preset=default_preset, extra_values=extra_values)
+    write_state(state)
+    st.session_state[NOTICES_KEY] = notices
+    st.session_state[LOADED_KEY] = True
+
+
+def apply_preset(key: str, *, optimizers, presets) -> None:
+    """Callback of the lesson picker: load the preset into every widget."""
+    if key not in presets:
+        return
+    write_state(defaults_from_preset(presets[key], optimizers))
+
+
+def remembered(key: str, default: float) -> float:
+    """The last value a (now hidden) slider had, so re-selecting an optimizer keeps its settings."""
+    return float(st.session_state.get(MEMORY_KEY, {}).get(key, default))
+
+
+def remember(values: Mapping[str, float]) -> None:
+    st.session_state.setdefault(MEMORY_KEY, {}).update({k: float(v) for k, v in values.items()})
+
+
+def sync_url(state: PageState, *, optimizers, schedules) -> dict[str, Any]:
+    """Make the address bar the canonical link of ``state`` (rewritten only on change)."""
+    wanted = to_query(state, optimizers=optimizers, schedules=schedules)
+    try:
+        current = query_dict()
+        norm = {k: (v if isinstance(v, list) else [v]) for k, v in wanted.items()}
+        if current != norm:
+            st.query_params.from_dict(wanted)
+    except Exception:  # pragma: no cover
+        pass
+    return wanted

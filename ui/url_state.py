@@ -1,0 +1,362 @@
+"""The Compare page's state as a URL, and back: parsing, validation, canonical writing.
+
+Why plain functions over a dict (no Streamlit here): links get pasted into slides, hand-edited
+and mangled by chat apps, so every key is parsed with a type, a range and a set of allowed
+values, and a bad value falls back to the default (or is clamped) with a short notice, never a
+traceback. Keeping this pure makes the whole table of bad inputs a fast unit test.
+
+URL keys::
+
+    surface=rosenbrock  opt=sgd&opt=adam (repeated)  steps=500  x0=-1.5  y0=2
+    noise=0  seed=0  adam.lr=0.01 (<optimizer>.<hyperparameter>)
+    sched=inverse_time  sched.decay=0.05  clip=1  ghost=1  view=overlay|3d  preset=<key>
+
+``preset`` is a base: the preset's settings first, then every other key on top. The writer puts
+``preset`` in the URL only while the page still shows exactly that preset, so a link is always
+exact.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
+
+from .values import clip_options, nice, noise_options, slider_options, snap
+
+MAX_STEPS = 5000
+MAX_NOISE = 10.0
+MAX_SEED = 2**31 - 1
+MAX_CLIP = 100.0
+VIEWS = ("side", "overlay", "3d")
+#: Streamlit's own query parameters: never ours, never worth a notice.
+IGNORED_KEYS = {"embed", "embed_options"}
+_NOTICE_VALUE_CHARS = 24
+
+
+@dataclass
+class PageState:
+    """Everything that determines the Compare page's picture."""
+
+    surface: str
+    opts: list[str]
+    steps: int
+    x0: float
+    y0: float
+    noise: float = 0.0
+    seed: int = 0
+    #: optimizer key -> {hyperparameter: value}, complete for every optimizer in ``opts``.
+    hyper: dict[str, dict[str, float]] = field(default_factory=dict)
+    sched: str = "constant"
+    sched_params: dict[str, float] = field(default_factory=dict)
+    clip: float = 0.0
+    ghost: bool = False
+    view: str = "side"
+    preset: str | None = None
+
+
+# ---------------------------------------------------------------------------------- helpers
+
+
+def _show(raw: str) -> str:
+    """A user-typed value, shortened and defanged for a notice (shown as inline code)."""
+    text = "".join(ch for ch in str(raw) if ch.isprintable()).replace("`", "'")
+    if len(text) > _NOTICE_VALUE_CHARS:
+        text = text[: _NOTICE_VALUE_CHARS - 1] + "…"
+    return f"`{text}`"
+
+
+def _values(params: Mapping[str, Any], key: str) -> list[str]:
+    raw = params.get(key)
+    if raw is None:
+        return []
+    if isinstance(raw, (list, tuple)):
+        return [str(v) for v in raw]
+    return [str(raw)]
+
+
+def _last(params: Mapping[str, Any], key: str) -> str | None:
+    vals = [v for v in _values(params, key) if v.strip() != ""]
+    return vals[-1].strip() if vals else None
+
+
+def parse_float(raw: str) -> float | None:
+    """A finite float from text, or None (rejects 'nan', 'inf', '1e999', words, scripts)."""
+    if raw is None or len(raw) > 40:
+        return None
+    try:
+        value = float(raw.strip())
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _number(params, key, default, low, high, notices, *, integer=False, label=None):
+    raw = _last(params, key)
+    if raw is None:
+        return default
+    name = label or key
+    value = parse_float(raw)
+    if value is None:
+        notices.append(f"{name}={_show(raw)} is not a usable number; using {default:g}.")
+        return default
+    if integer and not float(value).is_integer():
+        value = float(round(value))
+    if value < low or value > high:
+        clamped = min(max(value, low), high)
+        notices.append(f"{name}={_show(raw)} is outside [{low:g}, {high:g}]; using {clamped:g}.")
+        value = clamped
+    return int(value) if integer else float(value)
+
+
+# ------------------------------------------------------------------------------------ parse
+
+
+def defaults_from_preset(preset, optimizers: Mapping[str, Any]) -> PageState:
+    """The state a preset describes, hyperparameters completed with each optimizer's defaults."""
+    hyper = {}
+    for key, overrides in preset.optimizers.items():
+        if key in optimizers:
+            values = optimizers[key].defaults()
+            values.update({k: float(v) for k, v in overrides.items()})
+            hyper[key] = values
+    return PageState(
+        surface=preset.surface,
+        opts=[k for k in preset.optimizers if k in optimizers],
+        steps=int(preset.steps),
+        x0=float(preset.start[0]),
+        y0=float(preset.start[1]),
+        noise=float(preset.noise),
+        seed=int(preset.seed),
+        hyper=hyper,
+        sched=preset.schedule,
+        sched_params=dict(preset.schedule_params),
+        clip=float(preset.clip),
+        ghost=bool(preset.ghost),
+        view=preset.view,
+        preset=preset.key,
+    )
+
+
+def hyper_options(optimizer, key: str, extra: Iterable[float] = ()) -> list[float]:
+    """The slider grid of one hyperparameter (what the URL value is snapped to)."""
+    return slider_options(optimizer.spec(key), extra)
+
+
+def parse_query(
+    params: Mapping[str, Any],
+    *,
+    surfaces: Mapping[str, Any],
+    optimizers: Mapping[str, Any],
+    schedules: Mapping[str, Any],
+    presets: Mapping[str, Any],
+    default_preset: str,
+    extra_values: Any = None,
+) -> tuple[PageState, list[str]]:
+    """Validate query parameters into a complete `PageState` plus human-readable notices.
+
+    ``params`` maps keys to a string or a list of strings (repeated keys). ``extra_values`` is
+    an optional callable ``(opt_key, hyper_key) -> values`` that every slider grid includes
+    (the preset values). Never raises on any input.
+    """
+    notices: list[str] = []
+    extra_values = extra_values or (lambda o, h: ())
+    params = {str(k): v for k, v in params.items()}
+
+    # 1. The base: a preset when asked for (and known), else the landing preset.
+    base_key = default_preset
+    raw_preset = _last(params, "preset")
+    if raw_preset is not None:
+        if raw_preset in presets:
+            base_key = raw_preset
+        else:
+            notices.append(f"Unknown lesson {_show(raw_preset)}; showing the default.")
+    state = defaults_from_preset(presets[base_key], optimizers)
+    explicit = raw_preset in presets if raw_preset is not None else False
+    state.preset = base_key if explicit else None
+    has_any = any(k not in IGNORED_KEYS for k in params)
+    if not has_any:
+        state.preset = base_key  # the landing page is the default preset, shown as such
+
+    # 2. Surface: a change of surface moves the default start to that surface's start.
+    raw = _last(params, "surface")
+    if raw is not None:
+        if raw in surfaces:
+            if raw != state.surface:
+                state.surface = raw
+                state.x0, state.y0 = (float(c) for c in surfaces[raw].start)
+        else:
+            notices.append(f"Unknown surface {_show(raw)}; using {state.surface}.")
+
+    # 3. Optimizers (repeated key), in the registry's order of first mention.
+    raw_opts = [v.strip() for v in _values(params, "opt") if v.strip() != ""]
+    if raw_opts:
+        chosen: list[str] = []
+        for v in raw_opts:
+            if v in optimizers:
+                if v not in chosen:
+                    chosen.append(v)
+            else:
+                notices.append(f"Unknown optimizer {_show(v)} ignored.")
+        if chosen:
+            state.opts = chosen
+        else:
+            notices.append(f"No known optimizer in the link; showing {', '.join(state.opts)}.")
+    elif "opt" in params:
+        notices.append("Empty optimizer list in the link; showing the default.")
+
+    # 4. Numbers.
+    (bx0, bx1), (by0, by1) = surfaces[state.surface].bounds
+    state.steps = _number(params, "steps", state.steps, 1, MAX_STEPS, notices, integer=True)
+    state.x0 = _number(params, "x0", state.x0, float(bx0), float(bx1), notices)
+    state.y0 = _number(params, "y0", state.y0, float(by0), float(by1), notices)
+    state.noise = _number(params, "noise", state.noise, 0.0, MAX_NOISE, notices)
+    state.seed = _number(params, "seed", state.seed, 0, MAX_SEED, notices, integer=True)
+    state.clip = _number(params, "clip", state.clip, 0.0, MAX_CLIP, notices)
+    # Noise and clipping live on slider grids too: snap so the page shows what was simulated.
+    state.noise = snap(state.noise, noise_options(MAX_NOISE), state.noise > 0) if state.noise > 0 else 0.0
+    state.clip = snap(state.clip, clip_options(), state.clip > 0) if state.clip > 0 else 0.0
+
+    # 5. Hyperparameters <opt>.<key> (kept also for optimizers not selected: harmless).
+    for key in list(params):
+        if "." not in key or key.startswith("sched."):
+            continue
+        opt_key, _, hyper_key = key.partition(".")
+        if opt_key not in optimizers:
+            notices.append(f"Unknown optimizer in {_show(key)} ignored.")
+            continue
+        opt = optimizers[opt_key]
+        if hyper_key not in opt.hyper_keys:
+            notices.append(f"{opt.label} has no setting {_show(hyper_key)}; ignored.")
+            continue
+        spec = opt.spec(hyper_key)
+        current = state.hyper.get(opt_key, {}).get(hyper_key, spec.default)
+        value = _number(params, key, current, float(spec.low), float(spec.high), notices)
+        if spec.high_open and value >= spec.valid_high:
+            value = current
+        options = slider_options(spec, extra_values(opt_key, hyper_key))
+        snapped = snap(value, options, spec.log)
+        if abs(snapped - value) > 1e-9 * max(1.0, abs(value)):
+            notices.append(f"{key}={nice(value, 4):g} is between slider values; using {snapped:g}.")
+        state.hyper.setdefault(opt_key, opt.defaults())[hyper_key] = snapped
+    for opt_key in state.opts:
+        full = optimizers[opt_key].defaults()
+        full.update(state.hyper.get(opt_key, {}))
+        state.hyper[opt_key] = full
+
+    # 6. Schedule, clipping, ghost paths, view.
+    raw = _last(params, "sched")
+    if raw is not None:
+        if raw in schedules:
+            if raw != state.sched:
+                state.sched, state.sched_params = raw, {}
+        else:
+            notices.append(f"Unknown schedule {_show(raw)}; using {state.sched}.")
+    spec_params = {s.key: s for s in schedules[state.sched].params} if state.sched in schedules else {}
+    params_full = {k: float(s.default) for k, s in spec_params.items()}
+    params_full.update({k: v for k, v in state.sched_params.items() if k in spec_params})
+    for key in list(params):
+        if not key.startswith("sched."):
+            continue
+        pkey = key.partition(".")[2]
+        if pkey not in spec_params:
+            notices.append(f"Schedule {state.sched} has no setting {_show(pkey)}; ignored.")
+            continue
+        spec = spec_params[pkey]
+        value = _number(params, key, params_full[pkey], float(spec.low), float(spec.high), notices,
+                        integer=bool(getattr(spec, "integer", False)))
+        params_full[pkey] = snap(value, slider_options(spec), spec.log)
+    state.sched_params = params_full
+    raw = _last(params, "ghost")
+    if raw is not None:
+        if raw.lower() in ("1", "true", "yes", "on"):
+            state.ghost = True
+        elif raw.lower() in ("0", "false", "no", "off"):
+            state.ghost = False
+        else:
+            notices.append(f"ghost={_show(raw)} is not 0 or 1; ignored.")
+    raw = _last(params, "view")
+    if raw is not None:
+        if raw in VIEWS:
+            state.view = raw
+        else:
+            notices.append(f"Unknown view {_show(raw)}; using {state.view}.")
+
+    # 7. Anything else is reported once.
+    known = {"surface", "opt", "steps", "x0", "y0", "noise", "seed", "clip", "sched", "ghost", "view", "preset"}
+    for key in params:
+        if key in known or key in IGNORED_KEYS or "." in key:
+            continue
+        notices.append(f"Unknown setting {_show(key)} ignored.")
+
+    if state.preset is not None and not same_as_preset(state, presets[state.preset], optimizers):
+        state.preset = None
+    return state, notices
+
+
+# ------------------------------------------------------------------------------------ write
+
+
+def _fmt(value: float) -> str:
+    return f"{nice(float(value), 8):g}" if not float(value).is_integer() or abs(value) >= 1e16 else str(int(value))
+
+
+def same_as_preset(state: PageState, preset, optimizers: Mapping[str, Any]) -> bool:
+    """True when ``state`` shows exactly ``preset`` (so the link may carry its name)."""
+    ref = defaults_from_preset(preset, optimizers)
+    return (
+        state.surface == ref.surface and list(state.opts) == list(ref.opts) and state.steps == ref.steps
+        and math.isclose(state.x0, ref.x0) and math.isclose(state.y0, ref.y0)
+        and math.isclose(state.noise, ref.noise) and state.seed == ref.seed
+        and all(
+            all(math.isclose(state.hyper.get(o, {}).get(k, v), v, rel_tol=1e-9) for k, v in ref.hyper[o].items())
+            for o in ref.opts
+        )
+        and state.sched == ref.sched
+        and (state.sched == "constant" or all(
+            math.isclose(state.sched_params.get(k, v), v) for k, v in ref.sched_params.items()))
+        and math.isclose(state.clip, ref.clip) and state.ghost == ref.ghost
+    )
+
+
+def to_query(state: PageState, *, optimizers: Mapping[str, Any], schedules: Mapping[str, Any]) -> dict[str, Any]:
+    """The canonical URL of ``state``: every setting that determines the picture.
+
+    Hyperparameters are written for the selected optimizers: the learning rate always, the
+    others when they differ from the optimizer's default (keeps links short and readable).
+    """
+    q: dict[str, Any] = {}
+    if state.preset:
+        q["preset"] = state.preset
+    q["surface"] = state.surface
+    q["opt"] = list(state.opts)
+    q["steps"] = str(int(state.steps))
+    q["x0"] = _fmt(state.x0)
+    q["y0"] = _fmt(state.y0)
+    q["noise"] = _fmt(state.noise)
+    q["seed"] = str(int(state.seed))
+    for opt_key in state.opts:
+        opt = optimizers[opt_key]
+        values = state.hyper.get(opt_key, {})
+        for spec in opt.hypers:
+            v = float(values.get(spec.key, spec.default))
+            if spec.key == "lr" or not math.isclose(v, float(spec.default), rel_tol=1e-12, abs_tol=0.0):
+                q[f"{opt_key}.{spec.key}"] = _fmt(v)
+    if state.sched != "constant" and state.sched in schedules:
+        q["sched"] = state.sched
+        for spec in schedules[state.sched].params:
+            q[f"sched.{spec.key}"] = _fmt(state.sched_params.get(spec.key, spec.default))
+    if state.clip > 0:
+        q["clip"] = _fmt(state.clip)
+    if state.ghost:
+        q["ghost"] = "1"
+    if state.view != "side":
+        q["view"] = state.view
+    return q
+
+
+def query_string(query: Mapping[str, Any]) -> str:
+    """``?a=1&opt=x&opt=y`` for display or tests (values URL-encoded)."""
+    from urllib.parse import urlencode
+
+    return "?" + urlencode([(k, v) for k, vals in query.items() for v in (vals if isinstance(vals, list) else [vals])])
