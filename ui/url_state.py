@@ -11,7 +11,8 @@ URL keys::
     noise=0  seed=0  adam.lr=0.01 (<optimizer>.<hyperparameter>)
     sched=inverse_time  sched.decay=0.05  clip=1  ghost=1  view=overlay|3d  preset=<key>
 
-``preset`` is a base: the preset's settings first, then every other key on top. The writer puts
+``preset`` is a base: the preset's settings first, then every other key on top. Without it, a
+hyperparameter the link does not name is the optimizer's (PyTorch) default. The writer puts
 ``preset`` in the URL only while the page still shows exactly that preset, so a link is always
 exact.
 """
@@ -177,6 +178,10 @@ def parse_query(
     has_any = any(k not in IGNORED_KEYS for k in params)
     if not has_any:
         state.preset = base_key  # the landing page is the default preset, shown as such
+    elif not explicit:
+        # A link without a lesson: hyperparameters it does not name are PyTorch's defaults
+        # (the landing lesson's tuned values would be a surprise nobody can see in the link).
+        state.hyper = {}
 
     # 2. Surface: a change of surface moves the default start to that surface's start.
     raw = _last(params, "surface")

@@ -81,8 +81,9 @@ def contour_grid(
 ) -> ContourGrid:
     """Sample ``f`` on an ``n`` × ``n`` grid over ``bounds`` and pick a log or sqrt display.
 
-    The log display is chosen when the top of the range dwarfs the typical value (max − min is
-    more than 20× median − min): then evenly spaced levels would all crowd the walls.
+    The log display is chosen when the top of the range dwarfs the low values (max − min is more
+    than 150× the 10th percentile − min, as on Rosenbrock and Beale, not on any quadratic here):
+    then evenly spaced levels would all crowd the walls and leave the valley floor blank.
     """
     (x0, x1), (y0, y1) = bounds
     x = np.linspace(float(x0), float(x1), n)
@@ -98,8 +99,8 @@ def contour_grid(
     z = np.where(finite, z, top)
     zmin = float(z.min())
     span = top - zmin
-    median = float(np.median(z)) - zmin
-    scale = "log" if span > 0 and median > 0 and span / median > 20.0 else "sqrt"
+    low = float(np.quantile(z, 0.1)) - zmin
+    scale = "log" if span > 0 and low > 0 and span / low > 150.0 else "sqrt"
     delta = max(span * 1e-6, 1e-12)
     grid = ContourGrid(x=x, y=y, z=z, zplot=z, scale=scale, zmin=zmin, delta=delta)
     return ContourGrid(x=x, y=y, z=z, zplot=grid.transform(z), scale=scale, zmin=zmin, delta=delta)

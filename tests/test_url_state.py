@@ -1,0 +1,227 @@
+"""URL state: every bad link falls back or clamps with a notice; good links round-trip exactly."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from lessons.presets import DEFAULT_PRESET, PRESETS, PRESETS_BY_KEY, preset_values
+from optimizers import OPTIMIZERS, SCHEDULES
+from surfaces import SURFACES
+from ui.url_state import (
+    MAX_STEPS,
+    PageState,
+    defaults_from_preset,
+    parse_float,
+    parse_query,
+    query_string,
+    same_as_preset,
+    to_query,
+)
+from ui.values import slider_options, snap
+
+SCRIPT = "<script>alert(1)</script>"
+
+
+def parse(params):
+    return parse_query(params, surfaces=SURFACES, optimizers=OPTIMIZERS, schedules=SCHEDULES,
+                       presets=PRESETS_BY_KEY, default_preset=DEFAULT_PRESET, extra_values=preset_values)
+
+
+def check_state(state: PageState) -> None:
+    """Invariants every parsed state must satisfy, whatever the input."""
+    assert state.surface in SURFACES
+    assert state.opts and all(o in OPTIMIZERS for o in state.opts)
+    assert len(set(state.opts)) == len(state.opts)
+    assert 1 <= state.steps <= MAX_STEPS and isinstance(state.steps, int)
+    (x0, x1), (y0, y1) = SURFACES[state.surface].bounds
+    assert x0 <= state.x0 <= x1 and y0 <= state.y0 <= y1
+    assert math.isfinite(state.noise) and state.noise >= 0
+    assert isinstance(state.seed, int) and state.seed >= 0
+    for opt in state.opts:
+        values = state.hyper[opt]
+        assert set(values) == set(OPTIMIZERS[opt].hyper_keys)
+        OPTIMIZERS[opt].resolve(values)  # valid for the core
+        for key, v in values.items():
+            assert v in slider_options(OPTIMIZERS[opt].spec(key), preset_values(opt, key))
+    assert state.sched in SCHEDULES
+    assert state.view in ("side", "overlay", "3d")
+
+
+def test_empty_query_is_the_landing_preset():
+    state, notices = parse({})
+    assert notices == []
+    assert state.preset == DEFAULT_PRESET
+    assert state == defaults_from_preset(PRESETS_BY_KEY[DEFAULT_PRESET], OPTIMIZERS)
+
+
+def test_issue_example_link():
+    q = {"surface": "rosenbrock", "opt": ["sgd", "adam"], "steps": "500", "x0": "-1.5", "y0": "2", "noise": "0",
+         "seed": "0", "adam.lr": "0.01"}
+    state, notices = parse(q)
+    assert notices == []
+    assert (state.surface, state.opts, state.steps, state.x0, state.y0) == ("rosenbrock", ["sgd", "adam"], 500, -1.5, 2.0)
+    assert state.hyper["adam"]["lr"] == 0.01
+    assert state.hyper["sgd"]["lr"] == OPTIMIZERS["sgd"].spec("lr").default  # unspecified: torch default
+    assert state.preset is None
+    check_state(state)
+
+
+BAD = [
+    ({"surface": "nope"}, "surface"),
+    ({"surface": SCRIPT}, "surface"),
+    ({"surface": ""}, None),
+    ({"steps": "abc"}, "steps"),
+    ({"steps": "nan"}, "steps"),
+    ({"steps": "inf"}, "steps"),
+    ({"steps": "-inf"}, "steps"),
+    ({"steps": "1e308"}, "steps"),
+    ({"steps": "1e999"}, "steps"),
+    ({"steps": "-5"}, "steps"),
+    ({"steps": "0"}, "steps"),
+    ({"steps": str(10**9)}, "steps"),
+    ({"steps": SCRIPT}, "steps"),
+    ({"steps": ""}, None),
+    ({"x0": "nan"}, "x0"),
+    ({"x0": "inf", "y0": "-inf"}, "x0"),
+    ({"x0": "1e308"}, "x0"),
+    ({"y0": "-1e308"}, "y0"),
+    ({"x0": SCRIPT}, "x0"),
+    ({"noise": "-1"}, "noise"),
+    ({"noise": "nan"}, "noise"),
+    ({"noise": "1e308"}, "noise"),
+    ({"seed": "-3"}, "seed"),
+    ({"seed": "abc"}, "seed"),
+    ({"seed": "1e308"}, "seed"),
+    ({"opt": "nope"}, "optimizer"),
+    ({"opt": [SCRIPT, "adam"]}, "optimizer"),
+    ({"opt": ["adam", "adam", "sgd", "adam"]}, None),
+    ({"opt": ""}, "optimizer"),
+    ({"adam.lr": "abc"}, "adam.lr"),
+    ({"adam.lr": "nan"}, "adam.lr"),
+    ({"adam.lr": "inf"}, "adam.lr"),
+    ({"adam.lr": "-1"}, "adam.lr"),
+    ({"adam.lr": "1e308"}, "adam.lr"),
+    ({"adam.lr": SCRIPT}, "adam.lr"),
+    ({"adam.beta1": "1"}, "adam.beta1"),
+    ({"adam.beta2": "2"}, "adam.beta2"),
+    ({"adam.nope": "1"}, "nope"),
+    ({"nope.lr": "1"}, "nope"),
+    ({SCRIPT + ".lr": "1"}, "script"),
+    ({"adam." + SCRIPT: "1"}, "script"),
+    ({"sched": "nope"}, "schedule"),
+    ({"sched": "step", "sched.gamma": "abc"}, "gamma"),
+    ({"sched": "step", "sched.step_size": "1e9"}, "step_size"),
+    ({"sched.nope": "1"}, "nope"),
+    ({"clip": "-1"}, "clip"),
+    ({"clip": "inf"}, "clip"),
+    ({"ghost": "maybe"}, "ghost"),
+    ({"view": SCRIPT}, "view"),
+    ({"preset": "nope"}, "lesson"),
+    ({"preset": SCRIPT}, "lesson"),
+    ({SCRIPT: SCRIPT}, "script"),
+    ({"whatever": "1"}, "whatever"),
+    ({"steps": ["10", "abc", "20"]}, None),  # repeated: the last non-empty value wins
+]
+
+
+@pytest.mark.parametrize("params,word", BAD, ids=[str(i) for i in range(len(BAD))])
+def test_bad_values_fall_back_with_a_notice(params, word):
+    state, notices = parse(params)
+    check_state(state)
+    if word is None:
+        assert all("script" not in n.lower() or "`" in n for n in notices)
+    else:
+        assert notices, f"expected a notice for {params}"
+        assert any(word.lower() in n.lower() for n in notices), notices
+    for n in notices:
+        assert len(n) < 200
+        assert "<script>" not in n or "`" in n  # user text is always quoted as inline code
+
+
+def test_script_tag_is_quoted_not_passed_through():
+    state, notices = parse({"surface": SCRIPT, "opt": SCRIPT, "adam.lr": SCRIPT, "x0": SCRIPT})
+    check_state(state)
+    assert len(notices) >= 3
+    quoted = [n for n in notices if "script" in n]
+    assert len(quoted) >= 3
+    for n in notices:
+        # user text is shortened and wrapped in backticks, so markdown renders it as inert code
+        assert "</script>" not in n
+        if "script" in n:
+            assert "`<script>" in n
+
+
+def test_clamping_values():
+    state, notices = parse({"steps": str(10**9), "x0": "1e308", "noise": "1e308"})
+    assert state.steps == MAX_STEPS
+    assert state.x0 == SURFACES[state.surface].bounds[0][1]
+    assert state.noise == 10.0
+    assert len(notices) == 3
+    state, _ = parse({"steps": "-5"})
+    assert state.steps == 1
+    state, _ = parse({"steps": "10.6"})
+    assert state.steps == 11
+
+
+def test_off_grid_learning_rate_snaps_with_notice():
+    state, notices = parse({"opt": "adam", "adam.lr": "0.01234"})
+    assert state.hyper["adam"]["lr"] == 0.012
+    assert any("0.012" in n for n in notices)
+
+
+def test_parse_float():
+    assert parse_float("1.5") == 1.5
+    for bad in ("nan", "inf", "-inf", "1e999", "abc", "", SCRIPT, "1" * 100):
+        assert parse_float(bad) is None
+
+
+@pytest.mark.parametrize("preset", PRESETS, ids=[p.key for p in PRESETS])
+def test_preset_round_trip(preset):
+    state = defaults_from_preset(preset, OPTIMIZERS)
+    query = to_query(state, optimizers=OPTIMIZERS, schedules=SCHEDULES)
+    assert query["preset"] == preset.key
+    parsed, notices = parse(query)
+    assert notices == []
+    assert parsed == state
+    # Without the preset key the explicit values alone reproduce the page.
+    query.pop("preset")
+    parsed, notices = parse(query)
+    assert notices == []
+    parsed.preset = state.preset
+    assert parsed == state
+
+
+def test_modified_preset_drops_its_name():
+    state = defaults_from_preset(PRESETS_BY_KEY["textbook"], OPTIMIZERS)
+    state.hyper["adam"]["lr"] = 0.1
+    assert not same_as_preset(state, PRESETS_BY_KEY["textbook"], OPTIMIZERS)
+    state.preset = None
+    query = to_query(state, optimizers=OPTIMIZERS, schedules=SCHEDULES)
+    assert "preset" not in query
+    parsed, notices = parse(query)
+    assert notices == [] and parsed == state
+
+
+def test_full_state_round_trip_with_schedule_and_extras():
+    state, _ = parse({"surface": "saddle", "opt": ["rmsprop", "adamw"], "steps": "777", "x0": "0.5", "y0": "-0.25",
+                      "noise": "0.5", "seed": "42", "rmsprop.momentum": "0.5", "adamw.weight_decay": "0.1",
+                      "sched": "step", "sched.step_size": "100", "sched.gamma": "0.5", "clip": "2", "ghost": "1",
+                      "view": "3d"})
+    query = to_query(state, optimizers=OPTIMIZERS, schedules=SCHEDULES)
+    again, notices = parse(query)
+    assert notices == [] and again == state
+    assert "?" in query_string(query) and "opt=rmsprop&opt=adamw" in query_string(query)
+
+
+def test_every_preset_value_and_torch_default_is_on_its_slider():
+    for opt in OPTIMIZERS.values():
+        for spec in opt.hypers:
+            options = slider_options(spec, preset_values(opt.key, spec.key))
+            assert spec.default in options, (opt.key, spec.key)
+            for v in preset_values(opt.key, spec.key):
+                assert v in options
+            if spec.key == "lr":
+                assert options[0] <= 1e-4 and options[-1] >= 10
+    assert snap(0.96, slider_options(OPTIMIZERS["sgd"].spec("lr")), True) == 0.95

@@ -1,0 +1,236 @@
+"""viz/: figures from data (trace counts, fixed colours, log axes, divergence flags, no NaN sent),
+the player's payload and the standalone HTML export."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+from optimizers import OPTIMIZERS, simulate
+from surfaces import SURFACES
+from viz.contours import contour_figure, contour_grid
+from viz.palette import DIVERGED_COLOR, OPTIMIZER_COLORS, color_for
+from viz.paths import loss_figure, overlay_figure, schedule_preview_figure
+from viz.player import ensure_build, payload_bytes, player_payload, standalone_html, to_json, velocity_arrows
+from viz.style import Style
+from viz.summary import summary_table, trajectories_csv
+from viz.surface3d import surface3d_figure
+from viz.trajectory import Trajectory, f_star
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(surface: str, opt: str, hyper: dict, start, steps: int) -> tuple[Trajectory, object]:
+    df = simulate(surface, opt, hyper, start, steps)
+    return Trajectory.from_frame(df, opt, OPTIMIZERS[opt].label, steps, OPTIMIZERS[opt].state_names), df
+
+
+@pytest.fixture(scope="module")
+def bowl_runs():
+    specs = [("sgd", {"lr": 1.5}), ("momentum", {"lr": 0.1}), ("adagrad", {"lr": 1.5}), ("adam", {"lr": 0.3})]
+    return [run("bowl", o, h, (-7.0, 2.0), 30)[0] for o, h in specs]
+
+
+@pytest.fixture(scope="module")
+def rosen_grid():
+    s = SURFACES["rosenbrock"]
+    return contour_grid(s.f, s.bounds)
+
+
+def _finite(values) -> bool:
+    arr = np.asarray(values, dtype=float)
+    return bool(np.all(np.isfinite(arr)))
+
+
+def test_palette_fixed_distinct_and_stable():
+    assert set(OPTIMIZERS) <= set(OPTIMIZER_COLORS)
+    colours = [OPTIMIZER_COLORS[k] for k in OPTIMIZERS]
+    assert len(set(colours)) == len(colours)
+    assert DIVERGED_COLOR not in colours
+    assert color_for("custom_thing") == color_for("custom_thing")
+
+
+def test_contour_grid_scales(rosen_grid):
+    assert rosen_grid.scale == "log"
+    bowl = SURFACES["bowl"]
+    g = contour_grid(bowl.f, bowl.bounds)
+    assert g.scale == "sqrt"
+    for grid in (rosen_grid, g):
+        assert _finite(grid.zplot) and grid.zplot.shape == (len(grid.y), len(grid.x))
+
+
+def test_contour_figure_traces(rosen_grid):
+    fig = contour_figure(rosen_grid, minima=[(1, 1)], start=(-1.5, 2))
+    types = [t.type for t in fig.data]
+    assert types == ["contour", "scatter", "scatter"]
+    assert fig.layout.xaxis.range == (-2.0, 2.0)
+
+
+def test_trajectory_from_diverged_frame():
+    traj, df = run("bowl", "sgd", {"lr": 1.5}, (-7.0, 2.0), 50)
+    assert traj.diverged and traj.diverged_at == df.attrs["diverged_at"]
+    assert traj.n_points == traj.diverged_at  # points θ_0 … θ_{d−1}
+    assert _finite(traj.path) and _finite(traj.loss)
+    assert traj.grads.shape == (traj.n_points - 1, 2)
+    assert set(traj.states) == set()  # SGD keeps no state
+
+
+def test_overlay_colours_and_divergence(bowl_runs, rosen_grid):
+    s = SURFACES["bowl"]
+    grid = contour_grid(s.f, s.bounds)
+    fig = overlay_figure(grid, bowl_runs, minima=s.minima, start=(-7, 2))
+    paths = [t for t in fig.data if t.type == "scatter" and t.legendgroup and "diverged" not in (t.name or "")[-9:]]
+    by_group = {t.legendgroup: t for t in fig.data if t.type == "scatter" and t.mode and "lines" in t.mode}
+    for traj in bowl_runs:
+        assert by_group[traj.key].line.color == OPTIMIZER_COLORS[traj.key]
+        assert _finite(by_group[traj.key].x) and _finite(by_group[traj.key].y)
+    flags = [t for t in fig.data if t.type == "scatter" and t.marker is not None and t.marker.color == DIVERGED_COLOR]
+    assert len(flags) == 1 and "diverged at step" in flags[0].text[0]
+    assert any("diverged at step" in (t.name or "") for t in fig.data)
+    assert paths  # not empty
+
+
+def test_loss_figure_log_axis_and_no_nan(bowl_runs):
+    s = SURFACES["bowl"]
+    fig = loss_figure(bowl_runs, f_star=f_star(s.f, s.minima))
+    assert fig.layout.yaxis.type == "log"
+    assert "f − f*" in fig.layout.yaxis.title.text
+    lines = [t for t in fig.data if t.mode == "lines"]
+    assert len(lines) == len(bowl_runs)
+    for t in fig.data:
+        assert _finite(t.y) and np.all(np.asarray(t.y) > 0)
+    assert sum(1 for t in fig.data if t.mode == "markers") == 1  # the diverged SGD's cross
+    # No known minimum value (e.g. unbounded below): linear f.
+    lin = loss_figure(bowl_runs, f_star=None)
+    assert lin.layout.yaxis.type == "linear"
+
+
+def test_loss_figure_colours_match_overlay(bowl_runs):
+    fig = loss_figure(bowl_runs, f_star=0.0, style=Style(projector=True))
+    for t in fig.data:
+        if t.mode == "lines":
+            assert t.line.color == OPTIMIZER_COLORS[t.legendgroup]
+            assert t.line.width == Style(projector=True).line_width
+    assert fig.layout.font.size == Style(projector=True).font_size
+
+
+def test_surface3d(bowl_runs):
+    s = SURFACES["bowl"]
+    grid = contour_grid(s.f, s.bounds)
+    fig = surface3d_figure(grid, bowl_runs, minima=s.minima)
+    assert fig.data[0].type == "surface"
+    lines = [t for t in fig.data if t.type == "scatter3d" and t.name and t.name != "minimum" and t.showlegend is not False]
+    assert len(lines) == len(bowl_runs)
+    for t in lines:
+        z = np.asarray(t.z, dtype=float)
+        assert np.all(np.isfinite(z))
+
+
+def test_summary_table(bowl_runs):
+    s = SURFACES["bowl"]
+    table = summary_table(bowl_runs, minima=s.minima, f_star=0.0, tol=1e-3)
+    assert list(table["optimizer"]) == [t.label for t in bowl_runs]
+    assert {"final loss", "distance to nearest minimum", "path length", "diverged"} <= set(table.columns)
+    tol_col = [c for c in table.columns if c.startswith("steps to")][0]
+    row = table.set_index("optimizer")
+    assert row.loc["SGD", "diverged"].startswith("diverged at step")
+    assert row.loc["AdaGrad", "diverged"] == ""
+    assert row.loc["AdaGrad", tol_col] > 0  # AdaGrad reaches 1e-3 within 30 steps here
+    assert np.isfinite(table["final loss"]).all()
+
+
+def test_csv_export(bowl_runs):
+    frames = {"SGD": simulate("bowl", "sgd", {"lr": 0.5}, (-7, 2), 5), "Adam": simulate("bowl", "adam", {"lr": 0.3}, (-7, 2), 5)}
+    text = trajectories_csv(frames)
+    lines = text.strip().splitlines()
+    assert lines[0].startswith("optimizer,step,x,y,loss")
+    assert len(lines) == 1 + 6 + 6
+
+
+def test_schedule_preview():
+    fig = schedule_preview_figure([1, 2, 3], [1.0, 0.5, 0.25])
+    assert len(fig.data) == 1 and fig.layout.height == 140
+
+
+def test_to_json_compact_and_valid():
+    text = to_json({"a": np.array([1.0, np.nan, np.inf, 1 / 3]), "b": [1, 2], "c": None, "d": "x", "e": True})
+    data = json.loads(text)
+    assert data == {"a": [1.0, None, None, 0.33333], "b": [1, 2], "c": None, "d": "x", "e": True}
+
+
+@pytest.fixture(scope="module")
+def six_by_2000(rosen_grid):
+    keys = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"]
+    lrs = {"sgd": 1e-3, "momentum": 1e-3, "nesterov": 1e-3, "adagrad": 0.5, "rmsprop": 0.01, "adam": 0.05}
+    trajs = [run("rosenbrock", k, {"lr": lrs[k]}, (-1.5, 2.0), 2000)[0] for k in keys]
+    return trajs
+
+
+def test_player_payload_size_and_content(rosen_grid, six_by_2000):
+    vel = {t.key: velocity_arrows(t) for t in six_by_2000}
+    payload = player_payload(rosen_grid, six_by_2000, minima=[(1, 1)], start=(-1.5, 2), velocities=vel)
+    size = payload_bytes(payload)
+    assert size < 3_000_000, size  # the issue's budget for the whole page; the player is most of it
+    data = json.loads(payload["data"])
+    assert data["steps"] == 2000 and len(data["runs"]) == 6
+    for r, t in zip(data["runs"], six_by_2000):
+        assert r["n"] == t.n_points and len(r["xy"]) == 2 * t.n_points
+        assert r["color"] == OPTIMIZER_COLORS[t.key]
+        assert all(v is not None for v in r["xy"])
+    assert data["runs"][1]["mom"] is not None  # momentum has a velocity arrow
+    assert "mom" not in data["runs"][0]  # plain SGD does not
+    assert len(data["grid"]["z"]) == data["grid"]["nx"] * data["grid"]["ny"]
+    # Deterministic: identical inputs give the identical id, so the browser does not reset.
+    again = player_payload(rosen_grid, six_by_2000, minima=[(1, 1)], start=(-1.5, 2), velocities=vel)
+    assert again["data_id"] == payload["data_id"]
+
+
+def test_player_payload_diverged_run(bowl_runs):
+    s = SURFACES["bowl"]
+    payload = player_payload(contour_grid(s.f, s.bounds), bowl_runs, minima=s.minima, start=(-7, 2), mode="overlay")
+    data = json.loads(payload["data"])
+    sgd = data["runs"][0]
+    assert sgd["div"] == bowl_runs[0].diverged_at and sgd["n"] == bowl_runs[0].n_points
+    assert data["mode"] == "overlay"
+    with pytest.raises(ValueError):
+        player_payload(contour_grid(s.f, s.bounds), bowl_runs, mode="nope")
+
+
+def test_standalone_html_is_offline_and_has_the_data(bowl_runs):
+    s = SURFACES["bowl"]
+    payload = player_payload(contour_grid(s.f, s.bounds), bowl_runs, minima=s.minima, start=(-7, 2))
+    html = standalone_html(payload, title="Test <race>")
+    assert not re.search(r"<script[^>]+src=", html, re.I)  # everything inlined
+    assert not re.search(r"<link[^>]+href=[\"']https?://", html, re.I)
+    assert "window.DESCENT_STANDALONE_DATA" in html
+    assert json.loads(payload["data"])["runs"][0]["label"] in html
+    assert "Test &lt;race&gt;" in html
+    assert "DescentPlayer" in html and "Plotly" in html
+    assert html.count("</script>") == html.count("<script")
+
+
+def test_build_dir_has_plotly_and_is_ignored():
+    build = ensure_build()
+    assert (build / "plotly.min.js").stat().st_size > 1_000_000
+    for name in ("index.html", "player.js", "player.css"):
+        assert (build / name).exists()
+    if build.is_relative_to(ROOT):
+        ignored = subprocess.run(["git", "check-ignore", "-q", str(build / "plotly.min.js")], cwd=ROOT)
+        assert ignored.returncode == 0, "the copied plotly.min.js must be git-ignored"
+    index = (build / "index.html").read_text()
+    assert "http://" not in index and "https://" not in index  # no CDN
+
+
+def test_figures_are_plotly_figures(bowl_runs):
+    s = SURFACES["bowl"]
+    grid = contour_grid(s.f, s.bounds)
+    for fig in (contour_figure(grid), overlay_figure(grid, bowl_runs), loss_figure(bowl_runs),
+                surface3d_figure(grid, bowl_runs)):
+        assert isinstance(fig, go.Figure)
+        fig.to_json()  # serializable
