@@ -35,18 +35,18 @@ def compare_link(label: str, *, preset: str | None = None, params: Mapping[str, 
 
 
 def page_style() -> Style:
-    """The app-wide figure style (projector mode when the sidebar toggle is on)."""
-    try:  # the shared controls module owns the projector toggle once it exists
-        from ui import style as ui_style  # type: ignore[attr-defined]
+    """Show the app-wide projector toggle in the sidebar and return the matching figure style.
 
-        getter = getattr(ui_style, "current_style", None)
-        if callable(getter):
-            return getter()
-    except Exception:
-        pass
-    return Style(projector=bool(st.session_state.get("projector", False))) if st.session_state.get(
-        "projector"
-    ) else DEFAULT_STYLE
+    Each page renders the toggle itself because Streamlit forgets a widget's value on pages
+    that do not draw it; the shared key keeps the choice when the class switches pages.
+    """
+    try:
+        from ui.style import current_style, projector_toggle
+
+        projector_toggle()
+        return current_style()
+    except ImportError:  # pragma: no cover - the shared style module is part of the app
+        return DEFAULT_STYLE
 
 
 def snap_log(value: float, low: float, high: float, points_per_decade: int = 12) -> tuple[list[float], float]:

@@ -1,0 +1,51 @@
+"""Every page in the app's navigation, in a real browser: it renders a chart and no exception.
+
+The page list is read from the running app's sidebar navigation (so a page added to app.py
+is covered without editing this file), and checked against the pages we know must be there.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+import pytest
+
+from tests.e2e.conftest import assert_no_exception, wait_for_app
+
+pytestmark = pytest.mark.browser
+
+#: URL paths Streamlit derives from the page files (Compare is also the default page at "/").
+EXPECTED = {"compare", "ewma", "schedules", "minibatch", "sweep"}
+CHART = '.js-plotly-plot, iframe[title*="player"], iframe[src*="player"]'
+
+
+def _nav_paths(page, app_url: str) -> set[str]:
+    page.goto(app_url)
+    wait_for_app(page)
+    hrefs = page.eval_on_selector_all(
+        '[data-testid="stSidebarNav"] a', "els => els.map(e => e.getAttribute('href'))"
+    )
+    paths = set()
+    for href in hrefs:
+        path = urlparse(href).path.strip("/").rsplit("/", 1)[-1]
+        paths.add(path or "compare")  # the default page lives at "/"
+    return paths
+
+
+def test_navigation_lists_every_page(page, app_url):
+    paths = _nav_paths(page, app_url)
+    assert EXPECTED <= paths, f"missing from the navigation: {EXPECTED - paths}"
+
+
+@pytest.mark.parametrize("path", sorted(EXPECTED))
+def test_page_shows_a_chart_and_no_exception(page, app_url, path):
+    page.goto(f"{app_url}/{path}")
+    wait_for_app(page, timeout=120_000)
+    # Some charts sit in collapsed expanders or tabs: wait until at least one is on screen.
+    page.wait_for_function(
+        "sel => Array.from(document.querySelectorAll(sel)).some(e => e.getBoundingClientRect().width > 0)",
+        arg=CHART, timeout=60_000,
+    )
+    assert page.locator(CHART).count() >= 1
+    assert_no_exception(page)
+    assert not page.js_errors, page.js_errors  # type: ignore[attr-defined]
