@@ -88,8 +88,9 @@ PRESETS: tuple[Preset, ...] = (
             "The start is a hair (y = 0.001) off the saddle's ridge. Plain SGD's distance from "
             "the ridge grows only by the factor 1 + 2·lr per step, so after 100 steps it is "
             "still sitting at the saddle; Momentum accumulates that small push and Adam "
-            "normalises it, and both escape to a minimum in under 50 steps. Set y₀ = 0 to see "
-            "SGD stuck for ever, then add gradient noise to see it escape."
+            "normalises it: both are off the ridge (|y| > 1) within 50 steps and heading for "
+            "a minimum. Set y₀ = 0 to see SGD stuck for ever, then add gradient noise (σ = 0.5) "
+            "to see it start to escape."
         ),
         surface="saddle",
         optimizers={"sgd": {"lr": 0.02}, "momentum": {"lr": 0.02}, "adam": {"lr": 0.02}},

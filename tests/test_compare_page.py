@@ -1,0 +1,241 @@
+"""The Compare page under Streamlit's AppTest: default page, interactions, presets, URLs.
+
+The player is a custom component, which AppTest shows as an unknown element: these tests assert
+on the summary table, session state, the URL and the other elements; the browser tests in
+tests/e2e cover the player itself.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from lessons.presets import DEFAULT_PRESET, PRESETS, PRESETS_BY_KEY
+from optimizers import OPTIMIZERS, SCHEDULES, make_schedule, simulate
+from surfaces import SURFACES
+from ui.inspector import substituted_rule
+from ui.url_state import defaults_from_preset, to_query
+
+TIMEOUT = 90
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+def new_app(query: dict | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def summary(at: AppTest) -> pd.DataFrame:
+    frames = [d.value for d in at.dataframe if "final loss" in d.value.columns]
+    assert frames, "summary table missing"
+    return frames[-1]
+
+
+def assert_clean(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def test_default_page_runs():
+    at = new_app()
+    assert_clean(at)
+    table = summary(at)
+    preset = PRESETS_BY_KEY[DEFAULT_PRESET]
+    assert list(table["optimizer"]) == [OPTIMIZERS[k].label for k in preset.optimizers]
+    assert at.session_state["surface"] == preset.surface
+    assert at.query_params["preset"] == [DEFAULT_PRESET] or at.query_params["preset"] == DEFAULT_PRESET
+    assert any(preset.title in i.value for i in at.info)  # the lesson's "what to watch" box
+    assert len(at.get("plotly_chart")) >= 1  # loss chart
+    assert any("PyTorch" in m.value for m in at.markdown)  # the About box names the convention
+
+
+def test_changing_surface_optimizers_and_slider_changes_the_result():
+    at = new_app()
+    before = summary(at).set_index("optimizer")["final loss"]
+
+    at.select_slider(key="hp.sgd.lr").set_value(0.5).run()
+    assert_clean(at)
+    after = summary(at).set_index("optimizer")["final loss"]
+    assert after["SGD"] != before["SGD"]
+    assert after["Adam"] == before["Adam"]  # only the changed optimizer moved
+    assert at.query_params["sgd.lr"] in ("0.5", ["0.5"])
+
+    at.multiselect(key="opts").set_value(["adam", "rmsprop"]).run()
+    assert_clean(at)
+    assert list(summary(at)["optimizer"]) == ["RMSprop", "Adam"]
+
+    at.selectbox(key="surface").set_value("rosenbrock").run()
+    assert_clean(at)
+    assert (at.session_state["x0"], at.session_state["y0"]) == tuple(SURFACES["rosenbrock"].start)
+    assert summary(at)["final loss"].tolist() != after.tolist()
+    assert at.query_params["surface"] in ("rosenbrock", ["rosenbrock"])
+
+
+@pytest.mark.parametrize("key", [p.key for p in PRESETS])
+def test_every_preset_runs(key):
+    at = new_app()
+    at.selectbox(key="lesson").set_value(key).run()
+    assert_clean(at)
+    preset = PRESETS_BY_KEY[key]
+    table = summary(at)
+    labels = [OPTIMIZERS[k].label for k in preset.optimizers]
+    assert [o for o in table["optimizer"] if "constant lr" not in o] == labels
+    assert at.session_state["surface"] == preset.surface
+    assert at.session_state["steps"] == preset.steps
+    assert at.query_params["preset"] in (key, [key])
+    assert any(preset.title in i.value for i in at.info)
+
+
+def test_shared_url_restores_state():
+    state = defaults_from_preset(PRESETS_BY_KEY["adagrad_stall"], OPTIMIZERS)
+    state.preset = None
+    state.hyper["rmsprop"]["lr"] = 0.02
+    state.steps = 321
+    state.noise, state.seed = 0.5, 7
+    query = to_query(state, optimizers=OPTIMIZERS, schedules=SCHEDULES)
+    at = new_app(query)
+    assert_clean(at)
+    assert not at.warning
+    ss = at.session_state
+    assert (ss["surface"], ss["opts"], ss["steps"], ss["noise"], ss["seed"]) == ("rosenbrock", ["adagrad", "rmsprop"], 321, 0.5, 7)
+    assert ss["hp.rmsprop.lr"] == 0.02 and ss["hp.adagrad.lr"] == 0.5
+    # The page writes back exactly the link it was opened with.
+    written = {k: at.query_params.get_all(k) if hasattr(at.query_params, "get_all") else at.query_params[k]
+               for k in at.query_params}
+    norm = {k: (v if isinstance(v, list) else [v]) for k, v in query.items()}
+    assert {k: (v if isinstance(v, list) else [v]) for k, v in written.items()} == norm
+
+
+def test_issue_example_url():
+    at = new_app({"surface": "rosenbrock", "opt": ["sgd", "adam"], "steps": "500", "x0": "-1.5", "y0": "2",
+                  "noise": "0", "seed": "0", "adam.lr": "0.01"})
+    assert_clean(at)
+    assert not at.warning
+    assert list(summary(at)["optimizer"]) == ["SGD", "Adam"]
+    assert at.session_state["hp.adam.lr"] == 0.01
+
+
+BAD_URLS = [
+    {"surface": "atlantis"},
+    {"steps": "abc", "x0": "nan", "y0": "inf"},
+    {"steps": "1e308", "noise": "-inf", "seed": "-1"},
+    {"opt": ["<script>alert(1)</script>", "nope"]},
+    {"adam.lr": "<script>alert(1)</script>", "opt": "adam"},
+    {"sgd.lr": "1e9", "opt": "sgd", "steps": "-4"},
+    {"preset": "nope", "view": "sideways", "sched": "??"},
+    {"<script>alert(1)</script>": "<script>alert(1)</script>"},
+]
+
+
+@pytest.mark.parametrize("query", BAD_URLS, ids=[str(i) for i in range(len(BAD_URLS))])
+def test_bad_urls_do_not_raise(query):
+    at = new_app(query)
+    assert_clean(at)
+    assert at.warning, "a bad link shows a short notice"
+    assert len(summary(at)) >= 1  # never a blank page
+
+
+def test_three_d_view_and_overlay():
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.session_state["view"] = "3-D"
+    at.run()
+    assert_clean(at)
+    figs = at.get("plotly_chart")
+    assert len(figs) >= 2  # the 3-D surface and the loss chart
+    at2 = new_app({"view": "overlay"})
+    assert_clean(at2)
+
+
+def test_step_inspector_shows_substituted_rules():
+    at = new_app()
+    at.number_input(key="inspect_step").set_value(3).run()
+    assert_clean(at)
+    latex = [el.value for el in at.latex]
+    assert any(r"\theta_{4}" in v for v in latex)  # update 4 leaves step 3
+    tables = [d.value for d in at.dataframe if "gx" in d.value.columns]
+    assert tables and len(tables[0]) == len(PRESETS_BY_KEY[DEFAULT_PRESET].optimizers)
+
+
+def test_stability_limit_is_shown_on_quadratics():
+    at = new_app({"preset": "too_large"})
+    assert_clean(at)
+    text = " ".join(m.value for m in at.markdown)
+    assert "diverges" in text and "stable" in text  # SGD at 1.5 is red, momentum at 0.5 green
+
+
+def test_schedule_with_ghost_runs_and_projector():
+    at = new_app({"preset": "schedule"})
+    assert_clean(at)
+    table = summary(at)
+    assert any("constant lr" in o for o in table["optimizer"])
+    at.toggle(key="projector").set_value(True).run()
+    assert_clean(at)
+
+
+def test_diverged_run_is_reported_not_crashed():
+    at = new_app({"preset": "too_large"})
+    table = summary(at).set_index("optimizer")
+    assert table.loc["SGD", "diverged"].startswith("diverged at step")
+    assert np.isfinite(table.loc["SGD", "final loss"])
+
+
+# ------------------------------------------------------------------ the presets' claims hold
+
+
+def _runs(key: str, **override) -> dict[str, pd.DataFrame]:
+    state = defaults_from_preset(PRESETS_BY_KEY[key], OPTIMIZERS)
+    for k, v in override.items():
+        setattr(state, k, v)
+    sched = None if state.sched == "constant" else make_schedule(state.sched, **state.sched_params)
+    return {o: simulate(state.surface, o, state.hyper[o], (state.x0, state.y0), state.steps, noise=state.noise,
+                        seed=state.seed, schedule=sched) for o in state.opts}
+
+
+def test_preset_claims():
+    r = _runs("momentum")
+    assert r["momentum"].loss.iloc[-1] < r["sgd"].loss.iloc[-1] / 100
+    r = _runs("nesterov")
+    assert r["nesterov"].loss.iloc[-1] < r["momentum"].loss.iloc[-1] / 10
+    r = _runs("saddle")
+    assert abs(r["sgd"].y.iloc[-1]) < 0.2  # still at the saddle
+    for o in ("momentum", "adam"):
+        assert np.abs(r[o].y.to_numpy()[:51]).max() > 1.0  # off the ridge within 50 steps
+        assert r[o].loss.iloc[-1] < -0.75  # and well down towards a minimum (f* = −1)
+    r = _runs("rosenbrock")
+    dist = {k: float(np.hypot(df.x.iloc[-1] - 1, df.y.iloc[-1] - 1)) for k, df in r.items()}
+    assert dist["sgd"] > 1 and dist["momentum"] < 0.05 and dist["nesterov"] < 0.05 and dist["adam"] < 0.1
+    r = _runs("too_large")
+    assert r["sgd"].attrs["diverged_at"] and not r["momentum"].attrs["diverged_at"]
+    r = _runs("adagrad_stall")
+    assert r["adagrad"].loss.iloc[-1] > 3 * r["rmsprop"].loss.iloc[-1]
+    r_sched, r_const = _runs("schedule"), _runs("schedule", sched="constant")
+    for o in ("sgd", "momentum"):
+        tail = slice(-100, None)
+        assert r_sched[o].loss.iloc[tail].mean() < r_const[o].loss.iloc[tail].mean() / 3
+    r = _runs("adam_bias")
+    first_rms = np.abs(np.diff(r["rmsprop"][["x", "y"]].to_numpy()[:2], axis=0))[0]
+    first_adam = np.abs(np.diff(r["adam"][["x", "y"]].to_numpy()[:2], axis=0))[0]
+    assert np.all(first_rms > 3.0) and np.allclose(first_adam, 0.1, rtol=1e-3)
+    r = _runs("textbook")
+    y = r["sgd"].y.to_numpy()
+    assert (np.diff(np.sign(y)) != 0).sum() >= 25  # SGD zig-zags on (almost) every step
+    assert r["momentum"].x.max() > 0  # momentum overshoots along x
+    assert r["adagrad"].loss.iloc[-1] < min(r[o].loss.iloc[-1] for o in ("sgd", "momentum", "adam"))
+
+
+@pytest.mark.parametrize("opt_key", list(OPTIMIZERS))
+def test_inspector_arithmetic_matches_the_engine(opt_key):
+    hyper = OPTIMIZERS[opt_key].resolve({"lr": 0.01, "weight_decay": 0.05} if opt_key != "adagrad" else {"lr": 0.3})
+    if opt_key == "rmsprop":
+        hyper["momentum"] = 0.5
+    df = simulate("rosenbrock", opt_key, hyper, (-1.5, 2.0), 15, noise=0.3, seed=3)
+    for k in range(len(df) - 1):
+        _, new = substituted_rule(opt_key, df, k, hyper)
+        np.testing.assert_allclose(new, df[["x", "y"]].to_numpy()[k + 1], rtol=1e-12, atol=1e-12)
+    assert substituted_rule(opt_key, df, len(df) - 1, hyper) is None
