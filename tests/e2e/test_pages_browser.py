@@ -39,6 +39,11 @@ def test_navigation_lists_every_page(page, app_url):
 
 @pytest.mark.parametrize("path", sorted(EXPECTED))
 def test_page_shows_a_chart_and_no_exception(page, app_url, path):
+    # On a freshly started server Streamlit serves a deep link from its pages/ auto-discovery
+    # until app.py has run st.navigation once; open the root first so the app's own navigation
+    # (and page config) is what every page is tested under.
+    page.goto(app_url)
+    wait_for_app(page, timeout=120_000)
     page.goto(f"{app_url}/{path}")
     wait_for_app(page, timeout=120_000)
     # Some charts sit in collapsed expanders or tabs: wait until at least one is on screen.
