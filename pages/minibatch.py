@@ -57,21 +57,23 @@ url.show_notices()
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _runs(n: int, batch: int, opt_key: str, lr: float, epochs: int, seed: int):
+def _runs(n: int, batch: int, opt_key: str, lr: float, epochs: int, seed: int, start: tuple[float, float]):
     """The three runs with equal epochs: steps differ (⌈N/B⌉ per epoch), samples seen do not."""
     surface = make_regression_surface(n)
     out = []
     for label, b in ((f"Full batch (B = {n})", n), (f"Mini-batch (B = {batch})", batch), ("SGD (B = 1)", 1)):
         per_epoch = math.ceil(n / b)
-        res = run_batch(surface, opt_key, {"lr": lr}, surface.start, epochs * per_epoch,
+        res = run_batch(surface, opt_key, {"lr": lr}, start, epochs * per_epoch,
                         batch_size=b, seed=seed, record="path")
         out.append(dict(label=label, batch=b, per_epoch=per_epoch, path=res.path[:, 0], loss=res.loss[:, 0],
                         diverged_at=int(res.diverged_at[0])))
     return out
 
 
-runs = _runs(n, batch, opt_key, lr, epochs, seed)
 surface = make_regression_surface(n)
+# A click on the player's map restarts all three runs from there (kept per data-set size).
+start = tuple(st.session_state.get(f"mb_start_{n}", surface.start))
+runs = _runs(n, batch, opt_key, lr, epochs, seed, start)
 data = regression_data(surface)
 f_star = float(surface.f(data.w_opt, data.b_opt))
 colors = {r["label"]: c for r, c in zip(runs, COLORS)}
@@ -96,16 +98,25 @@ if player is not None:
                                 loss=loss_f, steps=len(clock) - 1))
         run_colors[key] = color
     payload = player_payload(
-        contour_grid(surface.f, surface.bounds), trajs, minima=surface.minima, start=surface.start, style=style,
+        contour_grid(surface.f, surface.bounds), trajs, minima=surface.minima, start=start, style=style,
         mode="grid", title="One frame = one more sample-gradient of work for every run",
     )
     st.caption("The player's clock counts sample-gradients (data points looked at), not steps: "
                f"in the time full-batch GD makes one step, SGD makes {n}.")
-    player(recolor_payload(payload, run_colors), key="mb_player")
+    value = player(recolor_payload(payload, run_colors), key="mb_player")
+    click = (value or {}).get("click")
+    if click and (value.get("seq"), n) != st.session_state.get("mb_click_seq"):
+        st.session_state["mb_click_seq"] = (value.get("seq"), n)
+        st.session_state[f"mb_start_{n}"] = (float(click[0]), float(click[1]))
+        st.rerun()
+    if start != tuple(surface.start) and st.button(f"Back to the usual start (w, b) = {tuple(surface.start)}",
+                                                   key="mb_reset_start"):
+        st.session_state.pop(f"mb_start_{n}", None)
+        st.rerun()
 else:
     cols = st.columns(3)
     for col, r in zip(cols, runs):
-        fig = map_figure(surface, start=surface.start, style=style, height=380,
+        fig = map_figure(surface, start=start, style=style, height=380,
                          title=f"{r['label']}: {len(r['path']) - 1} steps")
         add_paths(fig, {r["label"]: r["path"]}, colors=colors, style=style)
         fig.update_layout(showlegend=False)

@@ -467,13 +467,15 @@ def sweep_heatmap(
     )
     if selected is not None:
         sy, sx = selected
-        fig.add_trace(
-            go.Scatter(
-                x=[xv[sx]], y=[yv[sy]], mode="markers", name="selected run",
-                marker=dict(symbol="circle-open", size=18, color="#FF2D2D", line=dict(width=3)),
-                hoverinfo="skip",
+        # Black ring under a white one: visible on every colour, including the red diverged cells.
+        for color, width, show in (("#000000", 6, True), ("#FFFFFF", 2.5, False)):
+            fig.add_trace(
+                go.Scatter(
+                    x=[xv[sx]], y=[yv[sy]], mode="markers", name="selected run", showlegend=show,
+                    marker=dict(symbol="circle-open", size=20, color=color, line=dict(width=width)),
+                    hoverinfo="skip",
+                )
             )
-        )
     fig.update_xaxes(
         title_text=x_label + (" (log)" if x_log else ""), type="log" if x_log else "linear",
         range=[math.log10(xe[0]), math.log10(xe[-1])] if x_log else [xe[0], xe[-1]], showgrid=False,
