@@ -39,9 +39,9 @@ def surface3d_figure(
     x, y, z = _subsample(grid, MESH)
     zall = grid.zheight
     zspan = float(np.ptp(zall)) or 1.0
-    lift = 0.01 * zspan
+    lift = 0.015 * zspan
     fig = go.Figure(
-        go.Surface(x=x, y=y, z=z, colorscale=CONTOUR_COLORSCALE, showscale=False, opacity=0.92,
+        go.Surface(x=x, y=y, z=z, colorscale=CONTOUR_COLORSCALE, showscale=False, opacity=0.8,
                    contours=dict(z=dict(show=True, usecolormap=False, color="rgba(60,60,60,0.35)",
                                         start=float(z.min()), end=float(z.max()),
                                         size=zspan / 16)),
@@ -82,7 +82,8 @@ def surface3d_figure(
     fig.update_layout(
         scene=dict(xaxis=dict(title="x", range=[x0, x1]), yaxis=dict(title="y", range=[y0, y1]),
                    zaxis=dict(title="log₁₀(f − min f)" if grid.log else "f"), aspectmode="manual",
-                   aspectratio=dict(x=1.4, y=1.4 * ratio, z=0.7)),
+                   aspectratio=dict(x=1.4, y=1.4 * ratio, z=0.7),
+                   camera=dict(eye=dict(x=-0.35, y=-1.25, z=1.9))),
         legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0),
     )
     return style.apply(fig, height=height)

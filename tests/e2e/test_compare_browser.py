@@ -1,0 +1,151 @@
+"""The Compare page in a real browser: the player plays, the contour stays, the payload is small.
+
+Why a browser: the player is JavaScript (a Streamlit component); AppTest cannot run it. These
+tests load the page in Debian's Chromium, press "▶ Play", and check inside the component's
+iframe that every panel still has its painted contour after playback while the paths have
+grown, that clicking the map moves the start point, and that 6 optimizers × 2,000 steps reach
+the browser in well under 3 MB of websocket traffic.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from tests.e2e.conftest import assert_no_exception, wait_for_app
+
+pytestmark = pytest.mark.browser
+
+ROSENBROCK_6x2000 = (
+    "?surface=rosenbrock&opt=sgd&opt=momentum&opt=nesterov&opt=adagrad&opt=rmsprop&opt=adam&steps=2000"
+    "&x0=-1.5&y0=2&noise=0&seed=0&sgd.lr=0.001&momentum.lr=0.001&nesterov.lr=0.001&adagrad.lr=0.5"
+    "&rmsprop.lr=0.01&adam.lr=0.05"
+)
+
+#: Per panel: painted contour paths (Plotly's contour layer) and non-transparent canvas pixels.
+PANEL_STATE_JS = """() => Array.from(document.querySelectorAll('.panel')).map(p => {
+    const c = p.querySelector('canvas.overlay');
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let ink = 0;
+    for (let i = 3; i < d.length; i += 4) if (d[i] > 0) ink++;
+    return {contours: p.querySelectorAll('g.contourlayer path').length, ink: ink,
+            step: Number(c.getAttribute('data-step'))};
+})"""
+
+
+def player_frame(page, timeout: float = 30_000):
+    """The player's iframe (a Frame object, so we can evaluate inside it)."""
+    page.wait_for_selector('iframe[title*="descent_player"]', timeout=timeout)
+    for _ in range(100):
+        for frame in page.frames:
+            if "descent_player" in frame.url:
+                frame.wait_for_selector(".panel canvas.overlay", timeout=timeout)
+                frame.wait_for_function("() => document.querySelectorAll('g.contourlayer path').length > 0",
+                                        timeout=timeout)
+                return frame
+        page.wait_for_timeout(100)
+    raise AssertionError("player iframe not found")
+
+
+def test_page_loads_play_runs_and_contours_stay(app_url, page, tmp_path):
+    page.goto(app_url)
+    wait_for_app(page)
+    assert_no_exception(page)
+    frame = player_frame(page)
+    before = frame.evaluate(PANEL_STATE_JS)
+    assert len(before) == 4  # the landing lesson races four optimizers
+    assert all(p["contours"] > 0 for p in before)
+
+    frame.locator("select.speedsel").select_option("30")  # 30 steps in about a second
+    frame.get_by_role("button", name="▶ Play").click()
+    frame.wait_for_function("() => document.getElementById('root').getAttribute('data-step') === '30'",
+                            timeout=20_000)
+    frame.wait_for_function("() => document.querySelector('button.play').textContent === '▶ Play'", timeout=5_000)
+    page.wait_for_timeout(300)
+    shot = tmp_path / "after_play.png"
+    page.screenshot(path=str(shot))
+    assert shot.stat().st_size > 10_000
+
+    after = frame.evaluate(PANEL_STATE_JS)
+    for b, a in zip(before, after):
+        assert a["contours"] > 0, "a contour vanished during playback"
+        assert a["contours"] == b["contours"]
+        assert a["step"] == 30
+        assert a["ink"] > b["ink"], "the path should have grown"
+    assert_no_exception(page)
+    assert not page.js_errors, page.js_errors
+
+
+def test_six_optimizers_2000_steps_payload_and_playback(app_url, page, tmp_path):
+    received = []
+
+    def on_ws(ws):
+        ws.on("framereceived", lambda payload: received.append(len(payload) if payload else 0))
+
+    page.on("websocket", on_ws)
+    page.goto(app_url + ROSENBROCK_6x2000)
+    wait_for_app(page)
+    assert_no_exception(page)
+    frame = player_frame(page)
+    total = sum(received)
+    assert total < 3_000_000, f"{total} bytes over the websocket"
+    panels = frame.evaluate(PANEL_STATE_JS)
+    assert len(panels) == 6 and all(p["contours"] > 0 for p in panels)
+
+    frame.locator("select.speedsel").select_option("1000")
+    frame.get_by_role("button", name="▶ Play").click()
+    page.wait_for_timeout(1_000)
+    mid = frame.evaluate(PANEL_STATE_JS)
+    assert all(p["contours"] > 0 for p in mid)
+    assert 0 < mid[0]["step"] <= 2000
+    page.screenshot(path=str(tmp_path / "rosenbrock_playing.png"))
+    assert not page.js_errors, page.js_errors
+
+
+def test_click_on_map_sets_start_and_scrubber_sets_inspector(app_url, page):
+    page.goto(app_url + "?surface=bowl&opt=sgd&steps=20&x0=-7&y0=2&sgd.lr=0.5")
+    wait_for_app(page)
+    frame = player_frame(page)
+    box = frame.locator(".plot").first.bounding_box()
+    # Click right of centre in the plot area (the bowl's map is x ∈ [-10, 10], y ∈ [-5, 5]).
+    frame.locator(".plot").first.click(position={"x": box["width"] * 0.75, "y": box["height"] * 0.4})
+    page.wait_for_function("() => /x0=([0-9.]+)/.test(window.location.search)", timeout=20_000)
+    wait_for_app(page)
+    q = parse_qs(urlparse(page.url).query)
+    assert float(q["x0"][0]) > 0, page.url
+
+    frame = player_frame(page)
+    frame.evaluate("""() => { const s = document.querySelector('input.scrub');
+        s.value = '7'; s.dispatchEvent(new Event('input')); s.dispatchEvent(new Event('change')); }""")
+    page.wait_for_timeout(500)
+    wait_for_app(page)
+    step_input = page.locator('input[aria-label="Step"]')
+    assert step_input.input_value() == "7"
+    assert_no_exception(page)
+
+
+@pytest.mark.parametrize("view", ["overlay", "3d"])
+def test_other_views(app_url, page, view):
+    page.goto(app_url + f"?preset=textbook&view={view}" if view != "3d" else app_url + "?view=3d")
+    wait_for_app(page)
+    assert_no_exception(page)
+    if view == "overlay":
+        frame = player_frame(page)
+        panels = frame.evaluate(PANEL_STATE_JS)
+        assert len(panels) == 1 and panels[0]["contours"] > 0
+        assert frame.locator(".legend .chip").count() == 4
+    else:
+        page.wait_for_selector('[data-testid="stPlotlyChart"] .js-plotly-plot', timeout=30_000)
+        assert page.locator('[data-testid="stPlotlyChart"]').count() >= 2  # 3-D surface + loss chart
+        assert page.locator('iframe[title*="descent_player"]').count() == 0
+
+
+def test_bad_url_shows_notice_not_traceback(app_url, page):
+    page.goto(app_url + "?surface=%3Cscript%3Ealert(1)%3C%2Fscript%3E&steps=abc&x0=nan&adam.lr=inf&opt=adam")
+    wait_for_app(page)
+    assert_no_exception(page)
+    assert page.locator('[data-testid="stAlert"]').count() >= 1
+    assert re.search(r"could not be used", page.content())
+    player_frame(page)
