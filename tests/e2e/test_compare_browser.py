@@ -137,8 +137,11 @@ def test_other_views(app_url, page, view):
         assert len(panels) == 1 and panels[0]["contours"] > 0
         assert frame.locator(".legend .chip").count() == 4
     else:
-        page.wait_for_selector('[data-testid="stPlotlyChart"] .js-plotly-plot', timeout=30_000)
-        assert page.locator('[data-testid="stPlotlyChart"]').count() >= 2  # 3-D surface + loss chart
+        page.wait_for_function(
+            "() => document.querySelectorAll('[data-testid=\"stPlotlyChart\"] .js-plotly-plot .gl-container').length >= 1",
+            timeout=30_000,
+        )  # the 3-D surface (WebGL) is drawn; the loss chart is the other figure
+        assert page.locator('[data-testid="stPlotlyChart"]').count() >= 2
         assert page.locator('iframe[title*="descent_player"]').count() == 0
 
 
