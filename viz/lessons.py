@@ -82,9 +82,6 @@ def ewma_figure(
     for col, (curve, name, color) in enumerate(
         ((uncorrected, "EWMA, no correction", OKABE_ITO[3]), (corrected, "EWMA, bias-corrected", OKABE_ITO[0])), start=1
     ):
-        fig.add_vrect(
-            x0=float(t[0]), x1=warm_end, fillcolor="rgba(230,159,0,0.12)", line_width=0, row=1, col=col,
-        )
         fig.add_trace(
             go.Scatter(
                 x=t, y=series, mode="markers", marker=dict(size=4, color=RAW_COLOR), name=series_name,
@@ -109,6 +106,11 @@ def ewma_figure(
     begin = max(float(t[0]), end - window)
     y_br = hi + pad * 0.5
     for col in (1, 2):
+        # After the traces: plotly skips shapes aimed at a subplot that is still empty.
+        fig.add_vrect(
+            x0=float(t[0]), x1=warm_end, fillcolor="rgba(230,159,0,0.18)", line_width=0, layer="below",
+            row=1, col=col,
+        )
         fig.add_shape(
             type="line", x0=begin, x1=end, y0=y_br, y1=y_br, line=dict(color="#333", width=3), row=1, col=col
         )
@@ -122,10 +124,10 @@ def ewma_figure(
             text=f"effective window ≈ 1/(1−β) = {window:.0f} steps",
         )
     fig.add_annotation(
-        x=float(t[0]), y=lo - pad * 0.3, xanchor="left", showarrow=False, row=1, col=1,
-        text="warm-up: v₀ = 0 drags the average down", font=dict(color="#8a5a00"),
+        x=float(t[0]), y=lo - pad, xanchor="left", yanchor="middle", showarrow=False, row=1, col=1,
+        text="shaded: warm-up, v₀ = 0 drags the average down", font=dict(color="#8a5a00"),
     )
-    fig.update_yaxes(range=[lo - pad, hi + 2.2 * pad], title_text=y_title, row=1, col=1)
+    fig.update_yaxes(range=[lo - 1.8 * pad, hi + 2.2 * pad], title_text=y_title, row=1, col=1)
     fig.update_xaxes(title_text="step t")
     _base_layout(fig, height=470, style=style, title=f"Exponentially weighted average, β = {beta:g}")
     fig.update_layout(margin=dict(t=90))  # room for the subplot titles and the window brackets
@@ -150,11 +152,12 @@ def ewma_weights_figure(beta: float, horizon: int | None = None, *, style: Style
     fig.add_vline(x=window, line=dict(color="#333", dash="dash"))
     fig.add_annotation(
         x=window, y=float(w[0]), xanchor="left", showarrow=False,
-        text=f"k = 1/(1−β) = {window:.0f}: weight is β^{window:.0f} ≈ {beta**window:.2f} ≈ 1/e of today's",
+        text=f" k = 1/(1−β) = {window:.0f}<br> weight there: β^{window:.0f} ≈ {beta**window:.2f} ≈ 1/e of today's",
+        align="left", yanchor="top",
     )
     mass = 1 - beta**n_in
     fig.update_layout(bargap=0.05)
-    fig.update_xaxes(title_text="k steps back")
+    fig.update_xaxes(title_text="k steps back", range=[-0.5, horizon - 0.5])
     fig.update_yaxes(title_text="weight of θₜ₋ₖ")
     return _base_layout(
         fig, height=320, style=style, title=f"Weights of the past: {mass:.0%} of the total sits in the last {n_in} steps"
