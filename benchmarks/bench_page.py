@@ -1,0 +1,161 @@
+"""How fast the Compare page redraws, and how much data the player sends.
+
+    python benchmarks/bench_page.py            # script run times (AppTest) + payload size
+    python benchmarks/bench_page.py --browser  # + websocket bytes measured in Chromium
+
+Figures printed:
+- script run time of the default page: first run of a session (cold caches) and a rerun after
+  moving one slider (what a student feels);
+- the same for 6 optimizers × 2,000 steps on Rosenbrock;
+- the player's component payload (JSON args) for 6 × 2,000 on Rosenbrock;
+- with --browser: total websocket bytes received by the browser for that page (the issue's
+  budget is 3 MB), and frame intervals during playback.
+
+No assertions: numbers for the closing note and for spotting regressions by eye.
+"""
+
+from __future__ import annotations
+
+import argparse
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+SIX = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"]
+LRS = {"sgd": "0.001", "momentum": "0.001", "nesterov": "0.001", "adagrad": "0.5", "rmsprop": "0.01", "adam": "0.05"}
+SIX_QUERY = {"surface": "rosenbrock", "opt": SIX, "steps": "2000", "x0": "-1.5", "y0": "2", "noise": "0", "seed": "0",
+             **{f"{k}.lr": v for k, v in LRS.items()}}
+
+
+def _clear_caches() -> None:
+    import streamlit as st
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def time_page(query: dict | None, slider: tuple[str, float], repeats: int = 5) -> tuple[float, float]:
+    """(first run, median rerun after moving ``slider``) in seconds, as AppTest measures them."""
+    _clear_caches()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    t0 = time.perf_counter()
+    at.run()
+    first = time.perf_counter() - t0
+    assert not at.exception, [e.value for e in at.exception]
+    key, value = slider
+    values = [value, float(at.select_slider(key=key).value)]
+    reruns = []
+    for i in range(repeats):
+        target = values[i % 2]
+        at.select_slider(key=key).set_value(target)
+        t0 = time.perf_counter()
+        at.run()
+        reruns.append(time.perf_counter() - t0)
+        assert not at.exception, [e.value for e in at.exception]
+    return first, statistics.median(reruns)
+
+
+def payload_size() -> tuple[int, float]:
+    """Bytes of the player's args for 6 × 2,000 on Rosenbrock, and the time to build them."""
+    from optimizers import OPTIMIZERS, simulate
+    from surfaces import SURFACES
+    from viz.contours import contour_grid
+    from viz.player import payload_bytes, player_payload, velocity_arrows
+    from viz.trajectory import Trajectory
+
+    s = SURFACES["rosenbrock"]
+    trajs = [Trajectory.from_frame(simulate(s, k, {"lr": float(LRS[k])}, (-1.5, 2.0), 2000), k, OPTIMIZERS[k].label,
+                                   2000, OPTIMIZERS[k].state_names) for k in SIX]
+    grid = contour_grid(s.f, s.bounds)
+    t0 = time.perf_counter()
+    payload = player_payload(grid, trajs, minima=s.minima, start=(-1.5, 2.0),
+                             velocities={t.key: velocity_arrows(t) for t in trajs})
+    return payload_bytes(payload), time.perf_counter() - t0
+
+
+def browser_figures() -> None:
+    """Websocket bytes and playback frame intervals for the 6 × 2,000 page in Chromium."""
+    from urllib.parse import urlencode
+
+    from playwright.sync_api import sync_playwright
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless=true",
+                             f"--server.port={port}", "--server.address=127.0.0.1", "--browser.gatherUsageStats=false",
+                             "--server.fileWatcherType=none"], cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(url + "/_stcore/health", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.5)
+        qs = urlencode([(k, v) for k, vals in SIX_QUERY.items() for v in (vals if isinstance(vals, list) else [vals])])
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=[
+                "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync"])
+            page = browser.new_page(viewport={"width": 1600, "height": 1100})
+            received: list[int] = []
+            page.on("websocket", lambda ws: ws.on("framereceived", lambda p: received.append(len(p) if p else 0)))
+            t0 = time.perf_counter()
+            page.goto(f"{url}/?{qs}")
+            page.wait_for_selector('iframe[title*="descent_player"]', timeout=120_000)
+            frame = None
+            while frame is None:
+                frame = next((f for f in page.frames if "descent_player" in f.url), None)
+                page.wait_for_timeout(100)
+            frame.wait_for_function("() => document.querySelectorAll('g.contourlayer path').length > 0", timeout=60_000)
+            loaded = time.perf_counter() - t0
+            page.wait_for_timeout(1000)
+            print(f"browser: websocket bytes received for 6 x 2000 Rosenbrock: {sum(received):,} "
+                  f"(budget 3,000,000); first paint of the player after {loaded:.1f} s")
+            frame.locator("select.speedsel").select_option("60")
+            frame.locator("button.play").click()
+            gaps = frame.evaluate("""() => new Promise(res => { const t = []; function f(x) { t.push(x);
+                if (t.length < 180) requestAnimationFrame(f); else { const d = [];
+                for (let i = 1; i < t.length; i++) d.push(t[i] - t[i - 1]); d.sort((a, b) => a - b);
+                res({median: d[d.length >> 1], p95: d[Math.floor(d.length * 0.95)], max: d[d.length - 1]}); } }
+                requestAnimationFrame(f); })""")
+            print(f"browser: playback at 60 steps/s, frame interval median {gaps['median']:.1f} ms, "
+                  f"p95 {gaps['p95']:.1f} ms, max {gaps['max']:.1f} ms (16.7 ms = 60 fps)")
+            browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--browser", action="store_true", help="also measure websocket bytes in Chromium")
+    args = parser.parse_args()
+
+    first, rerun = time_page(None, ("hp.sgd.lr", 0.5))
+    print(f"default page (4 optimizers x 30 steps): first run {first * 1000:.0f} ms, "
+          f"rerun after a slider move {rerun * 1000:.0f} ms")
+    first, rerun = time_page(SIX_QUERY, ("hp.adam.lr", 0.02))
+    print(f"6 optimizers x 2000 steps, Rosenbrock: first run {first * 1000:.0f} ms, "
+          f"rerun after a slider move {rerun * 1000:.0f} ms")
+    size, built = payload_size()
+    print(f"player payload (component args) for 6 x 2000 Rosenbrock: {size:,} bytes, built in {built * 1000:.0f} ms")
+    if args.browser:
+        browser_figures()
+
+
+if __name__ == "__main__":
+    main()
