@@ -49,36 +49,22 @@ def page_style() -> Style:
         return DEFAULT_STYLE
 
 
-def snap_log(value: float, low: float, high: float, points_per_decade: int = 12) -> tuple[list[float], float]:
-    """Options of a log slider (rounded to 3 significant digits) and the option nearest ``value``."""
-    import math
-
-    import numpy as np
-
-    n = max(2, int(round(math.log10(high / low) * points_per_decade)) + 1)
-    options = sorted({float(f"{v:.3g}") for v in np.geomspace(low, high, n)} | {float(f"{value:.3g}")})
-    options = [o for o in options if low <= o <= high] or [low, high]
-    nearest = min(options, key=lambda o: abs(math.log10(o) - math.log10(max(value, 1e-300))))
-    return options, nearest
-
-
 def spec_slider(container, spec, value: float, *, key: str, label: str | None = None, scale: float = 1.0):
-    """A slider for one `HyperSpec` (log specs get a log-spaced select slider).
+    """A slider for one `HyperSpec`, on the same value grid as the Compare page's sliders.
 
-    ``scale`` stretches the upper end, e.g. so a schedule's step size can reach the run length.
+    Log and β-like specs use the shared select-slider grids (``ui.values``), so a lesson and
+    the race offer exactly the same values. ``scale`` stretches an integer spec's upper end,
+    e.g. so a schedule's step size can reach the run length.
     """
+    from ui.values import format_value, slider_options, snap
+
     label = label or f"{spec.key} (${spec.symbol}$)"
-    low, high = float(spec.low), float(spec.high) * scale
-    if spec.log and low > 0:
-        options, nearest = snap_log(value, low, high)
-        return float(container.select_slider(label, options=options, value=nearest, key=key, help=spec.help,
-                                             format_func=lambda v: f"{v:g}"))
     if getattr(spec, "integer", False):
-        return int(container.slider(label, int(low), int(high), int(min(max(value, low), high)), key=key,
-                                    help=spec.help))
-    step = (high - low) / 100 if high > low else 0.01
-    return float(container.slider(label, low, high, float(min(max(value, low), high)), step=float(f"{step:.2g}"),
-                                  key=key, help=spec.help))
+        low, high = int(spec.low), int(float(spec.high) * scale)
+        return int(container.slider(label, low, high, int(min(max(value, low), high)), key=key, help=spec.help))
+    options = slider_options(spec, extra=[value])
+    return float(container.select_slider(label, options=options, value=snap(value, options, log=spec.log), key=key,
+                                         help=spec.help, format_func=format_value))
 
 
 def show_chart(fig, *, key: str, **kwargs):
