@@ -238,8 +238,8 @@ st.session_state["sw_summary"] = dict(opt=opt_key, x=x_key, y=y_key, n=resolutio
 # --- the selected run -------------------------------------------------------------------
 hyper = {x_key: sel_x, y_key: sel_y}
 df = simulate(surface, opt, hyper, surface.start, steps)
-traj = Trajectory.from_frame(df, opt_key, f"{opt.label}: {x_key}={sel_x:.3g}, {y_key}={sel_y:.3g}", steps)
-st.subheader(f"The run at {x_key} = {sel_x:.3g}, {y_key} = {sel_y:.3g}")
+traj = Trajectory.from_frame(df, opt_key, f"{opt.label}: {x_key}={sel_x:.4g}, {y_key}={sel_y:.4g}", steps)
+st.subheader(f"The run at {x_key} = {sel_x:.4g}, {y_key} = {sel_y:.4g}")
 m1, m2, m3 = st.columns(3)
 m1.metric("final f − f*" if f_star is not None else "final f",
           f"{traj.final_loss - (f_star or 0.0):.3g}" if not traj.diverged else "diverged")
