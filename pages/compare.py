@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import time
 
+import pandas as pd
 import streamlit as st
 
 from lessons.presets import DEFAULT_PRESET, PRESETS_BY_KEY, preset_values
@@ -145,7 +146,7 @@ fstar = known_f_star(surface.f, surface.minima)
 
 
 def _payload(mode: str) -> dict:
-    velocities = {t.key: velocity_arrows(t, hyper.get(t.key, {}).get("beta1")) for t in trajs}
+    velocities = {t.key: velocity_arrows(t, hyper.get(t.key, {})) for t in trajs}
     return player_payload(grid, trajs, minima=surface.minima, start=(x0, y0), style=style, mode=mode,
                           velocities=velocities, ghosts=runs.ghosts,
                           title=f"{surface.label}: {', '.join(t.label for t in trajs)}")
@@ -166,24 +167,24 @@ if trajs:
                             help="Releasing the player's scrubber (or pausing) sets this too.")
         step_inspector(runs.frames, OPTIMIZERS, hyper, int(k))
 
-    left, right = st.columns([3, 2])
-    with left:
-        st.plotly_chart(loss_figure(trajs, ghosts=runs.ghosts, f_star=fstar, style=style), key="loss")
-    with right:
-        table = summary_table(trajs + runs.ghosts, minima=surface.minima, f_star=fstar, tol=DEFAULT_TOL)
-        st.dataframe(table, hide_index=True, width="stretch", column_config={
-            "final loss": st.column_config.NumberColumn(format="%.4g"),
-            "distance to nearest minimum": st.column_config.NumberColumn(format="%.4g"),
-            "path length": st.column_config.NumberColumn(format="%.4g"),
-        })
-        c1, c2 = st.columns(2)
-        frames_by_label = {OPTIMIZERS[k].label: df for k, df in runs.frames.items()}
-        c1.download_button("Trajectories (CSV)", data=lambda: trajectories_csv(frames_by_label),
-                           file_name=f"descent_{surface.key}.csv", mime="text/csv", on_click="ignore",
-                           icon=":material/download:")
-        c2.download_button("Animation (HTML)", data=lambda: standalone_html(payload or _payload("grid"),
-                                                                          title=f"Descent: {surface.label}"),
-                           file_name=f"descent_{surface.key}.html", mime="text/html", on_click="ignore",
-                           icon=":material/download:", help="A single file that plays offline, without a server.")
+    st.plotly_chart(loss_figure(trajs, ghosts=runs.ghosts, f_star=fstar, style=style), key="loss")
+    table = summary_table(trajs + runs.ghosts, minima=surface.minima, f_star=fstar, tol=DEFAULT_TOL)
+    tol_col = [c for c in table.columns if c.startswith("steps to")][0]
+    shown = table.assign(**{tol_col: [("—" if fstar is None else "never") if pd.isna(v) else str(int(v))
+                                      for v in table[tol_col]]})
+    st.dataframe(shown, hide_index=True, width="stretch", column_config={
+        "final loss": st.column_config.NumberColumn(format="%.4g"),
+        "distance to nearest minimum": st.column_config.NumberColumn(format="%.4g"),
+        "path length": st.column_config.NumberColumn(format="%.4g"),
+    })
+    c1, c2, _ = st.columns([1, 1, 3])
+    frames_by_label = {OPTIMIZERS[k].label: df for k, df in runs.frames.items()}
+    c1.download_button("Trajectories (CSV)", data=lambda: trajectories_csv(frames_by_label),
+                       file_name=f"descent_{surface.key}.csv", mime="text/csv", on_click="ignore",
+                       icon=":material/download:")
+    c2.download_button("Animation (HTML)", data=lambda: standalone_html(payload or _payload("grid"),
+                                                                      title=f"Descent: {surface.label}"),
+                       file_name=f"descent_{surface.key}.html", mime="text/html", on_click="ignore",
+                       icon=":material/download:", help="A single file that plays offline, without a server.")
 
 st.session_state["_last_run_seconds"] = time.perf_counter() - _t0

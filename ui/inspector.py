@@ -136,8 +136,13 @@ def substituted_rule(
 
 
 def step_table(frames: Mapping[str, pd.DataFrame], labels: Mapping[str, str], state_names: Mapping[str, Mapping[str, str]],
-               k: int) -> pd.DataFrame:
-    """One row per optimizer: position, loss and the update leaving step k (gradient, lr, states)."""
+               k: int, hyper: Mapping[str, Mapping[str, float]] | None = None) -> pd.DataFrame:
+    """One row per optimizer: position, loss and the update leaving step k (gradient, lr, states).
+
+    A momentum buffer is left out when that optimizer's momentum is 0 (RMSprop keeps one
+    internally, but it is not a momentum then, and showing it would mislead).
+    """
+    hyper = hyper or {}
     rows = []
     for key, df in frames.items():
         row: dict[str, Any] = {"optimizer": labels.get(key, key)}
@@ -149,6 +154,8 @@ def step_table(frames: Mapping[str, pd.DataFrame], labels: Mapping[str, str], st
             row.update({"gx": r1["gx"], "gy": r1["gy"], "lr": r1["lr"], "eff lr x": r1["eff_lr_x"],
                         "eff lr y": r1["eff_lr_y"], "Δx": r1["dx"], "Δy": r1["dy"]})
             for name, label in state_names.get(key, {}).items():
+                if name == "buf" and float(hyper.get(key, {}).get("momentum", 1.0)) == 0:
+                    continue
                 if f"{name}_x" in df.columns:
                     row[f"{label} (x, y)"] = f"({r1[f'{name}_x']:.4g}, {r1[f'{name}_y']:.4g})"
         else:
@@ -168,11 +175,10 @@ def step_inspector(frames: Mapping[str, pd.DataFrame], optimizers: Mapping[str, 
         "g is the gradient the update used (after noise and clipping); the effective learning rate is "
         "lr × the optimizer's per-coordinate scaling."
     )
-    box.dataframe(step_table(frames, labels, names, k), hide_index=True, width="stretch")
-    cols = box.columns(min(2, max(1, len(frames))))
-    for i, (key, df) in enumerate(frames.items()):
-        col = cols[i % len(cols)]
-        col.markdown(f"**{labels[key]}**")
+    box.dataframe(step_table(frames, labels, names, k, hyper), hide_index=True, width="stretch")
+    tabs = box.tabs([labels[key] for key in frames])
+    for col, (key, df) in zip(tabs, frames.items()):
+        col.caption(f"{labels[key]}, update {k + 1} with the numbers substituted (PyTorch's rule):")
         rule = substituted_rule(key, df, k, hyper.get(key, {}))
         if rule is None:
             col.caption("No further update: the run ended here." if not df.attrs.get("diverged_at") else

@@ -135,21 +135,23 @@ def to_json(obj: Any, digits: int = SIG_DIGITS) -> str:
 # ---------------------------------------------------------------------------------- payload
 
 
-def velocity_arrows(traj: Trajectory, beta1: float | None = None) -> np.ndarray | None:
+def velocity_arrows(traj: Trajectory, hyper: Mapping[str, float] | None = None) -> np.ndarray | None:
     """−η_t · velocity per update, for the dotted "momentum" arrow (None without momentum).
 
-    Velocity is the momentum buffer b of the SGD family (torch's ``momentum_buffer``), or
-    Adam's bias-corrected first moment m̂ = m / (1 − β₁ᵗ): the averaged gradient the step
-    follows before preconditioning. Zero buffers (momentum 0) count as no momentum.
+    Velocity is the momentum buffer b of the SGD family (torch's ``momentum_buffer``; with
+    ``hyper["momentum"] == 0`` there is no momentum, whatever the state holds), or Adam's
+    bias-corrected first moment m̂ = m / (1 − β₁ᵗ): the averaged gradient the step follows
+    before preconditioning. Zero buffers count as no momentum.
     """
+    hyper = hyper or {}
     if traj.lr is None or not traj.states:
         return None
     vel = None
-    if "buf" in traj.states:
+    if "buf" in traj.states and float(hyper.get("momentum", 1.0)) > 0:
         vel = np.asarray(traj.states["buf"], dtype=float)
     elif "exp_avg" in traj.states:
         m = np.asarray(traj.states["exp_avg"], dtype=float)
-        b1 = 0.9 if beta1 is None else float(beta1)
+        b1 = float(hyper.get("beta1", 0.9))
         t = np.arange(1, len(m) + 1, dtype=float)
         with np.errstate(all="ignore"):
             corr = 1.0 - b1**t

@@ -81,6 +81,9 @@
     var ar = el("label", { class: "arrows" }, bar);
     this.arrowsBox = el("input", { type: "checkbox", class: "arrowsbox" }, ar);
     el("span", { text: " arrows" }, ar);
+    this.arrowLegend = el("span", { class: "arrowlegend",
+      text: "grey dashed: −η·∇f   solid: the actual step   dotted: −η·velocity (momentum)" }, bar);
+    this.arrowLegend.style.display = "none";
     this.legend = el("div", { class: "legend" }, this.root);
     this.panelsDiv = el("div", { class: "panels" }, this.root);
     this.hint = el("div", { class: "hint" }, this.root);
@@ -98,7 +101,9 @@
     });
     this.arrowsBox.addEventListener("change", function () {
       self.showArrows = self.arrowsBox.checked;
+      self.arrowLegend.style.display = self.showArrows ? "" : "none";
       self.draw(true);
+      self._height();
     });
     document.addEventListener("keydown", function (ev) {
       if (ev.target && (ev.target.tagName === "SELECT" || ev.target.tagName === "INPUT" && ev.target.type !== "range")) return;
@@ -127,6 +132,7 @@
       this.s = data.initial_step || 0;
       this.showArrows = !!data.arrows;
       this.arrowsBox.checked = this.showArrows;
+      this.arrowLegend.style.display = this.showArrows ? "" : "none";
     }
     this.s = Math.min(this.s, S);
     var speeds = SPEEDS.slice();
@@ -222,7 +228,7 @@
         }
       ];
       var layout = {
-        margin: { l: st.projector ? 60 : 45, r: 8, t: 6, b: st.projector ? 45 : 32 },
+        margin: { l: st.projector ? 60 : 45, r: st.projector ? 22 : 14, t: 6, b: st.projector ? 45 : 32 },
         xaxis: { range: [g.x0, g.x1], fixedrange: true, showgrid: false, zeroline: false, automargin: false,
           ticks: "outside", tickfont: { size: st.font || 13 } },
         yaxis: { range: [g.y0, g.y1], fixedrange: true, showgrid: false, zeroline: false, automargin: false,
@@ -442,6 +448,9 @@
     }
     var hx = G.X(head[0]), hy = G.Y(head[1]);
     var rad = Math.max(4, (st.marker || 7) * 0.75);
+    if (!(hx >= G.l && hx <= G.l + G.w && hy >= G.t && hy <= G.t + G.h)) {
+      this._offMap(ctx, G, hx, hy, reached ? this.data.diverged_color : r.color, rad);
+    }
     if (reached) {
       ctx.strokeStyle = this.data.diverged_color;
       ctx.lineWidth = Math.max(2.5, lw);
@@ -460,6 +469,25 @@
     }
     return { k: k, x: head[0], y: head[1], off: head[0] < this.data.grid.x0 || head[0] > this.data.grid.x1 ||
       head[1] < this.data.grid.y0 || head[1] > this.data.grid.y1 };
+  };
+
+  // The head left the map: a triangle on the border points to where it went.
+  Player.prototype._offMap = function (ctx, G, hx, hy, color, rad) {
+    if (!isFinite(hx) || !isFinite(hy)) return;
+    var m = rad * 1.6;
+    var cx = Math.min(Math.max(hx, G.l + m), G.l + G.w - m);
+    var cy = Math.min(Math.max(hy, G.t + m), G.t + G.h - m);
+    var a = Math.atan2(hy - cy, hx - cx), s = rad * 1.6;
+    ctx.beginPath();
+    ctx.moveTo(cx + s * Math.cos(a), cy + s * Math.sin(a));
+    ctx.lineTo(cx + s * Math.cos(a + 2.4), cy + s * Math.sin(a + 2.4));
+    ctx.lineTo(cx + s * Math.cos(a - 2.4), cy + s * Math.sin(a - 2.4));
+    ctx.closePath();
+    ctx.fillStyle = color;
+    ctx.fill();
+    ctx.lineWidth = 1.5;
+    ctx.strokeStyle = "#ffffff";
+    ctx.stroke();
   };
 
   function arrow(ctx, x0, y0, x1, y1, color, width, dash, maxLen) {
