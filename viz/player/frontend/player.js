@@ -654,7 +654,9 @@
 
   function startStandalone() {
     var root = document.getElementById("root");
-    global.descentPlayer = global.DescentPlayer.mount(root, global.DESCENT_STANDALONE_DATA, {});
+    var data = global.DESCENT_STANDALONE_DATA;
+    data.clickable = false; // no server to re-run from a clicked start
+    global.descentPlayer = global.DescentPlayer.mount(root, data, {});
   }
 
   function boot() {
