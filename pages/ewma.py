@@ -14,6 +14,9 @@ from optimizers.series import SERIES_KINDS, noisy_series
 from ui.lesson_common import show_chart, compare_link, page_style
 from ui.lesson_url import LessonUrl
 from viz.lessons import ewma_figure, ewma_weights_figure
+from ui.bootstrap import ensure_app_navigation
+
+ensure_app_navigation()
 
 BETA_LOW, BETA_HIGH, BETA_DEFAULT = 0.5, 0.999, 0.98
 

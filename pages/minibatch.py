@@ -17,6 +17,9 @@ from surfaces.regression import make_regression_surface, regression_data
 from ui.lesson_common import show_chart, compare_link, page_style, spec_slider
 from ui.lesson_url import LessonUrl
 from viz.lessons import add_paths, loss_curves_figure, map_figure, regression_data_figure
+from ui.bootstrap import ensure_app_navigation
+
+ensure_app_navigation()
 
 N_LOW, N_HIGH, N_DEFAULT = 8, 512, 64
 COLORS = ("#0072B2", "#009E73", "#D55E00")  # full batch, mini-batch, SGD

@@ -15,6 +15,9 @@ from surfaces import SURFACES
 from ui.lesson_common import show_chart, compare_link, page_style, spec_slider
 from ui.lesson_url import LessonUrl
 from viz.lessons import add_endpoints, add_paths, cloud_loss_figure, map_figure, schedule_figure, zoom_bounds
+from ui.bootstrap import ensure_app_navigation
+
+ensure_app_navigation()
 
 N_SEEDS = 32
 CONSTANT, SCHEDULED = "constant rate", "with the schedule"

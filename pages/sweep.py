@@ -20,6 +20,9 @@ from viz.contours import contour_grid
 from viz.lessons import nearest_cell, sweep_heatmap
 from viz.paths import loss_figure, overlay_figure
 from viz.trajectory import Trajectory
+from ui.bootstrap import ensure_app_navigation
+
+ensure_app_navigation()
 
 CUSTOM = "custom"
 DEFAULT_FORMULA = "(x**2 + y - 11)**2 + (x + y**2 - 7)**2"

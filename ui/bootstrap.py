@@ -1,0 +1,33 @@
+"""Make a deep link on a freshly started server go through app.py's navigation.
+
+Why this exists: Streamlit keeps a process-wide flag for the old "pages/ directory" multipage
+mode. Until some script run has called `st.navigation` (which clears the flag), a request for
+`/sweep` on a fresh server runs `pages/sweep.py` directly through the legacy mode: no wide
+layout, no page titles, a sidebar listing raw file names. A teacher restarts the server, a
+student opens the shared link, and that is what they would see. Each page calls
+`ensure_app_navigation()` first: when it finds itself run the legacy way, it clears the flag and
+reruns, so the same URL is served by app.py (page config + `st.navigation`) like every later
+request.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+
+def _legacy_pages_mode() -> bool:
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+    except ImportError:  # a Streamlit without the legacy mode: nothing to do
+        return False
+    return bool(getattr(PagesManager, "uses_pages_directory", False))
+
+
+def ensure_app_navigation() -> None:
+    """Rerun through app.py if this page was started by the legacy pages/ mode."""
+    if not _legacy_pages_mode():
+        return
+    from streamlit.runtime.pages_manager import PagesManager
+
+    PagesManager.uses_pages_directory = False
+    st.rerun()
