@@ -145,7 +145,7 @@ PRESETS: tuple[Preset, ...] = (
         key="schedule",
         title="Noisy gradients with and without a decaying schedule",
         watch=(
-            "Every gradient gets noise of size 2. With a constant learning rate (faint dashed "
+            "Every gradient gets Gaussian noise (σ = 2). With a constant learning rate (faint dashed "
             "paths) SGD and Momentum reach the bottom and then keep jittering around it; with "
             "an inverse-time decay (solid) the steps shrink and the runs settle much closer to "
             "the minimum. The noise is the same for both (same seed)."
