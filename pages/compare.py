@@ -127,6 +127,10 @@ if notices:
 if active in PRESETS_BY_KEY:
     preset = PRESETS_BY_KEY[active]
     st.info(f"**{preset.title}.** {preset.watch}" + ("" if unchanged else "  \n*(You have changed the lesson's settings since.)*"))
+    if not unchanged:
+        st.button("Restore the lesson's settings", icon=":material/restart_alt:", key="restore_lesson",
+                  on_click=page_state.apply_preset, args=(active,),
+                  kwargs={"optimizers": OPTIMIZERS, "presets": PRESETS_BY_KEY})
 
 st.markdown(f"**{surface.label}** &nbsp; ${surface.latex}$")
 

@@ -92,6 +92,16 @@ def test_every_preset_runs(key):
     assert any(preset.title in i.value for i in at.info)
 
 
+def test_restore_lesson_button():
+    at = new_app({"preset": "nesterov"})
+    at.select_slider(key="hp.nesterov.lr").set_value(0.1).run()
+    assert "preset" not in at.query_params  # modified: the link no longer names the lesson
+    at.button(key="restore_lesson").click().run()
+    assert_clean(at)
+    assert at.session_state["hp.nesterov.lr"] == 0.3
+    assert at.query_params["preset"] in ("nesterov", ["nesterov"])
+
+
 def test_shared_url_restores_state():
     state = defaults_from_preset(PRESETS_BY_KEY["adagrad_stall"], OPTIMIZERS)
     state.preset = None
