@@ -17,7 +17,7 @@ import streamlit as st
 from viz.contours import ContourGrid, contour_grid
 from viz.trajectory import Trajectory
 
-GRID_POINTS = 121
+GRID_POINTS = 181
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)

@@ -101,7 +101,9 @@ def contour_grid(
     span = top - zmin
     low = float(np.quantile(z, 0.1)) - zmin
     scale = "log" if span > 0 and low > 0 and span / low > 150.0 else "sqrt"
-    delta = max(span * 1e-6, 1e-12)
+    # δ keeps log(f − min f) finite; at the 0.5th percentile of the grid the lowest levels stay
+    # larger than the grid can resolve (no confetti of tiny contours along a narrow valley floor).
+    delta = max(float(np.quantile(z, 0.005)) - zmin, span * 1e-6, 1e-12)
     grid = ContourGrid(x=x, y=y, z=z, zplot=z, scale=scale, zmin=zmin, delta=delta)
     return ContourGrid(x=x, y=y, z=z, zplot=grid.transform(z), scale=scale, zmin=zmin, delta=delta)
 
