@@ -77,7 +77,9 @@ def payload_size() -> tuple[int, float]:
     s = SURFACES["rosenbrock"]
     trajs = [Trajectory.from_frame(simulate(s, k, {"lr": float(LRS[k])}, (-1.5, 2.0), 2000), k, OPTIMIZERS[k].label,
                                    2000, OPTIMIZERS[k].state_names) for k in SIX]
-    grid = contour_grid(s.f, s.bounds)
+    from ui.simulation import GRID_POINTS
+
+    grid = contour_grid(s.f, s.bounds, GRID_POINTS)  # the page's grid
     t0 = time.perf_counter()
     payload = player_payload(grid, trajs, minima=s.minima, start=(-1.5, 2.0),
                              velocities={t.key: velocity_arrows(t) for t in trajs})
