@@ -16,6 +16,7 @@ from lessons.presets import DEFAULT_PRESET, PRESETS_BY_KEY, preset_values
 from optimizers import MOMENTUM_CONVENTIONS, OPTIMIZERS, SCHEDULES, make_schedule
 from surfaces import SURFACES
 from ui import controls, page_state
+from ui.bootstrap import ensure_app_navigation
 from ui.inspector import step_inspector
 from ui.simulation import grid_for, run_all
 from ui.style import current_style, projector_toggle
@@ -26,6 +27,7 @@ from viz.summary import DEFAULT_TOL, summary_table, trajectories_csv
 from viz.surface3d import surface3d_figure
 from viz.trajectory import f_star as known_f_star
 
+ensure_app_navigation()  # a deep link on a fresh server: serve it through app.py's navigation
 _t0 = time.perf_counter()
 VIEWS = {"Side by side": "side", "Overlay": "overlay", "3-D": "3d"}
 PLAYER_KEY = "player"
