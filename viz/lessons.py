@@ -15,6 +15,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from viz.clouds import band_traces
 from viz.palette import DIVERGED_COLOR, rgba
 from viz.style import DEFAULT_STYLE, Style
 
@@ -565,8 +566,7 @@ def cloud_loss_figure(
 ) -> go.Figure:
     """Median of f − f* per step with its interquartile band, one per `CloudResult`.
 
-    Medians and quartiles rather than mean ± sd: one run thrown far by an unlucky gradient
-    would drag a mean band over everything, and the class would read noise as a trend.
+    Medians and quartiles rather than mean ± sd (see `viz.clouds.band_traces`).
     """
     fig = go.Figure()
     for i, (name, cloud) in enumerate(clouds.items()):
@@ -574,19 +574,7 @@ def cloud_loss_figure(
         steps = np.arange(len(cloud.median_loss))
         floor = 1e-16 if log_y else -np.inf
         q25, med, q75 = (np.maximum(np.asarray(v, float) - f_star, floor) for v in (cloud.loss_q25, cloud.median_loss, cloud.loss_q75))
-        fig.add_trace(
-            go.Scatter(x=steps, y=q75, mode="lines", line=dict(width=0), showlegend=False,
-                       hoverinfo="skip", legendgroup=name)
-        )
-        fig.add_trace(
-            go.Scatter(x=steps, y=q25, mode="lines", line=dict(width=0), fill="tonexty",
-                       fillcolor=rgba(color, 0.2), name=f"{name}: middle 50% of runs", legendgroup=name,
-                       hoverinfo="skip")
-        )
-        fig.add_trace(
-            go.Scatter(x=steps, y=med, mode="lines", line=dict(color=color, width=style.line_width),
-                       name=f"{name}: median", legendgroup=name)
-        )
+        fig.add_traces(band_traces(steps, q25, med, q75, color=color, name=name, width=style.line_width))
     fig.update_xaxes(title_text="step")
     fig.update_yaxes(title_text="f − f*" + (" (log)" if log_y else ""), type="log" if log_y else "linear",
                      exponentformat="power", dtick=1 if log_y else None)
@@ -594,39 +582,61 @@ def cloud_loss_figure(
 
 
 def tune_figure(
-    results: Mapping[str, object], *, colors: Mapping[str, str] | None = None, style: Style = DEFAULT_STYLE
+    results: Mapping[str, object], *, colors: Mapping[str, str] | None = None, style: Style = DEFAULT_STYLE,
+    f_star: float | None = 0.0,
 ) -> go.Figure:
     """Final loss against learning rate for each tuned optimizer (`TuneResult`s), best starred.
 
-    Diverged rates are shown as crosses on the top edge, so "too big" is visible as a wall.
+    Diverged rates are shown as crosses on the top edge, so "too big" is visible as a wall; the
+    legend names the optimizers only (★ and × are explained by hovering, or by the caller). With
+    ``f_star`` (the minimum value) the y axis is f − f* on a log scale, floored at 1e-16 so a
+    run that reached the minimum to round-off still shows; ``f_star=None`` (no known minimum)
+    plots f itself on a linear axis.
     """
+    log_y = f_star is not None
+
+    def gap(values):
+        values = np.asarray(values, dtype=float)
+        return np.maximum(values - f_star, 1e-16) if log_y else values
+
     fig = go.Figure()
     for i, (name, res) in enumerate(results.items()):
         color = _color(colors, name, i)
-        ok = ~np.asarray(res.diverged) & np.isfinite(res.final_loss) & (np.asarray(res.final_loss) > 0)
+        ok = ~np.asarray(res.diverged) & np.isfinite(res.final_loss)
         fig.add_trace(
-            go.Scatter(x=res.lrs[ok], y=res.final_loss[ok], mode="lines+markers", name=name,
-                       line=dict(color=color), marker=dict(size=5), legendgroup=name)
+            go.Scatter(x=res.lrs[ok], y=gap(res.final_loss[ok]), mode="lines+markers", name=name,
+                       line=dict(color=color), marker=dict(size=5), legendgroup=name,
+                       hovertemplate=f"{name}<br>lr %{{x:.3g}}<br>%{{y:.3g}}<extra></extra>")
         )
         if np.any(res.diverged):
             fig.add_trace(
                 go.Scatter(
                     x=res.lrs[res.diverged], y=np.full(int(np.sum(res.diverged)), 1.0), yaxis="y2",
                     mode="markers", marker=dict(symbol="x", size=8, color=color), name=f"{name}: diverged",
-                    legendgroup=name,
+                    legendgroup=name, showlegend=False,
+                    hovertemplate=f"{name}<br>lr %{{x:.3g}} diverged<extra></extra>",
                 )
             )
-        if res.found and np.isfinite(res.best_final_loss) and res.best_final_loss > 0:
+        if res.found and np.isfinite(res.best_final_loss):
             fig.add_trace(
                 go.Scatter(
-                    x=[res.best_lr], y=[res.best_final_loss], mode="markers", name=f"{name}: picked lr={res.best_lr:.3g}",
+                    x=[res.best_lr], y=gap([res.best_final_loss]), mode="markers",
+                    name=f"{name}: picked lr={res.best_lr:.3g}",
                     marker=dict(symbol="star", size=16, color=color, line=dict(color="black", width=1)),
-                    legendgroup=name,
+                    legendgroup=name, showlegend=False,
                 )
             )
-    fig.update_layout(yaxis2=dict(overlaying="y", range=[0, 1.05], visible=False))
-    fig.update_xaxes(type="log", title_text="learning rate (log)")
-    fig.update_yaxes(type="log", title_text="final loss (log)")
+    # The crosses live on a hidden linear axis over the plot, so "diverged" sits on the top edge.
+    fig.update_layout(yaxis2=dict(overlaying="y", range=[0, 1.05], visible=False, type="linear"))
+    lrs = np.concatenate([np.asarray(r.lrs, dtype=float) for r in results.values()]) if results else np.array([1.0])
+    decades = [10.0**e for e in range(math.floor(math.log10(lrs.min())), math.ceil(math.log10(lrs.max())) + 1)]
+    fig.update_xaxes(type="log", title_text="learning rate (log)", tickvals=decades,
+                     ticktext=[f"{v:g}" for v in decades])
+    if log_y:
+        shift = "" if f_star == 0 else f" (f* = {f_star:.4g})"
+        fig.update_layout(yaxis=dict(type="log", title_text=f"final f − f*{shift}, log", exponentformat="power"))
+    else:
+        fig.update_layout(yaxis=dict(type="linear", title_text="final f"))
     return _base_layout(fig, height=360, style=style, title="Learning-rate sweep: final loss per rate")
 
 

@@ -13,6 +13,7 @@ from typing import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from .clouds import CloudView, band_traces
 from .contours import ContourGrid, contour_figure
 from .palette import DIVERGED_COLOR, color_for
 from .style import DEFAULT_STYLE, Style
@@ -80,6 +81,7 @@ def loss_figure(
     trajectories: Sequence[Trajectory],
     *,
     ghosts: Sequence[Trajectory] = (),
+    clouds: Sequence[CloudView] = (),
     f_star: float | None = None,
     style: Style = DEFAULT_STYLE,
     height: int = 380,
@@ -88,16 +90,32 @@ def loss_figure(
 
     With f* known the curve is f − f* (so "reaching the minimum" means heading to 0, i.e. down
     the log axis), clipped to ``LOSS_FLOOR``; without it (a saddle is unbounded below) the axis
-    is linear f. The axis title says which. ``ghosts`` (comparison runs) are drawn dashed.
+    is linear f. A run that goes clearly *below* f* (a custom formula whose numerically found
+    minimum is only the lowest point on the plotted range) switches the chart to linear f too,
+    rather than flattening that run onto the floor. The axis title says which. ``ghosts``
+    (comparison runs) are drawn dashed; ``clouds`` (`viz.clouds.CloudView`, noise clouds) add
+    each optimizer's median over its seeded runs (dotted) with the band of the middle 50%.
     """
     fig = go.Figure()
-    log = f_star is not None
+    lowest = [t.loss for t in [*trajectories, *ghosts]] + [c.loss_q25 for c in clouds]
+    below = f_star is not None and any(
+        float(np.nanmin(v)) < f_star - 1e-9 * (1.0 + abs(f_star)) for v in lowest if np.isfinite(v).any()
+    )
+    log = f_star is not None and not below
+
+    def shown(values: np.ndarray) -> np.ndarray:
+        return np.maximum(np.asarray(values, dtype=float) - f_star, LOSS_FLOOR) if log else np.asarray(values, float)
+
+    for cloud in clouds:
+        fig.add_traces(band_traces(cloud.loss_idx, shown(cloud.loss_q25), shown(cloud.loss_median),
+                                   shown(cloud.loss_q75), color=color_for(cloud.key),
+                                   name=f"{cloud.label}: median of {cloud.n_runs} runs (band: middle 50%)",
+                                   legendgroup=cloud.key, width=style.line_width * 0.8, median_dash="dot",
+                                   band_legend=False))
     for traj, dash in [(t, None) for t in trajectories] + [(g, "dash") for g in ghosts]:
         color = color_for(traj.key)
         idx = downsample_index(traj.n_points, MAX_POINTS)
-        y = traj.loss[idx]
-        if log:
-            y = np.maximum(y - f_star, LOSS_FLOOR)
+        y = shown(traj.loss[idx])
         fig.add_trace(
             go.Scatter(
                 x=idx, y=y, mode="lines", name=traj.label, legendgroup=traj.key,
@@ -120,6 +138,8 @@ def loss_figure(
     if log:
         shift = "" if f_star == 0 else f" (f* = {f_star:.4g})"
         fig.update_yaxes(type="log", title_text=f"f − f*{shift}, log scale", exponentformat="power")
+    elif below:
+        fig.update_yaxes(type="linear", title_text="f (runs went below the marked minimum: linear scale)")
     else:
         fig.update_yaxes(type="linear", title_text="f (no known minimum: linear scale)")
     fig.update_layout(hovermode="x unified" if len(trajectories) > 1 else "closest",

@@ -7,9 +7,12 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from .clouds import CloudView
 from .trajectory import Trajectory
 
 DEFAULT_TOL = 1e-3
+CLOUD_LOSS_COLUMN = "median final loss over seeds"
+CLOUD_DIVERGED_COLUMN = "seeded runs diverged"
 
 
 def steps_to_tolerance(traj: Trajectory, f_star: float | None, tol: float) -> int | None:
@@ -34,11 +37,14 @@ def summary_table(
     minima: Sequence[Sequence[float]] = (),
     f_star: float | None = None,
     tol: float = DEFAULT_TOL,
+    clouds: Sequence[CloudView] = (),
 ) -> pd.DataFrame:
     """Final loss, distance to the nearest minimum, steps to tolerance, path length, divergence.
 
     A diverged run reports its last finite point (which is what its panel shows) and says
-    "diverged at step N" in the last column; the others leave it empty.
+    "diverged at step N" in the last column; the others leave it empty. With ``clouds`` (noise
+    clouds, matched to runs by label) two columns say how the seeded runs ended: the median
+    final loss and how many diverged, so one lucky run cannot carry the table.
     """
     tol_col = f"steps to f − f* ≤ {tol:g}"
     rows = []
@@ -57,6 +63,12 @@ def summary_table(
     df = pd.DataFrame(rows, columns=["optimizer", "final loss", "distance to nearest minimum", tol_col,
                                      "path length", "diverged"])
     df[tol_col] = df[tol_col].astype("Int64")
+    if clouds:
+        by_label = {c.label: c for c in clouds}
+        df[CLOUD_LOSS_COLUMN] = [by_label[t.label].median_final_loss if t.label in by_label else float("nan")
+                                 for t in trajectories]
+        df[CLOUD_DIVERGED_COLUMN] = [f"{by_label[t.label].n_diverged} of {by_label[t.label].n_runs}"
+                                     if t.label in by_label else "" for t in trajectories]
     return df
 
 

@@ -27,6 +27,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
+from ..clouds import CloudView, drawn_runs, runs_to_draw
 from ..contours import CONTOUR_COLORSCALE, CONTOUR_LINE_COLOR, ContourGrid, contour_levels
 from ..palette import DIVERGED_COLOR, color_for
 from ..style import DEFAULT_STYLE, Style
@@ -38,6 +39,12 @@ FRONTEND_FILES = ("index.html", "player.js", "player.css")
 COMPONENT_NAME = "descent_player"
 #: Significant digits sent to the browser: far below a pixel, and it halves the payload.
 SIG_DIGITS = 5
+#: Digits for noise-cloud paths: faint 1-pixel lines, so 4 digits (1e-4 of the map) is plenty.
+CLOUD_DIGITS = 4
+
+
+class RawJSON(str):
+    """Text that `to_json` inserts verbatim (a part already serialized with other settings)."""
 
 
 # ---------------------------------------------------------------------------------- build dir
@@ -112,6 +119,8 @@ def to_json(obj: Any, digits: int = SIG_DIGITS) -> str:
     Why hand-rolled: ``json.dumps`` writes 17 digits per float; at 5 the 6 × 2,000-step payload
     is well under a megabyte. Non-finite numbers become null (JSON has no NaN).
     """
+    if isinstance(obj, RawJSON):
+        return str(obj)
     if isinstance(obj, np.ndarray):
         return _array_json(obj, digits)
     if isinstance(obj, Mapping):
@@ -161,7 +170,21 @@ def velocity_arrows(traj: Trajectory, hyper: Mapping[str, float] | None = None) 
     return -np.asarray(traj.lr, dtype=float)[:, None] * vel
 
 
-def _run_entry(traj: Trajectory, velocity: np.ndarray | None, ghost: Trajectory | None = None) -> dict:
+def _cloud_entry(view: CloudView, limit: int) -> RawJSON:
+    """A noise cloud for the player: ``k`` of its runs as flat paths, its median path and loss.
+
+    ``xy`` holds path j's point i at ``2 * (j * n + i)``; ``idx`` are the steps of the n points
+    (the browser draws a path up to the current step).
+    """
+    keep = drawn_runs(view, limit)
+    xy = np.transpose(view.paths[:, keep, :], (1, 0, 2))
+    entry = {"k": int(len(keep)), "of": view.n_runs, "n": int(len(view.idx)), "idx": [int(i) for i in view.idx],
+             "xy": xy, "med": view.median_path, "mloss": view.median_loss, "ndiv": view.n_diverged}
+    return RawJSON(to_json(entry, CLOUD_DIGITS))
+
+
+def _run_entry(traj: Trajectory, velocity: np.ndarray | None, ghost: Trajectory | None = None,
+               cloud: RawJSON | None = None) -> dict:
     entry: dict[str, Any] = {
         "key": traj.key,
         "label": traj.label,
@@ -179,6 +202,8 @@ def _run_entry(traj: Trajectory, velocity: np.ndarray | None, ghost: Trajectory 
             entry["mom"] = velocity
     if ghost is not None:
         entry["ghost"] = {"label": ghost.label, "n": ghost.n_points, "xy": ghost.path, "div": ghost.diverged_at}
+    if cloud is not None:
+        entry["cloud"] = cloud
     return entry
 
 
@@ -215,6 +240,8 @@ def player_payload(
     clickable: bool = True,
     velocities: Mapping[str, np.ndarray | None] | None = None,
     ghosts: Sequence[Trajectory] = (),
+    clouds: Sequence[CloudView] = (),
+    note: str = "",
     title: str = "",
 ) -> dict:
     """Everything the player needs, as ``{"data": <compact JSON str>, "data_id": <hash>}``.
@@ -222,7 +249,10 @@ def player_payload(
     ``mode`` is "grid" (one panel per optimizer, same axes) or "overlay" (all paths on one
     map). ``velocities`` maps optimizer keys to ``velocity_arrows`` results; ``ghosts`` are
     comparison runs (e.g. the same optimizer with a constant learning rate) drawn faint and dashed
-    in the panel of the run with the same key. The data id lets
+    in the panel of the run with the same key. ``clouds`` (noise clouds, `viz.clouds.CloudView`)
+    are drawn under the run with the same key as faint paths plus an outlined median path;
+    each is thinned to fit ``viz.clouds.PAYLOAD_POINT_BUDGET`` over all clouds (every run when
+    it fits). ``note`` is a line of explanation under the maps. The data id lets
     the browser ignore a re-render with identical data instead of resetting playback.
     """
     if mode not in ("grid", "overlay"):
@@ -232,6 +262,15 @@ def player_payload(
     grid_json = to_json(gp)
     grid_id = hashlib.sha1(grid_json.encode()).hexdigest()[:16]
     velocities = velocities or {}
+    limit = runs_to_draw(len(clouds), max((len(c.idx) for c in clouds), default=0))
+    if clouds:
+        first = clouds[0]
+        drawn = min(limit, first.n_runs)
+        note = (note + " " + (
+            f"Noise clouds: faint lines are {first.n_runs} seeded runs per optimizer ({first.seed_text})"
+            + (f", {drawn} of them drawn" if drawn < first.n_runs else "")
+            + "; dotted: their median path; the solid path is the first seed's run."
+        )).strip()
     meta = {
         "v": 1,
         "title": title,
@@ -247,10 +286,13 @@ def player_payload(
         "line_color": CONTOUR_LINE_COLOR,
         "diverged_color": DIVERGED_COLOR,
         "grid_id": grid_id,
+        "note": note,
     }
     ghost_by_key = {g.key: g for g in ghosts}
+    cloud_by_key = {c.key: _cloud_entry(c, limit) for c in clouds}
     runs_json = "[" + ",".join(
-        to_json(_run_entry(t, velocities.get(t.key), ghost_by_key.get(t.key))) for t in trajectories
+        to_json(_run_entry(t, velocities.get(t.key), ghost_by_key.get(t.key), cloud_by_key.get(t.key)))
+        for t in trajectories
     ) + "]"
     body = to_json(meta)[:-1] + ',"grid":' + grid_json + ',"runs":' + runs_json + "}"
     return {"data": body, "data_id": hashlib.sha1(body.encode()).hexdigest()[:20]}

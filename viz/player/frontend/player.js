@@ -147,7 +147,8 @@
       if (v === self.speed) o.selected = true;
     });
     this.root.classList.toggle("projector", !!(data.style && data.style.projector));
-    this.hint.textContent = data.clickable ? "Click a map to start from there. Space: play/pause, ←/→: one step." : "Space: play/pause, ←/→: one step.";
+    this.hint.textContent = (data.clickable ? "Click a map to start from there. Space: play/pause, ←/→: one step." :
+      "Space: play/pause, ←/→: one step.") + (data.note ? "  " + data.note : "");
     this.pendingStart = null;
     var key = JSON.stringify([data.grid_id, data.mode, data.runs.map(function (r) { return r.key; }),
       data.style, data.start, data.minima]);
@@ -294,7 +295,7 @@
   Player.prototype._resize = function () {
     if (!this.data || !this.panels.length) return;
     var w = this.root.clientWidth;
-    if (w === this._lastWidth) return;
+    if (w === this._lastWidth) { this._height(); return; } // taller content (a wrapped readout): resize the frame
     this._lastWidth = w;
     var groups = this._panelGroups();
     var cols = this._columns(groups.length);
@@ -405,6 +406,56 @@
     ctx.arc(G.X(gh.xy[2 * k]), G.Y(gh.xy[2 * k + 1]), Math.max(3, (st.marker || 7) * 0.5), 0, 2 * Math.PI);
     ctx.fillStyle = color;
     ctx.fill();
+    ctx.restore();
+  };
+
+  // How many of the sorted sample steps idx are at or before step s.
+  function upto(idx, s) {
+    var lo = 0, hi = idx.length;
+    while (lo < hi) { var mid = (lo + hi) >> 1; if (idx[mid] <= s) lo = mid + 1; else hi = mid; }
+    return lo;
+  }
+
+  // A noise cloud: k seeded runs as faint lines (denser where more runs went), a small dot
+  // where each one is now, and their median path, dotted with a white casing, on top.
+  Player.prototype._drawCloud = function (ctx, G, c, color, s, st) {
+    var n = c.n, m = upto(c.idx, s);
+    if (m < 1 || !c.k) return;
+    var lw = st.line || 2, i, j, o;
+    ctx.save();
+    ctx.lineJoin = "round";
+    ctx.lineCap = "round";
+    ctx.setLineDash([]);
+    ctx.strokeStyle = color;
+    ctx.globalAlpha = Math.min(0.35, Math.max(0.12, 1.6 / Math.sqrt(c.k)));
+    ctx.lineWidth = Math.max(1, lw * 0.5);
+    for (j = 0; j < c.k; j++) {
+      o = 2 * j * n;
+      ctx.beginPath();
+      ctx.moveTo(G.X(c.xy[o]), G.Y(c.xy[o + 1]));
+      for (i = 1; i < m; i++) ctx.lineTo(G.X(c.xy[o + 2 * i]), G.Y(c.xy[o + 2 * i + 1]));
+      ctx.stroke();
+    }
+    ctx.globalAlpha = 0.55;
+    ctx.fillStyle = color;
+    var rad = Math.max(1.5, (st.marker || 7) * 0.28);
+    for (j = 0; j < c.k; j++) {
+      o = 2 * (j * n + m - 1);
+      ctx.beginPath();
+      ctx.arc(G.X(c.xy[o]), G.Y(c.xy[o + 1]), rad, 0, 2 * Math.PI);
+      ctx.fill();
+    }
+    ctx.globalAlpha = 1;
+    ctx.beginPath();
+    ctx.moveTo(G.X(c.med[0]), G.Y(c.med[1]));
+    for (i = 1; i < m; i++) ctx.lineTo(G.X(c.med[2 * i]), G.Y(c.med[2 * i + 1]));
+    ctx.strokeStyle = "rgba(255,255,255,0.6)";
+    ctx.lineWidth = lw * 1.6 + 2;
+    ctx.stroke();
+    ctx.strokeStyle = color;
+    ctx.lineWidth = lw * 1.6;
+    ctx.setLineDash([0.1, lw * 2.4]);
+    ctx.stroke();
     ctx.restore();
   };
 
@@ -535,6 +586,7 @@
       ctx.clearRect(0, 0, p.canvas.width, p.canvas.height);
       ctx.save();
       ctx.beginPath(); ctx.rect(G.l, G.t, G.w, G.h); ctx.clip();
+      p.runs.forEach(function (r) { if (r.cloud) self._drawCloud(ctx, G, r.cloud, r.color, s, st); });
       var heads = p.runs.map(function (r) { return self._drawRun(ctx, G, r, s, st); });
       if (self.showArrows) {
         p.runs.forEach(function (r, i) { self._drawArrows(ctx, G, r, heads[i].k, st); });
@@ -563,7 +615,12 @@
     if (p.runs.length === 1) {
       var r = p.runs[0], h = heads[0];
       var kk = Math.min(k, r.n - 1);
-      p.readout.textContent = "f = " + fmt(r.loss[kk]) + (h.off ? "  (off the map)" : "");
+      var text = "f = " + fmt(r.loss[kk]) + (h.off ? "  (off the map)" : "");
+      if (r.cloud && r.cloud.n) {
+        var mi = Math.max(0, upto(r.cloud.idx, k) - 1);
+        text += "  ·  median " + fmt(r.cloud.mloss[mi]);
+      }
+      p.readout.textContent = text;
     } else {
       p.readout.textContent = "";
     }
