@@ -17,13 +17,15 @@ from optimizers import MOMENTUM_CONVENTIONS, OPTIMIZERS, SCHEDULES, make_schedul
 from surfaces import SURFACES
 from ui import controls, page_state
 from ui.bootstrap import ensure_app_navigation
+from ui.custom_surface import current_custom_surface, custom_surface
 from ui.inspector import step_inspector
-from ui.simulation import grid_for, run_all
+from ui.simulation import grid_for, run_all, surface_ref
 from ui.style import current_style, projector_toggle
-from ui.url_state import PageState, same_as_preset
+from ui.tuning import current_report, show_tune_report, tune_learning_rates
+from ui.url_state import CUSTOM, PageState, md_escape, same_as_preset
 from viz.paths import loss_figure
 from viz.player import player, player_payload, standalone_html, velocity_arrows
-from viz.summary import DEFAULT_TOL, summary_table, trajectories_csv
+from viz.summary import CLOUD_LOSS_COLUMN, DEFAULT_TOL, summary_table, trajectories_csv
 from viz.surface3d import surface3d_figure
 from viz.trajectory import f_star as known_f_star
 
@@ -34,7 +36,7 @@ PLAYER_KEY = "player"
 INSPECT_KEY = "inspect_step"
 
 page_state.load_from_url(surfaces=SURFACES, optimizers=OPTIMIZERS, schedules=SCHEDULES, presets=PRESETS_BY_KEY,
-                         default_preset=DEFAULT_PRESET, extra_values=preset_values)
+                         default_preset=DEFAULT_PRESET, extra_values=preset_values, custom_surface=custom_surface)
 
 
 # ------------------------------------------------------------------------------- callbacks
@@ -46,9 +48,18 @@ def _on_lesson() -> None:
         page_state.apply_preset(key, optimizers=OPTIMIZERS, presets=PRESETS_BY_KEY)
 
 
-def _on_surface() -> None:
-    surface = SURFACES[st.session_state["surface"]]
+def _page_surface():
+    """The surface the sidebar has chosen (the custom formula on screen for "custom")."""
+    key = st.session_state.get("surface")
+    return current_custom_surface() if key == CUSTOM else SURFACES.get(key, next(iter(SURFACES.values())))
+
+
+def _start_at(surface) -> None:
     st.session_state["x0"], st.session_state["y0"] = (float(c) for c in surface.start)
+
+
+def _on_surface() -> None:
+    _start_at(_page_surface())
 
 
 def _on_player() -> None:
@@ -65,7 +76,7 @@ def _on_player() -> None:
             x, y = float(click[0]), float(click[1])
         except (TypeError, ValueError):
             return
-        (bx0, bx1), (by0, by1) = SURFACES[st.session_state["surface"]].bounds
+        (bx0, bx1), (by0, by1) = _page_surface().bounds
         if math.isfinite(x) and math.isfinite(y):
             st.session_state["x0"] = float(f"{min(max(x, bx0), bx1):.3g}")
             st.session_state["y0"] = float(f"{min(max(y, by0), by1):.3g}")
@@ -81,7 +92,9 @@ projector_toggle(sb)
 style = current_style()
 
 sb.subheader("Surface")
-surface = controls.surface_picker(SURFACES, container=sb, on_change=_on_surface)
+surface = controls.surface_picker(SURFACES, container=sb, on_change=_on_surface, allow_custom=True,
+                                  on_new_custom=_start_at)
+custom = surface.key == CUSTOM
 
 sb.subheader("Optimizers")
 opts = controls.optimizer_picker(OPTIMIZERS, container=sb)
@@ -100,6 +113,7 @@ sb.subheader("Run")
 x0, y0 = controls.start_controls(surface, container=sb)
 steps = controls.steps_control(container=sb)
 noise, seed = controls.noise_controls(container=sb)
+cloud_runs = controls.cloud_controls(noise=noise, container=sb)
 with sb.expander("Learning-rate schedule and clipping", expanded=st.session_state.get("sched", "constant") != "constant"):
     sched, sched_params = controls.schedule_controls(SCHEDULES, steps=steps, container=st.container(), style=style,
                                                      factor_fn=lambda k, p: make_schedule(k, **p))
@@ -113,7 +127,9 @@ with sb.expander("About", expanded=False):
 state = PageState(surface=surface.key, opts=opts, steps=int(steps), x0=float(x0), y0=float(y0), noise=float(noise),
                   seed=int(seed), hyper=hyper, sched=sched, sched_params=sched_params, clip=float(clip),
                   ghost=bool(ghost) and sched != "constant",
-                  view=VIEWS.get(st.session_state.get("view") or "Side by side", "side"))
+                  view=VIEWS.get(st.session_state.get("view") or "Side by side", "side"),
+                  formula=surface.source if custom else None, bounds=surface.bounds if custom else None,
+                  clouds=int(cloud_runs))
 active = st.session_state.get(page_state.ACTIVE_PRESET_KEY)
 unchanged = bool(active) and active in PRESETS_BY_KEY and same_as_preset(state, PRESETS_BY_KEY[active], OPTIMIZERS)
 state.preset = active if unchanged else None
@@ -134,27 +150,37 @@ if active in PRESETS_BY_KEY:
                   on_click=page_state.apply_preset, args=(active,),
                   kwargs={"optimizers": OPTIMIZERS, "presets": PRESETS_BY_KEY})
 
-st.markdown(f"**{surface.label}** &nbsp; ${surface.latex}$")
+st.markdown(f"**{'Custom formula' if custom else md_escape(surface.label)}** &nbsp; ${surface.latex}$")
 
-view_label = st.segmented_control("View", list(VIEWS), key="view", label_visibility="collapsed")
+c_view, c_tune = st.columns([3, 1], vertical_alignment="center")
+view_label = c_view.segmented_control("View", list(VIEWS), key="view", label_visibility="collapsed")
 view = VIEWS.get(view_label or "Side by side", "side")
 
 if not opts:
     st.info("Pick at least one optimizer in the sidebar.")
     st.stop()
 
+c_tune.button("Tune learning rates", icon=":material/tune:", key="tune", width="stretch",
+              on_click=tune_learning_rates, args=(state, OPTIMIZERS, SCHEDULES, preset_values),
+              help="A fair race: sweep each optimizer's learning rate over the slider's values for this surface, "
+                   "start, step budget and noise, and set each to its best.")
+fstar = known_f_star(surface.f, surface.minima)
+report = current_report(state, OPTIMIZERS, SCHEDULES)
+if report is not None:
+    show_tune_report(report, steps=int(steps), style=style, f_star=fstar)
+
 runs = run_all(state, OPTIMIZERS)
 for opt_key, message in runs.errors.items():
     st.error(f"{OPTIMIZERS[opt_key].label}: {message}")
 trajs = runs.trajectories
-grid = grid_for(surface.key)
-fstar = known_f_star(surface.f, surface.minima)
+clouds = list(runs.clouds.values())
+grid = grid_for(surface_ref(state))
 
 
 def _payload(mode: str) -> dict:
     velocities = {t.key: velocity_arrows(t, hyper.get(t.key, {})) for t in trajs}
     return player_payload(grid, trajs, minima=surface.minima, start=(x0, y0), style=style, mode=mode,
-                          velocities=velocities, ghosts=runs.ghosts,
+                          velocities=velocities, ghosts=runs.ghosts, clouds=clouds,
                           title=f"{surface.label}: {', '.join(t.label for t in trajs)}")
 
 
@@ -164,7 +190,8 @@ if trajs and view in ("side", "overlay"):
     player(payload, key=PLAYER_KEY, on_change=_on_player)
 elif trajs:
     st.plotly_chart(surface3d_figure(grid, trajs, minima=surface.minima, style=style), key="surface3d")
-    st.caption("Drag to rotate. The paths lie on the surface at their own loss.")
+    st.caption("Drag to rotate. The paths lie on the surface at their own loss."
+               + (" Noise clouds are drawn in the side-by-side and overlay views." if clouds else ""))
 
 if trajs:
     st.session_state[INSPECT_KEY] = max(0, min(int(st.session_state.get(INSPECT_KEY, 0) or 0), int(steps)))
@@ -173,8 +200,8 @@ if trajs:
                             help="Releasing the player's scrubber (or pausing) sets this too.")
         step_inspector(runs.frames, OPTIMIZERS, hyper, int(k))
 
-    st.plotly_chart(loss_figure(trajs, ghosts=runs.ghosts, f_star=fstar, style=style), key="loss")
-    table = summary_table(trajs + runs.ghosts, minima=surface.minima, f_star=fstar, tol=DEFAULT_TOL)
+    st.plotly_chart(loss_figure(trajs, ghosts=runs.ghosts, clouds=clouds, f_star=fstar, style=style), key="loss")
+    table = summary_table(trajs + runs.ghosts, minima=surface.minima, f_star=fstar, tol=DEFAULT_TOL, clouds=clouds)
     tol_col = [c for c in table.columns if c.startswith("steps to")][0]
     shown = table.assign(**{tol_col: [("—" if fstar is None else "never") if pd.isna(v) else str(int(v))
                                       for v in table[tol_col]]})
@@ -182,6 +209,7 @@ if trajs:
         "final loss": st.column_config.NumberColumn(format="%.4g"),
         "distance to nearest minimum": st.column_config.NumberColumn(format="%.4g"),
         "path length": st.column_config.NumberColumn(format="%.4g"),
+        CLOUD_LOSS_COLUMN: st.column_config.NumberColumn(format="%.4g"),
     })
     c1, c2, _ = st.columns([1, 1, 3])
     frames_by_label = {OPTIMIZERS[k].label: df for k, df in runs.frames.items()}

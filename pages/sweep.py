@@ -14,9 +14,11 @@ import streamlit as st
 
 from optimizers import OPTIMIZERS, simulate, sweep
 from surfaces import SURFACES
+from ui.custom_surface import CUSTOM_LABEL, custom_formula_input, custom_surface, seed_custom_state
 from ui.lesson_common import show_chart, compare_link, page_style
 from ui.lesson_url import LessonUrl
-from viz.contours import contour_grid
+from ui.simulation import grid_for, make_ref, resolve_surface
+from ui.url_state import BOUND_KEYS, CUSTOM, custom_query, parse_custom_surface
 from viz.lessons import nearest_cell, sweep_heatmap
 from viz.paths import loss_figure, overlay_figure
 from viz.trajectory import Trajectory
@@ -24,8 +26,6 @@ from ui.bootstrap import ensure_app_navigation
 
 ensure_app_navigation()
 
-CUSTOM = "custom"
-DEFAULT_FORMULA = "(x**2 + y - 11)**2 + (x + y**2 - 7)**2"
 RESOLUTIONS = (20, 50, 100, 150, 200, 300)
 CELLS_PER_CHUNK = 10_000  # one vectorized call per 10k cells: < 1 s each, so progress moves
 METRICS = {"final": "final loss f − f*", "steps": "steps to tolerance"}
@@ -54,7 +54,7 @@ metric0 = url.choice("metric", list(METRICS), "final")
 
 c1, c2, c3, c4 = st.columns([2, 2, 2, 2])
 surf_key = c1.selectbox("Surface", surf_keys, index=surf_keys.index(surf0), key="sw_surface",
-                        format_func=lambda k: "Custom formula…" if k == CUSTOM else SURFACES[k].label)
+                        format_func=lambda k: CUSTOM_LABEL if k == CUSTOM else SURFACES[k].label)
 opt_key = c2.selectbox("Optimizer", opt_keys, index=opt_keys.index(opt0), key="sw_opt",
                        format_func=lambda k: OPTIMIZERS[k].label)
 opt = OPTIMIZERS[opt_key]
@@ -79,23 +79,21 @@ metric = d3.radio("Colour by", list(METRICS), index=list(METRICS).index(metric0)
 tol_exp = int(d4.select_slider("Tolerance 10^k on f − f*", list(range(-10, 1)), value=-4, key="sw_tol"))
 tol = 10.0**tol_exp
 
-formula = DEFAULT_FORMULA
-surface = None
-if surf_key == CUSTOM:
-    formula = st.text_input("f(x, y) =", url.text("f", DEFAULT_FORMULA), key="sw_formula",
-                            help="Use x, y, numbers, + − * / **, and functions such as sin, cos, exp, log, sqrt, abs.")
-    try:
-        from surfaces import from_expression
-
-        surface = from_expression(formula)
-    except Exception as exc:  # a bad formula is a message, never a traceback
-        st.error(f"Cannot use this formula: {exc}. Showing the Rosenbrock surface instead.")
-        surf_key = "rosenbrock" if "rosenbrock" in SURFACES else list(SURFACES)[0]
-if surface is None:
-    surface = SURFACES[surf_key]
+if surf0 == CUSTOM and "sw_formula" not in st.session_state:
+    # A shared link: its formula (validated first, else the default with a notice) seeds the box.
+    params = url.params()
+    if "formula" not in params and "f" in params:  # links from before the shared key
+        params["formula"] = params["f"]
+    _, formula0, bounds0 = parse_custom_surface(params, url.notices, custom_surface)
+    seed_custom_state("sw_", formula0, bounds0)
+custom = surf_key == CUSTOM
+surface = custom_formula_input(prefix="sw_") if custom else SURFACES[surf_key]
+ref = make_ref(surf_key, surface.source, surface.bounds)
+formula_query = custom_query(surface.source, surface.bounds) if custom else {}
 
 url.write(surface=surf_key, opt=opt_key, x=x_key, y=y_key, n=resolution, steps=steps, metric=metric,
-          f=formula if surf_key == CUSTOM else None)
+          **formula_query)
+url.drop("f", *[k for k in ("formula", *BOUND_KEYS) if k not in formula_query])
 
 x_spec, y_spec = opt.spec(x_key), opt.spec(y_key)
 
@@ -147,10 +145,10 @@ url.drop_stale("", [k for k in st.query_params.keys() if not k.endswith(("_lo", 
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def _chunk(surf_key: str, formula: str, opt_key: str, x_key: str, y_key: str, resolution: int,
+def _chunk(ref, opt_key: str, x_key: str, y_key: str, resolution: int,
            x_range: tuple[float, float], y_range: tuple[float, float], steps: int, tol: float, j0: int, j1: int):
-    """One vectorized sweep over all x values and the y values [j0, j1)."""
-    surf = from_expression_cached(formula) if surf_key == CUSTOM else SURFACES[surf_key]
+    """One vectorized sweep over all x values and the y values [j0, j1) (``ref``: ui.simulation.SurfaceRef)."""
+    surf = resolve_surface(ref)
     o = OPTIMIZERS[opt_key]
     xv = axis_values(o.spec(x_key), resolution, *x_range)
     yv = axis_values(o.spec(y_key), resolution, *y_range)
@@ -158,19 +156,12 @@ def _chunk(surf_key: str, formula: str, opt_key: str, x_key: str, y_key: str, re
     return res.final_loss.T.copy(), res.diverged.T.copy(), res.steps_to_tol.T.copy()
 
 
-def from_expression_cached(formula: str):
-    from surfaces import from_expression
-
-    return from_expression(formula)
-
-
 rows_per_chunk = max(1, CELLS_PER_CHUNK // resolution)
 bounds = [(j, min(j + rows_per_chunk, resolution)) for j in range(0, resolution, rows_per_chunk)]
 parts = []
 progress = st.progress(0.0, text="Running the grid…") if len(bounds) > 1 else None
 for i, (j0, j1) in enumerate(bounds):
-    parts.append(_chunk(surf_key, formula, opt_key, x_key, y_key, resolution, (x_lo, x_hi), (y_lo, y_hi),
-                        steps, tol, j0, j1))
+    parts.append(_chunk(ref, opt_key, x_key, y_key, resolution, (x_lo, x_hi), (y_lo, y_hi), steps, tol, j0, j1))
     if progress is not None:
         progress.progress((i + 1) / len(bounds), text=f"Running the grid… {j1 * resolution:,} of {resolution**2:,} runs")
 if progress is not None:
@@ -248,14 +239,13 @@ m1.metric("final f − f*" if f_star is not None else "final f",
           f"{traj.final_loss - (f_star or 0.0):.3g}" if not traj.diverged else "diverged")
 m2.metric("steps to tolerance", str(int(steps_to_tol[iy, ix])) if steps_to_tol[iy, ix] >= 0 else "never")
 m3.metric("diverged at step", str(traj.diverged_at) if traj.diverged else "no")
-if surf_key != CUSTOM:
-    compare_link(
-        "Open this run on the Compare page",
-        params={"surface": surf_key, "opt": opt_key, f"{opt_key}.{x_key}": f"{sel_x:.6g}",
-                f"{opt_key}.{y_key}": f"{sel_y:.6g}", "steps": str(steps)},
-    )
+compare_link(
+    "Open this run on the Compare page",
+    params={"surface": surf_key, **formula_query, "opt": opt_key,
+            f"{opt_key}.{x_key}": f"{sel_x:.6g}", f"{opt_key}.{y_key}": f"{sel_y:.6g}", "steps": str(steps)},
+)
 left, right = st.columns([3, 2])
-grid = contour_grid(surface.f, surface.bounds)
+grid = grid_for(ref)
 with left:
     show_chart(
         overlay_figure(grid, [traj], minima=surface.minima, start=surface.start, style=style, height=480,

@@ -132,9 +132,28 @@ def test_sweep_large_grid_runs_in_chunks():
 
 
 def test_sweep_custom_formula_and_a_bad_one():
-    at = _app("sweep", surface="custom", f="x**2 + 3*y**2", n="20", steps="100")
+    at = _app("sweep", surface="custom", formula="x^2 + 3*y^2", n="20", steps="100")
     _ok(at)
     assert not at.error
-    bad = _app("sweep", surface="custom", f="__import__('os')", n="20", steps="100")
+    assert at.session_state["sw_formula"] == "x^2 + 3*y^2"
+    assert at.query_params["formula"] in ("x^2 + 3*y^2", ["x^2 + 3*y^2"])  # the shared key, written back
+    legacy = _app("sweep", surface="custom", f="x**2 + 3*y**2", n="20", steps="100")  # links from before
+    _ok(legacy)
+    assert legacy.session_state["sw_formula"] == "x**2 + 3*y**2"
+    assert "f" not in legacy.query_params
+    bad = _app("sweep", surface="custom", formula="__import__('os')", n="20", steps="100")
     _ok(bad)
-    assert bad.error  # a message, not a traceback
+    assert any("formula=" in i.value for i in bad.info)  # a notice, not a traceback
+    from ui.url_state import DEFAULT_FORMULA
+
+    assert bad.session_state["sw_formula"] == DEFAULT_FORMULA
+
+
+def test_sweep_typed_bad_formula_keeps_the_previous_map():
+    at = _app("sweep", surface="custom", formula="x^2 + 3*y^2", n="20", steps="100")
+    before = at.session_state["sw_summary"]
+    at.text_input(key="sw_formula").set_value("x^2 + ").run()
+    _ok(at)
+    assert at.error  # inline, under the box
+    assert at.session_state["sw_summary"] == before  # the map of the last formula that worked
+    assert at.query_params["formula"] in ("x^2 + 3*y^2", ["x^2 + 3*y^2"])

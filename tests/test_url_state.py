@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 
@@ -225,3 +226,73 @@ def test_every_preset_value_and_torch_default_is_on_its_slider():
             if spec.key == "lr":
                 assert options[0] <= 1e-4 and options[-1] >= 10
     assert snap(0.96, slider_options(OPTIMIZERS["sgd"].spec("lr")), True) == 0.95
+
+
+# ------------------------------------------------------------------ custom formulas, clouds
+
+
+def test_custom_surface_round_trip_with_range():
+    from ui.url_state import CUSTOM
+
+    state, notices = parse({"surface": "custom", "formula": "x^2 - y^2 + y^4/4", "xmin": "-3", "xmax": "3",
+                            "opt": "adam", "x0": "2", "y0": "-2.5", "noise": "0.5", "clouds": "64"})
+    assert notices == []
+    assert (state.surface, state.formula, state.bounds) == (CUSTOM, "x^2 - y^2 + y^4/4", ((-3.0, 3.0), (-5.0, 5.0)))
+    assert (state.x0, state.y0, state.clouds) == (2.0, -2.5, 64)
+    query = to_query(state, optimizers=OPTIMIZERS, schedules=SCHEDULES)
+    assert query["formula"] == "x^2 - y^2 + y^4/4" and query["xmin"] == "-3" and query["clouds"] == "64"
+    again, notices = parse(query)
+    assert notices == [] and again == state
+    # The default range is not written: links stay short.
+    state.bounds = ((-5.0, 5.0), (-5.0, 5.0))
+    assert "xmin" not in to_query(state, optimizers=OPTIMIZERS, schedules=SCHEDULES)
+
+
+HOSTILE_FORMULAS = ["__import__('os').system('x')", SCRIPT, "x" * 10_000, "9**9**9**9", "1/0 + x", "x^^2",
+                    "lambda: 0", "x.real", "[x]", "sin", "x\ny", "$x$ *y*", "exp(x)**1e308"]
+
+
+@pytest.mark.parametrize("formula", HOSTILE_FORMULAS, ids=[str(i) for i in range(len(HOSTILE_FORMULAS))])
+def test_hostile_formula_is_validated_before_use(formula, monkeypatch):
+    from ui import url_state
+
+    built = []
+
+    def build(text, bounds):  # only validated text may ever reach the surface builder
+        built.append(text)
+        from surfaces import from_expression
+
+        return from_expression(text, bounds)
+
+    state, notices = parse_query({"surface": "custom", "formula": formula}, surfaces=SURFACES, optimizers=OPTIMIZERS,
+                                 schedules=SCHEDULES, presets=PRESETS_BY_KEY, default_preset=DEFAULT_PRESET,
+                                 custom_surface=build)
+    assert state.formula == url_state.DEFAULT_FORMULA and built == [url_state.DEFAULT_FORMULA]
+    assert len(notices) == 1 and "formula=" in notices[0] and len(notices[0]) < 400
+    outside_code = re.sub(r"`[^`]*`", "", notices[0]).replace("\\$", "")  # user text is quoted as code
+    assert "</script>" not in outside_code and "$" not in outside_code
+
+
+def test_bad_custom_ranges_and_stray_keys():
+    state, notices = parse({"surface": "custom", "xmin": "4", "xmax": "-4", "ymin": "nan"})
+    assert state.bounds == ((-5.0, 5.0), (-5.0, 5.0)) and len(notices) == 2
+    state, notices = parse({"surface": "custom", "formula": "log(x)", "xmax": "-1"})  # undefined on that range
+    assert state.formula != "log(x)" and any("range" in n for n in notices)
+    state, notices = parse({"surface": "bowl", "formula": "x^2"})
+    assert state.surface == "bowl" and state.formula is None and any("surface=custom" in n for n in notices)
+
+
+def test_clouds_in_the_link():
+    assert parse({"noise": "1", "clouds": "32"})[0].clouds == 32
+    state, notices = parse({"noise": "1", "clouds": "30"})
+    assert state.clouds == 32 and notices
+    state, notices = parse({"clouds": "32"})  # no noise: every seed is the same path
+    assert state.clouds == 0 and any("noise" in n for n in notices)
+    for bad in ("abc", "nan", "-3", "1e308"):
+        state, notices = parse({"noise": "1", "clouds": bad})
+        assert state.clouds in (0, 128) and notices
+    preset = defaults_from_preset(PRESETS_BY_KEY["schedule"], OPTIMIZERS)
+    preset.clouds = 16
+    query = to_query(preset, optimizers=OPTIMIZERS, schedules=SCHEDULES)
+    assert query["preset"] == "schedule" and query["clouds"] == "16"  # a way of looking at a lesson
+    assert parse(query) == (preset, [])

@@ -48,17 +48,31 @@ def hyper_key(prefix: str, opt_key: str, name: str) -> str:
 
 
 def surface_picker(surfaces: Mapping[str, Any], *, key: str = "surface", container=None,
-                   on_change: Callable[[], None] | None = None, show_details: bool = True):
-    """A selectbox of surfaces (by label) with the chosen one's formula and teaching note."""
+                   on_change: Callable[[], None] | None = None, show_details: bool = True,
+                   on_new_custom: Callable[[Any], None] | None = None, allow_custom: bool = False):
+    """A selectbox of surfaces (by label) with the chosen one's formula and teaching note.
+
+    With ``allow_custom`` the list ends with "Custom formula…", which opens the shared formula
+    box (``ui.custom_surface``); ``on_new_custom(surface)`` runs when a new formula is entered.
+    """
+    from .custom_surface import CUSTOM_LABEL, custom_formula_input
+    from .url_state import CUSTOM
+
     box = _container(container)
-    keys = list(surfaces)
-    if st.session_state.get(key) not in surfaces:
+    keys = list(surfaces) + ([CUSTOM] if allow_custom else [])
+    if st.session_state.get(key) not in keys:
         st.session_state[key] = keys[0]
-    chosen = box.selectbox("Surface", keys, key=key, format_func=lambda k: surfaces[k].label,
-                           on_change=on_change)
+    chosen = box.selectbox("Surface", keys, key=key, on_change=on_change,
+                           format_func=lambda k: CUSTOM_LABEL if k == CUSTOM else surfaces[k].label)
+    if chosen == CUSTOM:
+        surface = custom_formula_input(container=box, on_new_surface=on_new_custom)
+        if show_details:
+            box.caption("The gradient is exact (SymPy differentiates the formula). The ★ is the lowest "
+                        "point found numerically on the plotting range.")
+        return surface
     surface = surfaces[chosen]
     if show_details:
-        box.latex(r"\small " + surface.latex)
+        box.markdown(f"${surface.latex}$")  # inline maths wraps in the narrow sidebar; display maths is cut off
         box.caption(surface.note)
     return surface
 
@@ -215,6 +229,28 @@ def noise_controls(*, key_noise: str = "noise", key_seed: str = "seed", containe
     seed_value = box.number_input("Noise seed", min_value=0, max_value=2**31 - 1, step=1, key=key_seed,
                                   disabled=noise == 0, help="Same seed, same noise: runs are reproducible.")
     return float(noise), int(seed_value)
+
+
+def cloud_controls(*, noise: float, key: str = "cloud", key_runs: str = "cloud_runs", container=None) -> int:
+    """"Show noise clouds" and how many seeded runs; returns the run count (0 when off).
+
+    Enabled only with gradient noise: without it every seed gives the same path, so a cloud
+    would be one line drawn many times.
+    """
+    from .url_state import CLOUD_RUNS, DEFAULT_CLOUD_RUNS
+
+    box = _container(container)
+    seed(key, False)
+    on = box.checkbox("Show noise clouds", key=key, disabled=noise == 0,
+                      help="Draw each optimizer as many seeded runs (faint) with their median path, and the "
+                           "middle 50% of their losses as a band: not one lucky or unlucky path."
+                           + (" Needs gradient noise σ > 0." if noise == 0 else ""))
+    if not (on and noise > 0):
+        return 0
+    st.session_state[key_runs] = int(snap(float(st.session_state.get(key_runs, DEFAULT_CLOUD_RUNS)), CLOUD_RUNS))
+    runs = box.select_slider("Seeded runs per cloud", options=list(CLOUD_RUNS), key=key_runs,
+                             help="Seeds s, s+1, …: the first is the run shown solid (seed s).")
+    return int(runs)
 
 
 def start_controls(surface, *, key_x: str = "x0", key_y: str = "y0", container=None) -> tuple[float, float]:

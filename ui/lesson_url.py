@@ -111,6 +111,22 @@ class LessonUrl:
         except Exception:  # pragma: no cover
             pass
 
+    def drop(self, *keys: str) -> None:
+        """Remove these parameters from the address bar (settings the page no longer uses)."""
+        try:
+            for k in keys:
+                if k in st.query_params:
+                    del st.query_params[k]
+        except Exception:  # pragma: no cover
+            pass
+
+    def params(self) -> dict[str, str]:
+        """All query parameters as ``{key: last value}`` (for the shared pure parsers)."""
+        try:
+            return {k: st.query_params.get(k) for k in st.query_params.keys()}
+        except Exception:  # pragma: no cover - query params unavailable (bare script)
+            return {}
+
     def show_notices(self) -> None:
         """Show every fallback once, as a quiet notice at the top of the page."""
         if self.notices:

@@ -17,7 +17,8 @@ from typing import Any, Mapping
 
 import streamlit as st
 
-from .url_state import PageState, defaults_from_preset, parse_query, to_query
+from .url_state import (BOUND_KEYS, CUSTOM, DEFAULT_BOUNDS, DEFAULT_CLOUD_RUNS, DEFAULT_FORMULA, PageState,
+                        defaults_from_preset, parse_query, to_query)
 
 LOADED_KEY = "_url_loaded"
 NOTICES_KEY = "_url_notices"
@@ -53,11 +54,20 @@ def write_state(state: PageState, *, hyper_prefix: str = "hp", sched_key: str = 
     ss["clip"] = float(state.clip)
     ss["ghost"] = bool(state.ghost)
     ss["view"] = {"side": "Side by side", "overlay": "Overlay", "3d": "3-D"}.get(state.view, "Side by side")
+    if state.surface == CUSTOM:
+        ss["formula"] = state.formula or DEFAULT_FORMULA
+        bounds = state.bounds or DEFAULT_BOUNDS
+        for key, value in zip(BOUND_KEYS, (*bounds[0], *bounds[1])):
+            ss[key] = float(value)
+    if state.clouds or "cloud" not in ss:  # a lesson preset leaves the clouds as they are
+        ss["cloud"] = bool(state.clouds)
+        ss["cloud_runs"] = int(state.clouds or ss.get("cloud_runs", DEFAULT_CLOUD_RUNS))
     ss[ACTIVE_PRESET_KEY] = state.preset
     ss[LESSON_KEY] = state.preset
 
 
-def load_from_url(*, surfaces, optimizers, schedules, presets, default_preset, extra_values=None) -> None:
+def load_from_url(*, surfaces, optimizers, schedules, presets, default_preset, extra_values=None,
+                  custom_surface=None) -> None:
     """Seed the widgets from the URL, once per browser session (a reload starts a new one)."""
     if st.session_state.get(LOADED_KEY):
         return
@@ -66,7 +76,8 @@ def load_from_url(*, surfaces, optimizers, schedules, presets, default_preset, e
     except Exception:  # pragma: no cover - bare script without a session
         params = {}
     state, notices = parse_query(params, surfaces=surfaces, optimizers=optimizers, schedules=schedules,
-                                 presets=presets, default_preset=default_preset, extra_values=extra_values)
+                                 presets=presets, default_preset=default_preset, extra_values=extra_values,
+                                 custom_surface=custom_surface)
     write_state(state)
     st.session_state[NOTICES_KEY] = notices
     st.session_state[LOADED_KEY] = True

@@ -1,55 +1,140 @@
-"""Cached simulation for the pages: the contour grid per surface, one run per optimizer.
+"""Cached simulation for the pages: contour grids, one run per optimizer, tuning, noise clouds.
 
 Why caching here: moving one slider must not redo what it does not change. The contour grid
-depends only on the surface (cached as a resource, never copied); each optimizer's run is cached
-on its own inputs, so changing Adam's learning rate re-simulates Adam only. A run that the core
-rejects (ValueError: a bad hyperparameter) is reported per optimizer and the others still show.
+depends only on the surface (cached as a resource, never copied); each optimizer's run, its
+learning-rate sweep and its noise cloud are cached on their own inputs, so changing Adam's
+learning rate re-simulates Adam only. A run that the core rejects (ValueError: a bad
+hyperparameter) is reported per optimizer and the others still show.
+
+Surfaces are named by a hashable `SurfaceRef`: a registry key, or ``("custom", formula,
+bounds)`` for a typed formula, so every cache is keyed by the formula and range, never by a
+Surface object (whose compiled closures cannot be hashed or pickled).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable, Mapping, Sequence, Union
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
+from viz.clouds import CloudView, cloud_view
 from viz.contours import ContourGrid, contour_grid
 from viz.trajectory import Trajectory
 
+from .url_state import CUSTOM, DEFAULT_BOUNDS, DEFAULT_FORMULA, Bounds
+
 GRID_POINTS = 181
+#: A registry key, or ("custom", formula, bounds).
+SurfaceRef = Union[str, tuple[str, str, Bounds]]
+
+
+def make_ref(key: str, formula: str | None = None, bounds: Bounds | None = None) -> SurfaceRef:
+    """The cache key of surface ``key`` (with its formula and range when it is "custom")."""
+    if key == CUSTOM:
+        bounds = bounds or DEFAULT_BOUNDS
+        return (CUSTOM, formula or DEFAULT_FORMULA, tuple(tuple(float(v) for v in b) for b in bounds))
+    return key
+
+
+def surface_ref(state) -> SurfaceRef:
+    """The cache key of a `PageState`'s surface."""
+    return make_ref(state.surface, state.formula, state.bounds)
+
+
+def resolve_surface(ref: SurfaceRef):
+    """The Surface a `SurfaceRef` names (custom formulas come from the shared resource cache)."""
+    if isinstance(ref, tuple):
+        from .custom_surface import custom_surface
+
+        return custom_surface(ref[1], ref[2])
+    from surfaces import SURFACES
+
+    return SURFACES[ref]
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """What every optimizer of one page state shares: surface, start, budget, noise, schedule, clip.
+
+    Hashable (Streamlit hashes a dataclass by its fields), so it is the first argument of each
+    cached function below.
+    """
+
+    ref: SurfaceRef
+    start: tuple[float, float]
+    steps: int
+    noise: float
+    seed: int
+    sched: str = "constant"
+    sched_params: tuple[tuple[str, float], ...] = ()
+    clip: float = 0.0
+
+    @classmethod
+    def of(cls, state) -> "RunSpec":
+        return cls(ref=surface_ref(state), start=(float(state.x0), float(state.y0)), steps=int(state.steps),
+                   noise=float(state.noise), seed=int(state.seed), sched=state.sched,
+                   sched_params=tuple(sorted((k, float(v)) for k, v in state.sched_params.items())),
+                   clip=float(state.clip))
+
+    @property
+    def surface(self):
+        return resolve_surface(self.ref)
+
+    @property
+    def schedule(self):
+        from optimizers import make_schedule
+
+        return None if self.sched == "constant" else make_schedule(self.sched, **dict(self.sched_params))
+
+    @property
+    def clip_norm(self) -> float | None:
+        return float(self.clip) if self.clip and self.clip > 0 else None
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
-def grid_for(surface_key: str) -> ContourGrid:
-    """The contour grid of a registered surface (computed once per server process)."""
-    from surfaces import SURFACES
-
-    surface = SURFACES[surface_key]
+def grid_for(ref: SurfaceRef) -> ContourGrid:
+    """The contour grid of a surface (computed once per server process per surface/formula)."""
+    surface = resolve_surface(ref)
     return contour_grid(surface.f, surface.bounds, GRID_POINTS)
 
 
-@st.cache_data(show_spinner=False, max_entries=512)
-def simulate_cached(
-    surface_key: str,
-    opt_key: str,
-    hyper: tuple[tuple[str, float], ...],
-    start: tuple[float, float],
-    steps: int,
-    noise: float,
-    seed: int,
-    sched: str,
-    sched_params: tuple[tuple[str, float], ...],
-    clip: float,
-) -> pd.DataFrame:
-    """``optimizers.simulate`` with hashable inputs (so Streamlit can cache it)."""
-    from optimizers import make_schedule, simulate
+Hyper = tuple[tuple[str, float], ...]
 
-    schedule = None if sched == "constant" else make_schedule(sched, **dict(sched_params))
-    return simulate(
-        surface_key, opt_key, dict(hyper), start, int(steps), noise=float(noise), seed=int(seed),
-        schedule=schedule, clip_norm=float(clip) if clip and clip > 0 else None,
-    )
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def simulate_cached(spec: RunSpec, opt_key: str, hyper: Hyper) -> pd.DataFrame:
+    """``optimizers.simulate`` with hashable inputs (so Streamlit can cache it)."""
+    from optimizers import simulate
+
+    return simulate(spec.surface, opt_key, dict(hyper), spec.start, spec.steps, noise=spec.noise, seed=spec.seed,
+                    schedule=spec.schedule, clip_norm=spec.clip_norm)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def tune_cached(spec: RunSpec, opt_key: str, hyper: Hyper, lr_grid: tuple[float, ...]):
+    """``optimizers.tuning.tune_learning_rate`` over ``lr_grid`` (one vectorized run)."""
+    from optimizers.tuning import tune_learning_rate
+
+    return tune_learning_rate(spec.surface, opt_key, dict(hyper), spec.start, spec.steps,
+                              lr_grid=np.asarray(lr_grid, dtype=float), noise=spec.noise, seed=spec.seed,
+                              schedule=spec.schedule, clip_norm=spec.clip_norm)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def cloud_cached(spec: RunSpec, opt_key: str, label: str, hyper: Hyper, n_runs: int) -> CloudView:
+    """``optimizers.tuning.noise_cloud`` for seeds ``seed … seed + n_runs − 1``, thinned for display.
+
+    Run 0 of the cloud is the page's own run (same seed), so the highlighted path is one of the
+    cloud, not an extra. Only the thinned `CloudView` is cached (see viz.clouds).
+    """
+    from optimizers.tuning import noise_cloud
+
+    cloud = noise_cloud(spec.surface, opt_key, dict(hyper), spec.start, spec.steps, noise=spec.noise,
+                        seeds=spec.seed + np.arange(int(n_runs)), schedule=spec.schedule, clip_norm=spec.clip_norm)
+    return cloud_view(cloud, key=opt_key, label=label)
 
 
 @dataclass
@@ -59,20 +144,26 @@ class Runs:
     frames: dict[str, pd.DataFrame] = field(default_factory=dict)  # opt key -> simulate() table
     trajectories: list[Trajectory] = field(default_factory=list)
     ghosts: list[Trajectory] = field(default_factory=list)  # same runs with a constant lr
+    clouds: dict[str, CloudView] = field(default_factory=dict)  # opt key -> seeded runs (noise clouds)
     errors: dict[str, str] = field(default_factory=dict)  # opt key -> message
 
 
+def _hyper(state, opt_key: str, drop: Sequence[str] = ()) -> tuple[tuple[str, float], ...]:
+    return tuple(sorted((k, float(v)) for k, v in state.hyper.get(opt_key, {}).items() if k not in drop))
+
+
 def run_all(state, optimizers: Mapping[str, Any]) -> Runs:
-    """Simulate every selected optimizer of a `PageState` (cached per optimizer)."""
+    """Simulate every selected optimizer of a `PageState` (cached per optimizer).
+
+    With ``state.clouds`` runs and noise on, each optimizer also gets its noise cloud.
+    """
     runs = Runs()
-    sched_items = tuple(sorted((k, float(v)) for k, v in state.sched_params.items()))
+    spec = RunSpec.of(state)
     for opt_key in state.opts:
         opt = optimizers[opt_key]
-        hyper = tuple(sorted((k, float(v)) for k, v in state.hyper.get(opt_key, {}).items()))
-        args = (state.surface, opt_key, hyper, (float(state.x0), float(state.y0)), int(state.steps),
-                float(state.noise), int(state.seed))
+        hyper = _hyper(state, opt_key)
         try:
-            df = simulate_cached(*args, state.sched, sched_items, float(state.clip))
+            df = simulate_cached(spec, opt_key, hyper)
         except ValueError as exc:
             runs.errors[opt_key] = str(exc)
             continue
@@ -82,9 +173,30 @@ def run_all(state, optimizers: Mapping[str, Any]) -> Runs:
         )
         if state.ghost and state.sched != "constant":
             try:
-                gdf = simulate_cached(*args, "constant", (), float(state.clip))
+                gdf = simulate_cached(replace(spec, sched="constant", sched_params=()), opt_key, hyper)
                 runs.ghosts.append(Trajectory.from_frame(gdf, opt_key, f"{opt.label} (constant lr)",
                                                          int(state.steps), state_labels=opt.state_names))
             except ValueError:
                 pass
+        if state.clouds and state.noise > 0:
+            runs.clouds[opt_key] = cloud_cached(spec, opt_key, opt.label, hyper, int(state.clouds))
     return runs
+
+
+def tune_all(state, optimizers: Mapping[str, Any], lr_options: Callable[[str], Sequence[float]]) -> dict[str, Any]:
+    """A `TuneResult` per selected optimizer: its learning rate swept over ``lr_options(key)``.
+
+    Every other setting is the page's (surface, start, steps, noise and seed, schedule,
+    clipping, the optimizer's other hyperparameters). Sweeping the slider's own values means
+    the winner is exactly representable on the slider. An optimizer whose settings the core
+    rejects is left out.
+    """
+    spec = RunSpec.of(state)
+    results: dict[str, Any] = {}
+    for opt_key in state.opts:
+        grid = tuple(float(v) for v in lr_options(opt_key) if v > 0)
+        try:
+            results[opt_key] = tune_cached(spec, opt_key, _hyper(state, opt_key, drop=("lr",)), grid)
+        except ValueError:
+            continue
+    return results

@@ -10,20 +10,28 @@ URL keys::
     surface=rosenbrock  opt=sgd&opt=adam (repeated)  steps=500  x0=-1.5  y0=2
     noise=0  seed=0  adam.lr=0.01 (<optimizer>.<hyperparameter>)
     sched=inverse_time  sched.decay=0.05  clip=1  ghost=1  view=overlay|3d  preset=<key>
+    surface=custom  formula=sin(x)*cos(y)  xmin=-5  xmax=5  ymin=-5  ymax=5 (custom surfaces)
+    clouds=32 (noise clouds of 32 seeded runs; only with noise > 0)
 
 ``preset`` is a base: the preset's settings first, then every other key on top. Without it, a
 hyperparameter the link does not name is the optimizer's (PyTorch) default. The writer puts
 ``preset`` in the URL only while the page still shows exactly that preset, so a link is always
 exact.
+
+A ``formula`` from a link is checked by ``surfaces.validate_expression`` (a whitelist walk of
+its syntax tree, nothing evaluated) before anything else touches it; a formula that fails, or
+that builds no usable surface, becomes the default formula with a notice.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from .values import clip_options, nice, noise_options, slider_options, snap
+
+Bounds = tuple[tuple[float, float], tuple[float, float]]
 
 MAX_STEPS = 5000
 MAX_NOISE = 10.0
@@ -33,6 +41,19 @@ VIEWS = ("side", "overlay", "3d")
 #: Streamlit's own query parameters: never ours, never worth a notice.
 IGNORED_KEYS = {"embed", "embed_options"}
 _NOTICE_VALUE_CHARS = 24
+
+#: The surface key of a user-typed formula (not in the SURFACES registry).
+CUSTOM = "custom"
+#: The formula a custom surface starts with: a bowl with ripples, so optimizers meet local minima.
+DEFAULT_FORMULA = "sin(x)*cos(y) + 0.1*(x^2 + y^2)"
+#: Plotting range of a custom surface unless the link says otherwise (from_expression's default).
+DEFAULT_BOUNDS: Bounds = ((-5.0, 5.0), (-5.0, 5.0))
+#: The plotting range a custom surface may have (a classroom never needs more).
+MAX_CUSTOM_BOUND = 1e4
+BOUND_KEYS = ("xmin", "xmax", "ymin", "ymax")
+#: Noise clouds: seeded runs per optimizer (the slider's values; 0 = off).
+CLOUD_RUNS = (8, 16, 24, 32, 48, 64, 96, 128)
+DEFAULT_CLOUD_RUNS = 32
 
 
 @dataclass
@@ -54,6 +75,11 @@ class PageState:
     ghost: bool = False
     view: str = "side"
     preset: str | None = None
+    #: ``surface == "custom"``: the formula's canonical text and its plotting range.
+    formula: str | None = None
+    bounds: Bounds | None = None
+    #: Seeded runs per noise cloud (0: no clouds; only meaningful with noise > 0).
+    clouds: int = 0
 
 
 # ---------------------------------------------------------------------------------- helpers
@@ -79,6 +105,23 @@ def _values(params: Mapping[str, Any], key: str) -> list[str]:
 def _last(params: Mapping[str, Any], key: str) -> str | None:
     vals = [v for v in _values(params, key) if v.strip() != ""]
     return vals[-1].strip() if vals else None
+
+
+def md_escape(text: str) -> str:
+    """``text`` safe to show inside Streamlit markdown: no emphasis, links, HTML or LaTeX.
+
+    Why: messages about a typed formula quote parts of it (``2*x*y``), and Streamlit renders
+    ``*`` as emphasis and ``$`` as LaTeX.
+    """
+    out = "".join(ch for ch in str(text) if ch.isprintable())
+    for ch in "\\`*_{}[]()<>#+-.!|~$":
+        out = out.replace(ch, "\\" + ch)
+    return out
+
+
+def _short(message: str, limit: int = 160) -> str:
+    message = str(message).strip()
+    return message if len(message) <= limit else message[: limit - 1] + "…"
 
 
 def parse_float(raw: str) -> float | None:
@@ -108,6 +151,54 @@ def _number(params, key, default, low, high, notices, *, integer=False, label=No
         notices.append(f"{name}={_show(raw)} is outside [{low:g}, {high:g}]; using {clamped:g}.")
         value = clamped
     return int(value) if integer else float(value)
+
+
+# ------------------------------------------------------------------------------ custom surface
+
+
+def _default_builder() -> Callable[[str, Bounds], Any]:
+    from surfaces import from_expression
+
+    return from_expression
+
+
+def parse_custom_surface(
+    params: Mapping[str, Any], notices: list[str], build: Callable[[str, Bounds], Any] | None = None
+) -> tuple[Any, str, Bounds]:
+    """The custom surface a link describes, as ``(surface, formula, bounds)``; always usable.
+
+    ``formula`` is validated by ``surfaces.validate_expression`` before anything else sees it
+    (it never reaches SymPy unchecked); ``xmin``/``xmax``/``ymin``/``ymax`` must be finite,
+    within ±``MAX_CUSTOM_BOUND`` and ordered. Anything unusable falls back to the default
+    formula and range, with a notice. ``build(formula, bounds)`` makes the Surface (the app
+    passes a cached ``from_expression``).
+    """
+    from surfaces import validate_expression
+
+    build = build or _default_builder()
+    params = {str(k): v for k, v in params.items()}
+    formula = DEFAULT_FORMULA
+    raw = _last(params, "formula")
+    if raw is not None:
+        try:
+            validate_expression(raw)
+            formula = raw.strip()
+        except ValueError as exc:
+            notices.append(f"formula={_show(raw)} cannot be used ({md_escape(_short(exc))}); "
+                           f"using {md_escape(DEFAULT_FORMULA)}.")
+    (dx0, dx1), (dy0, dy1) = DEFAULT_BOUNDS
+    lim = MAX_CUSTOM_BOUND
+    xmin, xmax, ymin, ymax = (_number(params, k, d, -lim, lim, notices) for k, d in zip(BOUND_KEYS, (dx0, dx1, dy0, dy1)))
+    bounds: Bounds = ((float(xmin), float(xmax)), (float(ymin), float(ymax)))
+    if not (xmin < xmax and ymin < ymax):
+        notices.append("The plotting range needs xmin < xmax and ymin < ymax; using −5 … 5.")
+        bounds = DEFAULT_BOUNDS
+    try:
+        return build(formula, bounds), formula, bounds
+    except ValueError as exc:
+        notices.append(f"The formula cannot be drawn on this range ({md_escape(_short(exc))}); "
+                       f"using {md_escape(DEFAULT_FORMULA)} on −5 … 5.")
+    return build(DEFAULT_FORMULA, DEFAULT_BOUNDS), DEFAULT_FORMULA, DEFAULT_BOUNDS
 
 
 # ------------------------------------------------------------------------------------ parse
@@ -153,12 +244,14 @@ def parse_query(
     presets: Mapping[str, Any],
     default_preset: str,
     extra_values: Any = None,
+    custom_surface: Callable[[str, Bounds], Any] | None = None,
 ) -> tuple[PageState, list[str]]:
     """Validate query parameters into a complete `PageState` plus human-readable notices.
 
     ``params`` maps keys to a string or a list of strings (repeated keys). ``extra_values`` is
     an optional callable ``(opt_key, hyper_key) -> values`` that every slider grid includes
-    (the preset values). Never raises on any input.
+    (the preset values). ``custom_surface(formula, bounds)`` builds ``surface=custom`` links
+    (default: ``surfaces.from_expression``). Never raises on any input.
     """
     notices: list[str] = []
     extra_values = extra_values or (lambda o, h: ())
@@ -185,7 +278,15 @@ def parse_query(
 
     # 2. Surface: a change of surface moves the default start to that surface's start.
     raw = _last(params, "surface")
-    if raw is not None:
+    bounds = None
+    if raw == CUSTOM:
+        custom, state.formula, state.bounds = parse_custom_surface(params, notices, custom_surface)
+        state.surface = CUSTOM
+        state.x0, state.y0 = (float(c) for c in custom.start)
+        bounds = state.bounds
+    elif any(k in params for k in ("formula", *BOUND_KEYS)):
+        notices.append("A formula or plotting range is used only with surface=custom; ignored.")
+    if raw is not None and raw != CUSTOM:
         if raw in surfaces:
             if raw != state.surface:
                 state.surface = raw
@@ -211,7 +312,7 @@ def parse_query(
         notices.append("Empty optimizer list in the link; showing the default.")
 
     # 4. Numbers.
-    (bx0, bx1), (by0, by1) = surfaces[state.surface].bounds
+    (bx0, bx1), (by0, by1) = bounds or surfaces[state.surface].bounds
     state.steps = _number(params, "steps", state.steps, 1, MAX_STEPS, notices, integer=True)
     state.x0 = _number(params, "x0", state.x0, float(bx0), float(bx1), notices)
     state.y0 = _number(params, "y0", state.y0, float(by0), float(by1), notices)
@@ -221,6 +322,14 @@ def parse_query(
     # Noise and clipping live on slider grids too: snap so the page shows what was simulated.
     state.noise = snap(state.noise, noise_options(MAX_NOISE), state.noise > 0) if state.noise > 0 else 0.0
     state.clip = snap(state.clip, clip_options(), state.clip > 0) if state.clip > 0 else 0.0
+    if _last(params, "clouds") is not None:
+        runs = _number(params, "clouds", 0, 0, CLOUD_RUNS[-1], notices, integer=True)
+        state.clouds = int(snap(runs, CLOUD_RUNS)) if runs > 0 else 0
+        if state.clouds and state.clouds != runs:
+            notices.append(f"clouds={runs} is between slider values; using {state.clouds}.")
+        if state.clouds and state.noise == 0:
+            notices.append("Noise clouds need gradient noise (noise > 0); not shown.")
+            state.clouds = 0
 
     # 5. Hyperparameters <opt>.<key> (kept also for optimizers not selected: harmless).
     for key in list(params):
@@ -288,7 +397,8 @@ def parse_query(
             notices.append(f"Unknown view {_show(raw)}; using {state.view}.")
 
     # 7. Anything else is reported once.
-    known = {"surface", "opt", "steps", "x0", "y0", "noise", "seed", "clip", "sched", "ghost", "view", "preset"}
+    known = {"surface", "opt", "steps", "x0", "y0", "noise", "seed", "clip", "sched", "ghost", "view", "preset",
+             "formula", *BOUND_KEYS, "clouds"}
     for key in params:
         if key in known or key in IGNORED_KEYS or "." in key:
             continue
@@ -307,7 +417,11 @@ def _fmt(value: float) -> str:
 
 
 def same_as_preset(state: PageState, preset, optimizers: Mapping[str, Any]) -> bool:
-    """True when ``state`` shows exactly ``preset`` (so the link may carry its name)."""
+    """True when ``state`` shows exactly ``preset`` (so the link may carry its name).
+
+    The view and noise clouds are ways of looking at a lesson, not part of it: they travel in
+    the link next to the preset's name.
+    """
     ref = defaults_from_preset(preset, optimizers)
     return (
         state.surface == ref.surface and list(state.opts) == list(ref.opts) and state.steps == ref.steps
@@ -324,6 +438,15 @@ def same_as_preset(state: PageState, preset, optimizers: Mapping[str, Any]) -> b
     )
 
 
+def custom_query(formula: str | None, bounds: Bounds | None) -> dict[str, str]:
+    """The URL keys of a custom surface: ``formula``, and the range when it is not −5 … 5."""
+    q = {"formula": formula or DEFAULT_FORMULA}
+    bounds = bounds or DEFAULT_BOUNDS
+    if tuple(map(tuple, bounds)) != DEFAULT_BOUNDS:
+        q.update({k: _fmt(v) for k, v in zip(BOUND_KEYS, (*bounds[0], *bounds[1]))})
+    return q
+
+
 def to_query(state: PageState, *, optimizers: Mapping[str, Any], schedules: Mapping[str, Any]) -> dict[str, Any]:
     """The canonical URL of ``state``: every setting that determines the picture.
 
@@ -334,6 +457,8 @@ def to_query(state: PageState, *, optimizers: Mapping[str, Any], schedules: Mapp
     if state.preset:
         q["preset"] = state.preset
     q["surface"] = state.surface
+    if state.surface == CUSTOM:
+        q.update(custom_query(state.formula, state.bounds))
     q["opt"] = list(state.opts)
     q["steps"] = str(int(state.steps))
     q["x0"] = _fmt(state.x0)
@@ -357,6 +482,8 @@ def to_query(state: PageState, *, optimizers: Mapping[str, Any], schedules: Mapp
         q["ghost"] = "1"
     if state.view != "side":
         q["view"] = state.view
+    if state.clouds and state.noise > 0:
+        q["clouds"] = str(int(state.clouds))
     return q
 
 

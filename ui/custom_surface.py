@@ -1,0 +1,146 @@
+"""The "Custom formula…" surface: a text box with examples, a LaTeX echo and inline errors.
+
+Shared by the Compare page and the hyperparameter map, so both offer the same default, the same
+examples, the same URL keys (``surface=custom&formula=...``, see ``ui.url_state``) and the same
+behaviour on a typo: the message appears under the box and the last formula that worked stays
+on screen (a class watching a projector never sees the picture vanish while someone types).
+
+Widget keys are ``<prefix>formula``, ``<prefix>xmin`` … ``<prefix>ymax``; the last valid
+``(formula, bounds)`` is kept in ``<prefix>formula_ok``. Surfaces come from
+``surfaces.from_expression`` (which validates the text before SymPy sees it), cached as a
+*resource*: a Surface holds compiled closures, which ``st.cache_data`` would try to pickle.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import streamlit as st
+
+from surfaces import Surface, from_expression
+from surfaces.expression import FUNCTIONS, MAX_LENGTH
+
+from .url_state import BOUND_KEYS, DEFAULT_BOUNDS, DEFAULT_FORMULA, MAX_CUSTOM_BOUND, Bounds, md_escape
+
+#: formula -> what it shows (the first is the default).
+EXAMPLES: dict[str, str] = {
+    DEFAULT_FORMULA: "bowl with ripples (local minima)",
+    "(x^2 + y - 11)^2 + (x + y^2 - 7)^2": "Himmelblau (four minima)",
+    "x^2 - y^2 + y^4/4": "saddle between two minima",
+    "log(1 + x^2 + 10*y^2)": "log-bowl (gradients fade far out)",
+    "abs(x) + abs(y)": "kinks (no gradient at the axes)",
+}
+SYNTAX_HELP = (
+    "A formula in x and y: numbers, + − * / and ^ (or **), parentheses, pi, e and the functions "
+    + ", ".join(FUNCTIONS) + ". Write multiplication explicitly (2*x). At most "
+    + f"{MAX_LENGTH} characters. The gradient is exact (symbolic)."
+)
+CUSTOM_LABEL = "Custom formula…"
+
+
+def _keys(prefix: str) -> dict[str, str]:
+    keys = {k: f"{prefix}{k}" for k in BOUND_KEYS}
+    keys.update(formula=f"{prefix}formula", example=f"{prefix}formula_example", ok=f"{prefix}formula_ok")
+    return keys
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def custom_surface(formula: str, bounds: Bounds = DEFAULT_BOUNDS) -> Surface:
+    """``from_expression(formula, bounds)``, built once per server for each formula and range."""
+    return from_expression(formula, bounds)
+
+
+def seed_custom_state(prefix: str, formula: str, bounds: Bounds) -> None:
+    """Give the custom-formula widgets initial values (from a link) unless the session has some."""
+    k = _keys(prefix)
+    st.session_state.setdefault(k["formula"], formula)
+    for key, value in zip(BOUND_KEYS, (*bounds[0], *bounds[1])):
+        st.session_state.setdefault(k[key], float(value))
+
+
+def _typed(prefix: str) -> tuple[str, Bounds]:
+    """The formula and range the widgets hold right now (defaults for missing keys)."""
+    k, ss = _keys(prefix), st.session_state
+    formula = ss.get(k["formula"])
+    formula = formula if isinstance(formula, str) else DEFAULT_FORMULA
+    values = []
+    for key, default in zip(BOUND_KEYS, (*DEFAULT_BOUNDS[0], *DEFAULT_BOUNDS[1])):
+        try:
+            values.append(float(ss.get(k[key], default)))
+        except (TypeError, ValueError):
+            values.append(float(default))
+    return formula, ((values[0], values[1]), (values[2], values[3]))
+
+
+def _last_valid(prefix: str) -> tuple[str, Bounds]:
+    ok = st.session_state.get(_keys(prefix)["ok"])
+    return ok if ok else (DEFAULT_FORMULA, DEFAULT_BOUNDS)
+
+
+def _build(prefix: str) -> tuple[Surface, str | None]:
+    """The surface the widgets describe, or the last valid one plus the reason it is kept."""
+    formula, bounds = _typed(prefix)
+    try:
+        (x0, x1), (y0, y1) = bounds
+        if not (x0 < x1 and y0 < y1):
+            raise ValueError("The plotting range needs x min < x max and y min < y max.")
+        surface = custom_surface(formula, bounds)
+    except ValueError as exc:
+        return custom_surface(*_last_valid(prefix)), str(exc)
+    st.session_state[_keys(prefix)["ok"]] = (surface.source or formula.strip(), bounds)
+    return surface, None
+
+
+def current_custom_surface(prefix: str = "") -> Surface:
+    """The custom surface on screen: the typed formula if it works, else the last one that did."""
+    return _build(prefix)[0]
+
+
+def _on_formula(prefix: str, on_new_surface: Callable[[Surface], None] | None) -> None:
+    before = _last_valid(prefix)
+    surface, error = _build(prefix)
+    if error is None and on_new_surface is not None and surface.source != before[0]:
+        on_new_surface(surface)
+
+
+def _on_example(prefix: str, on_new_surface: Callable[[Surface], None] | None) -> None:
+    k = _keys(prefix)
+    chosen = st.session_state.get(k["example"])
+    if chosen:
+        st.session_state[k["formula"]] = chosen
+    st.session_state[k["example"]] = None  # the picker is a set of shortcuts, not a setting
+    _on_formula(prefix, on_new_surface)
+
+
+def custom_formula_input(*, prefix: str = "", container: Any = None,
+                         on_new_surface: Callable[[Surface], None] | None = None) -> Surface:
+    """Draw the formula box, its examples, plotting range and LaTeX echo; return the surface.
+
+    A formula that cannot be used shows ``st.error`` with the reason under the box and the
+    previous valid surface is returned (the default formula the first time). ``on_new_surface``
+    is called from the widgets' callbacks when a *different* valid formula is entered (the
+    Compare page moves the start point to the new surface's start there).
+    """
+    box = container if container is not None else st
+    k = _keys(prefix)
+    seed_custom_state(prefix, DEFAULT_FORMULA, DEFAULT_BOUNDS)
+    st.session_state.setdefault(k["example"], None)
+    args = (prefix, on_new_surface)
+    box.text_input("f(x, y) =", key=k["formula"], max_chars=MAX_LENGTH, help=SYNTAX_HELP,
+                   on_change=_on_formula, args=args, placeholder="e.g. x^2 + 3*y^2")
+    box.selectbox("Examples", list(EXAMPLES), key=k["example"], index=None, placeholder="Try an example…",
+                  format_func=lambda f: f"{EXAMPLES[f]}: {f}", on_change=_on_example, args=args)
+    with box.expander("Plotting range", expanded=False):
+        c1, c2 = st.columns(2)
+        labels = {"xmin": "x min", "xmax": "x max", "ymin": "y min", "ymax": "y max"}
+        for i, key in enumerate(BOUND_KEYS):
+            (c1 if i % 2 == 0 else c2).number_input(
+                labels[key], min_value=-MAX_CUSTOM_BOUND, max_value=MAX_CUSTOM_BOUND, step=0.5, format="%.4g",
+                key=k[key], on_change=_on_formula, args=args)
+    surface, error = _build(prefix)
+    if error is not None:
+        box.error(f"Cannot use this: {md_escape(error)}  \nStill showing f(x, y) = {md_escape(surface.source or '')}.",
+                  icon=":material/error:")
+    # Inline maths wraps at + and = in a narrow sidebar, where display maths (st.latex) is cut off.
+    box.markdown(f"{'Showing' if error else 'Parsed'}: ${surface.latex}$")
+    return surface

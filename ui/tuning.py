@@ -1,0 +1,151 @@
+"""The Compare page's "Tune learning rates" button: sweep, apply, explain, undo.
+
+Why: "is Adam really faster, or did SGD just get a bad learning rate?" A fair race puts every
+optimizer at its best rate for *this* surface, start, step budget, noise, schedule and clipping.
+For each selected optimizer the core sweeps the learning rate over the lr slider's own values
+(one vectorized run, `optimizers.tuning.tune_learning_rate` via `ui.simulation.tune_all`), so
+the winner is exactly a slider value and applying it is just moving the slider. The page then
+says what was picked and why (the core's ``reason`` sentence), shows the sweep, and offers undo.
+
+The report stays on screen while the page shows exactly the tuned settings; any change hides it
+(it would no longer describe what is on screen).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from dataclasses import dataclass, replace
+from typing import Any, Callable, Iterable, Mapping
+
+import streamlit as st
+
+from viz.lessons import tune_figure
+from viz.palette import color_for
+from viz.style import Style
+
+from .page_state import remember
+from .simulation import tune_all
+from .url_state import PageState, hyper_options, md_escape, to_query
+from .values import snap
+
+REPORT_KEY = "_tune_report"
+#: URL keys that do not change what tuning would find (how the page is viewed).
+_VIEW_ONLY = ("preset", "view", "clouds")
+
+
+@dataclass(frozen=True)
+class TunedRate:
+    """One optimizer's outcome: the rate before and after, and the core's reason."""
+
+    key: str
+    label: str
+    old: float
+    new: float
+    found: bool
+    snapped: bool
+    reason: str
+
+
+@dataclass(frozen=True)
+class TuneReport:
+    rows: tuple[TunedRate, ...]
+    results: Mapping[str, Any]  # opt key -> optimizers.tuning.TuneResult
+    signature: Mapping[str, Any]  # the page's URL (minus view-only keys) right after tuning
+    seconds: float
+    grid_size: int
+
+
+def _signature(state: PageState, optimizers, schedules) -> dict[str, Any]:
+    query = to_query(state, optimizers=optimizers, schedules=schedules)
+    return {k: v for k, v in query.items() if k not in _VIEW_ONLY}
+
+
+def tune_learning_rates(state: PageState, optimizers, schedules,
+                        extra_values: Callable[[str, str], Iterable[float]], hyper_prefix: str = "hp") -> None:
+    """Button callback: tune every selected optimizer's lr and move its slider there.
+
+    Runs before the script (widget values may only change then). An optimizer whose every rate
+    diverged keeps its learning rate; the report says so.
+    """
+    def lr_options(key: str) -> list[float]:
+        return hyper_options(optimizers[key], "lr", extra_values(key, "lr"))
+
+    t0 = time.perf_counter()
+    with st.spinner("Tuning learning rates…"):
+        results = tune_all(state, optimizers, lr_options)
+    seconds = time.perf_counter() - t0
+    rows, tuned_hyper = [], {k: dict(v) for k, v in state.hyper.items()}
+    for key, res in results.items():
+        old = float(state.hyper.get(key, {}).get("lr", optimizers[key].spec("lr").default))
+        new, snapped = old, False
+        if res.found:
+            options = lr_options(key)
+            new = snap(res.best_lr, options, log=True)  # the sweep used these values: exact unless a bug
+            snapped = not math.isclose(new, res.best_lr, rel_tol=1e-9)
+            st.session_state[f"{hyper_prefix}.{key}.lr"] = new
+            remember({f"{hyper_prefix}.{key}.lr": new})
+            tuned_hyper.setdefault(key, {})["lr"] = new
+        rows.append(TunedRate(key, optimizers[key].label, old, new, bool(res.found), snapped, res.reason))
+    tuned = replace(state, hyper=tuned_hyper)
+    st.session_state[REPORT_KEY] = TuneReport(
+        rows=tuple(rows), results=results, signature=_signature(tuned, optimizers, schedules), seconds=seconds,
+        grid_size=max((len(r.lrs) for r in results.values()), default=0),
+    )
+
+
+def undo_tuning(hyper_prefix: str = "hp") -> None:
+    """Button callback: put every tuned learning rate back where it was."""
+    report = st.session_state.pop(REPORT_KEY, None)
+    if report is None:
+        return
+    for row in report.rows:
+        st.session_state[f"{hyper_prefix}.{row.key}.lr"] = row.old
+        remember({f"{hyper_prefix}.{row.key}.lr": row.old})
+
+
+def current_report(state: PageState, optimizers, schedules) -> TuneReport | None:
+    """The last tuning report if the page still shows exactly its settings, else None."""
+    report = st.session_state.get(REPORT_KEY)
+    if report is None or report.signature != _signature(state, optimizers, schedules):
+        return None
+    return report
+
+
+def _row_text(row: TunedRate) -> str:
+    name = f"**{md_escape(row.label)}**"
+    if not row.found:  # the core's reason also names its fallback rate, which is not applied here
+        return f"- {name}: lr stays {row.old:g}: {md_escape(row.reason.split('; falling back')[0])}."
+    change = f"{row.old:g} → **{row.new:g}**" if row.new != row.old else f"**{row.new:g}** (unchanged)"
+    snap = f" (snapped to the slider value {row.new:g})" if row.snapped else ""
+    why = re.sub(r"^lr = [^:]*: ", "", row.reason)  # the rate is already in the line
+    return f"- {name}: lr {change}{snap}: {md_escape(why)}."
+
+
+def show_tune_report(report: TuneReport, *, steps: int, style: Style, f_star: float | None) -> None:
+    """The explanation box, the sweep figure (in an expander) and the undo button."""
+    n = len(report.rows)
+    took = f"{report.seconds:.1f} s" if report.seconds >= 0.1 else "under 0.1 s"
+    head = (
+        f"**Tuned learning rates** for this race ({n} optimizer{'s' if n != 1 else ''}, {took}): "
+        f"each optimizer ran once per lr slider value ({report.grid_size} values, 0.0001 … 10) in one vectorized "
+        f"run, with everything else as on the page ({steps:,} steps, same start, noise, schedule, clipping and "
+        "other settings). Lowest final loss wins; near-ties go to the rate that reaches the minimum first."
+    )
+    text = head + "\n\n" + "\n".join(_row_text(r) for r in report.rows)
+    if any(r.found for r in report.rows):
+        st.success(text, icon=":material/tune:")
+    else:
+        st.warning(text + "\n\nEvery learning rate diverged, so nothing was changed. Try fewer steps, a start "
+                   "nearer the minimum, or gradient clipping.", icon=":material/warning:")
+    c1, c2 = st.columns([4, 1])
+    with c1.expander("The sweep behind it: final loss for every learning rate", expanded=False):
+        labels = {row.key: row.label for row in report.rows}
+        fig = tune_figure({labels[k]: res for k, res in report.results.items()},
+                          colors={labels[k]: color_for(k) for k in report.results}, style=style, f_star=f_star)
+        st.plotly_chart(fig, key="tune_figure")
+        st.caption("★ the picked rate, × rates that diverged. Re-tune after changing the surface, start, steps, "
+                   "noise or another hyperparameter: the best rate depends on all of them.")
+    c2.button("Undo tuning", icon=":material/undo:", key="undo_tune", on_click=undo_tuning,
+              help="Put every learning rate back where it was before tuning.")
