@@ -152,3 +152,34 @@ def test_bad_url_shows_notice_not_traceback(app_url, page):
     assert page.locator('[data-testid="stAlert"]').count() >= 1
     assert re.search(r"could not be used", page.content())
     player_frame(page)
+
+
+CUSTOM_WITH_CLOUDS = (
+    "?surface=custom&formula=x%5E2%20-%20y%5E2%20%2B%20y%5E4%2F4&opt=sgd&opt=adam&steps=100&x0=-3&y0=-0.5"
+    "&noise=1&seed=0&sgd.lr=0.05&adam.lr=0.1&clouds=32"
+)
+
+
+def test_custom_formula_link_with_noise_clouds(app_url, page):
+    """A shared custom-formula link loads its surface and the player draws the clouds."""
+    page.goto(app_url + CUSTOM_WITH_CLOUDS)
+    wait_for_app(page)
+    frame = player_frame(page)
+    wait_for_app(page)
+    assert_no_exception(page)
+    page.get_by_text("Custom formula", exact=True).first.wait_for(timeout=20_000)
+    clouds = frame.evaluate("() => window.descentPlayer.data.runs.map(r => [r.cloud.of, r.cloud.k, r.cloud.n])")
+    assert clouds == [[32, 32, 101], [32, 32, 101]]
+    before = frame.evaluate(PANEL_STATE_JS)
+    assert len(before) == 2 and all(p["contours"] > 0 for p in before)
+    frame.locator("select.speedsel").select_option("1000")
+    frame.get_by_role("button", name="▶ Play").click()
+    frame.wait_for_function("() => document.getElementById('root').getAttribute('data-step') === '100'",
+                            timeout=20_000)
+    after = frame.evaluate(PANEL_STATE_JS)
+    assert all(a["ink"] > b["ink"] for a, b in zip(after, before))
+    assert "median" in frame.locator(".readout").first.inner_text()
+    assert page.locator('[data-testid="stPlotlyChart"]').count() >= 1  # the loss chart with its bands
+    q = parse_qs(urlparse(page.url).query)
+    assert q["surface"] == ["custom"] and q["formula"] == ["x^2 - y^2 + y^4/4"] and q["clouds"] == ["32"]
+    assert not page.js_errors, page.js_errors
