@@ -8,6 +8,9 @@ Figures printed:
   moving one slider (what a student feels);
 - the same for 6 optimizers × 2,000 steps on Rosenbrock;
 - the player's component payload (JSON args) for 6 × 2,000 on Rosenbrock;
+- "Tune learning rates" for all 7 optimizers (one vectorized sweep each over the lr slider's
+  66 values) and noise clouds of 128 seeded runs for all 7, at 500 / 2,000 / 5,000 steps, and
+  the payload those clouds add;
 - with --browser: total websocket bytes received by the browser for that page (the issue's
   budget is 3 MB), and frame intervals during playback.
 
@@ -86,6 +89,43 @@ def payload_size() -> tuple[int, float]:
     return payload_bytes(payload), time.perf_counter() - t0
 
 
+def tune_and_cloud_figures() -> None:
+    """Tuning and cloud times on Rosenbrock for all 7 optimizers, as the page runs them (cold)."""
+    from lessons.presets import preset_values
+    from optimizers import OPTIMIZERS, simulate
+    from optimizers.tuning import noise_cloud, tune_learning_rate
+    from surfaces import SURFACES
+    from ui.url_state import hyper_options
+    from viz.clouds import cloud_view
+    from viz.contours import contour_grid
+    from viz.player import payload_bytes, player_payload
+    from viz.trajectory import Trajectory
+
+    s = SURFACES["rosenbrock"]
+    lrs = {"sgd": 0.001, "momentum": 0.001, "nesterov": 0.001, "adagrad": 0.5, "rmsprop": 0.01, "adam": 0.05,
+           "adamw": 0.05}
+    for steps in (500, 2000, 5000):
+        t0 = time.perf_counter()
+        for key in OPTIMIZERS:
+            grid = hyper_options(OPTIMIZERS[key], "lr", preset_values(key, "lr"))
+            tune_learning_rate(s, key, {}, (-1.5, 2.0), steps, lr_grid=grid)
+        tune = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        views = [cloud_view(noise_cloud(s, k, {"lr": lrs[k]}, (-1.5, 2.0), steps, noise=0.5, n_runs=128), key=k,
+                            label=OPTIMIZERS[k].label) for k in OPTIMIZERS]
+        clouds = time.perf_counter() - t0
+        print(f"7 optimizers x {steps} steps: Tune learning rates {tune:.2f} s (66 rates each); "
+              f"noise clouds of 128 runs {clouds:.2f} s")
+    trajs = [Trajectory.from_frame(simulate(s, k, {"lr": lrs[k]}, (-1.5, 2.0), 5000, noise=0.5), k,
+                                   OPTIMIZERS[k].label, 5000, OPTIMIZERS[k].state_names) for k in OPTIMIZERS]
+    from ui.simulation import GRID_POINTS
+
+    grid = contour_grid(s.f, s.bounds, GRID_POINTS)
+    plain = payload_bytes(player_payload(grid, trajs, minima=s.minima))
+    full = payload_bytes(player_payload(grid, trajs, minima=s.minima, clouds=views))
+    print(f"player payload for 7 x 5000 Rosenbrock: {plain:,} bytes; with 7 clouds of 128 runs {full:,} bytes")
+
+
 def browser_figures() -> None:
     """Websocket bytes and playback frame intervals for the 6 × 2,000 page in Chromium."""
     from urllib.parse import urlencode
@@ -155,6 +195,7 @@ def main() -> None:
           f"rerun after a slider move {rerun * 1000:.0f} ms")
     size, built = payload_size()
     print(f"player payload (component args) for 6 x 2000 Rosenbrock: {size:,} bytes, built in {built * 1000:.0f} ms")
+    tune_and_cloud_figures()
     if args.browser:
         browser_figures()
 
