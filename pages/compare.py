@@ -138,17 +138,22 @@ page_state.sync_url(state, optimizers=OPTIMIZERS, schedules=SCHEDULES)
 # ------------------------------------------------------------------------------------ main
 
 st.title("Compare optimizers")
-notices = st.session_state.pop(page_state.NOTICES_KEY, None)
-if notices:
-    st.warning("Some settings in the link could not be used:\n" + "\n".join(f"- {n}" for n in notices[:8])
-               + (f"\n- … and {len(notices) - 8} more" if len(notices) > 8 else ""))
-if active in PRESETS_BY_KEY:
-    preset = PRESETS_BY_KEY[active]
-    st.info(f"**{preset.title}.** {preset.watch}" + ("" if unchanged else "  \n*(You have changed the lesson's settings since.)*"))
-    if not unchanged:
-        st.button("Restore the lesson's settings", icon=":material/restart_alt:", key="restore_lesson",
-                  on_click=page_state.apply_preset, args=(active,),
-                  kwargs={"optimizers": OPTIMIZERS, "presets": PRESETS_BY_KEY})
+# Messages that come and go sit inside containers that are always created: Streamlit remounts a
+# component whose place among its siblings changes, and a remounted player iframe can miss its
+# data (seen in Chromium: an empty, 12-px-high player after "Tune learning rates" added a box).
+with st.container():
+    notices = st.session_state.pop(page_state.NOTICES_KEY, None)
+    if notices:
+        st.warning("Some settings in the link could not be used:\n" + "\n".join(f"- {n}" for n in notices[:8])
+                   + (f"\n- … and {len(notices) - 8} more" if len(notices) > 8 else ""))
+    if active in PRESETS_BY_KEY:
+        preset = PRESETS_BY_KEY[active]
+        st.info(f"**{preset.title}.** {preset.watch}"
+                + ("" if unchanged else "  \n*(You have changed the lesson's settings since.)*"))
+        if not unchanged:
+            st.button("Restore the lesson's settings", icon=":material/restart_alt:", key="restore_lesson",
+                      on_click=page_state.apply_preset, args=(active,),
+                      kwargs={"optimizers": OPTIMIZERS, "presets": PRESETS_BY_KEY})
 
 st.markdown(f"**{'Custom formula' if custom else md_escape(surface.label)}** &nbsp; ${surface.latex}$")
 
@@ -166,12 +171,12 @@ c_tune.button("Tune learning rates", icon=":material/tune:", key="tune", width="
                    "start, step budget and noise, and set each to its best.")
 fstar = known_f_star(surface.f, surface.minima)
 report = current_report(state, OPTIMIZERS, SCHEDULES)
-if report is not None:
-    show_tune_report(report, steps=int(steps), style=style, f_star=fstar)
-
 runs = run_all(state, OPTIMIZERS)
-for opt_key, message in runs.errors.items():
-    st.error(f"{OPTIMIZERS[opt_key].label}: {message}")
+with st.container():  # always there, so the player below keeps its place (see above)
+    if report is not None:
+        show_tune_report(report, steps=int(steps), style=style, f_star=fstar)
+    for opt_key, message in runs.errors.items():
+        st.error(f"{OPTIMIZERS[opt_key].label}: {message}")
 trajs = runs.trajectories
 clouds = list(runs.clouds.values())
 grid = grid_for(surface_ref(state))

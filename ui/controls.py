@@ -115,7 +115,7 @@ def hyper_sliders(
     defaults = dict(defaults or {})
     values: dict[str, float] = {}
     if show_rule:
-        box.latex(opt.latex)
+        box.latex(r"\footnotesize " + opt.latex)  # the sidebar is narrow: Adam's rule fits at this size
         box.caption(f"PyTorch: `{opt.torch}`")
     for spec in opt.hypers:
         key = hyper_key(key_prefix, opt.key, spec.key)

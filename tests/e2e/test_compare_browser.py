@@ -183,3 +183,19 @@ def test_custom_formula_link_with_noise_clouds(app_url, page):
     q = parse_qs(urlparse(page.url).query)
     assert q["surface"] == ["custom"] and q["formula"] == ["x^2 - y^2 + y^4/4"] and q["clouds"] == ["32"]
     assert not page.js_errors, page.js_errors
+
+
+def test_tune_button_keeps_the_player(app_url, page):
+    """Tune adds an explanation above the player; the player must stay drawn (not remount empty)."""
+    page.goto(app_url + "?preset=schedule")
+    wait_for_app(page)
+    player_frame(page)
+    page.get_by_role("button", name="Tune learning rates").click()
+    page.get_by_text("Tuned learning rates").first.wait_for(timeout=30_000)
+    wait_for_app(page)
+    height = page.locator('iframe[title*="descent_player"]').evaluate("f => f.clientHeight")
+    assert height > 200, f"player collapsed to {height} px"
+    frame = player_frame(page)
+    assert len(frame.evaluate(PANEL_STATE_JS)) == 2
+    assert_no_exception(page)
+    assert not page.js_errors, page.js_errors
