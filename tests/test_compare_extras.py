@@ -164,6 +164,9 @@ def test_examples_and_plotting_range():
     at.selectbox(key="formula_example").set_value("abs(x) + abs(y)").run()
     assert_clean(at)
     assert at.session_state["formula"] == "abs(x) + abs(y)" and at.session_state["formula_example"] is None
+    at.selectbox(key="formula_example").set_value("(x^2 + y - 11)^2 + (x + y^2 - 7)^2").run()
+    assert (at.session_state["x0"], at.session_state["y0"]) == (0.0, 0.0)  # the example's own start
+    at.selectbox(key="formula_example").set_value("abs(x) + abs(y)").run()
     at.number_input(key="xmax").set_value(2.0).run()
     assert_clean(at)
     assert qp(at, "xmax") == "2"

@@ -13,6 +13,7 @@ Widget keys are ``<prefix>formula``, ``<prefix>xmin`` … ``<prefix>ymax``; the 
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 import streamlit as st
@@ -22,13 +23,26 @@ from surfaces.expression import FUNCTIONS, MAX_LENGTH
 
 from .url_state import BOUND_KEYS, DEFAULT_BOUNDS, DEFAULT_FORMULA, MAX_CUSTOM_BOUND, Bounds, md_escape
 
-#: formula -> what it shows (the first is the default).
-EXAMPLES: dict[str, str] = {
-    DEFAULT_FORMULA: "bowl with ripples (local minima)",
-    "(x^2 + y - 11)^2 + (x + y^2 - 7)^2": "Himmelblau (four minima)",
-    "x^2 - y^2 + y^4/4": "saddle between two minima",
-    "log(1 + x^2 + 10*y^2)": "log-bowl (gradients fade far out)",
-    "abs(x) + abs(y)": "kinks (no gradient at the axes)",
+@dataclass(frozen=True)
+class Example:
+    """A formula worth showing, and where to start on it (None: the surface's own start).
+
+    Why own starts: the automatic start is a corner far from the marked minimum, which on
+    Himmelblau is the bottom of another basin; from (0, 0) momentum overshoots into a different
+    minimum than SGD and Adam, and near the saddle's ridge plain SGD is slow to leave it.
+    """
+
+    name: str
+    start: tuple[float, float] | None = None
+
+
+#: formula -> example (the first is the default formula).
+EXAMPLES: dict[str, Example] = {
+    DEFAULT_FORMULA: Example("bowl with ripples (local minima)"),
+    "(x^2 + y - 11)^2 + (x + y^2 - 7)^2": Example("Himmelblau (four minima)", (0.0, 0.0)),
+    "x^2 - y^2 + y^4/4": Example("saddle between two minima", (-3.0, 0.05)),
+    "log(1 + x^2 + 10*y^2)": Example("log-bowl (gradients fade far out)"),
+    "abs(x) + abs(y)": Example("kinks (no gradient at the axes)"),
 }
 SYNTAX_HELP = (
     "A formula in x and y: numbers, + − * / and ^ (or **), parentheses, pi, e and the functions "
@@ -96,11 +110,12 @@ def current_custom_surface(prefix: str = "") -> Surface:
     return _build(prefix)[0]
 
 
-def _on_formula(prefix: str, on_new_surface: Callable[[Surface], None] | None) -> None:
+def _on_formula(prefix: str, on_new_surface: Callable[[Surface], None] | None,
+                start: tuple[float, float] | None = None) -> None:
     before = _last_valid(prefix)
     surface, error = _build(prefix)
     if error is None and on_new_surface is not None and surface.source != before[0]:
-        on_new_surface(surface)
+        on_new_surface(surface if start is None else replace(surface, start=start))
 
 
 def _on_example(prefix: str, on_new_surface: Callable[[Surface], None] | None) -> None:
@@ -109,7 +124,7 @@ def _on_example(prefix: str, on_new_surface: Callable[[Surface], None] | None) -
     if chosen:
         st.session_state[k["formula"]] = chosen
     st.session_state[k["example"]] = None  # the picker is a set of shortcuts, not a setting
-    _on_formula(prefix, on_new_surface)
+    _on_formula(prefix, on_new_surface, EXAMPLES[chosen].start if chosen in EXAMPLES else None)
 
 
 def custom_formula_input(*, prefix: str = "", container: Any = None,
@@ -129,7 +144,7 @@ def custom_formula_input(*, prefix: str = "", container: Any = None,
     box.text_input("f(x, y) =", key=k["formula"], max_chars=MAX_LENGTH, help=SYNTAX_HELP,
                    on_change=_on_formula, args=args, placeholder="e.g. x^2 + 3*y^2")
     box.selectbox("Examples", list(EXAMPLES), key=k["example"], index=None, placeholder="Try an example…",
-                  format_func=lambda f: f"{EXAMPLES[f]}: {f}", on_change=_on_example, args=args)
+                  format_func=lambda f: f"{EXAMPLES[f].name}: {f}", on_change=_on_example, args=args)
     with box.expander("Plotting range", expanded=False):
         c1, c2 = st.columns(2)
         labels = {"xmin": "x min", "xmax": "x max", "ymin": "y min", "ymax": "y max"}
