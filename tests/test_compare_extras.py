@@ -204,3 +204,13 @@ def test_hostile_url_formulas_fall_back_with_a_notice(formula):
         assert "formula" in texts(at, "warning")
     assert len(summary(at)) == 1
     assert "<script>" not in texts(at, "markdown")
+
+
+def test_leaving_and_returning_to_custom_keeps_the_formula():
+    at = new_app({"surface": "custom", "formula": "x^2 + 3*y^2", "xmax": "3"})
+    at.selectbox(key="surface").set_value("bowl").run()
+    assert qp(at, "formula") is None  # not in the link of a built-in surface
+    at.selectbox(key="surface").set_value("custom").run()  # Streamlit dropped the hidden box's state
+    assert_clean(at)
+    assert (at.session_state["formula"], at.session_state["xmax"]) == ("x^2 + 3*y^2", 3.0)
+    assert qp(at, "formula") == "x^2 + 3*y^2" and qp(at, "xmax") == "3"

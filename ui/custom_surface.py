@@ -73,12 +73,18 @@ def seed_custom_state(prefix: str, formula: str, bounds: Bounds) -> None:
 
 
 def _typed(prefix: str) -> tuple[str, Bounds]:
-    """The formula and range the widgets hold right now (defaults for missing keys)."""
+    """The formula and range the widgets hold right now.
+
+    Missing keys (Streamlit drops a widget's state while it is not drawn, e.g. while another
+    surface is chosen) fall back to the last valid formula and range, so coming back to
+    "Custom formula…" shows what was there before.
+    """
     k, ss = _keys(prefix), st.session_state
+    last_formula, last_bounds = _last_valid(prefix)
     formula = ss.get(k["formula"])
-    formula = formula if isinstance(formula, str) else DEFAULT_FORMULA
+    formula = formula if isinstance(formula, str) else last_formula
     values = []
-    for key, default in zip(BOUND_KEYS, (*DEFAULT_BOUNDS[0], *DEFAULT_BOUNDS[1])):
+    for key, default in zip(BOUND_KEYS, (*last_bounds[0], *last_bounds[1])):
         try:
             values.append(float(ss.get(k[key], default)))
         except (TypeError, ValueError):
@@ -138,7 +144,7 @@ def custom_formula_input(*, prefix: str = "", container: Any = None,
     """
     box = container if container is not None else st
     k = _keys(prefix)
-    seed_custom_state(prefix, DEFAULT_FORMULA, DEFAULT_BOUNDS)
+    seed_custom_state(prefix, *_last_valid(prefix))
     st.session_state.setdefault(k["example"], None)
     args = (prefix, on_new_surface)
     box.text_input("f(x, y) =", key=k["formula"], max_chars=MAX_LENGTH, help=SYNTAX_HELP,
