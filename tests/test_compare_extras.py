@@ -214,3 +214,12 @@ def test_leaving_and_returning_to_custom_keeps_the_formula():
     assert_clean(at)
     assert (at.session_state["formula"], at.session_state["xmax"]) == ("x^2 + 3*y^2", 3.0)
     assert qp(at, "formula") == "x^2 + 3*y^2" and qp(at, "xmax") == "3"
+
+
+def test_cloud_run_count_survives_switching_clouds_off_and_on():
+    at = new_app({"preset": "textbook", "noise": "1", "clouds": "64"})
+    at.checkbox(key="cloud").uncheck().run()
+    assert qp(at, "clouds") is None
+    at.checkbox(key="cloud").check().run()
+    assert_clean(at)
+    assert at.select_slider(key="cloud_runs").value == 64 and qp(at, "clouds") == "64"

@@ -247,9 +247,12 @@ def cloud_controls(*, noise: float, key: str = "cloud", key_runs: str = "cloud_r
                            + (" Needs gradient noise σ > 0." if noise == 0 else ""))
     if not (on and noise > 0):
         return 0
-    st.session_state[key_runs] = int(snap(float(st.session_state.get(key_runs, DEFAULT_CLOUD_RUNS)), CLOUD_RUNS))
+    memory = f"_{key_runs}_memory"  # the slider's state is dropped while clouds are off; keep its value
+    current = st.session_state.get(key_runs, st.session_state.get(memory, DEFAULT_CLOUD_RUNS))
+    st.session_state[key_runs] = int(snap(float(current), CLOUD_RUNS))
     runs = box.select_slider("Seeded runs per cloud", options=list(CLOUD_RUNS), key=key_runs,
                              help="Seeds s, s+1, …: the first is the run shown solid (seed s).")
+    st.session_state[memory] = int(runs)
     return int(runs)
 
 
