@@ -15,10 +15,11 @@ Usage in a page::
 
 from __future__ import annotations
 
-import math
 from typing import Any, Sequence
 
 import streamlit as st
+
+from ui.url_state import parse_float
 
 
 class LessonUrl:
@@ -41,13 +42,9 @@ class LessonUrl:
         raw = self._raw(key)
         if raw is None:
             return default
-        try:
-            value = float(raw)
-        except ValueError:
-            self.notices.append(f"`{key}={raw}` is not a number; using {default:g}.")
-            return default
-        if not math.isfinite(value):
-            self.notices.append(f"`{key}={raw}` is not a finite number; using {default:g}.")
+        value = parse_float(raw)  # the Compare page's check: finite, short, no words or scripts
+        if value is None:
+            self.notices.append(f"`{key}={raw}` is not a usable number; using {default:g}.")
             return default
         if integer and not value.is_integer():
             value = round(value)
