@@ -1,9 +1,9 @@
 """Lesson presets for the Compare page: one click sets everything a demonstration needs.
 
 Plain data, no Streamlit and no core imports, so a test can check every preset against the
-registries and a notebook can replay one. The "watch" text of each preset was checked against
-the simulated numbers (see tests/test_compare_page.py, which runs every preset): if the core's
-behaviour changes, re-run them and re-read the text.
+registries and a notebook can replay one. Every number and claim in a "watch" text is
+recomputed with the engine by tests/test_lesson_claims.py (noisy claims over 64 seeds): if the
+core's behaviour changes, that test names the sentence to re-read.
 """
 
 from __future__ import annotations

@@ -533,3 +533,40 @@ def test_minibatch_notice_over_64_seeds():
     for b in (8, 1):
         assert gap[b] < 0.01 * start_gap and jitter[b] > 1.5
     assert jitter[n] < 1.1 and gap[n] > gap[8]
+
+
+@pytest.mark.parametrize("beta, near", [("0.5", False), ("0.9", True)])
+def test_ewma_weights_figure_says_1_over_e_only_where_true(beta, near):
+    at = _page("ewma", beta=beta)
+    figs = [c for c in at.get("plotly_chart")]
+    import json
+
+    texts = [a.get("text", "") for c in figs for a in json.loads(c.proto.spec).get("layout", {}).get("annotations", [])]
+    marker = [t for t in texts if "weight there" in t]
+    window = [t for t in texts if t.startswith("effective window")]
+    assert window and all(t.endswith(f"= {'2' if beta == '0.5' else '10'} steps") for t in window)
+    assert marker, texts
+    b = float(beta)
+    assert f"β^k = {b ** (1 / (1 - b)):.3f}" in marker[0]
+    assert ("1/e" in marker[0]) == near
+
+
+def test_minibatch_noise_shrinks_as_the_text_says():
+    """Gradient noise of a batch of B drawn without replacement: √((N − B)/(B(N − 1))) × one sample's."""
+    from surfaces.regression import make_regression_surface
+
+    n = 64
+    surface = make_regression_surface(n)
+    at = _page("minibatch")
+    text = " ".join(m.value for m in at.markdown)
+    assert r"\sqrt{(N-B)/(B(N-1))}" in text
+    point = np.array([[0.5, -0.3]])
+    spread = {}
+    for b in (1, 8, 32, n):
+        r = run_batch(surface, "sgd", {"lr": 0.0}, point, 400, batch_size=b, seed=np.arange(N_SEEDS),
+                      record="full")
+        g = r.grads.reshape(-1, 2)
+        spread[b] = float(np.sqrt(((g - g.mean(axis=0)) ** 2).sum(axis=1).mean()))
+    assert spread[n] < 1e-9  # the full batch is the exact gradient (up to rounding)
+    for b in (8, 32):
+        assert spread[b] / spread[1] == pytest.approx(math.sqrt((n - b) / (b * (n - 1))), rel=0.05)
