@@ -167,7 +167,7 @@ PRESETS: tuple[Preset, ...] = (
         watch=(
             "Every gradient gets Gaussian noise (σ = 2). With a constant learning rate (faint dashed "
             "paths) SGD and Momentum reach the bottom and then keep jittering around it; with "
-            "an inverse-time decay η/(1 + 0.01(t − 1)) (solid) the steps shrink to a sixth by step "
+            "an inverse-time decay η/(1 + 0.01(t − 1)) (solid) the rate shrinks to a sixth by step "
             "500 and the runs settle closer to the minimum. Over 64 noise seeds the median "
             "distance to the minimum after 500 steps is 0.89 with the decay against 1.92 without "
             "(SGD) and 0.97 against 1.81 (Momentum). The noise is the same for both paths shown "
@@ -189,9 +189,10 @@ PRESETS: tuple[Preset, ...] = (
         watch=(
             "RMSProp (α = 0.999) and Adam (β₂ = 0.999) both start their squared-gradient average "
             "at v = 0. After step 1, v = 0.001·g², so RMSProp, which has no bias correction, "
-            "divides by √0.001·|g| and its first step is lr/√0.001 ≈ 32 × lr in each coordinate: "
-            "a jump of about 3 from the start. Adam divides m and v by (1 − βᵗ), which undoes the "
-            "zero start, and its first step is exactly lr = 0.1 per coordinate. Scrub steps 0–3."
+            "divides by √0.001·|g| and its first step is lr/√0.001 ≈ 32 × lr = 3.2 in each "
+            "coordinate: from (−7, 2) it lands at (−3.84, −1.16), past the valley floor y = 0. "
+            "Adam divides m and v by (1 − βᵗ), which undoes the zero start, and its first step is "
+            "lr = 0.1 per coordinate (up to the tiny ε): it lands at (−6.90, 1.90). Scrub steps 0–3."
         ),
         surface="bowl",
         optimizers={"rmsprop": {"lr": 0.1, "alpha": 0.999}, "adam": {"lr": 0.1}},

@@ -182,8 +182,11 @@ def test_adam_bias_preset():
     first_adam = np.abs(np.diff(r["adam"][["x", "y"]].to_numpy()[:2], axis=0))[0]
     np.testing.assert_allclose(first_rms, 0.1 / math.sqrt(0.001), rtol=1e-6)
     _says(text, f"≈ {1 / math.sqrt(0.001):.0f} × lr")
-    _says(text, f"a jump of about {0.1 / math.sqrt(0.001):.0f} from the start")
+    _says(text, f"≈ {1 / math.sqrt(0.001):.0f} × lr = {0.1 / math.sqrt(0.001):.1f} in each coordinate")
     np.testing.assert_allclose(first_adam, 0.1, rtol=1e-6)
+    _says(text, f"it lands at {_xy(r['rmsprop'], 1, 2)}, past the valley floor y = 0")
+    assert r["rmsprop"].y.iloc[1] < 0 < r["rmsprop"].y.iloc[0]
+    _says(text, f"it lands at {_xy(r['adam'], 1, 2)}")
 
 
 def test_regression_preset():
@@ -296,7 +299,7 @@ def test_schedule_preset_over_64_seeds():
     _says(text, f"η/(1 + {k:g}(t − 1))")
     factor = float(make_schedule(preset.schedule, **preset.schedule_params).factor(preset.steps, preset.steps))
     assert round(1 / factor) == 6
-    _says(text, f"shrink to a sixth by step {preset.steps}")
+    _says(text, f"the rate shrinks to a sixth by step {preset.steps}")
     clouds = _schedule_clouds(np.arange(N_SEEDS))
     shown = []
     for o, (const, dec) in clouds.items():
