@@ -53,7 +53,8 @@ PRESETS: tuple[Preset, ...] = (
             "path as PyTorch's b = μb + ∇f, x −= ηb; its AdaGrad and Adam add ε = 1e-7 (PyTorch: "
             "1e-10 and 1e-8), and its Adam folds the bias correction into lr_t = "
             "η·√(1 − β₂ᵗ)/(1 − β₁ᵗ) with ε added to the uncorrected √v. The paths here and the "
-            "book's differ by at most 1e-5 over the 30 steps."
+            "book's differ by at most 1e-5 over the 30 steps. The book plots the positions before "
+            "each update, θ₀ … θ₂₉, so its figure stops one step short of the end shown here."
         ),
         surface="bowl",
         optimizers={"sgd": {"lr": 0.95}, "momentum": {"lr": 0.1}, "adagrad": {"lr": 1.5}, "adam": {"lr": 0.3}},
