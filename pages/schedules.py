@@ -31,7 +31,7 @@ st.markdown(
     "surface below: same optimizer, same base rate, same noise. **Notice:** with a constant rate "
     "the run reaches the valley quickly but then jitters in a *noise ball* whose size grows with "
     "the rate; as the schedule lowers the rate the ball shrinks (the dots are where "
-    f"{N_SEEDS} seeded runs ended; the numbers under the maps are medians over all of them). "
+    f"{N_SEEDS} seeded runs ended; the noise-ball numbers below are medians over all of them). "
     "Warm-up does the opposite at the start: small careful steps first. AdaGrad is the "
     "exception: it already shrinks its own steps, and a schedule on top only starves it."
 )
