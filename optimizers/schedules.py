@@ -207,7 +207,7 @@ _SPECS = (
         ),
         _inverse_time,
         torch="torch.optim.Adagrad(..., lr_decay=k) (built in; no scheduler class)",
-        note="η/(1+kt) satisfies the Robbins-Monro conditions, so noisy SGD still converges.",
+        note="η/(1+k(t−1)) satisfies the Robbins-Monro conditions, so noisy SGD still converges.",
     ),
     ScheduleSpec(
         "cosine",

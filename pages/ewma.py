@@ -6,12 +6,11 @@ figures from `viz.lessons`.
 
 from __future__ import annotations
 
-import numpy as np
 import streamlit as st
 
 from optimizers import effective_window, ewma
 from optimizers.series import SERIES_KINDS, noisy_series
-from ui.lesson_common import show_chart, compare_link, page_style
+from ui.lesson_common import ewma_facts, show_chart, compare_link, page_style, steps_text
 from ui.lesson_url import LessonUrl
 from viz.lessons import ewma_figure, ewma_weights_figure
 from ui.bootstrap import ensure_app_navigation
@@ -21,12 +20,7 @@ ensure_app_navigation()
 BETA_LOW, BETA_HIGH, BETA_DEFAULT = 0.5, 0.999, 0.98
 
 st.title("Exponentially weighted averages")
-st.markdown(
-    "**Try:** drag β from 0.9 to 0.98 to 0.999 and watch the average get smoother but slower. "
-    "**Notice:** without bias correction (left) the average starts near 0, far below the data, "
-    "and needs about 1/(1−β) steps to catch up; dividing by 1 − βᵗ (right) fixes the start "
-    "and changes nothing later. Adam does exactly this to its two averages."
-)
+intro = st.empty()  # filled once β is known: its numbers are computed for the β on screen
 compare_link("Compare preset: Adam's bias correction (RMSProp without it, Adam with it)", preset="adam_bias")
 
 url = LessonUrl("ewma")
@@ -50,23 +44,44 @@ t, observed, truth, y_label = noisy_series(kind, 365, seed)
 raw = ewma(observed, beta, bias_correction=False)
 corrected = ewma(observed, beta, bias_correction=True)
 window = effective_window(beta)
-
-style = page_style()
-show_chart(
-    ewma_figure(t, observed, raw, corrected, beta, truth=truth, y_title=y_label, style=style),
-    key="ewma_chart",
+facts = ewma_facts(beta)
+k_win = max(1, min(len(t), int(round(window))))
+intro.markdown(
+    "**Try:** drag β from 0.9 to 0.98 to 0.999 and watch the average get smoother but slower. "
+    "**Notice:** without bias correction (left) the average starts near 0, far below the data. "
+    f"On a constant signal c it is (1 − βᵗ)·c: with β = {beta:.3g}, after 1/(1−β) = "
+    f"{steps_text(window)} steps it has reached only {facts.share_at_window:.1%} of the value, and it "
+    f"needs {facts.steps_to_1pct:,} steps to come within 1%"
+    + (f" (more than the {len(t)} values shown)" if facts.steps_to_1pct > len(t) else "")
+    + f". On this data, at step {k_win} the uncorrected average is {raw[k_win - 1]:.2f}, the "
+    f"corrected one {corrected[k_win - 1]:.2f} and the noiseless signal {truth[k_win - 1]:.2f}. Dividing by 1 − βᵗ (right) fixes the start and "
+    "changes less and less later. Adam does exactly this to its two averages."
 )
 
+style = page_style()
+ewma_fig = ewma_figure(t, observed, raw, corrected, beta, truth=truth, y_title=y_label, style=style)
+for note in ewma_fig.layout.annotations:
+    if str(note.text).startswith("effective window"):  # the same window text as the metric below
+        note.text = f"effective window ≈ 1/(1−β) = {steps_text(window)} steps"
+show_chart(ewma_fig, key="ewma_chart")
+
 m1, m2, m3, m4 = st.columns(4)
-m1.metric("Effective window 1/(1−β)", f"{window:.0f} steps")
+m1.metric("Effective window 1/(1−β)", f"{steps_text(window)} steps")
 m2.metric("Day 1 data θ₁", f"{observed[0]:.2f}")
 m3.metric("Day 1 average, no correction", f"{raw[0]:.2f}", help="v₁ = (1−β)·θ₁: only a (1−β) share of θ₁")
 m4.metric("Day 1 average, corrected", f"{corrected[0]:.2f}", help="v₁ / (1−β) = θ₁ exactly")
 st.session_state["ewma_window"] = window
 
+one_over_e = (", close to 1/e" if facts.near_one_over_e
+              else ", not yet close to 1/e: that limit needs β near 1")
 left, right = st.columns([3, 2])
 with left:
-    show_chart(ewma_weights_figure(beta, style=style), key="ewma_weights")
+    weights_fig = ewma_weights_figure(beta, style=style)
+    for note in weights_fig.layout.annotations:
+        if "weight there" in str(note.text):  # the window marker: state the weight there as computed
+            note.text = (f" k = 1/(1−β) = {steps_text(window)}<br> weight there: β^k = "
+                         f"{facts.weight_at_window:.3f}{' ≈ 1/e' if facts.near_one_over_e else ''} of today's")
+    show_chart(weights_fig, key="ewma_weights")
 with right:
     st.markdown(
         rf"""
@@ -78,9 +93,10 @@ Unrolled, $v_t$ is a weighted sum of all past values with weights $(1-\beta)\bet
 value $k$ steps back: recent values count most, old ones fade geometrically. Only one number is
 stored, which is why optimizers can afford one average per parameter.
 
-**Why "about 1/(1−β) values".** After $k = 1/(1-\beta)$ steps the weight has shrunk by
-$\beta^{{1/(1-\beta)}} \approx 1/e \approx 0.37$ (for β = 0.9: $0.9^{{10}} \approx 0.35$). With
-β = {beta:.3g} that is about **{window:.0f}** steps.
+**Why "about 1/(1−β) values".** After $k = 1/(1-\beta)$ steps back the weight has shrunk by
+$\beta^{{1/(1-\beta)}}$, which tends to $1/e \approx 0.37$ as β → 1 (for β = 0.9:
+$0.9^{{10}} \approx 0.35$). With β = {beta:.3g}, $k$ = **{steps_text(window)}** steps and the weight
+there is **{facts.weight_at_window:.3f}** of today's{one_over_e}.
 
 **Why the start is wrong, and the fix.** The weights sum to $1-\beta^t$, not 1, so early on
 $v_t$ is too small (it is pulled towards $v_0 = 0$). Dividing by that sum,
@@ -108,5 +124,8 @@ with st.expander("Where this shows up in the optimizers"):
 
 st.caption(
     f"Data: {SERIES_KINDS[kind]}, 365 seeded values (seed {seed}); the dotted line is the noiseless signal. "
-    f"The shaded stretch is the first {min(365, int(np.ceil(window)))} steps, where v₀ = 0 still matters."
+    + (f"The shaded stretch is the first 1/(1−β) = {steps_text(window)} steps, where v₀ = 0 still weighs heavily."
+       if window < len(t) else
+       f"All {len(t)} values are shaded: 1/(1−β) = {steps_text(window)} steps is longer than the data, so v₀ = 0 "
+       "weighs heavily throughout.")
 )

@@ -177,7 +177,8 @@ per-sample gradients.
   each pointing only roughly downhill, so the path zig-zags and never fully settles with a
   constant learning rate.
 * **Mini-batch** uses $B$ points ($\lceil N/B \rceil$ steps per epoch): its gradient noise
-  shrinks like $1/\sqrt{{B}}$, and on real hardware a batch of 64-512 costs little more than one
+  shrinks like $1/\sqrt{{B}}$ (drawn without replacement, exactly by
+  $\sqrt{{(N-B)/(B(N-1))}}$ against one sample, so it is 0 at $B = N$), and on real hardware a batch of 64-512 costs little more than one
   sample because it is computed as one matrix operation. With small data sets (a few thousand
   points) plain batch gradient descent is fine.
 

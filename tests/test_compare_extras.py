@@ -11,7 +11,7 @@ import json
 import numpy as np
 import pytest
 
-from lessons.presets import preset_values
+from lessons.presets import PRESETS_BY_KEY, preset_values
 from optimizers import OPTIMIZERS
 from optimizers.tuning import tune_learning_rate
 from surfaces import SURFACES
@@ -61,7 +61,8 @@ def test_tune_button_sets_every_lr_to_the_engines_pick_and_explains_it():
     # Undo puts the lesson's rates back; the report goes with it.
     at.button(key="undo_tune").click().run()
     assert_clean(at)
-    assert at.session_state["hp.sgd.lr"] == 0.001 and at.session_state["hp.adam.lr"] == 0.05
+    lesson = PRESETS_BY_KEY["rosenbrock"].optimizers
+    assert at.session_state["hp.sgd.lr"] == lesson["sgd"]["lr"] and at.session_state["hp.adam.lr"] == lesson["adam"]["lr"]
     assert not at.success
 
 

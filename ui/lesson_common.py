@@ -6,8 +6,11 @@ each one opens with what to try, what to notice, and a link to the matching Comp
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from typing import Mapping
 
+import numpy as np
 import streamlit as st
 
 from viz.style import DEFAULT_STYLE, Style
@@ -71,3 +74,46 @@ def show_chart(fig, *, key: str, **kwargs):
     """``st.plotly_chart`` with the figure's own style (theme=None), so the projector sizes and
     the fixed colours set by `viz.style` are not overridden by Streamlit's chart theme."""
     return st.plotly_chart(fig, key=key, theme=None, config={"displaylogo": False}, **kwargs)
+
+
+def steps_text(n: float) -> str:
+    """A step count as the lessons print it: 10, 76.9, 1,000 (one decimal only when needed).
+
+    The window metric, the caption under the chart and the recipe all use this, so they can
+    never disagree (1/(1 − 0.9) is 10.000000000000002 in floating point: not "11").
+    """
+    return f"{n:,.1f}".rstrip("0").rstrip(".")
+
+
+@dataclass(frozen=True)
+class EwmaFacts:
+    """What the moving-averages lesson states about β, computed with `optimizers.ewma`.
+
+    On a constant signal c the uncorrected average is (1 − βᵗ)·c, so ``share_at_window`` is how
+    much of c it has reached after 1/(1 − β) steps and ``steps_to_1pct`` the first step at which it
+    is within 1 % of c; ``weight_at_window`` is β^(1/(1 − β)), the weight left 1/(1 − β) steps
+    back (→ 1/e only as β → 1); ``near_one_over_e`` says whether it is within 10 % of 1/e.
+    """
+
+    beta: float
+    window: float
+    weight_at_window: float
+    share_at_window: float
+    steps_to_1pct: int
+    near_one_over_e: bool
+
+
+def ewma_facts(beta: float) -> EwmaFacts:
+    from optimizers import effective_window, ewma
+
+    window = float(effective_window(beta))
+    weight = float(beta ** window)
+    n = int(math.ceil(math.log(0.01) / math.log(beta))) + 2
+    v = ewma(np.ones(n), beta, bias_correction=False)  # (1 − βᵗ) for t = 1..n, by the engine
+    reached = np.flatnonzero(v >= 0.99)
+    k = max(1, int(round(window)))
+    share = float(v[k - 1]) if abs(window - k) < 1e-9 else float(1.0 - beta ** window)
+    return EwmaFacts(
+        beta=float(beta), window=window, weight_at_window=weight, share_at_window=share,
+        steps_to_1pct=int(reached[0]) + 1, near_one_over_e=abs(weight * math.e - 1.0) < 0.1,
+    )
