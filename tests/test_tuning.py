@@ -6,6 +6,7 @@ at a time), and the claims about noisy runs are checked over 64 seeds.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import numpy as np
@@ -318,3 +319,43 @@ def test_cloud_on_minibatch_surface():
     for k in range(4):
         df = simulate(surface, "sgd", {"lr": 0.1}, surface.start, 50, seed=k, batch_size=4)
         np.testing.assert_allclose(cloud.paths[:, k], df[["x", "y"]].to_numpy(), rtol=1e-12)
+
+
+# ------------------------------------------------------------------------- the page's explanation
+
+
+def _unescape(markdown: str) -> str:
+    """Undo ui.url_state.md_escape (a backslash before each escaped character) and the bold marks."""
+    return re.sub(r"\\(.)", r"\1", markdown.replace("**", ""))
+
+
+@pytest.mark.parametrize("query, picks", [
+    ({"surface": "six_hump_camel", "opt": ["sgd", "adam"], "steps": "100"}, {"adam": 2.0}),
+    ({"surface": "bowl", "opt": ["sgd", "adam"], "steps": "100", "noise": "1", "seed": "7"}, {}),
+])
+def test_the_page_says_what_the_engine_computed(query, picks):
+    from tests.test_compare_page import assert_clean, new_app
+
+    at = new_app(query)
+    assert_clean(at)
+    at.button(key="tune").click().run()
+    assert_clean(at)
+    ss = at.session_state
+    text = _unescape("\n".join(e.value for e in at.success))
+    surface = SURFACES[query["surface"]]
+    start = (float(ss["x0"]), float(ss["y0"]))
+    noise, seed = float(query.get("noise", 0)), int(query.get("seed", 0))
+    results = {}
+    for key in query["opt"]:
+        hyper = {k: v for k, v in OPTIMIZERS[key].defaults().items() if k != "lr"}
+        res = tune_learning_rate(surface, key, hyper, start, 100, lr_grid=slider_grid(key), noise=noise, seed=seed)
+        results[key] = res
+        assert ss[f"hp.{key}.lr"] == res.best_lr == picks.get(key, res.best_lr)
+        assert re.sub(r"^lr = [^:]*: ", "", res.reason) in text  # the row is the core's sentence
+        assert res.ranking_rule() in text
+    k = results["sgd"].n_streams
+    if noise:
+        assert k == 32 and f"on 32 noise streams, {66 * 32:,} runs in one vectorized call" in text
+        assert f"seeds {seed}–{seed + 31}; the page's own run is seed {seed}" in text
+    else:
+        assert k == 1 and "ran once per lr slider value (66 values, 0.0001 … 10)" in text
