@@ -144,6 +144,7 @@ class TuneResult:
     runner_up: int = -1
     tol: float | None = None
     steps: int = 0
+    f_star: float | None = None
 
     @property
     def best_final_loss(self) -> float:
@@ -237,8 +238,13 @@ def ranking_rule(res: TuneResult) -> str:
         else:
             text += ", and a tie goes to the smallest tied rate"
         return text + "."
+    if res.f_star is not None:
+        why = (f"Some runs ended below the surface's listed minimum value ({res.f_star:.6g}), which therefore is "
+               "not the global minimum")
+    else:
+        why = "This surface's minimum value is not known"
     return text + (
-        "This surface's minimum value is not known, so the lowest final loss wins outright (gaps are measured "
+        f"{why}; the lowest final loss wins outright (gaps are measured "
         f"from it, f − f_best); only losses equal up to round-off ({_fmt(res.tie_slack)}) tie, and a tie goes "
         "to the smallest tied rate."
     )
@@ -265,15 +271,24 @@ def _reason(res: TuneResult) -> str:
     ok = ~diverged & np.isfinite(gap)
     lowest = float(np.min(gap[ok]))
     tied = np.flatnonzero(_ties(gap, ok, slack))
-    own = f" (the page's own stream: {_fmt(max(res.stream_loss[i, 0] - res.f_ref, 0.0))})" if k > 1 else ""
+    if k == 1:
+        own = ""
+    elif res.f_star_known:
+        own = f" (the page's own stream: {_fmt(max(res.stream_loss[i, 0] - res.f_ref, 0.0))})"
+    else:
+        own = f" (the page's own stream: f = {res.stream_loss[i, 0]:.6g})"
     text = f"lr = {_fmt(lrs[i])}: "
     if len(tied) == 1:
-        text += f"lowest {name} {_fmt_gap(gap[i], slack)}{own} among {grid}"
+        if res.f_star_known:
+            text += f"lowest {name} {_fmt_gap(gap[i], slack)}{own} among {grid}"
+        else:
+            text += f"lowest {'median ' if k > 1 else ''}final loss, f = {res.final_loss[i]:.6g}{own}, among {grid}"
         r = res.runner_up
         if r >= 0:
             ratio = gap[r] / gap[i] if gap[i] > 0 else np.inf
             times = f", {_fmt_ratio(ratio)} the pick's" if np.isfinite(ratio) else ""
-            text += f"; next best lr = {_fmt(lrs[r])} with {_fmt(gap[r])}{times}"
+            with_ = _fmt(gap[r]) if res.f_star_known else f"{name} = {_fmt(gap[r])}"
+            text += f"; next best lr = {_fmt(lrs[r])} with {with_}{times}"
     else:
         j = int(tied[np.lexsort((lrs[tied], gap[tied]))[0]])
         if j == i:
@@ -384,7 +399,7 @@ def tune_learning_rate(
         steps_to_tol=steps_to_tol, reason="", found=found, gap=gap, f_ref=f_ref, f_star_known=bool(star),
         seeds=seeds, stream_loss=stream_loss, n_diverged=n_diverged,
         runner_up=_runner_up(i, gap, diverged, lrs) if found else -1,
-        tol=tol if f_star is not None else None, steps=int(steps),
+        tol=tol if f_star is not None else None, steps=int(steps), f_star=f_star,
     )
     return replace(result, reason=_reason(result))
 

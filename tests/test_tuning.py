@@ -154,8 +154,21 @@ def test_without_a_known_minimum_the_lowest_loss_wins():
                        for lr in grid])
     assert not res.f_star_known and res.tol is None
     assert res.best_index == int(np.argmin(losses)) and res.f_ref == losses.min()
-    assert "final f − f_best" in res.reason and "f*" not in res.reason
+    runner = int(np.argsort(losses)[1])
+    assert res.reason.startswith(f"lr = {_fmt(grid[res.best_index])}: lowest final loss, f = {losses.min():.6g}, ")
+    assert f"next best lr = {_fmt(grid[runner])} with final f − f_best = {_fmt(losses[runner] - losses.min())}" \
+        in res.reason
+    assert "f*" not in res.reason
     assert "not known" in res.ranking_rule()
+
+
+def test_a_listed_minimum_that_runs_go_below_is_not_used_as_f_star():
+    camel = SURFACES["six_hump_camel"]
+    surface = replace(camel, minima=camel.minima[2:3])  # a local minimum, f = -0.2155
+    res = tune_learning_rate(surface, "adam", {}, surface.start, 100, lr_grid=slider_grid("adam"))
+    assert res.final_loss[~res.diverged].min() < f_star_of(surface)
+    assert not res.f_star_known and res.f_ref == res.final_loss[~res.diverged].min()
+    assert f"listed minimum value ({f_star_of(surface):.6g})" in res.ranking_rule()
 
 
 def test_all_diverged_falls_back_to_smallest():
