@@ -4,8 +4,11 @@ Why: "is Adam really faster, or did SGD just get a bad learning rate?" A fair ra
 optimizer at its best rate for *this* surface, start, step budget, noise, schedule and clipping.
 For each selected optimizer the core sweeps the learning rate over the lr slider's own values
 (one vectorized run, `optimizers.tuning.tune_learning_rate` via `ui.simulation.tune_all`), so
-the winner is exactly a slider value and applying it is just moving the slider. The page then
-says what was picked and why (the core's ``reason`` sentence), shows the sweep, and offers undo.
+the winner is exactly a slider value and applying it is just moving the slider. With gradient
+noise every value runs on several seeded noise streams in that same call and is ranked by its
+median, so the pick does not hang on the page's one stream. The page then says what was run and
+how the pick was made (the core's `ranking_rule`, with the result's own numbers), what was
+picked and why (the core's ``reason`` sentence), shows the sweep, and offers undo.
 
 The report stays on screen while the page shows exactly the tuned settings; any change hides it
 (it would no longer describe what is on screen).
@@ -171,8 +174,10 @@ def show_tune_report(report: TuneReport, *, steps: int, style: Style, f_star: fl
     if any(r.found for r in report.rows):
         st.success(text, icon=":material/tune:")
     else:
-        st.warning(text + "\n\nEvery learning rate diverged, so nothing was changed. Try fewer steps, a start "
-                   "nearer the minimum, or gradient clipping.", icon=":material/warning:")
+        noisy = any(res.n_streams > 1 for res in report.results.values())
+        where = " (on at least one noise stream)" if noisy else ""
+        st.warning(text + f"\n\nEvery learning rate diverged{where}, so nothing was changed. Try fewer steps, a "
+                   "start nearer the minimum, or gradient clipping.", icon=":material/warning:")
     c1, c2 = st.columns([4, 1])
     with c1.expander("The sweep behind it: final loss for every learning rate", expanded=False):
         labels = {row.key: row.label for row in report.rows}
