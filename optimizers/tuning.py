@@ -393,7 +393,9 @@ def tune_learning_rate(
     with np.errstate(all="ignore"):
         gap = np.maximum(final_loss - f_ref, 0.0) if np.isfinite(f_ref) else np.full(n, np.nan)
     gap = np.where(ok, gap, np.nan)
-    i, found = _pick_best(gap, diverged, steps_to_tol, lrs, _slack(f_ref))
+    # The tolerance is measured from the listed f*: without a usable f* ties go to the smaller rate.
+    rank_steps = steps_to_tol if star else np.full(n, -1, dtype=np.int64)
+    i, found = _pick_best(gap, diverged, rank_steps, lrs, _slack(f_ref))
     result = TuneResult(
         best_lr=float(lrs[i]), best_index=i, lrs=lrs, final_loss=final_loss, diverged=diverged,
         steps_to_tol=steps_to_tol, reason="", found=found, gap=gap, f_ref=f_ref, f_star_known=bool(star),
