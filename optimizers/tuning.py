@@ -310,6 +310,9 @@ def _reason(res: TuneResult) -> str:
             text += ")" if k == 1 else ", median over the streams)"
         elif len(tied) > 1:
             text += f"; none of the {len(tied)} tied rates gets {within}{half}, so the smallest of them wins"
+        elif res.steps_to_tol[i] >= 0:
+            median = "" if k == 1 else ", median over the streams"
+            text += f"; it is first {within} at step {int(res.steps_to_tol[i])}{median}"
         elif not reached.any():
             text += f"; no rate gets {within} in {res.steps:,} steps{half}"
     elif len(tied) > 1:

@@ -127,6 +127,15 @@ def test_six_hump_camel_adam_picks_the_smallest_gap_and_says_so():
     assert f"f* = {f_star:.6g}" in rule and "within 1% of the lowest gap" in rule and "noise" not in rule
 
 
+def test_explanation_says_when_the_pick_first_reaches_the_tolerance():
+    surface = SURFACES["rosenbrock"]
+    res = tune_learning_rate(surface, "momentum", {}, (-1.5, 2.0), 1000)
+    df = simulate(surface, "momentum", {"lr": res.best_lr}, (-1.5, 2.0), 1000)
+    first = int(np.flatnonzero(df["loss"].to_numpy() <= f_star_of(surface) + 1e-6)[0])
+    assert f"; it is first within 1e-6 of f* at step {first}" in res.reason
+    assert f"lowest final f − f* = {_fmt(df['loss'].iloc[-1] - f_star_of(surface))}" in res.reason
+
+
 def test_tie_explanation_names_the_tied_rates_and_their_steps_to_tolerance():
     surface = SURFACES["six_hump_camel"]  # SGD reaches f* to round-off at several rates
     grid = slider_grid("sgd")
