@@ -8,9 +8,11 @@ Figures printed:
   moving one slider (what a student feels);
 - the same for 6 optimizers × 2,000 steps on Rosenbrock;
 - the player's component payload (JSON args) for 6 × 2,000 on Rosenbrock;
-- "Tune learning rates" for all 7 optimizers (one vectorized sweep each over the lr slider's
-  66 values) and noise clouds of 128 seeded runs for all 7, at 500 / 2,000 / 5,000 steps, and
-  the payload those clouds add;
+- noise clouds of 128 seeded runs for all 7 optimizers at 500 / 2,000 / 5,000 steps, and the
+  payload those clouds add;
+- "Tune learning rates" for all optimizers (one vectorized sweep each over the lr slider's 66
+  values; with noise, 66 values x 32 or 16 noise streams) at 500 / 2,000 / 5,000 steps on
+  Rosenbrock and six-hump camel (``--tune-only``: just these);
 - with --browser: total websocket bytes received by the browser for that page (the issue's
   budget is 3 MB), and frame intervals during playback.
 
@@ -89,13 +91,40 @@ def payload_size() -> tuple[int, float]:
     return payload_bytes(payload), time.perf_counter() - t0
 
 
-def tune_and_cloud_figures() -> None:
-    """Tuning and cloud times on Rosenbrock for all 7 optimizers, as the page runs them (cold)."""
+def tune_figures() -> None:
+    """"Tune learning rates" for every optimizer, as the page runs it (cold): wall and CPU time.
+
+    Noise-free, one run per slider value; with noise (σ = 0.5), slider values × noise streams
+    (32 up to 1,000 steps, 16 beyond) in one call per optimizer. Rosenbrock, where large rates
+    diverge and drop out early, and six-hump camel, where none do (the costly case).
+    """
     from lessons.presets import preset_values
-    from optimizers import OPTIMIZERS, simulate
-    from optimizers.tuning import noise_cloud, tune_learning_rate
+    from optimizers import OPTIMIZERS
+    from optimizers.tuning import default_streams, tune_learning_rate
     from surfaces import SURFACES
     from ui.url_state import hyper_options
+
+    for surface_key in ("rosenbrock", "six_hump_camel"):
+        s = SURFACES[surface_key]
+        for steps in (500, 2000, 5000):
+            times = []
+            for noise in (0.0, 0.5):
+                t0, c0 = time.perf_counter(), time.process_time()
+                for key in OPTIMIZERS:
+                    grid = hyper_options(OPTIMIZERS[key], "lr", preset_values(key, "lr"))
+                    tune_learning_rate(s, key, {}, s.start, steps, lr_grid=grid, noise=noise)
+                times.append((time.perf_counter() - t0, time.process_time() - c0))
+            (w0, c0), (w1, c1) = times
+            print(f"Tune learning rates, {len(OPTIMIZERS)} optimizers x {steps} steps, {s.label}: noise-free "
+                  f"{w0:.2f} s wall / {c0:.2f} s CPU (66 runs each); noisy {w1:.2f} s wall / {c1:.2f} s CPU "
+                  f"({default_streams(steps)} streams, {66 * default_streams(steps):,} runs each)")
+
+
+def tune_and_cloud_figures() -> None:
+    """Cloud times on Rosenbrock for all 7 optimizers, as the page runs them (cold), and their payload."""
+    from optimizers import OPTIMIZERS, simulate
+    from optimizers.tuning import noise_cloud
+    from surfaces import SURFACES
     from viz.clouds import cloud_view
     from viz.contours import contour_grid
     from viz.player import payload_bytes, player_payload
@@ -106,16 +135,10 @@ def tune_and_cloud_figures() -> None:
            "adamw": 0.05}
     for steps in (500, 2000, 5000):
         t0 = time.perf_counter()
-        for key in OPTIMIZERS:
-            grid = hyper_options(OPTIMIZERS[key], "lr", preset_values(key, "lr"))
-            tune_learning_rate(s, key, {}, (-1.5, 2.0), steps, lr_grid=grid)
-        tune = time.perf_counter() - t0
-        t0 = time.perf_counter()
         views = [cloud_view(noise_cloud(s, k, {"lr": lrs[k]}, (-1.5, 2.0), steps, noise=0.5, n_runs=128), key=k,
                             label=OPTIMIZERS[k].label) for k in OPTIMIZERS]
         clouds = time.perf_counter() - t0
-        print(f"7 optimizers x {steps} steps: Tune learning rates {tune:.2f} s (66 rates each); "
-              f"noise clouds of 128 runs {clouds:.2f} s")
+        print(f"7 optimizers x {steps} steps, Rosenbrock: noise clouds of 128 runs {clouds:.2f} s")
     trajs = [Trajectory.from_frame(simulate(s, k, {"lr": lrs[k]}, (-1.5, 2.0), 5000, noise=0.5), k,
                                    OPTIMIZERS[k].label, 5000, OPTIMIZERS[k].state_names) for k in OPTIMIZERS]
     from ui.simulation import GRID_POINTS
@@ -185,7 +208,11 @@ def browser_figures() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--browser", action="store_true", help="also measure websocket bytes in Chromium")
+    parser.add_argument("--tune-only", action="store_true", help="only the Tune learning rates timings")
     args = parser.parse_args()
+    if args.tune_only:
+        tune_figures()
+        return
 
     first, rerun = time_page(None, ("hp.sgd.lr", 0.5))
     print(f"default page (4 optimizers x 30 steps): first run {first * 1000:.0f} ms, "
@@ -196,6 +223,7 @@ def main() -> None:
     size, built = payload_size()
     print(f"player payload (component args) for 6 x 2000 Rosenbrock: {size:,} bytes, built in {built * 1000:.0f} ms")
     tune_and_cloud_figures()
+    tune_figures()
     if args.browser:
         browser_figures()
 

@@ -4,7 +4,10 @@ Two questions a classroom asks as soon as it compares optimizers:
 
 * "Is Adam really faster, or did you just give SGD a bad learning rate?" -- `tune_learning_rate`
   runs a whole log grid of learning rates in *one* vectorized `run_batch` call and picks the
-  best one, with a sentence saying why, so every optimizer enters the race at its best.
+  best one, with a sentence saying why, so every optimizer enters the race at its best. "Best"
+  is the smallest gap f − f* to the minimum (a tie band on f itself would swallow the whole
+  difference where f* is far from 0), and with noisy gradients the median gap over several
+  seeded noise streams (rates × streams in the same call): one lucky stream must not pick it.
 * "Was that one lucky run?" -- with noisy gradients a single path is an anecdote.
   `noise_cloud` runs many seeded copies at once (one noise stream per run) and returns all the
   paths plus their per-step median, which is what a teacher should point at.
@@ -14,7 +17,7 @@ Plain numpy, no Streamlit: a notebook or a benchmark uses these exactly as the p
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Mapping
 
 import numpy as np
@@ -25,10 +28,20 @@ Array = np.ndarray
 
 #: Default learning-rate grid: 1e-4 ... 10, 41 points (8 per decade plus the end point).
 LR_LOW, LR_HIGH, LR_POINTS = 1e-4, 10.0, 41
-#: Final losses within this relative margin of the best count as a tie.
+#: Final gaps f - f* within this relative margin of the lowest gap count as a tie.
 NEAR_TIE = 0.01
-#: Absolute slack for ties, so losses at float round-off level (1e-30 vs 1e-25) tie too.
+#: Absolute slack for ties (times max(1, |f*|)), so gaps at float round-off level (1e-30 vs
+#: 1e-25, or 1e-16 on a surface whose minimum value is -1.03) tie too.
 TIE_ATOL = 1e-12
+#: Noise streams per rate when the runs are random (gradient noise or mini-batches): the median
+#: of 32 keeps the pick stable across seeds (tests/test_tuning.py); past `LONG_RUN` steps 16, to
+#: bound the cost of a 7-optimizer race (rates x streams x steps in one call per optimizer).
+TUNE_STREAMS, TUNE_STREAMS_LONG, LONG_RUN = 32, 16, 1000
+
+
+def default_streams(steps: int) -> int:
+    """How many noise streams a random run is tuned on (see `TUNE_STREAMS`)."""
+    return TUNE_STREAMS if int(steps) <= LONG_RUN else TUNE_STREAMS_LONG
 
 
 def _resolve_surface(surface):
@@ -56,6 +69,30 @@ def _run_batch(*args, **kwargs):
     return run_batch(*args, **kwargs)
 
 
+def known_f_star(surface) -> float | None:
+    """The lowest value of f over the surface's known minima (None if it knows none).
+
+    The same number the engine measures its tolerance against (``f* + tol``).
+    """
+    minima = getattr(surface, "minima", None)
+    if not minima:
+        return None
+    m = np.asarray(minima, dtype=float).reshape(-1, 2)
+    with np.errstate(all="ignore"):
+        values = np.asarray(surface.f(m[:, 0], m[:, 1]), dtype=float) * np.ones(len(m))
+    values = values[np.isfinite(values)]
+    return float(values.min()) if values.size else None
+
+
+def is_random(surface, noise, batch_size) -> bool:
+    """Whether a run's outcome depends on its seed: gradient noise, or true mini-batches."""
+    if np.any(np.asarray(noise, dtype=float) != 0):
+        return True
+    n = getattr(surface, "n_samples", None)
+    finite_sum = n is not None and getattr(surface, "batch_grad", None) is not None
+    return bool(finite_sum and batch_size is not None and batch_size < n)
+
+
 def default_lr_grid(low: float = LR_LOW, high: float = LR_HIGH, points: int = LR_POINTS) -> Array:
     """A log-spaced learning-rate grid: rates that matter differ by factors, not by steps."""
     if not (0 < low < high) or points < 2:
@@ -78,8 +115,15 @@ def _fmt(value: float) -> str:
 class TuneResult:
     """Outcome of a learning-rate sweep for one optimizer.
 
-    ``lrs``, ``final_loss``, ``diverged`` and ``steps_to_tol`` are aligned 1-D arrays over the
-    grid. ``best_index`` points into them; ``found`` is False when every rate diverged (then
+    ``lrs``, ``final_loss``, ``gap``, ``diverged``, ``n_diverged`` and ``steps_to_tol`` are
+    aligned 1-D arrays over the grid. Each rate ran on ``len(seeds)`` noise streams (one when the
+    runs are deterministic); ``stream_loss`` ``(rates, streams)`` holds every run's final loss,
+    ``final_loss`` its per-rate median, ``gap`` = ``final_loss - f_ref`` what the ranking
+    compares. ``f_ref`` is f* when the surface knows its minimum value (``f_star_known``), else
+    the lowest median final loss of the grid. ``diverged`` means "on at least one stream";
+    ``steps_to_tol`` is the median step at which a stream first got within ``tol`` of f* (-1 if
+    half the streams or more never did). ``best_index`` points at the pick, ``runner_up`` at the
+    best of the rest (-1 if none); ``found`` is False when every rate diverged (then
     ``best_lr`` is the smallest rate, the least bad guess, and ``reason`` says so).
     """
 
@@ -91,58 +135,194 @@ class TuneResult:
     steps_to_tol: Array
     reason: str
     found: bool = True
+    gap: Array | None = None
+    f_ref: float = 0.0
+    f_star_known: bool = False
+    seeds: Array | None = None
+    stream_loss: Array | None = None
+    n_diverged: Array | None = None
+    runner_up: int = -1
+    tol: float | None = None
+    steps: int = 0
+    f_star: float | None = None
 
     @property
     def best_final_loss(self) -> float:
         return float(self.final_loss[self.best_index])
 
+    @property
+    def n_streams(self) -> int:
+        return 1 if self.seeds is None else int(len(self.seeds))
 
-def _pick_best(final_loss: Array, diverged: Array, steps_to_tol: Array, lrs: Array) -> tuple[int, bool]:
-    """Lowest final loss; near-ties by fewest steps to tolerance, then the smaller rate.
+    @property
+    def best_gap(self) -> float:
+        return float(self.gap[self.best_index])
 
-    Why the tie-break: on an easy surface many rates reach the minimum to round-off, and the
-    one that got there first is the better answer to "which rate should I use?". A smaller rate
-    is the safer of two otherwise equal ones (further from the divergence edge).
+    @property
+    def tie_slack(self) -> float:
+        return _slack(self.f_ref)
+
+    def ranking_rule(self) -> str:
+        """How the pick was made, in sentences a teacher can read out (true for this result)."""
+        return ranking_rule(self)
+
+
+def _slack(f_ref: float) -> float:
+    return TIE_ATOL * max(1.0, abs(f_ref)) if np.isfinite(f_ref) else TIE_ATOL
+
+
+def _pick_best(gap: Array, diverged: Array, steps_to_tol: Array, lrs: Array,
+               slack: float = TIE_ATOL) -> tuple[int, bool]:
+    """Lowest final gap; near-ties by fewest steps to tolerance, then the smaller rate.
+
+    ``gap`` is f - f* (or f minus the best rate's f when f* is unknown): a tie band relative to
+    f itself would swallow the whole difference wherever f* is far from 0. Why the tie-break: on
+    an easy surface many rates reach the minimum to round-off, and the one that got there first
+    is the better answer to "which rate should I use?". A smaller rate is the safer of two
+    otherwise equal ones (further from the divergence edge).
     """
-    ok = ~diverged & np.isfinite(final_loss)
+    ok = ~diverged & np.isfinite(gap)
     if not ok.any():
         return 0, False
-    best = float(np.min(final_loss[ok]))
-    tie = ok & (final_loss <= best + NEAR_TIE * abs(best) + TIE_ATOL)
-    idx = np.flatnonzero(tie)
+    idx = np.flatnonzero(_ties(gap, ok, slack))
     # Runs that never reached tolerance sort after every run that did.
     reach = np.where(steps_to_tol[idx] >= 0, steps_to_tol[idx], np.iinfo(np.int64).max)
     order = np.lexsort((lrs[idx], reach))
     return int(idx[order[0]]), True
 
 
-def _reason(
-    i: int, found: bool, lrs: Array, final_loss: Array, diverged: Array, steps_to_tol: Array, tol: float | None
-) -> str:
-    """One sentence a teacher can read out: what was picked, against what, and what blew up."""
-    grid = f"{len(lrs)} rates from {_fmt(lrs.min())} to {_fmt(lrs.max())}"
-    if not found:
-        return f"every one of {grid} diverged; falling back to the smallest, lr = {_fmt(lrs[i])}"
-    ok = ~diverged & np.isfinite(final_loss)
-    best = float(np.min(final_loss[ok]))
-    lr = _fmt(lrs[i])
-    if final_loss[i] == best:
-        text = f"lr = {lr}: lowest final loss ({_fmt(best)}) among {grid}"
-    else:
+def _ties(gap: Array, ok: Array, slack: float) -> Array:
+    best = float(np.min(gap[ok]))
+    return ok & (gap <= best + NEAR_TIE * abs(best) + slack)
+
+
+def _runner_up(i: int, gap: Array, diverged: Array, lrs: Array) -> int:
+    """The best rate other than the pick: lowest gap, then the smaller rate (-1 if none)."""
+    ok = ~diverged & np.isfinite(gap)
+    ok[i] = False
+    if not ok.any():
+        return -1
+    idx = np.flatnonzero(ok)
+    return int(idx[np.lexsort((lrs[idx], gap[idx]))[0]])
+
+
+def _gap_name(res: TuneResult) -> str:
+    what = "f − f*" if res.f_star_known else "f − f_best"
+    return f"final {what}" if res.n_streams == 1 else f"median final {what}"
+
+
+def ranking_rule(res: TuneResult) -> str:
+    """The rule behind ``res``'s pick, with its numbers (shared by every optimizer of one race)."""
+    k = res.n_streams
+    if k > 1:
+        seeds = np.asarray(res.seeds)
         text = (
-            f"lr = {lr}: final loss {_fmt(final_loss[i])} is within {NEAR_TIE:.0%} of the lowest "
-            f"({_fmt(best)}) among {grid}"
+            f"Every rate saw the same {k} noise streams (seeds {int(seeds.min())}–{int(seeds.max())}; the page's own "
+            f"run is seed {int(seeds[0])}) and is ranked by its median over them, so one lucky or unlucky stream "
+            "cannot decide; a rate that diverged on any stream is out. "
         )
-        if steps_to_tol[i] >= 0 and tol is not None:
-            text += f", and it reaches the tolerance {_fmt(tol)} fastest ({int(steps_to_tol[i])} steps)"
+    else:
+        text = ""
+    if res.f_star_known:
+        text += (
+            f"The lowest final loss wins, compared as the gap f − f* to the minimum (f* = {res.f_ref:.6g}), "
+            f"not as f: rates whose gap is within {NEAR_TIE:.0%} of the lowest gap (plus {_fmt(res.tie_slack)} "
+            "for round-off) tie"
+        )
+        if res.tol is not None:
+            text += (
+                f", and a tie goes to the rate that first gets within {_fmt(res.tol)} of f*"
+                + (" (median step over the streams)" if k > 1 else "")
+                + ", or to the smallest tied rate if none of them gets there"
+            )
         else:
-            text += ", and it is the smallest such rate"
+            text += ", and a tie goes to the smallest tied rate"
+        return text + "."
+    if res.f_star is not None:
+        why = (f"Some runs ended below the surface's listed minimum value ({res.f_star:.6g}), which therefore is "
+               "not the global minimum")
+    else:
+        why = "This surface's minimum value is not known"
+    return text + (
+        f"{why}; the lowest final loss wins outright (gaps are measured "
+        f"from it, f − f_best); only losses equal up to round-off ({_fmt(res.tie_slack)}) tie, and a tie goes "
+        "to the smallest tied rate."
+    )
+
+
+def _fmt_gap(value: float, slack: float) -> str:
+    """A gap as printed: below the round-off slack it is only known to be that small."""
+    return f"< {_fmt(slack)}" if value < slack else f"= {_fmt(value)}"
+
+
+def _fmt_ratio(ratio: float) -> str:
+    return f"{ratio:.2f}×" if ratio < 10 else f"{_fmt(ratio)}×"
+
+
+def _reason(res: TuneResult) -> str:
+    """One sentence a teacher can read out: what was picked, against what, and what blew up."""
+    lrs, gap, diverged, slack = res.lrs, res.gap, res.diverged, res.tie_slack
+    i, k = res.best_index, res.n_streams
+    grid = f"{len(lrs)} rates from {_fmt(lrs.min())} to {_fmt(lrs.max())}"
+    streams = f" on at least one of {k} streams" if k > 1 else ""
+    if not res.found:
+        return f"every one of {grid} diverged{streams}; falling back to the smallest, lr = {_fmt(lrs[i])}"
+    name = _gap_name(res)
+    ok = ~diverged & np.isfinite(gap)
+    lowest = float(np.min(gap[ok]))
+    tied = np.flatnonzero(_ties(gap, ok, slack))
+    if k == 1:
+        own = ""
+    elif res.f_star_known:
+        own = f" (the page's own stream: {_fmt(max(res.stream_loss[i, 0] - res.f_ref, 0.0))})"
+    else:
+        own = f" (the page's own stream: f = {res.stream_loss[i, 0]:.6g})"
+    text = f"lr = {_fmt(lrs[i])}: "
+    if len(tied) == 1:
+        if res.f_star_known:
+            text += f"lowest {name} {_fmt_gap(gap[i], slack)}{own} among {grid}"
+        else:
+            text += f"lowest {'median ' if k > 1 else ''}final loss, f = {res.final_loss[i]:.6g}{own}, among {grid}"
+        r = res.runner_up
+        if r >= 0:
+            ratio = gap[r] / gap[i] if gap[i] > 0 else np.inf
+            times = f", {_fmt_ratio(ratio)} the pick's" if np.isfinite(ratio) else ""
+            with_ = _fmt(gap[r]) if res.f_star_known else f"{name} = {_fmt(gap[r])}"
+            text += f"; next best lr = {_fmt(lrs[r])} with {with_}{times}"
+    else:
+        j = int(tied[np.lexsort((lrs[tied], gap[tied]))[0]])
+        if j == i:
+            text += f"lowest {name} {_fmt_gap(gap[i], slack)}{own} among {grid}, tied with {len(tied) - 1} other rate"
+            text += "s" if len(tied) > 2 else ""
+        else:
+            text += (f"{name} {_fmt_gap(gap[i], slack)}{own} ties with the lowest ({_fmt_gap(lowest, slack)} at "
+                     f"lr = {_fmt(lrs[j])}) among {grid}")
+    reached = ok & (res.steps_to_tol >= 0)
+    half = " on half of the streams" if k > 1 else ""
+    if res.tol is not None and res.f_star_known:
+        within = f"within {_fmt(res.tol)} of f*"
+        if len(tied) > 1 and res.steps_to_tol[i] >= 0:
+            text += f"; of the {len(tied)} tied rates it is the first {within} (step {int(res.steps_to_tol[i])}"
+            others = [t for t in tied if t != i and res.steps_to_tol[t] >= 0]
+            if others:
+                o = min(others, key=lambda t: (res.steps_to_tol[t], lrs[t]))
+                text += f"; next lr = {_fmt(lrs[o])} at step {int(res.steps_to_tol[o])}"
+            text += ")" if k == 1 else ", median over the streams)"
+        elif len(tied) > 1:
+            text += f"; none of the {len(tied)} tied rates gets {within}{half}, so the smallest of them wins"
+        elif res.steps_to_tol[i] >= 0:
+            median = "" if k == 1 else ", median over the streams"
+            text += f"; it is first {within} at step {int(res.steps_to_tol[i])}{median}"
+        elif not reached.any():
+            text += f"; no rate gets {within} in {res.steps:,} steps{half}"
+    elif len(tied) > 1:
+        text += "; the smallest of the tied rates wins"
     if diverged.any():
         first_bad = float(lrs[diverged].min())
         if diverged[lrs >= first_bad].all():
-            text += f"; rates from {_fmt(first_bad)} up diverged"
+            text += f"; rates from {_fmt(first_bad)} up diverged{streams}"
         else:
-            text += f"; {int(diverged.sum())} rates diverged (smallest {_fmt(first_bad)})"
+            text += f"; {int(diverged.sum())} rates diverged{streams} (smallest {_fmt(first_bad)})"
     else:
         text += "; none diverged"
     return text
@@ -163,34 +343,70 @@ def tune_learning_rate(
     batch_size: int | None = None,
     tol: float = 1e-6,
     lr_key: str = "lr",
+    streams: int | None = None,
 ) -> TuneResult:
     """Sweep the learning rate on a log grid in one vectorized run and pick the best.
 
-    All other hyperparameters stay as given in ``hyper`` (defaults filled in). With noise, every
-    rate sees the *same* noise stream (common random numbers, the engine's default for an int
-    seed), so rates are compared on the same luck rather than on different luck.
+    All other hyperparameters stay as given in ``hyper`` (defaults filled in). Deterministic
+    runs are compared once per rate. Random runs (noise, mini-batches) are compared over
+    ``streams`` noise streams per rate (default `default_streams`), seeds ``seed … seed +
+    streams − 1``, so stream 0 is the run the page shows: every rate sees the *same* streams
+    (common random numbers, so rates differ by their setting, not their luck), and the ranking
+    uses the per-rate median, so one lucky stream cannot pick the rate. All rates × streams run
+    in one `run_batch` call.
     """
     surf = _resolve_surface(surface)
     opt = _resolve_optimizer(optimizer_key)
     lrs = np.asarray(default_lr_grid() if lr_grid is None else lr_grid, dtype=float).ravel()
     if lrs.size == 0 or np.any(lrs <= 0) or not np.all(np.isfinite(lrs)):
         raise ValueError("lr_grid must be non-empty, finite and positive")
+    if streams is None:
+        streams = default_streams(steps) if is_random(surf, noise, batch_size) else 1
+    k = int(streams)
+    if k < 1:
+        raise ValueError("streams must be at least 1")
+    n = lrs.size
     base = dict(hyper or {})
-    base[lr_key] = lrs[:, None]
-    starts = np.broadcast_to(np.asarray(start, dtype=float).reshape(-1, 2)[0], (lrs.size, 2)).copy()
+    base[lr_key] = np.repeat(lrs, k)[:, None]
+    seeds = int(seed) + np.arange(k, dtype=np.int64)
+    start_xy = np.asarray(start, dtype=float).reshape(-1, 2)[0]
+    starts = np.broadcast_to(start_xy, (n * k, 2)).copy()
     res = _run_batch(
-        surf, opt, base, starts, int(steps), noise=noise, seed=seed, schedule=schedule,
-        clip_norm=clip_norm, batch_size=batch_size, record="final", tol=tol,
+        surf, opt, base, starts, int(steps), noise=noise, seed=int(seed) if k == 1 else np.tile(seeds, n),
+        schedule=schedule, clip_norm=clip_norm, batch_size=batch_size, record="final", tol=tol,
     )
-    final_loss = np.asarray(res.final_loss, dtype=float)
-    diverged = np.asarray(res.diverged_at) >= 0
-    steps_to_tol = np.asarray(res.steps_to_tol, dtype=np.int64)
-    i, found = _pick_best(final_loss, diverged, steps_to_tol, lrs)
-    return TuneResult(
+    stream_loss = np.asarray(res.final_loss, dtype=float).reshape(n, k)
+    div = (np.asarray(res.diverged_at) >= 0).reshape(n, k) | ~np.isfinite(stream_loss)
+    n_diverged = div.sum(axis=1)
+    diverged = n_diverged > 0
+    with np.errstate(all="ignore"):
+        final_loss = np.median(stream_loss, axis=1)
+    reach = np.asarray(res.steps_to_tol, dtype=float).reshape(n, k)
+    reach = np.where(reach >= 0, reach, np.inf)
+    # "higher" median: the step by which at least half the streams were within tolerance.
+    med_reach = np.quantile(reach, 0.5, axis=1, method="higher")
+    steps_to_tol = np.where(np.isfinite(med_reach), med_reach, -1).astype(np.int64)
+
+    f_star = known_f_star(surf)
+    ok = ~diverged & np.isfinite(final_loss)
+    best_f = float(np.min(final_loss[ok])) if ok.any() else np.nan
+    # f* is the reference unless the grid went below it (a custom surface's "minimum" that is not global).
+    star = f_star is not None and not (best_f < f_star - _slack(f_star))
+    f_ref = float(f_star) if star else best_f
+    with np.errstate(all="ignore"):
+        gap = np.maximum(final_loss - f_ref, 0.0) if np.isfinite(f_ref) else np.full(n, np.nan)
+    gap = np.where(ok, gap, np.nan)
+    # The tolerance is measured from the listed f*: without a usable f* ties go to the smaller rate.
+    rank_steps = steps_to_tol if star else np.full(n, -1, dtype=np.int64)
+    i, found = _pick_best(gap, diverged, rank_steps, lrs, _slack(f_ref))
+    result = TuneResult(
         best_lr=float(lrs[i]), best_index=i, lrs=lrs, final_loss=final_loss, diverged=diverged,
-        steps_to_tol=steps_to_tol, reason=_reason(i, found, lrs, final_loss, diverged, steps_to_tol, tol),
-        found=found,
+        steps_to_tol=steps_to_tol, reason="", found=found, gap=gap, f_ref=f_ref, f_star_known=bool(star),
+        seeds=seeds, stream_loss=stream_loss, n_diverged=n_diverged,
+        runner_up=_runner_up(i, gap, diverged, lrs) if found else -1,
+        tol=tol if f_star is not None else None, steps=int(steps), f_star=f_star,
     )
+    return replace(result, reason=_reason(result))
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,11 @@ Why: "is Adam really faster, or did SGD just get a bad learning rate?" A fair ra
 optimizer at its best rate for *this* surface, start, step budget, noise, schedule and clipping.
 For each selected optimizer the core sweeps the learning rate over the lr slider's own values
 (one vectorized run, `optimizers.tuning.tune_learning_rate` via `ui.simulation.tune_all`), so
-the winner is exactly a slider value and applying it is just moving the slider. The page then
-says what was picked and why (the core's ``reason`` sentence), shows the sweep, and offers undo.
+the winner is exactly a slider value and applying it is just moving the slider. With gradient
+noise every value runs on several seeded noise streams in that same call and is ranked by its
+median, so the pick does not hang on the page's one stream. The page then says what was run and
+how the pick was made (the core's `ranking_rule`, with the result's own numbers), what was
+picked and why (the core's ``reason`` sentence), shows the sweep, and offers undo.
 
 The report stays on screen while the page shows exactly the tuned settings; any change hides it
 (it would no longer describe what is on screen).
@@ -123,29 +126,67 @@ def _row_text(row: TunedRate) -> str:
     return f"- {name}: lr {change}{snap}: {md_escape(why)}."
 
 
-def show_tune_report(report: TuneReport, *, steps: int, style: Style, f_star: float | None) -> None:
-    """The explanation box, the sweep figure (in an expander) and the undo button."""
+def _fmt_lr(value: float) -> str:
+    return f"{value:g}"
+
+
+def explanation_head(report: TuneReport, *, steps: int) -> str:
+    """What was run and how the pick was made, from the results themselves (plain text).
+
+    Every optimizer of one race shares the rule (same surface, f*, noise streams, tolerance),
+    so it is said once; should two results disagree, each rule is said with its optimizer.
+    """
     n = len(report.rows)
     took = f"{report.seconds:.1f} s" if report.seconds >= 0.1 else "under 0.1 s"
-    head = (
-        f"**Tuned learning rates** for this race ({n} optimizer{'s' if n != 1 else ''}, {took}): "
-        f"each optimizer ran once per lr slider value ({report.grid_size} values, 0.0001 … 10) in one vectorized "
-        f"run, with everything else as on the page ({steps:,} steps, same start, noise, schedule, clipping and "
-        "other settings). Lowest final loss wins; near-ties go to the rate that reaches the minimum first."
-    )
+    head = f"Tuned learning rates for this race ({n} optimizer{'s' if n != 1 else ''}, {took})"
+    results = list(report.results.values())
+    if not results:
+        return head + ": no optimizer could be tuned with these settings."
+    sizes = sorted({len(r.lrs) for r in results})
+    lo = min(float(min(r.lrs)) for r in results)
+    hi = max(float(max(r.lrs)) for r in results)
+    count = f"{sizes[0]}" if len(sizes) == 1 else f"{sizes[0]}–{sizes[-1]}"
+    grid = f"{count} values, {_fmt_lr(lo)} … {_fmt_lr(hi)}"
+    streams = sorted({r.n_streams for r in results})
+    if streams == [1]:
+        ran = f"each optimizer ran once per lr slider value ({grid}) in one vectorized run"
+    else:
+        k = "/".join(str(v) for v in streams)
+        runs = "/".join(f"{v:,}" for v in sorted({len(r.lrs) * r.n_streams for r in results}))
+        ran = (f"each optimizer ran every lr slider value ({grid}) on {k} noise streams, {runs} runs in one "
+               "vectorized call")
+    head += (f": {ran}, with everything else as on the page ({steps:,} steps, same start, noise, schedule, "
+             "clipping and other settings).")
+    labels = {row.key: row.label for row in report.rows}
+    rules = {}
+    for key, res in report.results.items():
+        rules.setdefault(res.ranking_rule(), []).append(labels.get(key, key))
+    if len(rules) == 1:
+        return head + " " + next(iter(rules))
+    return head + "".join(f" {', '.join(names)}: {rule}" for rule, names in rules.items())
+
+
+def show_tune_report(report: TuneReport, *, steps: int, style: Style, f_star: float | None) -> None:
+    """The explanation box, the sweep figure (in an expander) and the undo button."""
+    head = md_escape(explanation_head(report, steps=steps))
+    head = head.replace("Tuned learning rates", "**Tuned learning rates**", 1)
     text = head + "\n\n" + "\n".join(_row_text(r) for r in report.rows)
     if any(r.found for r in report.rows):
         st.success(text, icon=":material/tune:")
     else:
-        st.warning(text + "\n\nEvery learning rate diverged, so nothing was changed. Try fewer steps, a start "
-                   "nearer the minimum, or gradient clipping.", icon=":material/warning:")
+        noisy = any(res.n_streams > 1 for res in report.results.values())
+        where = " (on at least one noise stream)" if noisy else ""
+        st.warning(text + f"\n\nEvery learning rate diverged{where}, so nothing was changed. Try fewer steps, a "
+                   "start nearer the minimum, or gradient clipping.", icon=":material/warning:")
     c1, c2 = st.columns([4, 1])
     with c1.expander("The sweep behind it: final loss for every learning rate", expanded=False):
         labels = {row.key: row.label for row in report.rows}
         fig = tune_figure({labels[k]: res for k, res in report.results.items()},
                           colors={labels[k]: color_for(k) for k in report.results}, style=style, f_star=f_star)
         st.plotly_chart(fig, key="tune_figure")
-        st.caption("★ the picked rate, × rates that diverged. Re-tune after changing the surface, start, steps, "
-                   "noise or another hyperparameter: the best rate depends on all of them.")
+        k = max((res.n_streams for res in report.results.values()), default=1)
+        each = f" Each point is the median final loss over the {k} noise streams." if k > 1 else ""
+        st.caption(f"★ the picked rate, × rates that diverged.{each} Re-tune after changing the surface, start, "
+                   "steps, noise or another hyperparameter: the best rate depends on all of them.")
     c2.button("Undo tuning", icon=":material/undo:", key="undo_tune", on_click=undo_tuning,
               help="Put every learning rate back where it was before tuning.")
