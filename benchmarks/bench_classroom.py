@@ -1,0 +1,449 @@
+"""A class of students on one server: join and slider times, CPU per interaction, memory.
+
+    python benchmarks/bench_classroom.py                      # 30 students, scenarios a b c m
+    python benchmarks/bench_classroom.py --students 10 --changes 3 --scenarios a,b,c
+    python benchmarks/bench_classroom.py --processes 2        # also: 30 joins through the
+                                                              # deploy/serve-class proxy, 2 vs 1
+
+It starts our app and a bare Streamlit page (benchmarks/bare_page.py: one slider, one small
+Plotly chart) headless on free loopback ports, and plays N students over Streamlit's own
+websocket protocol with the protobuf messages that ship with Streamlit: a ``BackMsg`` with
+``rerun_script`` carrying the page's query string (what a browser sends when it opens a link),
+then widget changes (the slider's new value in ``widget_states``), each timed until the
+server's ``script_finished``. Scenarios:
+
+  a  the class joins at once with one shared lesson link;
+  b  the class joins at once, every student with individual settings;
+  c  after b, every student makes --changes slider changes at a human pace (one every 2-5 s);
+  m  --memory-students students (default 200) join in waves with individual settings and
+     leave: the server's memory must level off (bounded caches), not grow with every student.
+
+For each scenario it prints p50/p95/max seconds to a finished run, for ours and for the bare
+page, their ratio, the server CPU-seconds per interaction (utime + stime of the server
+processes from /proc) and, for b, the memory per connected session (RSS growth / N).
+
+Only loopback addresses are used; every wait has a timeout and the whole run stops itself
+after --max-seconds. No assertions: figures for the closing note (the machine is noisy, so
+compare ratios against the bare page measured in the same run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import websockets
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+ROOT = Path(__file__).resolve().parents[1]
+BARE = ROOT / "benchmarks" / "bare_page.py"
+TICKS = os.sysconf("SC_CLK_TCK")
+EARLY = ForwardMsg.ScriptFinishedStatus.FINISHED_EARLY_FOR_RERUN
+RUN_TIMEOUT = 180.0  # seconds one run may take before the student gives up (counted as lost)
+
+#: The shared lesson link of scenario a, and the individual settings of b and c: the profile
+#: of the issue (4 optimizers x 500 steps on Rosenbrock), each student with their own lr.
+SHARED_QUERY = "preset=rosenbrock"
+INDIVIDUAL_QUERY = ("surface=rosenbrock&opt=sgd&opt=momentum&opt=nesterov&opt=adam&steps=500"
+                    "&x0=-1.5&y0=2&adam.lr={lr}")
+INDIVIDUAL_LRS = [0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2]
+OUR_SLIDER = r"^lr\b|learning rate|\\eta"
+BARE_SLIDER = r"learning rate"
+
+
+# ------------------------------------------------------------------------------------ servers
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_healthy(url: str, timeout: float = 90.0) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"{url} did not become healthy in {timeout:.0f} s")
+
+
+def streamlit_cmd(script: Path, port: int) -> list[str]:
+    return [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless=true",
+            f"--server.port={port}", "--server.address=127.0.0.1", "--browser.gatherUsageStats=false",
+            "--server.fileWatcherType=none", "--server.runOnSave=false"]
+
+
+@dataclass
+class Server:
+    """One or more server processes reachable at ``url`` (a proxy in front when several)."""
+
+    name: str
+    url: str
+    procs: list[subprocess.Popen]
+    pids: list[int] = field(default_factory=list)
+
+    @classmethod
+    def start(cls, name: str, script: Path) -> "Server":
+        port = free_port()
+        proc = subprocess.Popen(streamlit_cmd(script, port), cwd=ROOT, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        server = cls(name, f"http://127.0.0.1:{port}", [proc], [proc.pid])
+        wait_healthy(server.url)
+        return server
+
+    @classmethod
+    def start_class(cls, name: str, n: int) -> "Server":
+        """N app processes behind the proxy of deploy/serve-class (the documented way)."""
+        port = free_port()
+        proc = subprocess.Popen([str(ROOT / "deploy" / "serve-class"), str(n), "--port", str(port)], cwd=ROOT,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                start_new_session=True)
+        pids: list[int] = []
+        deadline = time.time() + 120
+        while time.time() < deadline and len(pids) < n:  # serve-class prints "app <i> pid <pid> ..."
+            line = proc.stdout.readline() if proc.stdout else ""
+            if not line and proc.poll() is not None:
+                raise RuntimeError("deploy/serve-class exited early")
+            match = re.search(r"\bapp \d+ pid (\d+)", line)
+            if match:
+                pids.append(int(match.group(1)))
+        server = cls(name, f"http://127.0.0.1:{port}", [proc], pids)
+        wait_healthy(server.url)
+        return server
+
+    def cpu_seconds(self) -> float:
+        total = 0.0
+        for pid in self.pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime
+        return total
+
+    def rss_bytes(self) -> int:
+        total = 0
+        for pid in self.pids:
+            try:
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1]) * 1024
+            except OSError:
+                continue
+        return total
+
+    def stop(self) -> None:
+        for proc in self.procs:
+            if proc.poll() is None:
+                try:
+                    os.killpg(proc.pid, 15) if proc.stdout else proc.terminate()
+                except (ProcessLookupError, PermissionError):
+                    proc.terminate()
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+# ----------------------------------------------------------------------------------- students
+@dataclass
+class SliderInfo:
+    id: str
+    label: str
+    options: list[str]
+    low: float
+    high: float
+    step: float
+    value: list[float]
+
+
+class Student:
+    """One browser tab, reduced to the websocket messages a browser exchanges with the server."""
+
+    def __init__(self, url: str, query: str, slider_pattern: str):
+        self.ws_url = url.replace("http://", "ws://") + "/_stcore/stream"
+        self.query = query
+        self.pattern = re.compile(slider_pattern)
+        self.sliders: dict[str, SliderInfo] = {}
+        self.errors = 0
+        self.last_error = ""
+        self.ws = None
+
+    async def connect(self) -> None:
+        self.ws = await websockets.connect(self.ws_url, subprotocols=["streamlit"], max_size=None,
+                                           open_timeout=RUN_TIMEOUT, ping_interval=None)
+
+    async def close(self) -> None:
+        if self.ws is not None:
+            await self.ws.close()
+
+    def _widget_states(self) -> list[WidgetState]:
+        states = []
+        for info in self.sliders.values():
+            state = WidgetState(id=info.id)
+            if info.options:  # select_slider: Streamlit >= 1.5x sends the formatted option strings
+                state.string_array_value.data.extend(info.options[int(i)] for i in info.value)
+            else:
+                state.double_array_value.data.extend(info.value)
+            states.append(state)
+        return states
+
+    async def _run(self, widget_states: list[WidgetState] | None) -> float:
+        """Send one rerun and wait for the run that answers it; seconds until it finished."""
+        msg = BackMsg()
+        msg.rerun_script.query_string = self.query
+        msg.rerun_script.page_script_hash = ""
+        if widget_states:
+            msg.rerun_script.widget_states.widgets.extend(widget_states)
+        t0 = time.perf_counter()
+        await self.ws.send(msg.SerializeToString())
+        while True:
+            raw = await asyncio.wait_for(self.ws.recv(), timeout=RUN_TIMEOUT)
+            fwd = ForwardMsg()
+            fwd.ParseFromString(raw)
+            kind = fwd.WhichOneof("type")
+            if kind == "delta" and fwd.delta.WhichOneof("type") == "new_element":
+                self._see(fwd.delta.new_element)
+            elif kind == "script_finished" and fwd.script_finished != EARLY:
+                return time.perf_counter() - t0
+
+    def _see(self, element) -> None:
+        kind = element.WhichOneof("type")
+        if kind == "exception":
+            self.errors += 1
+            self.last_error = f"{element.exception.type}: {element.exception.message}"[:200]
+        elif kind == "slider":
+            s = element.slider
+            value = list(s.value) if s.set_value else list(s.default)
+            self.sliders[s.id] = SliderInfo(s.id, s.label, list(s.options), s.min, s.max, s.step, value)
+
+    async def join(self) -> float:
+        await self.connect()
+        return await self._run(None)
+
+    async def move_slider(self, rng: random.Random) -> float:
+        """Move the first slider whose label matches to another value, as a drag would."""
+        info = next((s for s in self.sliders.values() if self.pattern.search(s.label)), None)
+        if info is None:
+            raise RuntimeError(f"no slider matching {self.pattern.pattern!r}; saw "
+                               f"{[s.label for s in self.sliders.values()]}")
+        if info.options:  # select_slider: the proto's value is an index into the options
+            current = int(info.value[0]) if info.value else 0
+            lo, hi = max(0, current - 5), min(len(info.options) - 1, current + 5)
+            info.value = [float(rng.choice([i for i in range(lo, hi + 1) if i != current] or [current]))]
+        else:
+            n = max(1, int(round((info.high - info.low) / (info.step or 1))))
+            info.value = [info.low + rng.randint(0, n) * (info.step or 1)]
+        return await self._run(self._widget_states())
+
+
+# ---------------------------------------------------------------------------------- scenarios
+@dataclass
+class Figures:
+    times: list[float]
+    interactions: int
+    cpu: float
+    lost: int = 0
+    errors: int = 0
+    first_error: str = ""
+
+    def line(self, name: str) -> str:
+        if not self.times:
+            return f"{name:<12} no finished runs (lost {self.lost})"
+        t = sorted(self.times)
+        p95 = t[min(len(t) - 1, int(round(0.95 * (len(t) - 1))))]
+        return (f"{name:<12} n={len(t):<4} p50 {statistics.median(t):6.2f} s  p95 {p95:6.2f} s  "
+                f"max {t[-1]:6.2f} s  CPU {1000 * self.cpu / max(1, self.interactions):7.1f} ms/interaction"
+                + (f"  lost {self.lost}" if self.lost else "") + (f"  page errors {self.errors} (first: {self.first_error})" if self.errors else ""))
+
+    @property
+    def p95(self) -> float:
+        t = sorted(self.times)
+        return t[min(len(t) - 1, int(round(0.95 * (len(t) - 1))))] if t else float("nan")
+
+
+async def _gather(coros) -> tuple[list[float], int]:
+    results = await asyncio.gather(*coros, return_exceptions=True)
+    times = [r for r in results if isinstance(r, float)]
+    return times, len(results) - len(times)
+
+
+async def join_class(server: Server, queries: list[str], pattern: str) -> tuple[Figures, list[Student]]:
+    students = [Student(server.url, q, pattern) for q in queries]
+    cpu0 = server.cpu_seconds()
+    times, lost = await _gather([s.join() for s in students])
+    cpu = server.cpu_seconds() - cpu0
+    fig = Figures(times, len(students), cpu, lost, sum(s.errors for s in students))
+    fig.first_error = next((s.last_error for s in students if s.last_error), "")
+    return fig, students
+
+
+async def slider_changes(server: Server, students: list[Student], changes: int, pace: tuple[float, float],
+                         seed: int) -> Figures:
+    async def one(student: Student, rng: random.Random) -> list[float]:
+        out = []
+        for _ in range(changes):
+            await asyncio.sleep(rng.uniform(*pace))
+            out.append(await student.move_slider(rng))
+        return out
+
+    cpu0 = server.cpu_seconds()
+    results = await asyncio.gather(*(one(s, random.Random(seed + i)) for i, s in enumerate(students)),
+                                   return_exceptions=True)
+    cpu = server.cpu_seconds() - cpu0
+    times = [t for r in results if isinstance(r, list) for t in r]
+    lost = sum(1 for r in results if not isinstance(r, list))
+    fig = Figures(times, len(students) * changes, cpu, lost * changes, sum(s.errors for s in students))
+    fig.first_error = next((s.last_error for s in students if s.last_error), "")
+    return fig
+
+
+async def close_all(students: list[Student]) -> None:
+    await asyncio.gather(*(s.close() for s in students), return_exceptions=True)
+
+
+def individual_queries(n: int, offset: int = 0) -> list[str]:
+    return [INDIVIDUAL_QUERY.format(lr=INDIVIDUAL_LRS[(i + offset) % len(INDIVIDUAL_LRS)]
+                                    * (1 + ((i + offset) // len(INDIVIDUAL_LRS)) * 1e-3))
+            for i in range(n)]
+
+
+async def run_pair(ours: Server, bare: Server, args) -> None:
+    n = args.students
+    scen = set(args.scenarios.split(","))
+    if "a" in scen:
+        print(f"\n(a) {n} students join at once with one shared lesson link (?{SHARED_QUERY})")
+        fo, so = await join_class(ours, [SHARED_QUERY] * n, OUR_SLIDER)
+        await close_all(so)
+        fb, sb = await join_class(bare, [""] * n, BARE_SLIDER)
+        await close_all(sb)
+        report(fo, fb)
+    if "b" in scen or "c" in scen:
+        print(f"\n(b) {n} students join at once with individual settings (4 optimizers x 500 steps, "
+              "Rosenbrock, own lr)")
+        rss0 = ours.rss_bytes()
+        fo, so = await join_class(ours, individual_queries(n), OUR_SLIDER)
+        per_session = (ours.rss_bytes() - rss0) / n
+        brss0 = bare.rss_bytes()
+        fb, sb = await join_class(bare, [f"student={i}" for i in range(n)], BARE_SLIDER)
+        bare_per_session = (bare.rss_bytes() - brss0) / n
+        report(fo, fb)
+        print(f"    memory per connected session: ours {per_session / 2**20:.2f} MB, "
+              f"bare {bare_per_session / 2**20:.2f} MB")
+        if "c" in scen:
+            print(f"\n(c) each student makes {args.changes} slider changes, one every "
+                  f"{args.pace[0]:g}-{args.pace[1]:g} s")
+            fo_c, fb_c = await asyncio.gather(
+                slider_changes(ours, so, args.changes, tuple(args.pace), args.seed),
+                slider_changes(bare, sb, args.changes, tuple(args.pace), args.seed))
+            report(fo_c, fb_c)
+        await close_all(so)
+        await close_all(sb)
+    if "m" in scen:
+        m = args.memory_students
+        print(f"\n(m) {m} students join with individual settings in waves of {n} and leave")
+        rss = [ours.rss_bytes()]
+        done = 0
+        while done < m:
+            wave = min(n, m - done)
+            _, st_ = await join_class(ours, individual_queries(wave, offset=done), OUR_SLIDER)
+            await close_all(st_)
+            done += wave
+            await asyncio.sleep(1.0)
+            rss.append(ours.rss_bytes())
+        mb = [r / 2**20 for r in rss]
+        print("    server RSS after each wave (MB): " + ", ".join(f"{v:.0f}" for v in mb))
+        half = len(mb) // 2
+        print(f"    growth over the second half of the waves: {mb[-1] - mb[half]:.1f} MB "
+              f"(first half: {mb[half] - mb[0]:.1f} MB)")
+
+
+def report(ours: Figures, bare: Figures) -> None:
+    print("    " + ours.line("ours"))
+    print("    " + bare.line("bare page"))
+    if ours.times and bare.times:
+        print(f"    p95 ratio ours / bare: {ours.p95 / bare.p95:.2f}x; CPU ratio: "
+              f"{(ours.cpu / max(1, ours.interactions)) / max(1e-9, bare.cpu / max(1, bare.interactions)):.1f}x")
+
+
+async def run_processes(args) -> None:
+    n = args.students
+    print(f"\n(p) {n} students join with individual settings: 1 process vs {args.processes} behind the proxy")
+    results = {}
+    for procs in (1, args.processes):
+        server = Server.start_class(f"{procs} proc", procs)
+        try:
+            fig, st_ = await join_class(server, individual_queries(n), OUR_SLIDER)
+            await close_all(st_)
+            results[procs] = fig
+            print("    " + fig.line(f"{procs} process" + ("es" if procs > 1 else "")))
+        finally:
+            server.stop()
+    if all(results[p].times for p in results):
+        print(f"    p95 with {args.processes} processes / 1 process: "
+              f"{results[args.processes].p95 / results[1].p95:.2f}x")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--students", type=int, default=30)
+    parser.add_argument("--changes", type=int, default=10)
+    parser.add_argument("--pace", type=float, nargs=2, default=(2.0, 5.0), metavar=("MIN_S", "MAX_S"))
+    parser.add_argument("--scenarios", default="a,b,c,m", help="comma-separated subset of a,b,c,m")
+    parser.add_argument("--memory-students", type=int, default=200)
+    parser.add_argument("--processes", type=int, default=0,
+                        help="also compare N processes behind deploy/serve-class with 1 (needs haproxy)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--max-seconds", type=float, default=900.0, help="the whole run stops itself after this")
+    args = parser.parse_args()
+
+    servers: list[Server] = []
+
+    async def body() -> None:
+        ours = Server.start("ours", ROOT / "app.py")
+        servers.append(ours)
+        bare = Server.start("bare", BARE)
+        servers.append(bare)
+        # Warm both processes once (imports, first script compile), as a teacher's own visit would.
+        for server, pattern in ((ours, OUR_SLIDER), (bare, BARE_SLIDER)):
+            _, st_ = await join_class(server, [""], pattern)
+            await close_all(st_)
+        print(f"{args.students} students; ours at {ours.url}, bare page at {bare.url}; "
+              f"{os.cpu_count()} cores")
+        await run_pair(ours, bare, args)
+        for server in servers:
+            server.stop()
+        servers.clear()
+        if args.processes > 1:
+            await run_processes(args)
+
+    try:
+        asyncio.run(asyncio.wait_for(body(), timeout=args.max_seconds))
+    except asyncio.TimeoutError:
+        print(f"stopped after --max-seconds {args.max_seconds:g}")
+    finally:
+        for server in servers:
+            server.stop()
+
+
+if __name__ == "__main__":
+    tempfile.tempdir = None
+    main()
