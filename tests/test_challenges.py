@@ -83,3 +83,79 @@ def test_bad_settings_give_a_verdict_not_a_traceback():
     v = c.check(s)
     assert not v.solved and "lr" in v.message
     assert not c.check({}).solved  # missing values: the card's start is judged
+
+
+# ------------------------------------------------------------------------ the page (AppTest)
+
+from pathlib import Path  # noqa: E402
+
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "challenges.py")
+
+
+def _page(**query: str) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    for k, v in query.items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def _ok(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def _progress(at: AppTest) -> str:
+    return next(m.value for m in at.markdown if m.value.startswith("**Solved this visit"))
+
+
+def test_page_lists_every_card_with_hint_and_compare_link():
+    at = _page()
+    _ok(at)
+    text = " ".join(m.value for m in at.markdown)
+    assert all(c.goal in text and c.hint in text for c in CHALLENGES)
+    assert text.count("Try it on Compare") == len(CHALLENGES)
+    assert len(at.expander) == len(CHALLENGES)
+    assert _progress(at) == f"**Solved this visit: 0 of {len(CHALLENGES)}**"
+
+
+def test_page_solves_one_card_and_leaves_another_unsolved():
+    at = _page()
+    card = CHALLENGES_BY_KEY["adam_saddle"]
+    at.select_slider(key="ch_adam_saddle_adam.lr").set_value(card.solution["adam.lr"]).run()
+    at.button(key="ch_check_adam_saddle").click().run()
+    _ok(at)
+    assert any("Solved!" in s.value and "y = 1.24" in s.value for s in at.success)
+    assert _progress(at) == f"**Solved this visit: 1 of {len(CHALLENGES)}**"
+    share = next(c.value for c in at.code)
+    assert "challenge=adam_saddle" in share and "adam.lr=0.01" in share
+    at.button(key="ch_check_sgd_beats_adam").click().run()  # the start settings: not solved
+    _ok(at)
+    assert any(w.value.startswith("Not yet.") and "5.7" in w.value for w in at.warning)
+    assert _progress(at) == f"**Solved this visit: 1 of {len(CHALLENGES)}**"  # progress kept for the visit
+
+
+def test_share_link_opens_the_card_with_the_solution():
+    card = CHALLENGES_BY_KEY["rosenbrock_momentum"]
+    query = {k: (v[-1] if isinstance(v, list) else v) for k, v in share_query(card.solution_settings(), card).items()}
+    at = _page(**query)
+    _ok(at)
+    assert [s.value for s in at.select_slider] == [0.001, 0.95]
+    at.button(key="ch_check_rosenbrock_momentum").click().run()
+    assert any("step 164" in s.value for s in at.success)
+
+
+@pytest.mark.parametrize("query", [{"challenge": "nope"}, {"challenge": "<b>x</b>" * 10}, {"challenge": "../../etc"}])
+def test_unknown_challenge_falls_back_with_a_notice(query):
+    at = _page(**query)
+    _ok(at)
+    assert any("Unknown challenge" in i.value for i in at.info)
+    assert len(at.expander) == len(CHALLENGES)  # all cards shown
+
+
+def test_bad_values_for_a_known_card_keep_its_start_with_a_notice():
+    at = _page(challenge="momentum_fast", **{"momentum.lr": "inf", "momentum.momentum": "abc"})
+    _ok(at)
+    notice = " ".join(i.value for i in at.info)
+    assert "momentum.lr=inf" in notice and "momentum.momentum=abc" in notice
+    assert [s.value for s in at.select_slider] == [0.1, 0.9]
