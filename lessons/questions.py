@@ -288,14 +288,18 @@ def basin(race: Race, key: str, subject: str | None = None) -> Question:
     """Which minimum does ``subject`` end in (within BASIN_RADIUS), or none yet?"""
     subject = subject if subject in race.optimizers else next(iter(race.optimizers))
     surface = SURFACES[race.surface]
-    minima = [tuple(map(float, m)) for m in surface.minima][: MAX_CHOICES - 1]
+    if not surface.minima:
+        return ends_lowest(race, key)
+    every = [tuple(map(float, m)) for m in surface.minima]
+    minima = every[: MAX_CHOICES - 1]
     o = measure(race, subject)
-    m = np.asarray(minima, dtype=float)
-    d = np.linalg.norm(o.ends[:, None, :] - m[None, :, :], axis=2)  # (R, M)
-    nearest = np.where(d.min(axis=1) <= BASIN_RADIUS, d.argmin(axis=1), len(minima))
+    d = np.linalg.norm(o.ends[:, None, :] - np.asarray(every)[None, :, :], axis=2)  # (R, all minima)
+    nearest = np.where(d.min(axis=1) <= BASIN_RADIUS, d.argmin(axis=1), len(every))
+    nearest = np.minimum(nearest, len(minima))  # minima beyond the listed ones share the last choice
     counts = np.bincount(nearest, minlength=len(minima) + 1)
     answer = int(np.argmax(counts))
-    choices = tuple(f"In the minimum at ({a:.3g}, {b:.3g})" for a, b in minima) + ("In none of them yet",)
+    last = "In none of them yet" if len(every) == len(minima) else "In another minimum, or in none yet"
+    choices = tuple(f"In the minimum at ({a:.3g}, {b:.3g})" for a, b in minima) + (last,)
     where = f"It ends at ({o.final[0]:.3g}, {o.final[1]:.3g})"
     if race.noise > 0:
         where = f"{counts[answer]} of {NOISY_SEEDS} seeded runs end there (median end ({o.final[0]:.3g}, {o.final[1]:.3g}))"
@@ -406,7 +410,29 @@ def preset_question(preset_key: str, race: Race | None = None) -> Question | Non
     if preset is None:
         return None
     race = race or Race.from_preset(preset)
-    return ask(race, preset.key, PRESET_KINDS.get(preset.key, FALLBACK))
+    if race.surface not in SURFACES or not race.optimizers or any(k not in OPTIMIZERS for k in race.optimizers):
+        return None  # a custom formula or an unknown optimizer: no engine-checked question to ask
+    try:
+        return ask(race, preset.key, PRESET_KINDS.get(preset.key, FALLBACK))
+    except ValueError:  # settings the engine refuses (e.g. a hand-made invalid hyperparameter)
+        return None
+
+
+#: Page modes a link may ask for (``mode=predict``); anything else falls back to watching.
+MODES = ("watch", "predict")
+
+
+def parse_mode(raw: Any) -> tuple[str, str | None]:
+    """``(mode, notice)`` from a ``mode=`` link value: unknown values give "watch" and a notice."""
+    if isinstance(raw, (list, tuple)):
+        raw = raw[-1] if raw else None
+    if raw is None or str(raw).strip() == "":
+        return "watch", None
+    text = str(raw).strip().lower()
+    if text in MODES:
+        return text, None
+    shown = "".join(ch for ch in str(raw)[:24] if ch.isprintable()).replace("`", "'")
+    return "watch", f"Unknown mode `{shown}`; showing the race without a question."
 
 
 # ------------------------------------------------------------------------ lesson-page demos
@@ -500,5 +526,5 @@ def sweep_question(surface: str, opt: str, x_key: str, y_key: str, x_values: Seq
                     "sweep", "Now try another optimizer's second axis.")
 
 
-__all__ = ["Question", "Race", "Ask", "KINDS", "PRESET_KINDS", "preset_question", "measure", "ask",
+__all__ = ["MODES", "parse_mode", "Question", "Race", "Ask", "KINDS", "PRESET_KINDS", "preset_question", "measure", "ask",
            "ewma_question", "schedules_question", "minibatch_question", "sweep_question", "TOL", "NOISY_SEEDS"]

@@ -226,3 +226,29 @@ def test_sweep_question_matches_the_sweep():
         expected = "It shrinks" if hi < lo else "It grows" if hi > lo else "It stays the same"
         assert q.answer == expected and f"{hi:.3g}" in q.explanation
     assert q.answer == "It shrinks"  # μ = 0.99: the step is ~100× larger, the stable lr much smaller
+
+
+def test_questions_never_raise_on_settings_they_cannot_judge():
+    race = Race.from_preset(PRESETS_BY_KEY["textbook"])
+    assert preset_question("textbook", dataclasses.replace(race, surface="custom")) is None
+    assert preset_question("textbook", dataclasses.replace(race, optimizers={"nope": {}})) is None
+    assert preset_question("textbook", dataclasses.replace(race, optimizers={"sgd": {"lr": -1.0}})) is None
+
+
+def test_basin_with_more_minima_than_choices_is_honest():
+    """Himmelblau has four minima: a run in the fourth must not be told it is 'in none'."""
+    surface = SURFACES["himmelblau"]
+    fourth = surface.minima[3]
+    race = Race("himmelblau", {"sgd": {"lr": 0.001}}, (fourth[0] + 0.05, fourth[1] + 0.05), 50)
+    q = KINDS["basin"](race, "h", subject="sgd")
+    assert len(q.choices) == 4 and q.answer == "In another minimum, or in none yet"
+
+
+@pytest.mark.parametrize("raw, mode, notice", [(None, "watch", False), ("predict", "predict", False),
+                                               (["watch", "PREDICT"], "predict", False), ("quiz", "watch", True),
+                                               ("x" * 300, "watch", True)])
+def test_parse_mode(raw, mode, notice):
+    from lessons.questions import parse_mode
+
+    got, note = parse_mode(raw)
+    assert got == mode and (note is not None) == notice
