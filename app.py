@@ -20,6 +20,7 @@ LESSON_PAGES = (
     ("pages/schedules.py", "Learning-rate schedules", ":material/trending_down:"),
     ("pages/minibatch.py", "Batch vs mini-batch", ":material/scatter_plot:"),
     ("pages/sweep.py", "Hyperparameter map", ":material/grid_on:"),
+    ("pages/challenges.py", "Challenges", ":material/emoji_events:"),
 )
 
 compare = st.Page("pages/compare.py", title="Compare optimizers", icon=":material/sports_score:", default=True)

@@ -1,0 +1,121 @@
+"""Challenges: goals the engine checks on the student's own settings.
+
+UI only: the cards, their checks, start settings, solutions and links come from
+`lessons.challenges`; the sliders are built from each optimizer's `HyperSpec` declarations
+(`ui.lesson_common.spec_slider`, the Compare page's value grids). Progress lives in
+``st.session_state`` for the visit. A link ``?challenge=<key>&<opt>.<hyper>=…`` opens one card
+with those values; an unknown key falls back to all cards with a notice.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from optimizers import OPTIMIZERS
+from lessons.challenges import CHALLENGES, parse_challenge_key, query_string, settings_from_query, share_query
+from ui.bootstrap import ensure_app_navigation
+from ui.lesson_common import page_style, spec_slider
+from ui.values import format_value, noise_options, snap
+
+ensure_app_navigation()
+
+SOLVED_KEY = "ch_solved"
+COMPARE_PATH = "compare"
+PAGE_PATH = "challenges"
+
+st.title("Challenges")
+st.markdown(
+    "**Try:** pick a card, read the goal, move its sliders and press **Check**: the engine runs the "
+    "race with your settings and tells you the numbers. Stuck? Open the hint, or try the race on the "
+    "Compare page. **Notice:** every card has at least one solution, and the settings you start from "
+    "never solve it."
+)
+page_style()
+progress = st.empty()
+
+solved: set[str] = st.session_state.setdefault(SOLVED_KEY, set())
+
+
+def _param(key: str):
+    try:
+        return st.query_params.get(key)
+    except Exception:  # pragma: no cover - no query params (bare script)
+        return None
+
+
+raw_key = _param("challenge")
+focus = parse_challenge_key(raw_key) if raw_key not in (None, "") else None
+if raw_key not in (None, "") and focus is None:
+    shown = "".join(ch for ch in str(raw_key)[:24] if ch.isprintable()).replace("`", "'")
+    st.info(f"Unknown challenge `{shown}` in the link; showing all cards.")
+link_settings, link_notices = ({}, [])
+if focus is not None:
+    try:
+        params = {k: st.query_params.get(k) for k in st.query_params.keys()}
+    except Exception:  # pragma: no cover
+        params = {}
+    link_settings, link_notices = settings_from_query(params, focus)
+    if link_notices:
+        st.info("Some values in the link were not usable:\n\n" + "\n".join(f"- {n}" for n in link_notices))
+
+NOISE_OPTIONS = noise_options()
+
+
+def _widgets(card, initial):
+    """One slider per free setting; returns the settings dict the student built."""
+    settings = card.start_settings()
+    cols = st.columns(max(1, len(card.free)))
+    for col, (name, spec) in zip(cols, card.free_specs()):
+        start = card.value(initial, name)
+        key = f"ch_{card.key}_{name}"
+        if spec is not None:
+            opt, _, hyper = name.partition(".")
+            value = spec_slider(col, spec, start, key=key, label=f"{OPTIMIZERS[opt].label}: {hyper} (${spec.symbol}$)")
+            settings["hyper"][opt][hyper] = float(value)
+        else:  # a race setting such as gradient noise
+            value = col.select_slider(name, options=NOISE_OPTIONS, value=snap(start, NOISE_OPTIONS), key=key,
+                                      format_func=format_value, help="Gradient noise σ added to every step.")
+            settings[name] = float(value)
+    return settings
+
+
+def _link(path: str, query: dict) -> str:
+    return f"/{path}?{query_string(query)}"
+
+
+cards = [focus] if focus is not None else list(CHALLENGES)
+if focus is not None:
+    st.caption("This link opens one card. [Show all challenges](/challenges)")
+
+for card in cards:
+    with st.container(border=True):
+        header = st.empty()  # filled after the Check button, so a fresh solve shows its tick at once
+        st.markdown(f"**Goal:** {card.goal}")
+        with st.expander("Hint"):
+            st.markdown(card.hint)
+        st.markdown(f"[Try it on Compare →]({_link(COMPARE_PATH, share_query(card.start_settings()))})")
+        initial = link_settings if card is focus else card.start_settings()
+        settings = _widgets(card, initial)
+        verdict_key = f"ch_verdict_{card.key}"
+        if st.button("Check", key=f"ch_check_{card.key}", type="primary"):
+            verdict = card.check(settings)
+            st.session_state[verdict_key] = (settings, verdict)
+            if verdict.solved:
+                solved.add(card.key)
+        stored = st.session_state.get(verdict_key)
+        if stored is not None and stored[0] == settings:
+            verdict = stored[1]
+            if verdict.solved:
+                st.success(f"Solved! {verdict.message}")
+                st.markdown(
+                    f"Share this solution: [challenge link]({_link(PAGE_PATH, share_query(settings, card))}) · "
+                    f"[the race on Compare]({_link(COMPARE_PATH, share_query(settings))})"
+                )
+                st.code(_link(PAGE_PATH, share_query(settings, card)), language=None)
+            else:
+                st.warning(f"Not yet. {verdict.message}")
+        elif stored is not None:
+            st.caption("Settings changed since the last check: press Check again.")
+        header.subheader(f"{card.title}{' ✅' if card.key in solved else ''}")
+
+progress.markdown(f"**Solved this visit: {len(solved & {c.key for c in CHALLENGES})} of {len(CHALLENGES)}**")
