@@ -11,6 +11,7 @@ import ast
 import builtins
 import math
 import re
+import subprocess
 import sys
 import warnings
 from contextlib import contextmanager
@@ -22,6 +23,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import surfaces.expression as expression
+import surfaces.formula_compile as formula_compile
 from surfaces import Surface, from_expression
 from surfaces.expression import validate
 
@@ -233,6 +235,17 @@ def test_division_by_zero_point_gives_inf_or_nan():
         assert not np.isfinite(s.grad(0.0, 0.0)[0])
 
 
+def test_validation_and_import_need_no_sympy():
+    """Only compiling a formula imports SymPy: validating one (as the text box does on every
+    keystroke) and importing the surfaces package stay cheap."""
+    code = (
+        "import sys; import surfaces; from surfaces.expression import validate; "
+        "validate('sin(x) + y^2'); print('sympy' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
 def test_cached():
     a = from_expression("x^2 + 2*y^2")
     assert from_expression("  x^2 + 2*y^2 ") is a
@@ -440,7 +453,7 @@ def no_execution(monkeypatch, tmp_path):
 
     for name in ("eval", "exec"):
         monkeypatch.setattr(builtins, name, forbidden)
-    monkeypatch.setattr(expression, "_to_sympy", forbidden)
+    monkeypatch.setattr(formula_compile, "_to_sympy", forbidden)
     monkeypatch.setattr(sympy, "sympify", forbidden)
     monkeypatch.setattr(sympy, "parse_expr", forbidden)
     monkeypatch.setattr(sympy_parser, "parse_expr", forbidden)
