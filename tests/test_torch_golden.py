@@ -61,7 +61,7 @@ def test_engine_matches_recorded_torch(case):
     if bad.any():
         first = int(np.argmax(bad.any(axis=1)))
         pytest.fail(
-            f"{case['id']}: differs from torch {case['torch'] if 'torch' in case else DATA['torch']} "
+            f"{case['id']}: differs from torch {DATA['torch']} "
             f"from step {first} on: engine {got[first].tolist()} vs torch {expected[first].tolist()}"
         )
 
