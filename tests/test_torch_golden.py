@@ -96,3 +96,26 @@ def test_every_schedule_and_setting_is_recorded_for_every_optimizer():
 def test_fixture_stays_small():
     assert FIXTURE.stat().st_size < 600_000
     assert all(60 <= c["steps"] <= 150 for c in CASES)
+
+
+def _one_case_per_optimizer() -> list[dict]:
+    seen: dict[str, dict] = {}
+    for c in CASES:
+        if c["schedule"] and c["clip_norm"] is None:
+            seen.setdefault(c["optimizer"], c)
+    return list(seen.values())
+
+
+@pytest.mark.parametrize("case", _one_case_per_optimizer(), ids=lambda c: c["id"])
+def test_fixture_matches_live_torch(case):
+    """When torch is installed, the recording is what torch does today (bit for bit)."""
+    torch = pytest.importorskip("torch")
+    from tests.golden.record_torch import run_torch
+
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)  # as the recorder: float64 optimizer scalars
+    try:
+        path = run_torch(torch, case)
+    finally:
+        torch.set_default_dtype(previous)
+    assert path == case["path"]
