@@ -1,0 +1,121 @@
+"""torch fidelity without torch: replay recorded torch.optim trajectories with the engine.
+
+``tests/golden/torch_paths.json`` holds trajectories recorded from torch 2.13 (float64, CPU) by
+``tests/golden/record_torch.py``: every optimizer × several surfaces × weight decay, every
+schedule, clipping, noise, extreme β. Each case is replayed with ``optimizers.run_batch`` using
+the engine's own noise, schedule and clipping, and must agree to 1e-12 relative (to the size of
+the path, so coordinates that pass through 0 do not demand more than the last bit).
+
+A registry optimizer without recorded cases fails ``test_every_optimizer_is_recorded``: a new
+optimizer is not done until it has been recorded against torch. The live comparisons in
+``tests/test_optimizers.py`` still run whenever torch is importable.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from optimizers import OPTIMIZERS, SCHEDULES, make_schedule, run_batch
+from surfaces import SURFACES
+
+FIXTURE = Path(__file__).parent / "golden" / "torch_paths.json"
+DATA = json.loads(FIXTURE.read_text())
+CASES = DATA["cases"]
+RTOL = 1e-12
+
+
+def replay(case: dict) -> np.ndarray:
+    """The engine's path for a recorded case, (steps + 1, 2)."""
+    sched = case["schedule"]
+    schedule = make_schedule(sched["key"], **sched["params"]) if sched else None
+    result = run_batch(
+        SURFACES[case["surface"]],
+        OPTIMIZERS[case["optimizer"]],
+        case["hyper"],
+        np.array(case["start"], dtype=float),
+        case["steps"],
+        noise=case["noise"],
+        seed=case["seed"],
+        schedule=schedule,
+        clip_norm=case["clip_norm"],
+        record="path",
+    )
+    assert result.diverged_at[0] == -1, f"the engine diverged at update {result.diverged_at[0]}"
+    return result.path[:, 0, :]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+def test_engine_matches_recorded_torch(case):
+    if case["optimizer"] not in OPTIMIZERS:
+        pytest.skip(f"{case['optimizer']!r} is recorded but not in optimizers.OPTIMIZERS yet")
+    expected = np.array(case["path"])
+    got = replay(case)
+    assert got.shape == expected.shape
+    scale = np.max(np.abs(expected))
+    err = np.abs(got - expected)
+    bad = err > RTOL * np.maximum(np.abs(expected), scale)
+    if bad.any():
+        first = int(np.argmax(bad.any(axis=1)))
+        pytest.fail(
+            f"{case['id']}: differs from torch {DATA['torch']} "
+            f"from step {first} on: engine {got[first].tolist()} vs torch {expected[first].tolist()}"
+        )
+
+
+def test_every_optimizer_is_recorded():
+    recorded = {c["optimizer"] for c in CASES}
+    missing = [key for key in OPTIMIZERS if key not in recorded]
+    assert not missing, f"record {missing} with tests/golden/record_torch.py (torch 2.13)"
+
+
+def test_every_schedule_and_setting_is_recorded_for_every_optimizer():
+    """Each recorded optimizer is covered by weight decay, every schedule, clipping and noise."""
+    by_opt: dict[str, set[str]] = {}
+    for c in CASES:
+        kinds = by_opt.setdefault(c["optimizer"], set())
+        if c["schedule"]:
+            kinds.add("schedule:" + c["schedule"]["key"])
+        if c["clip_norm"] is not None:
+            kinds.add("clip")
+        if c["noise"]:
+            kinds.add("noise")
+        if c["hyper"].get("weight_decay"):
+            kinds.add("weight_decay")
+        kinds.add("surface:" + c["surface"])
+    wanted = {"schedule:" + k for k in SCHEDULES if k != "constant"} | {"clip", "noise", "weight_decay"}
+    for key in OPTIMIZERS:
+        kinds = by_opt.get(key, set())
+        assert wanted <= kinds, f"{key}: no recorded case for {sorted(wanted - kinds)}"
+        assert len({k for k in kinds if k.startswith("surface:")}) >= 4, key
+
+
+def test_fixture_stays_small():
+    assert FIXTURE.stat().st_size < 600_000
+    assert all(60 <= c["steps"] <= 150 for c in CASES)
+
+
+def _one_case_per_optimizer() -> list[dict]:
+    seen: dict[str, dict] = {}
+    for c in CASES:
+        if c["schedule"] and c["clip_norm"] is None:
+            seen.setdefault(c["optimizer"], c)
+    return list(seen.values())
+
+
+@pytest.mark.parametrize("case", _one_case_per_optimizer(), ids=lambda c: c["id"])
+def test_fixture_matches_live_torch(case):
+    """When torch is installed, the recording is what torch does today (bit for bit)."""
+    torch = pytest.importorskip("torch")
+    from tests.golden.record_torch import run_torch
+
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)  # as the recorder: float64 optimizer scalars
+    try:
+        path = run_torch(torch, case)
+    finally:
+        torch.set_default_dtype(previous)
+    assert path == case["path"]
