@@ -71,8 +71,8 @@ def test_public_api():
         assert hasattr(surfaces, name), name
 
 
-def test_required_keys_in_order():
-    assert list(SURFACES)[: len(REQUIRED_KEYS)] == REQUIRED_KEYS
+def test_required_keys_registered():
+    assert set(REQUIRED_KEYS) <= set(SURFACES)
 
 
 def test_core_imports_without_streamlit_or_sympy():
