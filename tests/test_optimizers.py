@@ -35,6 +35,7 @@ TORCH_DEFAULTS = {
     "rmsprop": {"lr": 1e-2, "alpha": 0.99, "eps": 1e-8, "momentum": 0.0, "weight_decay": 0.0},
     "adam": {"lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.0},
     "adamw": {"lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 1e-2},
+    "nadam": {"lr": 2e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.0, "momentum_decay": 4e-3},
 }
 
 
@@ -384,6 +385,11 @@ TORCH_CASES = {
         {"lr": 0.05, "beta2": 0.99, "weight_decay": 0.1},
         lambda h: {"lr": 0.05, "betas": (0.9, 0.99), "eps": 1e-8, "weight_decay": 0.1},
     ),
+    "nadam": (
+        "NAdam",
+        {"lr": 0.05, "beta1": 0.8, "weight_decay": 0.01, "momentum_decay": 0.01},
+        lambda h: {"lr": 0.05, "betas": (0.8, 0.999), "eps": 1e-8, "weight_decay": 0.01, "momentum_decay": 0.01},
+    ),
 }
 
 
@@ -405,7 +411,18 @@ def test_matches_torch(key, surface_key, use_defaults):
         kwargs = theirs(hyper)
     start = np.array([[-1.2, 1.0]]) if surface_key == "rosenbrock" else np.array([[1.5, 1.0]])
     p_t = torch.tensor(start[0].copy(), dtype=torch.float64, requires_grad=True)
-    t_opt = getattr(torch.optim, cls_name)([p_t], **kwargs)
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)  # NAdam keeps mu_product in the default dtype
+    try:
+        t_opt = getattr(torch.optim, cls_name)([p_t], **kwargs)
+        _step_both(opt, surf, start, hyper, p_t, t_opt)
+    finally:
+        torch.set_default_dtype(previous)
+
+
+def _step_both(opt, surf, start, hyper, p_t, t_opt):
+    import torch
+
     params = start.copy()
     state = opt.init(params)
     for t in range(1, 51):
@@ -416,6 +433,17 @@ def test_matches_torch(key, surface_key, use_defaults):
         p_t.grad = torch.tensor(gt, dtype=torch.float64)
         t_opt.step()
         np.testing.assert_allclose(params[0], p_t.detach().numpy(), rtol=1e-9, atol=1e-12)
+
+
+def test_nadam_first_step_by_hand():
+    """θ₁ = θ₀ − η sign(g)(1 + 0.1 μ₂/(1 − μ₁μ₂)): v̂₁ = g², m₁ = 0.1 g, and the g-term's
+    weight (1 − μ₁)/(1 − Π₁) is exactly 1 (μ_t = 0.9(1 − ½·0.96^(0.004 t)))."""
+    opt = OPTIMIZERS["nadam"]
+    mu1, mu2 = (0.9 * (1 - 0.5 * 0.96 ** (0.004 * t)) for t in (1, 2))
+    p1, state = opt.update(THETA0, G1, opt.init(THETA0), opt.resolve({"lr": 0.1}), 1)
+    expected = THETA0[0] - 0.1 * np.sign(G1[0]) * (1 + 0.1 * mu2 / (1 - mu1 * mu2))
+    np.testing.assert_allclose(p1[0], expected, rtol=1e-7)
+    assert state["count"] == 1 and state["mu_product"] == pytest.approx(mu1, rel=1e-15)
 
 
 def test_resolve_accepts_lists_and_names_non_numbers():
