@@ -12,12 +12,13 @@ from .adam import ADAM, ADAMW
 from .averages import effective_window, ewma
 from .base import HyperSpec, Optimizer
 from .engine import BatchResult, SweepResult, run_batch, simulate, sweep
+from .nadam import NADAM
 from .rmsprop import RMSPROP
 from .schedules import SCHEDULES, Schedule, ScheduleSpec, clip_by_norm, make_schedule
 from .sgd import MOMENTUM, MOMENTUM_CONVENTIONS, NESTEROV, SGD
 
 OPTIMIZERS: dict[str, Optimizer] = {
-    opt.key: opt for opt in (SGD, MOMENTUM, NESTEROV, ADAGRAD, RMSPROP, ADAM, ADAMW)
+    opt.key: opt for opt in (SGD, MOMENTUM, NESTEROV, ADAGRAD, RMSPROP, ADAM, ADAMW, NADAM)
 }
 
 __all__ = [

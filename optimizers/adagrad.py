@@ -13,39 +13,45 @@ is exactly why AdaGrad stalls on long runs and why RMSprop replaced the sum with
 
 from __future__ import annotations
 
-from typing import Mapping
-
 import numpy as np
 
-from ._common import eps_spec, hv, lr_spec, weight_decay_spec
-from .base import Array, Optimizer, State
-from .sgd import _decayed_grad
+from .base import Array, Explanation, Optimizer, State
+from .explain import gradient_lines, num, one_step, row, vec
+from .specs import eps_spec, lr_spec, weight_decay_spec
+from .transforms import as_grads, hyper_value, l2_decay
 
 
 def _init(params: Array) -> State:
     return {"sum": np.zeros_like(params)}
 
 
-def _update(
-    params: Array, grads: Array, state: State, hyper: Mapping[str, object], t: int
-) -> tuple[Array, State]:
+def _update(params: Array, grads: Array, state: State, hyper, t: int) -> tuple[Array, State]:
     dtype = params.dtype
-    lr = hv(hyper, "lr", 1e-2, dtype)
-    eps = hv(hyper, "eps", 1e-10, dtype)
-    g = _decayed_grad(params, grads, hyper)
+    g = l2_decay(params, as_grads(grads, dtype), hyper_value(hyper, "weight_decay", dtype))
     s = g * g
     s += state["sum"]
     std = np.sqrt(s)
-    std += eps
+    std += hyper_value(hyper, "eps", dtype)
     step = np.divide(g, std)
-    step *= lr
+    step *= hyper_value(hyper, "lr", dtype)
     return params - step, {"sum": s}
 
 
-def _preconditioner(state: State, hyper: Mapping[str, object], t: int) -> Array:
+def _preconditioner(state: State, hyper, t: int) -> Array:
     s = state["sum"]
-    eps = hv(hyper, "eps", 1e-10, s.dtype)
-    return 1.0 / (np.sqrt(s) + eps)
+    return 1.0 / (np.sqrt(s) + hyper_value(hyper, "eps", s.dtype))
+
+
+def _explain(params, grads, state, hyper, t) -> Explanation:
+    k = t - 1
+    new, after = one_step(_update, params, grads, state, hyper, t)
+    lines, g = gradient_lines(params, grads, float(hyper["weight_decay"]), k)
+    s_old, s = row(state, "sum"), row(after, "sum")
+    lines.append(rf"s_{{{t}}} &= s_{{{k}}} + g^2 = {vec(s_old)} + {vec(g * g)} = {vec(s)}")
+    den = np.sqrt(s) + float(hyper["eps"])
+    lines.append(rf"\theta_{{{t}}} &= \theta_{{{k}}} - \eta\, \frac{{g}}{{\sqrt{{s_{{{t}}}}} + \varepsilon}}"
+                 rf" = {vec(params)} - {num(float(hyper['lr']))}\,{vec(g)} \oslash {vec(den)} = {vec(new)}")
+    return Explanation(tuple(lines), new)
 
 
 ADAGRAD = Optimizer(
@@ -62,6 +68,10 @@ ADAGRAD = Optimizer(
     update=_update,
     state_names={"sum": "accumulated squares s"},
     preconditioner=_preconditioner,
+    explain=_explain,
+    stability=lambda hyper, lam_max: None,  # the step is rescaled by the gradient's own size
+    arrow=lambda states, hyper, t: None,
+    sweep_axes=("lr", "eps"),
     note=(
         "AdaGrad divides each coordinate's step by the root of its summed squared gradients, "
         "so steep and flat directions move at similar speeds. The sum never shrinks, so the "

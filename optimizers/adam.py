@@ -15,93 +15,107 @@ Adam and 1e-2 for AdamW.
 
 Why the bias correction: m and v start at zero, so early averages are too small by factors
 (1 − β₁ᵗ) and (1 − β₂ᵗ); dividing them out makes the very first step ≈ η·sign(g) per coordinate.
-The bias corrections depend only on t and β, so they are computed as Python scalars: no array
-work is spent on them (for per-run β arrays the engine passes βᵗ in as ``beta1_pow`` /
-``beta2_pow``, carried forward by one multiply per step).
+The step count and the β powers live in the state, as in optax (``count``, ``beta1_pow``,
+``beta2_pow``). The powers are carried forward with one multiply per step
+(``transforms.decay_power``), so a sweep over β costs no transcendental per run per step and a
+sweep cell equals the single run with its β exactly.
 """
 
 from __future__ import annotations
 
-from typing import Mapping
-
 import numpy as np
 
-from ._common import beta_spec, eps_spec, hv, lr_spec, nonzero, power, root, weight_decay_spec
-from .base import Array, Optimizer, State
-from .sgd import _decayed_grad
-
-
-def _pow(hyper: Mapping[str, object], key: str, beta: "float | Array", t: int) -> "float | Array":
-    """β**t, or the caller's precomputed ``<key>_pow`` (optional hyper entry).
-
-    Why the optional entry: with one β per run (a sweep over β₁) ``beta**t`` is a transcendental
-    per run per step, the most expensive line of the whole update. The engine instead carries
-    βᵗ forward with one multiply per step and passes it in; direct callers need not bother.
-    """
-    given = hyper.get(key + "_pow")
-    return power(beta, t) if given is None else given  # type: ignore[return-value]
+from .base import Array, Explanation, Optimizer, State
+from .explain import gradient_lines, num, one_step, row, vec
+from .specs import beta_spec, eps_spec, lr_spec, weight_decay_spec
+from .transforms import (
+    as_grads,
+    bias_correction,
+    decay_power,
+    decoupled_decay,
+    ema,
+    ema_of_squares,
+    hyper_value,
+    increment_count,
+    l2_decay,
+    rms_scale,
+    root,
+)
 
 
 def _init(params: Array) -> State:
-    return {"exp_avg": np.zeros_like(params), "exp_avg_sq": np.zeros_like(params)}
+    return {"count": 0, "exp_avg": np.zeros_like(params), "exp_avg_sq": np.zeros_like(params),
+            "beta1_pow": 1.0, "beta2_pow": 1.0}
 
 
-def _adam_step(
-    params: Array, g: Array, state: State, hyper: Mapping[str, object], t: int
-) -> tuple[Array, State]:
+def _adam_step(params: Array, g: Array, state: State, hyper, lr) -> tuple[Array, State]:
     """The shared Adam step on an already weight-decayed gradient (and params, for AdamW)."""
     dtype = params.dtype
-    lr = hv(hyper, "lr", 1e-3, dtype)
-    beta1 = hv(hyper, "beta1", 0.9, dtype)
-    beta2 = hv(hyper, "beta2", 0.999, dtype)
-    eps = hv(hyper, "eps", 1e-8, dtype)
-    m_prev = state["exp_avg"]
-    m = g - m_prev  # torch's lerp: m + (1 - β1)(g - m)
-    m *= 1.0 - beta1
-    m += m_prev
-    v = state["exp_avg_sq"] * beta2
-    sq = g * g
-    sq *= 1.0 - beta2
-    v += sq
-    bias1 = 1.0 - _pow(hyper, "beta1", beta1, t)
-    bias2_sqrt = root(1.0 - _pow(hyper, "beta2", beta2, t))
-    denom = np.sqrt(v)
-    denom /= bias2_sqrt
-    denom += eps
-    step = np.divide(m, denom)
-    step *= lr / bias1
-    return params - step, {"exp_avg": m, "exp_avg_sq": v}
+    count = increment_count(state)
+    beta1 = hyper_value(hyper, "beta1", dtype)
+    beta2 = hyper_value(hyper, "beta2", dtype)
+    m = ema(state["exp_avg"], g, beta1)  # torch's lerp: m + (1 - β1)(g - m)
+    v = ema_of_squares(state["exp_avg_sq"], g, beta2)
+    pow1 = decay_power(state["beta1_pow"], beta1)
+    pow2 = decay_power(state["beta2_pow"], beta2)
+    step = rms_scale(m, v, hyper_value(hyper, "eps", dtype), bias_correction(pow2))
+    step *= lr / bias_correction(pow1)
+    return params - step, {"count": count, "exp_avg": m, "exp_avg_sq": v, "beta1_pow": pow1, "beta2_pow": pow2}
 
 
-def _adam_update(
-    params: Array, grads: Array, state: State, hyper: Mapping[str, object], t: int
-) -> tuple[Array, State]:
-    return _adam_step(params, _decayed_grad(params, grads, hyper), state, hyper, t)
-
-
-def _adamw_update(
-    params: Array, grads: Array, state: State, hyper: Mapping[str, object], t: int
-) -> tuple[Array, State]:
+def _adam_update(params: Array, grads: Array, state: State, hyper, t: int) -> tuple[Array, State]:
     dtype = params.dtype
-    g = np.asarray(grads)
-    if g.dtype != dtype:
-        g = g.astype(dtype)
-    wd = hv(hyper, "weight_decay", 1e-2, dtype)
-    if nonzero(wd):
-        lr = hv(hyper, "lr", 1e-3, dtype)
-        params = params * (1.0 - lr * wd)  # decoupled: shrink θ, never touch the gradient
-    return _adam_step(params, g, state, hyper, t)
+    g = l2_decay(params, as_grads(grads, dtype), hyper_value(hyper, "weight_decay", dtype))
+    return _adam_step(params, g, state, hyper, hyper_value(hyper, "lr", dtype))
 
 
-def _preconditioner(state: State, hyper: Mapping[str, object], t: int) -> Array:
+def _adamw_update(params: Array, grads: Array, state: State, hyper, t: int) -> tuple[Array, State]:
+    dtype = params.dtype
+    lr = hyper_value(hyper, "lr", dtype)
+    params = decoupled_decay(params, lr, hyper_value(hyper, "weight_decay", dtype))
+    return _adam_step(params, as_grads(grads, dtype), state, hyper, lr)
+
+
+def _preconditioner(state: State, hyper, t: int) -> Array:
     v = state["exp_avg_sq"]
-    dtype = v.dtype
-    beta1 = hv(hyper, "beta1", 0.9, dtype)
-    beta2 = hv(hyper, "beta2", 0.999, dtype)
-    eps = hv(hyper, "eps", 1e-8, dtype)
-    bias1 = 1.0 - _pow(hyper, "beta1", beta1, t)
-    bias2_sqrt = root(1.0 - _pow(hyper, "beta2", beta2, t))
-    return (1.0 / bias1) / (np.sqrt(v) / bias2_sqrt + eps)
+    eps = hyper_value(hyper, "eps", v.dtype)
+    return (1.0 / bias_correction(state["beta1_pow"])) / (np.sqrt(v) / root(bias_correction(state["beta2_pow"])) + eps)
+
+
+def _explain(decoupled: bool):
+    update = _adamw_update if decoupled else _adam_update
+
+    def explain(params, grads, state, hyper, t) -> Explanation:
+        k = t - 1
+        new, after = one_step(update, params, grads, state, hyper, t)
+        lr, wd = float(hyper["lr"]), float(hyper["weight_decay"])
+        lines, g = gradient_lines(params, grads, 0.0 if decoupled else wd, k)
+        base, prev = np.asarray(params, dtype=float), rf"\theta_{{{k}}}"
+        if decoupled and wd:
+            base, prev = decoupled_decay(base, lr, wd), r"\theta'"
+            lines.append(rf"\theta' &= (1 - \eta\lambda)\,\theta_{{{k}}} = {num(1 - lr * wd)}\,{vec(params)} = {vec(base)}")
+        b1, b2 = float(hyper["beta1"]), float(hyper["beta2"])
+        m_old, v_old, m, v = row(state, "exp_avg"), row(state, "exp_avg_sq"), row(after, "exp_avg"), row(after, "exp_avg_sq")
+        lines.append(rf"m_{{{t}}} &= \beta_1 m_{{{k}}} + (1-\beta_1)\, g = {num(b1)}\,{vec(m_old)} + {num(1 - b1)}\,{vec(g)} = {vec(m)}")
+        lines.append(rf"v_{{{t}}} &= \beta_2 v_{{{k}}} + (1-\beta_2)\, g^2 = {num(b2)}\,{vec(v_old)} + {num(1 - b2)}\,{vec(g * g)} = {vec(v)}")
+        mh = m / bias_correction(float(np.max(after["beta1_pow"])))
+        vh = v / bias_correction(float(np.max(after["beta2_pow"])))
+        lines.append(rf"\hat m &= \frac{{m_{{{t}}}}}{{1-\beta_1^{{{t}}}}} = {vec(mh)},\quad "
+                     rf"\hat v = \frac{{v_{{{t}}}}}{{1-\beta_2^{{{t}}}}} = {vec(vh)}")
+        den = np.sqrt(vh) + float(hyper["eps"])
+        lines.append(rf"\theta_{{{t}}} &= {prev} - \eta\,\frac{{\hat m}}{{\sqrt{{\hat v}} + \varepsilon}}"
+                     rf" = {vec(base)} - {num(lr)}\,{vec(mh)} \oslash {vec(den)} = {vec(new)}")
+        return Explanation(tuple(lines), new)
+
+    return explain
+
+
+def _arrow(states, hyper, t):
+    """The bias-corrected first moment m̂ = m/(1 − β₁ᵗ): the averaged gradient the step follows
+    before the per-coordinate scaling."""
+    m = np.asarray(states["exp_avg"], dtype=float)
+    corr = bias_correction(np.asarray(hyper["beta1"], dtype=float).reshape(-1)[:1] ** np.asarray(t, dtype=float))
+    return m / np.where(corr > 0, corr, 1.0)[:, None]
 
 
 _BETA1 = beta_spec("beta1", 0.9, 0.0, 0.999, "β₁: decay of the gradient's moving average (momentum).")
@@ -131,6 +145,10 @@ ADAM = Optimizer(
     update=_adam_update,
     state_names={"exp_avg": "first moment m", "exp_avg_sq": "second moment v"},
     preconditioner=_preconditioner,
+    explain=_explain(decoupled=False),
+    stability=lambda hyper, lam_max: None,  # the step is about η whatever the curvature
+    arrow=_arrow,
+    sweep_axes=("lr", "beta2"),
     note=(
         "Adam combines momentum (the average m) with RMSprop's per-coordinate scaling (the "
         "average v), bias-corrected so the first steps are not tiny. Its steps are about η in "
@@ -157,6 +175,10 @@ ADAMW = Optimizer(
     update=_adamw_update,
     state_names={"exp_avg": "first moment m", "exp_avg_sq": "second moment v"},
     preconditioner=_preconditioner,
+    explain=_explain(decoupled=True),
+    stability=lambda hyper, lam_max: None,  # the step is about η whatever the curvature
+    arrow=_arrow,
+    sweep_axes=("lr", "beta2"),
     note=(
         "AdamW shrinks the parameters directly instead of adding λθ to the gradient, so the "
         "decay is not rescaled by Adam's per-coordinate step sizes. Compare it with Adam's "

@@ -11,15 +11,23 @@ keep every intermediate state. ``hyper`` maps hyperparameter keys to floats or a
 broadcast against ``params`` (e.g. shape ``(R, 1)``), which is what lets one call advance R runs
 with R different settings.
 
-Each optimizer also *declares* itself (label, LaTeX update rule, hyperparameter specs), and the
-UI builds its sliders and equations from these declarations: adding an optimizer is one new
-module plus one registry line.
+Each optimizer also *declares* everything the app shows about it, beside its update rule: label,
+LaTeX rule, hyperparameter specs with their defaults (once: ``update`` receives hyperparameters
+already resolved by ``Optimizer.resolve``), the step written out with the current numbers
+(``explain``), the learning-rate limit on a quadratic (``stability``), the vector drawn as its
+velocity arrow (``arrow``) and the two hyperparameters a sweep map offers first
+(``sweep_axes``). The UI renders these declarations and never switches on an optimizer's key:
+adding an optimizer is one new module plus one registry line.
+
+A step counter, where the rule needs one, lives in the state (``state["count"]``, as in
+optax): ``t`` is passed to ``update`` for convenience only, and the engine treats no
+hyperparameter specially by its name.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, Mapping
 
 import numpy as np
@@ -31,6 +39,38 @@ InitFn = Callable[[Array], State]
 UpdateFn = Callable[[Array, Array, State, Hyper, int], tuple[Array, State]]
 #: (state, hyper, t) -> per-coordinate factor that multiplies lr in this step's update.
 PreconditionerFn = Callable[[State, Hyper, int], Array]
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Update t written out with its numbers: LaTeX lines (for an ``aligned`` block) and the
+    θ_t they compute, which is the point the engine reaches (the lines are formatted from the
+    values the optimizer's own ``update`` produced)."""
+
+    lines: tuple[str, ...]
+    params: Array  # (2,)
+
+    @property
+    def latex(self) -> str:
+        return r"\begin{aligned}" + r"\\[2pt]".join(self.lines) + r"\end{aligned}"
+
+
+@dataclass(frozen=True)
+class StabilityLimit:
+    """The largest stable learning rate on f = ½ θᵀHθ, with the rule and its numbers."""
+
+    limit: float
+    formula: str  # LaTeX of the rule, e.g. r"\eta < 2/\lambda_{\max}"
+    value_text: str  # the numbers substituted
+
+
+#: (θ (2,), g (2,), state before the update (one run), resolved hyper with this step's lr, t).
+ExplainFn = Callable[[Array, Array, State, Hyper, int], Explanation]
+#: (resolved hyper, largest Hessian eigenvalue) -> the limit, or None (no fixed limit).
+StabilityFn = Callable[[Hyper, float], "StabilityLimit | None"]
+#: (recorded states name -> (n, 2) after updates 1..n, resolved hyper, t = 1..n) -> the
+#: (n, 2) vector whose −η_t multiple is drawn as the velocity arrow, or None.
+ArrowFn = Callable[[Mapping[str, Array], Hyper, Array], "Array | None"]
 
 
 @dataclass(frozen=True)
@@ -54,6 +94,16 @@ class HyperSpec:
     high_open: bool = False
     #: Whole numbers only (step counts such as a schedule's step_size): the UI shows an int slider.
     integer: bool = False
+    #: An excluded lower bound (Nesterov's μ > 0: torch raises for momentum=0, nesterov=True).
+    low_open: bool = False
+    #: torch's own default when the app starts elsewhere (None: ``default`` is torch's).
+    torch_default: float | None = None
+
+    def default_text(self) -> str:
+        """What the help text says about the default, true for both the app and torch."""
+        if self.torch_default is None or self.torch_default == self.default:
+            return f"Default (PyTorch's too): {self.default:g}."
+        return f"Default here: {self.default:g}; PyTorch's default: {self.torch_default:g}."
 
     def validate(self, value: "float | Array") -> None:
         """Raise ValueError naming this parameter if any value is outside its valid range."""
@@ -63,8 +113,10 @@ class HyperSpec:
             raise ValueError(f"{self.key} must be a number, got {value!r}") from None
         if not np.all(np.isfinite(arr)):
             raise ValueError(f"{self.key} must be a finite number, got {value!r}")
-        if np.any(arr < self.valid_low):
-            raise ValueError(f"{self.key} must be >= {self.valid_low}, got {value!r}")
+        too_low = arr <= self.valid_low if self.low_open else arr < self.valid_low
+        if np.any(too_low):
+            op = ">" if self.low_open else ">="
+            raise ValueError(f"{self.key} must be {op} {self.valid_low}, got {value!r}")
         too_high = arr >= self.valid_high if self.high_open else arr > self.valid_high
         if np.any(too_high):
             bracket = ")" if self.high_open else "]"
@@ -83,6 +135,9 @@ class Optimizer:
     ``{"buf": "velocity b"}``). ``preconditioner`` gives the per-coordinate factor multiplying
     lr in the update (1 for SGD, 1/(√v̂+ε)·1/(1−β₁ᵗ) for Adam): lr × that is the effective
     per-coordinate learning rate the inspector shows.
+
+    ``explain``, ``stability``, ``arrow`` and ``sweep_axes`` are what the app shows about the
+    optimizer (see the module docstring and the type aliases above).
     """
 
     key: str
@@ -92,9 +147,21 @@ class Optimizer:
     hypers: tuple[HyperSpec, ...]
     init: InitFn
     update: UpdateFn
-    state_names: Mapping[str, str] = field(default_factory=dict)
-    preconditioner: PreconditionerFn | None = None
+    state_names: Mapping[str, str]
+    preconditioner: PreconditionerFn
+    explain: ExplainFn
+    stability: StabilityFn
+    arrow: ArrowFn
+    sweep_axes: tuple[str, str]
     note: str = ""
+    #: resolved hyper -> state vectors that mean nothing for these settings (RMSprop's buffer
+    #: with μ = 0 is not a momentum); the inspector leaves them out.
+    hidden_states: Callable[[Hyper], tuple[str, ...]] = lambda hyper: ()
+
+    def __post_init__(self) -> None:
+        unknown = [k for k in self.sweep_axes if k not in self.hyper_keys]
+        if len(self.sweep_axes) != 2 or unknown or self.sweep_axes[0] == self.sweep_axes[1]:
+            raise ValueError(f"{self.key}: sweep_axes must be two distinct hyperparameter keys")
 
     @property
     def hyper_keys(self) -> tuple[str, ...]:
@@ -106,15 +173,27 @@ class Optimizer:
                 return spec
         raise KeyError(f"{self.label} has no hyperparameter {key!r}")
 
+    def shown_states(self, hyper: Hyper) -> dict[str, str]:
+        """``state_names`` without the vectors ``hidden_states`` drops for these settings."""
+        hidden = self.hidden_states(self.resolve(hyper))
+        return {k: v for k, v in self.state_names.items() if k not in hidden}
+
     def defaults(self) -> dict[str, float]:
         return {spec.key: spec.default for spec in self.hypers}
 
     def resolve(self, hyper: Mapping[str, "float | Array"] | None) -> dict[str, "float | Array"]:
-        """Fill in defaults, drop keys this optimizer does not use, validate the rest.
+        """Fill in defaults and validate: the only place defaults are applied.
 
-        Raises ValueError naming the offending hyperparameter.
+        Raises ValueError naming the offending hyperparameter, including an unknown one (a
+        typo such as ``learning_rate`` must not silently run with the default).
         """
         hyper = dict(hyper or {})
+        unknown = sorted(k for k in hyper if k not in self.hyper_keys)
+        if unknown:
+            raise ValueError(
+                f"{self.label} has no hyperparameter {', '.join(map(repr, unknown))}; "
+                f"its hyperparameters are {', '.join(self.hyper_keys)}"
+            )
         resolved: dict[str, float | Array] = {}
         for spec in self.hypers:
             value = hyper.get(spec.key, spec.default)

@@ -295,7 +295,7 @@ def _all_ok(params: Array, loss: Array, state: Mapping[str, Array]) -> bool:
     if not (loss.max() <= MAX_LOSS and loss.min() > -np.inf):
         return False
     for value in state.values():
-        if not math.isfinite(value.sum()):
+        if isinstance(value, np.ndarray) and not math.isfinite(value.sum()):
             return False
     return True
 
@@ -367,11 +367,49 @@ def run_batch(
         if isinstance(v, np.ndarray):
             hyp[k] = np.asfortranarray(v, dtype=dtype)
 
+    setup = _Setup(
+        surface=surface, optimizer=opt, hyper=hyp, starts=starts_arr, runs=runs, steps=steps,
+        dtype=dtype, noise=noise_v, seed=seed_v, schedule=sched, clip_norm=clip_v,
+        batch_size=batch_size, record=record, tol=tol,
+    )
     with np.errstate(all="ignore"):
-        return _loop(
-            surface, opt, hyp, starts_arr, runs, steps, dtype, noise_v, seed_v, sched, clip_v,
-            batch_size, record, tol,
-        )
+        return _loop(setup)
+
+
+@dataclass(frozen=True)
+class _Setup:
+    """Everything one ``run_batch`` call fixed before the loop: checked, per-run shaped."""
+
+    surface: Any
+    optimizer: Optimizer
+    hyper: dict[str, Any]  # resolved; floats or Fortran-ordered (R, 1) / (R, 2) arrays
+    starts: Array  # (R, 2) or (1, 2)
+    runs: int  # R
+    steps: int  # S
+    dtype: np.dtype
+    noise: "float | Array"
+    seed: "int | Array"
+    schedule: Schedule | None
+    clip_norm: "float | Array | None"
+    batch_size: int | None
+    record: str
+    tol: float | None
+
+
+@dataclass
+class _Record:
+    """The arrays the loop writes its results into (``None`` where ``record`` keeps nothing)."""
+
+    diverged_at: Array  # (R,)
+    steps_to_tol: Array  # (R,)
+    final: Array  # (R, 2)
+    final_loss: Array  # (R,)
+    path: Array | None = None  # (S+1, R, 2)
+    loss: Array | None = None  # (S+1, R)
+    grads: Array | None = None  # (S, R, 2)
+    lr: Array | None = None  # (S, R)
+    eff_lr: Array | None = None  # (S, R, 2)
+    states: dict[str, Array] | None = None  # key -> (S, R, 2)
 
 
 class _Active:
@@ -388,8 +426,6 @@ class _Active:
         self.hyp = dict(hyp)
         self.noise, self.clip = noise, clip
         self.per_run = {k for k, v in hyp.items() if _is_per_run(v, R)}
-        # β^t carried forward by one multiply per step (see adam._pow)
-        self.pows: dict[str, Any] = {k: 1.0 for k in ("beta1", "beta2") if k in hyp}
         self.pending: Array | None = None  # runs that have not reached tol yet
 
     def keep(self, keep: Array) -> None:
@@ -401,7 +437,6 @@ class _Active:
         self.L = self.L[keep]
         for k in self.per_run:
             self.hyp[k] = _take(self.hyp[k], keep, n)
-        self.pows = {k: _take(v, keep, n) for k, v in self.pows.items()}
         self.noise = _take(self.noise, keep, n)
         self.clip = _take(self.clip, keep, n)
         if self.pending is not None:
@@ -419,57 +454,60 @@ def _take(value: Any, keep: Array, n: int) -> Any:
     return value
 
 
-def _loop(surface, opt, hyp, starts, R, S, dtype, noise, seed, sched, clip, batch_size, record, tol):
-    full = record == "full"
-    keep_path = record != "final"
+def _loop(setup: _Setup) -> BatchResult:
+    R, S, dtype, opt, surface = setup.runs, setup.steps, setup.dtype, setup.optimizer, setup.surface
+    full = setup.record == "full"
+    keep_path = setup.record != "final"
 
     P = np.empty((2, R), dtype=dtype).T  # Fortran order: columns contiguous
-    P[:] = starts
-    run = _Active(P, opt.init(P), _as_loss(surface.f(P[:, 0], P[:, 1]), R, dtype), hyp, noise, clip, R)
+    P[:] = setup.starts
+    run = _Active(P, opt.init(P), _as_loss(surface.f(P[:, 0], P[:, 1]), R, dtype), setup.hyper,
+                  setup.noise, setup.clip_norm, R)
 
-    diverged_at = np.full(R, -1, dtype=np.int64)
-    steps_to_tol = np.full(R, -1, dtype=np.int64)
-    final = np.empty((R, 2), dtype=dtype)
-    final_loss = np.empty(R, dtype=dtype)
+    out = _Record(
+        diverged_at=np.full(R, -1, dtype=np.int64),
+        steps_to_tol=np.full(R, -1, dtype=np.int64),
+        final=np.empty((R, 2), dtype=dtype),
+        final_loss=np.empty(R, dtype=dtype),
+    )
 
-    noise_on = bool(np.any(np.asarray(noise) != 0))
-    stream = _NoiseStream(seed, S, R) if noise_on else None
+    noise_on = bool(np.any(np.asarray(setup.noise) != 0))
+    stream = _NoiseStream(setup.seed, S, R) if noise_on else None
     per_run_noise = stream is not None and stream.shared is None
-    oracle = _Oracle(surface, seed, batch_size, R)
+    oracle = _Oracle(surface, setup.seed, setup.batch_size, R)
 
+    sched = setup.schedule
     factors = None
     if sched is not None and sched.key != "constant":
         factors = np.asarray(sched.factor(np.arange(1, S + 1), S), dtype=float)
 
-    fstar = _fstar(surface) if tol is not None else None
+    fstar = _fstar(surface) if setup.tol is not None else None
     threshold = math.inf
     n_pending = 0
     if fstar is not None:
-        threshold = fstar + tol
+        threshold = fstar + setup.tol
         hit = run.L <= threshold
-        steps_to_tol[hit] = 0
+        out.steps_to_tol[hit] = 0
         run.pending = ~hit
         n_pending = int(run.pending.sum())
 
-    rec = None
     if keep_path:
-        path = np.empty((S + 1, R, 2), dtype=dtype)
-        loss_rec = np.empty((S + 1, R), dtype=dtype)
-        path[0] = run.P
-        loss_rec[0] = run.L
-        rec = (path, loss_rec)
-    srec = None
+        out.path = np.empty((S + 1, R, 2), dtype=dtype)
+        out.loss = np.empty((S + 1, R), dtype=dtype)
+        out.path[0] = run.P
+        out.loss[0] = run.L
     if full:
-        grads_rec = np.zeros((S, R, 2), dtype=dtype)
-        eff_rec = np.zeros((S, R, 2), dtype=dtype)
-        lr_per_run = np.broadcast_to(np.asarray(hyp["lr"], dtype=float).reshape(-1), (R,))
+        out.grads = np.zeros((S, R, 2), dtype=dtype)
+        out.eff_lr = np.zeros((S, R, 2), dtype=dtype)
+        lr_per_run = np.broadcast_to(np.asarray(setup.hyper["lr"], dtype=float).reshape(-1), (R,))
         lr_factors = factors if factors is not None else np.ones(S)
-        lr_rec = (lr_factors[:, None] * lr_per_run[None, :]).astype(dtype)
-        srec = {k: np.zeros((S, R, 2), dtype=dtype) for k in run.state}
+        out.lr = (lr_factors[:, None] * lr_per_run[None, :]).astype(dtype)
+        # every state entry, vectors and scalars (a step count, β powers) alike, as (S, R, 2)
+        out.states = {k: np.zeros((S, R, 2), dtype=dtype) for k in run.state}
 
     bad_start = ~np.isfinite(run.L)  # f undefined at the start: diverged "at step 0"
     if bad_start.any():
-        _freeze(run, bad_start, 0, run.P, run.state, run.L, diverged_at, final, final_loss, rec, None)
+        _freeze(run, bad_start, 0, _Snapshot(run.P, run.state, run.L), out)
         run.keep(~bad_start)
 
     for t in range(1, S + 1):
@@ -488,8 +526,6 @@ def _loop(surface, opt, hyp, starts, R, S, dtype, noise, seed, sched, clip, batc
             g += run.noise * z
         if run.clip is not None:
             g = clip_by_norm(g, run.clip)
-        for k, v in run.pows.items():
-            run.pows[k] = v * run.hyp[k]
         hyper_t = _hyper_at(run, factors, t)
         P_new, state_new = opt.update(P, g, run.state, hyper_t, t)
         L_new = _as_loss(surface.f(P_new[:, 0], P_new[:, 1]), run.n, dtype)
@@ -497,7 +533,7 @@ def _loop(surface, opt, hyp, starts, R, S, dtype, noise, seed, sched, clip, batc
         if not _all_ok(P_new, L_new, state_new):
             bad = _bad_runs(P_new, L_new, state_new)
             if bad.any():
-                _freeze(run, bad, t, P, run.state, run.L, diverged_at, final, final_loss, rec, srec)
+                _freeze(run, bad, t, _Snapshot(P, run.state, run.L), out)
                 keep = ~bad
                 n_old = run.n
                 P_new = P_new[keep]
@@ -514,62 +550,65 @@ def _loop(surface, opt, hyp, starts, R, S, dtype, noise, seed, sched, clip, batc
             reached &= run.pending
             if reached.any():
                 where = np.flatnonzero(reached)
-                steps_to_tol[where if ids is None else ids[where]] = t
+                out.steps_to_tol[where if ids is None else ids[where]] = t
                 run.pending[where] = False
                 n_pending = int(run.pending.sum())
         if keep_path:
             if ids is None:
-                path[t] = P_new
-                loss_rec[t] = L_new
+                out.path[t] = P_new
+                out.loss[t] = L_new
             else:
-                path[t, ids] = P_new
-                loss_rec[t, ids] = L_new
+                out.path[t, ids] = P_new
+                out.loss[t, ids] = L_new
         if full and run.n:
             rows = slice(None) if ids is None else ids
             eff = hyper_t["lr"] * opt.preconditioner(run.state, hyper_t, t)
-            grads_rec[t - 1, rows] = g
-            eff_rec[t - 1, rows] = np.broadcast_to(eff, (run.n, 2))
+            out.grads[t - 1, rows] = g
+            out.eff_lr[t - 1, rows] = np.broadcast_to(eff, (run.n, 2))
             for k, v in run.state.items():
-                srec[k][t - 1, rows] = np.broadcast_to(v, (run.n, 2))
+                out.states[k][t - 1, rows] = np.broadcast_to(v, (run.n, 2))
 
     if run.n:
         rows = slice(None) if run.ids is None else run.ids
-        final[rows] = run.P
-        final_loss[rows] = run.L
+        out.final[rows] = run.P
+        out.final_loss[rows] = run.L
 
-    result = BatchResult(final, final_loss, diverged_at, steps_to_tol)
-    if keep_path:
-        result.path, result.loss = path, loss_rec
-    if full:
-        result.grads, result.lr, result.eff_lr, result.states = grads_rec, lr_rec, eff_rec, srec
-    return result
+    return BatchResult(
+        out.final, out.final_loss, out.diverged_at, out.steps_to_tol, path=out.path, loss=out.loss,
+        grads=out.grads, lr=out.lr, eff_lr=out.eff_lr, states=out.states,
+    )
 
 
 def _hyper_at(run: _Active, factors: Array | None, t: int) -> Mapping[str, Any]:
-    """Hyperparameters for update t: scheduled lr and carried-forward β powers."""
-    if factors is None and not run.pows:
+    """Hyperparameters for update t: the scheduled lr (nothing else depends on t)."""
+    if factors is None:
         return run.hyp
     h = dict(run.hyp)
-    if factors is not None:
-        h["lr"] = run.hyp["lr"] * float(factors[t - 1])
-    for k, v in run.pows.items():
-        h[k + "_pow"] = v
+    h["lr"] = run.hyp["lr"] * float(factors[t - 1])
     return h
 
 
-def _freeze(run, bad, t, P_old, state_old, L_old, diverged_at, final, final_loss, rec, srec):
+@dataclass(frozen=True)
+class _Snapshot:
+    """The active runs before an update: where a diverging run is frozen."""
+
+    params: Array  # (n, 2)
+    state: Mapping[str, Any]
+    loss: Array  # (n,)
+
+
+def _freeze(run: _Active, bad: Array, t: int, before: _Snapshot, out: _Record) -> None:
     """Record the runs flagged ``bad`` at update t as diverged, frozen at their previous point."""
     run_ids = np.flatnonzero(bad) if run.ids is None else run.ids[bad]
-    diverged_at[run_ids] = t
-    final[run_ids] = P_old[bad]
-    final_loss[run_ids] = L_old[bad]
-    if rec is not None:
-        path, loss_rec = rec
-        path[t:, run_ids] = P_old[bad]
-        loss_rec[t:, run_ids] = L_old[bad]
-    if srec is not None and t >= 1:
-        for k, v in state_old.items():
-            srec[k][t - 1 :, run_ids] = np.broadcast_to(v, P_old.shape)[bad]
+    out.diverged_at[run_ids] = t
+    out.final[run_ids] = before.params[bad]
+    out.final_loss[run_ids] = before.loss[bad]
+    if out.path is not None:
+        out.path[t:, run_ids] = before.params[bad]
+        out.loss[t:, run_ids] = before.loss[bad]
+    if out.states is not None and t >= 1:
+        for k, v in before.state.items():
+            out.states[k][t - 1 :, run_ids] = np.broadcast_to(v, before.params.shape)[bad]
 
 
 def _as_loss(value: Any, n: int, dtype) -> Array:
@@ -598,7 +637,9 @@ def simulate(
     """One run with everything recorded, as a pandas DataFrame (the step inspector's table).
 
     Columns: step, x, y, loss, gx, gy, lr, dx, dy, eff_lr_x, eff_lr_y, then <state>_x,
-    <state>_y for each of the optimizer's ``state_names``. Row 0 is the start (noise-free
+    <state>_y for each of the optimizer's ``state_names`` and one column <key> for each scalar
+    state entry (``count``, β powers), so a row holds the whole state the next update starts
+    from (the step inspector replays that update with the optimizer's own rule). Row 0 is the start (noise-free
     gradient there, the lr of update 1, zeros for step and state columns); row t is the point
     after update t with the gradient actually used in it (after noise and clipping). A diverged
     run ends at its last finite row and ``df.attrs["diverged_at"]`` holds the diverging update
@@ -653,10 +694,15 @@ def simulate(
         "eff_lr_x": eff[:, 0],
         "eff_lr_y": eff[:, 1],
     }
+    init = opt.init(start_arr[None, :])
     for key in opt.state_names:
         values = with_row0([0.0, 0.0], res.states[key])
         columns[f"{key}_x"] = values[:, 0]
         columns[f"{key}_y"] = values[:, 1]
+    for key in init:  # the optimizer's scalar state (a step count, β powers): one column each
+        if key not in opt.state_names:
+            first = float(np.asarray(init[key], dtype=float).reshape(-1)[0])
+            columns[key] = with_row0([first, first], res.states[key])[:, 0]
     df = pd.DataFrame(columns)
     df.attrs["diverged_at"] = None if d < 0 else d
     df.attrs["optimizer"] = opt.key

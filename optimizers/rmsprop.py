@@ -10,53 +10,65 @@ is then just the preconditioned gradient of this step. Defaults are torch's: lr 
 alpha = 0.99, eps = 1e-8, momentum = 0, weight_decay = 0.
 
 Note the absence of bias correction: v starts at 0, so the first steps divide by √((1−α) g²),
-about 10 g for α = 0.99, and move roughly 10η per coordinate. That early burst is visible on
+about 0.1|g| for α = 0.99, and move roughly 10η per coordinate. That early burst is visible on
 every surface and is exactly what Adam's bias correction removes.
 """
 
 from __future__ import annotations
 
-from typing import Mapping
-
 import numpy as np
 
-from ._common import eps_spec, hv, lr_spec, momentum_spec, nonzero, weight_decay_spec
-from .base import Array, HyperSpec, Optimizer, State
-from .sgd import _decayed_grad
+from .base import Array, Explanation, HyperSpec, Optimizer, State
+from .explain import gradient_lines, num, one_step, row, vec
+from .specs import eps_spec, lr_spec, momentum_spec, weight_decay_spec
+from .transforms import as_grads, ema_of_squares, hyper_value, l2_decay, momentum_trace, nonzero, rms_scale
 
 
 def _init(params: Array) -> State:
     return {"square_avg": np.zeros_like(params), "buf": np.zeros_like(params)}
 
 
-def _update(
-    params: Array, grads: Array, state: State, hyper: Mapping[str, object], t: int
-) -> tuple[Array, State]:
+def _update(params: Array, grads: Array, state: State, hyper, t: int) -> tuple[Array, State]:
     dtype = params.dtype
-    lr = hv(hyper, "lr", 1e-2, dtype)
-    alpha = hv(hyper, "alpha", 0.99, dtype)
-    eps = hv(hyper, "eps", 1e-8, dtype)
-    mu = hv(hyper, "momentum", 0.0, dtype)
-    g = _decayed_grad(params, grads, hyper)
-    v = state["square_avg"] * alpha
-    sq = g * g
-    sq *= 1.0 - alpha
-    v += sq
-    avg = np.sqrt(v)
-    avg += eps
-    if nonzero(mu):
-        buf = state["buf"] * mu
-        buf += np.divide(g, avg)
-    else:
-        buf = np.divide(g, avg)
-    step = buf * lr
+    mu = hyper_value(hyper, "momentum", dtype)
+    g = l2_decay(params, as_grads(grads, dtype), hyper_value(hyper, "weight_decay", dtype))
+    v = ema_of_squares(state["square_avg"], g, hyper_value(hyper, "alpha", dtype))
+    scaled = rms_scale(g, v, hyper_value(hyper, "eps", dtype))
+    buf = momentum_trace(state["buf"], scaled, mu) if nonzero(mu) else scaled
+    step = buf * hyper_value(hyper, "lr", dtype)
     return params - step, {"square_avg": v, "buf": buf}
 
 
-def _preconditioner(state: State, hyper: Mapping[str, object], t: int) -> Array:
+def _preconditioner(state: State, hyper, t: int) -> Array:
     v = state["square_avg"]
-    eps = hv(hyper, "eps", 1e-8, v.dtype)
-    return 1.0 / (np.sqrt(v) + eps)
+    return 1.0 / (np.sqrt(v) + hyper_value(hyper, "eps", v.dtype))
+
+
+def _explain(params, grads, state, hyper, t) -> Explanation:
+    k = t - 1
+    new, after = one_step(_update, params, grads, state, hyper, t)
+    lines, g = gradient_lines(params, grads, float(hyper["weight_decay"]), k)
+    alpha, mu, eta = float(hyper["alpha"]), float(hyper["momentum"]), num(float(hyper["lr"]))
+    v_old, v = row(state, "square_avg"), row(after, "square_avg")
+    lines.append(rf"v_{{{t}}} &= \alpha\, v_{{{k}}} + (1-\alpha)\, g^2 = {num(alpha)}\,{vec(v_old)} + "
+                 rf"{num(1 - alpha)}\,{vec(g * g)} = {vec(v)}")
+    den = np.sqrt(v) + float(hyper["eps"])
+    if mu > 0:
+        b_old, b = row(state, "buf"), row(after, "buf")
+        lines.append(rf"b_{{{t}}} &= \mu\, b_{{{k}}} + \frac{{g}}{{\sqrt{{v_{{{t}}}}}+\varepsilon}} = "
+                     rf"{num(mu)}\,{vec(b_old)} + {vec(g / den)} = {vec(b)}")
+        lines.append(rf"\theta_{{{t}}} &= \theta_{{{k}}} - \eta\, b_{{{t}}} = {vec(params)} - {eta}\,{vec(b)} = {vec(new)}")
+    else:
+        lines.append(rf"\theta_{{{t}}} &= \theta_{{{k}}} - \eta\, \frac{{g}}{{\sqrt{{v_{{{t}}}}} + \varepsilon}}"
+                     rf" = {vec(params)} - {eta}\,{vec(g)} \oslash {vec(den)} = {vec(new)}")
+    return Explanation(tuple(lines), new)
+
+
+def _arrow(states, hyper, t):
+    """The momentum buffer, only when μ > 0 (with μ = 0 it is just this step's scaled gradient)."""
+    if float(np.max(hyper["momentum"])) <= 0:
+        return None
+    return np.asarray(states["buf"], dtype=float)
 
 
 ALPHA = HyperSpec(
@@ -92,6 +104,11 @@ RMSPROP = Optimizer(
     update=_update,
     state_names={"square_avg": "second moment v", "buf": "momentum buffer b"},
     preconditioner=_preconditioner,
+    explain=_explain,
+    stability=lambda hyper, lam_max: None,  # the step is rescaled by the gradient's own size
+    arrow=_arrow,
+    sweep_axes=("lr", "alpha"),
+    hidden_states=lambda hyper: () if float(np.max(hyper["momentum"])) > 0 else ("buf",),
     note=(
         "RMSprop replaces AdaGrad's ever-growing sum by a moving average of g², so the "
         "per-coordinate step size adapts without decaying to zero. Each coordinate moves "

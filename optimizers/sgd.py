@@ -39,12 +39,12 @@ learning rate, which is why "momentum 0.9 with lr 0.1" in one course is "lr 0.01
 
 from __future__ import annotations
 
-from typing import Mapping
-
 import numpy as np
 
-from ._common import as_grads, hv, lr_spec, momentum_spec, nonzero, ones_like_state, weight_decay_spec
-from .base import Array, Optimizer, State
+from .base import Array, Explanation, Optimizer, StabilityLimit, State
+from .explain import gradient_lines, num, one_step, row, vec
+from .specs import lr_spec, momentum_spec, weight_decay_spec
+from .transforms import as_grads, hyper_value, l2_decay, momentum_trace
 
 MOMENTUM_CONVENTIONS = r"""
 **Three ways to write momentum, one method.**
@@ -73,55 +73,127 @@ def _buf_init(params: Array) -> State:
     return {"buf": np.zeros_like(params)}
 
 
-def _decayed_grad(params: Array, grads: Array, hyper: Mapping[str, object]) -> Array:
-    """g + λθ (torch's coupled weight decay); the gradient itself when λ = 0."""
+def _decayed_grad(params: Array, grads: Array, hyper) -> Array:
     dtype = params.dtype
-    g = as_grads(grads, dtype)
-    wd = hv(hyper, "weight_decay", 0.0, dtype)
-    if nonzero(wd):
-        g = params * wd + g
-    return g
+    return l2_decay(params, as_grads(grads, dtype), hyper_value(hyper, "weight_decay", dtype))
 
 
-def _sgd_update(params: Array, grads: Array, state: State, hyper: Mapping[str, object], t: int):
-    lr = hv(hyper, "lr", 1e-3, params.dtype)
-    step = _decayed_grad(params, grads, hyper) * lr
+def _sgd_update(params: Array, grads: Array, state: State, hyper, t: int):
+    step = _decayed_grad(params, grads, hyper) * hyper_value(hyper, "lr", params.dtype)
     return params - step, {}
 
 
-def _momentum_update(
-    params: Array, grads: Array, state: State, hyper: Mapping[str, object], t: int
-) -> tuple[Array, State]:
+def _momentum_update(params: Array, grads: Array, state: State, hyper, t: int) -> tuple[Array, State]:
     dtype = params.dtype
-    lr = hv(hyper, "lr", 1e-3, dtype)
-    mu = hv(hyper, "momentum", 0.9, dtype)
-    g = _decayed_grad(params, grads, hyper)
-    buf = state["buf"] * mu  # b_0 = 0, so b_1 = g_1 exactly as torch's clone of the first grad
-    buf += g
-    step = buf * lr
+    buf = momentum_trace(state["buf"], _decayed_grad(params, grads, hyper), hyper_value(hyper, "momentum", dtype))
+    step = buf * hyper_value(hyper, "lr", dtype)
     return params - step, {"buf": buf}
 
 
-def _nesterov_update(
-    params: Array, grads: Array, state: State, hyper: Mapping[str, object], t: int
-) -> tuple[Array, State]:
+def _nesterov_update(params: Array, grads: Array, state: State, hyper, t: int) -> tuple[Array, State]:
     dtype = params.dtype
-    lr = hv(hyper, "lr", 1e-3, dtype)
-    mu = hv(hyper, "momentum", 0.9, dtype)
+    mu = hyper_value(hyper, "momentum", dtype)
     g = _decayed_grad(params, grads, hyper)
-    buf = state["buf"] * mu
-    buf += g
+    buf = momentum_trace(state["buf"], g, mu)
     step = buf * mu  # g + μ b: look ahead along the freshly updated velocity
     step += g
-    step *= lr
+    step *= hyper_value(hyper, "lr", dtype)
     return params - step, {"buf": buf}
 
 
-def _ones(state: State, hyper: Mapping[str, object], t: int) -> Array:
-    return ones_like_state(state)
+def _ones(state: State, hyper, t: int) -> Array:
+    for value in state.values():
+        return np.ones_like(value)
+    return np.ones(())
+
+
+# ---------------------------------------------------------------------- what the app shows
+
+
+def _sgd_explain(params, grads, state, hyper, t) -> Explanation:
+    k = t - 1
+    new, _ = one_step(_sgd_update, params, grads, state, hyper, t)
+    lines, g = gradient_lines(params, grads, float(hyper["weight_decay"]), k)
+    lines.append(rf"\theta_{{{t}}} &= \theta_{{{k}}} - \eta\, g = {vec(params)} - {num(float(hyper['lr']))}\,{vec(g)} = {vec(new)}")
+    return Explanation(tuple(lines), new)
+
+
+def _momentum_lines(update, params, grads, state, hyper, t):
+    k = t - 1
+    new, after = one_step(update, params, grads, state, hyper, t)
+    lines, g = gradient_lines(params, grads, float(hyper["weight_decay"]), k)
+    mu, b_old, b = float(hyper["momentum"]), row(state, "buf"), row(after, "buf")
+    lines.append(rf"b_{{{t}}} &= \mu\, b_{{{k}}} + g = {num(mu)}\,{vec(b_old)} + {vec(g)} = {vec(b)}")
+    return lines, g, b, new
+
+
+def _momentum_explain(params, grads, state, hyper, t) -> Explanation:
+    lines, _, b, new = _momentum_lines(_momentum_update, params, grads, state, hyper, t)
+    lines.append(rf"\theta_{{{t}}} &= \theta_{{{t - 1}}} - \eta\, b_{{{t}}} = {vec(params)} - "
+                 rf"{num(float(hyper['lr']))}\,{vec(b)} = {vec(new)}")
+    return Explanation(tuple(lines), new)
+
+
+def _nesterov_explain(params, grads, state, hyper, t) -> Explanation:
+    lines, g, b, new = _momentum_lines(_nesterov_update, params, grads, state, hyper, t)
+    d = g + float(hyper["momentum"]) * b
+    lines.append(rf"\theta_{{{t}}} &= \theta_{{{t - 1}}} - \eta\,(g + \mu b_{{{t}}}) = {vec(params)} - "
+                 rf"{num(float(hyper['lr']))}\,{vec(d)} = {vec(new)}")
+    return Explanation(tuple(lines), new)
+
+
+def _curvature(hyper, lam_max: float) -> tuple[float, str]:
+    """λmax plus the L2 weight decay (which adds λ_wd to every curvature), and its text."""
+    wd = float(hyper["weight_decay"])
+    lam = float(lam_max) + wd
+    return lam, f"{lam:.4g}" + (f" (λmax {lam_max:.4g} + weight decay {wd:g})" if wd else "")
+
+
+def _sgd_stability(hyper, lam_max: float) -> StabilityLimit | None:
+    """θ ← (1 − ηλ)θ is stable iff ηλ < 2."""
+    lam, txt = _curvature(hyper, lam_max)
+    if not lam > 0:
+        return None
+    return StabilityLimit(2.0 / lam, r"\eta < 2/\lambda_{\max}", f"2 / {txt} = {2.0 / lam:.4g}")
+
+
+def _momentum_stability(hyper, lam_max: float) -> StabilityLimit | None:
+    """The iteration on (θ, ηb) has trace 1 + μ − ηλ and determinant μ: stable iff ηλ < 2(1 + μ)."""
+    lam, txt = _curvature(hyper, lam_max)
+    if not lam > 0:
+        return None
+    mu = float(hyper["momentum"])
+    lim = 2.0 * (1.0 + mu) / lam
+    return StabilityLimit(lim, r"\eta < 2(1+\mu)/\lambda_{\max}", f"2·(1 + {mu:g}) / {txt} = {lim:.4g}")
+
+
+def _nesterov_stability(hyper, lam_max: float) -> StabilityLimit | None:
+    """Trace (1 + μ)(1 − ηλ), determinant μ(1 − ηλ): an eigenvalue reaches −1 at
+    ηλ = 2(1 + μ)/(1 + 2μ), *smaller* than heavy-ball's 2(1 + μ) (torch's convention)."""
+    lam, txt = _curvature(hyper, lam_max)
+    if not lam > 0:
+        return None
+    mu = float(hyper["momentum"])
+    lim = 2.0 * (1.0 + mu) / ((1.0 + 2.0 * mu) * lam)
+    return StabilityLimit(lim, r"\eta < \frac{2(1+\mu)}{(1+2\mu)\,\lambda_{\max}}",
+                          f"2·(1 + {mu:g}) / ((1 + 2·{mu:g})·{txt}) = {lim:.4g}")
+
+
+def _no_arrow(states, hyper, t):
+    return None
+
+
+def _velocity_arrow(states, hyper, t):
+    """The momentum buffer b (none when μ = 0: then b is just this step's gradient)."""
+    if "buf" not in states or float(np.max(hyper["momentum"])) <= 0:
+        return None
+    return np.asarray(states["buf"], dtype=float)
 
 
 _WD = r"g_t &= \nabla f(\theta_{t-1}) + \lambda\,\theta_{t-1} \\"
+_MU = dict(torch_default=0.0, help=(
+    "Momentum: the fraction of the previous velocity kept each step. torch.optim.SGD's momentum "
+    "defaults to 0 (off); this entry starts at 0.9, the usual textbook value."))
 
 SGD = Optimizer(
     key="sgd",
@@ -133,6 +205,10 @@ SGD = Optimizer(
     update=_sgd_update,
     state_names={},
     preconditioner=_ones,
+    explain=_sgd_explain,
+    stability=_sgd_stability,
+    arrow=_no_arrow,
+    sweep_axes=("lr", "weight_decay"),
     note=(
         "Plain gradient descent steps straight down the local slope, so its speed depends on "
         "how steep each direction is: on a long narrow valley it zig-zags across and crawls "
@@ -148,11 +224,15 @@ MOMENTUM = Optimizer(
         r"\theta_t &= \theta_{t-1} - \eta\, b_t\end{aligned}"
     ),
     torch="torch.optim.SGD(params, lr=η, momentum=μ, weight_decay=λ)",
-    hypers=(lr_spec(1e-3), momentum_spec(0.9), weight_decay_spec(0.0)),
+    hypers=(lr_spec(1e-3), momentum_spec(0.9, **_MU), weight_decay_spec(0.0)),
     init=_buf_init,
     update=_momentum_update,
     state_names={"buf": "velocity b"},
     preconditioner=_ones,
+    explain=_momentum_explain,
+    stability=_momentum_stability,
+    arrow=_velocity_arrow,
+    sweep_axes=("lr", "momentum"),
     note=(
         "The velocity b accumulates past gradients, so consistent directions speed up (up to "
         "1/(1−μ) times) while oscillating ones cancel. It is a heavy ball rolling downhill: "
@@ -168,15 +248,20 @@ NESTEROV = Optimizer(
         r"\theta_t &= \theta_{t-1} - \eta\,(g_t + \mu\, b_t)\end{aligned}"
     ),
     torch="torch.optim.SGD(params, lr=η, momentum=μ, nesterov=True, weight_decay=λ)",
-    hypers=(lr_spec(1e-3), momentum_spec(0.9), weight_decay_spec(0.0)),
+    hypers=(lr_spec(1e-3), momentum_spec(0.9, **_MU, positive=True), weight_decay_spec(0.0)),
     init=_buf_init,
     update=_nesterov_update,
     state_names={"buf": "velocity b"},
     preconditioner=_ones,
+    explain=_nesterov_explain,
+    stability=_nesterov_stability,
+    arrow=_velocity_arrow,
+    sweep_axes=("lr", "momentum"),
     note=(
         "Nesterov momentum steps along the gradient plus a look-ahead μ·b of the updated "
-        "velocity, which corrects an overshoot one step earlier than heavy-ball momentum. "
-        "It usually oscillates less and tolerates larger learning rates."
+        "velocity, which corrects an overshoot one step earlier than heavy-ball momentum, so "
+        "it usually oscillates less. In torch's form it tolerates smaller learning rates: on a "
+        "quadratic it needs η < 2(1+μ)/((1+2μ)λ_max) instead of 2(1+μ)/λ_max."
     ),
 )
 

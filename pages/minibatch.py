@@ -18,6 +18,7 @@ from ui.lesson_common import show_chart, compare_link, page_style, spec_slider
 from ui.lesson_url import LessonUrl
 from viz.lessons import add_paths, loss_curves_figure, map_figure, regression_data_figure
 from ui.bootstrap import ensure_app_navigation
+from lessons.pages import MINIBATCH_LR, MINIBATCH_LR_OTHER, MINIBATCH_OPTIMIZER
 
 ensure_app_navigation()
 
@@ -37,7 +38,7 @@ compare_link("Compare preset: every optimizer on this least-squares surface", pr
 url = LessonUrl("minibatch")
 n0 = url.integer("n", N_DEFAULT, N_LOW, N_HIGH)
 b0 = url.integer("batch", 8, 1, n0)
-opt0 = url.choice("opt", list(OPTIMIZERS), "sgd")
+opt0 = url.choice("opt", list(OPTIMIZERS), MINIBATCH_OPTIMIZER)
 epochs0 = url.integer("epochs", 20, 1, 200)
 seed0 = url.integer("seed", 0, 0, 9999)
 
@@ -48,7 +49,7 @@ batch = int(c2.slider("Mini-batch size B", 1, n, min(b0, n), key="mb_batch",
 opt_key = c3.selectbox("Optimizer", list(OPTIMIZERS), index=list(OPTIMIZERS).index(opt0), key="mb_opt",
                        format_func=lambda k: OPTIMIZERS[k].label)
 opt = OPTIMIZERS[opt_key]
-lr_default = 0.1 if opt_key in ("sgd", "momentum", "nesterov") else 0.05
+lr_default = MINIBATCH_LR.get(opt_key, MINIBATCH_LR_OTHER)
 lr0 = url.number("lr", lr_default, float(opt.spec("lr").low), float(opt.spec("lr").high))
 with c4:
     lr = spec_slider(st, opt.spec("lr"), lr0, key=f"mb_lr_{opt_key}", label="learning rate η")

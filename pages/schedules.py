@@ -16,6 +16,7 @@ from ui.lesson_common import show_chart, compare_link, page_style, spec_slider
 from ui.lesson_url import LessonUrl
 from viz.lessons import add_endpoints, add_paths, cloud_loss_figure, map_figure, schedule_figure, zoom_bounds
 from ui.bootstrap import ensure_app_navigation
+from lessons.pages import SCHEDULES_LR, SCHEDULES_LR_OTHER, SCHEDULES_OPTIMIZER
 
 ensure_app_navigation()
 
@@ -42,7 +43,7 @@ sched_keys = [k for k in SCHEDULES if k != "constant"]
 sched0 = url.choice("schedule", sched_keys, "cosine")
 surf_keys = [k for k in SURFACES if k not in ("regression",)]
 surf0 = url.choice("surface", surf_keys, "bowl" if "bowl" in surf_keys else surf_keys[0])
-opt0 = url.choice("opt", list(OPTIMIZERS), "sgd")
+opt0 = url.choice("opt", list(OPTIMIZERS), SCHEDULES_OPTIMIZER)
 steps0 = url.integer("steps", 500, 50, 2000)
 noise0 = url.number("noise", 1.0, 0.0, 20.0)
 
@@ -72,7 +73,7 @@ with left:
     )
     opt = OPTIMIZERS[opt_key]
     lr_spec = opt.spec("lr")
-    default_lr = {"sgd": 0.3, "momentum": 0.05, "nesterov": 0.05}.get(opt_key, 0.3)
+    default_lr = SCHEDULES_LR.get(opt_key, SCHEDULES_LR_OTHER)
     lr0 = url.number("lr", default_lr, float(lr_spec.low), float(lr_spec.high))
     lr = spec_slider(st, lr_spec, lr0, key=f"sched_lr_{opt_key}", label="base learning rate η")
     noise = st.slider("Gradient noise σ", 0.0, 20.0, float(noise0), 0.1, key="sched_noise",

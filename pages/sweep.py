@@ -23,15 +23,13 @@ from viz.lessons import nearest_cell, sweep_heatmap
 from viz.paths import loss_figure, overlay_figure
 from viz.trajectory import Trajectory
 from ui.bootstrap import ensure_app_navigation
+from lessons.pages import SWEEP_OPTIMIZER
 
 ensure_app_navigation()
 
 RESOLUTIONS = (20, 50, 100, 150, 200, 300)
 CELLS_PER_CHUNK = 10_000  # one vectorized call per 10k cells: < 1 s each, so progress moves
 METRICS = {"final": "final loss f − f*", "steps": "steps to tolerance"}
-#: The second axis that teaches the most for each optimizer (first axis: learning rate).
-SECOND_AXIS = {"sgd": "weight_decay", "momentum": "momentum", "nesterov": "momentum", "adagrad": "eps",
-               "rmsprop": "alpha", "adam": "beta2", "adamw": "beta2"}
 
 st.title("Hyperparameter map")
 st.markdown(
@@ -56,7 +54,7 @@ url = LessonUrl("sweep")
 surf_keys = [k for k in SURFACES] + [CUSTOM]
 surf0 = url.choice("surface", surf_keys, "rosenbrock" if "rosenbrock" in SURFACES else surf_keys[0])
 opt_keys = list(OPTIMIZERS)
-opt0 = url.choice("opt", opt_keys, "momentum")
+opt0 = url.choice("opt", opt_keys, SWEEP_OPTIMIZER if SWEEP_OPTIMIZER in opt_keys else opt_keys[0])
 res0 = url.integer("n", 100, RESOLUTIONS[0], RESOLUTIONS[-1])
 steps0 = url.integer("steps", 1000, 50, 5000)
 metric0 = url.choice("metric", list(METRICS), "final")
@@ -68,9 +66,8 @@ opt_key = c2.selectbox("Optimizer", opt_keys, index=opt_keys.index(opt0), key="s
                        format_func=lambda k: OPTIMIZERS[k].label)
 opt = OPTIMIZERS[opt_key]
 hyper_keys = list(opt.hyper_keys)
-x0 = url.choice("x", hyper_keys, "lr")
-y_default = SECOND_AXIS.get(opt_key, hyper_keys[1] if len(hyper_keys) > 1 else hyper_keys[0])
-y0 = url.choice("y", hyper_keys, y_default)
+x0 = url.choice("x", hyper_keys, opt.sweep_axes[0])
+y0 = url.choice("y", hyper_keys, opt.sweep_axes[1])
 if y0 == x0:
     y0 = next(k for k in hyper_keys if k != x0)
 x_key = c3.selectbox("Horizontal axis", hyper_keys, index=hyper_keys.index(x0), key=f"sw_x_{opt_key}")

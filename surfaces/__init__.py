@@ -15,6 +15,7 @@ from .classic import (
     make_rotated_quadratic,
 )
 from .expression import from_expression
+from .goldstein_price import GOLDSTEIN_PRICE
 from .expression import validate as validate_expression
 from .regression import RegressionData, make_regression_surface, regression_data
 
@@ -22,7 +23,7 @@ REGRESSION = make_regression_surface()
 
 #: key -> Surface, in the order the app lists them.
 SURFACES: dict[str, Surface] = {
-    s.key: s for s in (*CLASSIC_SURFACES, REGRESSION, *EXTRA_SURFACES)
+    s.key: s for s in (*CLASSIC_SURFACES, REGRESSION, *EXTRA_SURFACES, GOLDSTEIN_PRICE)
 }
 
 __all__ = [

@@ -8,6 +8,7 @@ plain notebook.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Callable
 
@@ -75,3 +76,39 @@ class Surface:
     @property
     def is_finite_sum(self) -> bool:
         return self.n_samples is not None and self.batch_grad is not None
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers for writing a surface's f and grad (shared by every surface module)
+
+
+def broadcast_xy(x: "Array | float", y: "Array | float") -> tuple[Array, Array]:
+    """Float arrays of the common broadcast shape.
+
+    Broadcasting up front means a gradient component that depends on one coordinate only
+    (``2*x`` for the bowl) still comes back with the full shape of the inputs, which the engine
+    relies on when it stacks ``gx`` and ``gy``.
+    """
+    x, y = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+    return x, y
+
+
+def quiet(fn: Callable) -> Callable:
+    """Evaluate with floating-point warnings off.
+
+    A diverging run walks off to 1e200 and beyond; the overflow to inf/nan is expected (the
+    engine reports it as divergence), so it must not spray RuntimeWarnings into a notebook or
+    the server log.
+    """
+
+    @functools.wraps(fn)
+    def wrapper(x, y):
+        with np.errstate(all="ignore"):
+            return fn(x, y)
+
+    return wrapper
+
+
+def scalar_out(a: Array) -> Array:
+    """Return 0-d results as numpy scalars (like numpy ufuncs do), arrays unchanged."""
+    return a[()] if isinstance(a, np.ndarray) and a.ndim == 0 else a

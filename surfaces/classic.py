@@ -14,46 +14,15 @@ showing (equal global minima, or local minima a student can get stuck in).
 
 from __future__ import annotations
 
-import functools
 import math
 from functools import lru_cache
-from typing import Callable
 
 import numpy as np
 
-from .base import Array, Surface
-
-
-def _xy(x: Array | float, y: Array | float) -> tuple[Array, Array]:
-    """Float arrays of the common broadcast shape.
-
-    Broadcasting up front means a gradient component that depends on one coordinate only
-    (``2*x`` for the bowl) still comes back with the full shape of the inputs, which the engine
-    relies on when it stacks ``gx`` and ``gy``.
-    """
-    x, y = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
-    return x, y
-
-
-def _quiet(fn: Callable) -> Callable:
-    """Evaluate with floating-point warnings off.
-
-    A diverging run walks off to 1e200 and beyond; the overflow to inf/nan is expected (the
-    engine reports it as divergence), so it must not spray RuntimeWarnings into a notebook or
-    the server log.
-    """
-
-    @functools.wraps(fn)
-    def wrapper(x, y):
-        with np.errstate(all="ignore"):
-            return fn(x, y)
-
-    return wrapper
-
-
-def _out(a: Array) -> Array:
-    """Return 0-d results as numpy scalars (like numpy ufuncs do), arrays unchanged."""
-    return a[()] if isinstance(a, np.ndarray) and a.ndim == 0 else a
+from .base import Surface
+from .base import broadcast_xy as _xy
+from .base import quiet as _quiet
+from .base import scalar_out as _out
 
 
 # --------------------------------------------------------------------------------------------

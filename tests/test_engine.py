@@ -47,7 +47,8 @@ def test_simulate_table(key):
     opt = OPTIMIZERS[key]
     df = simulate(bowl, key, {"lr": 0.01}, bowl.start, 25)
     states = [f"{k}_{c}" for k in opt.state_names for c in "xy"]
-    assert list(df.columns) == BASE_COLUMNS + states
+    scalars = [k for k in opt.init(np.zeros((1, 2))) if k not in opt.state_names]  # count, β powers
+    assert list(df.columns) == BASE_COLUMNS + states + scalars
     assert len(df) == 26 and list(df["step"]) == list(range(26))
     assert df.attrs == {"diverged_at": None, "optimizer": key, "surface": bowl.key}
     assert not df.isna().any().any()
@@ -250,7 +251,9 @@ def test_run_batch_record_modes():
     assert final.path is None and final.loss is None and final.grads is None
     assert path.path.shape == (31, 4, 2) and path.loss.shape == (31, 4) and path.grads is None
     assert full.grads.shape == (30, 4, 2) and full.lr.shape == (30, 4) and full.eff_lr.shape == (30, 4, 2)
-    assert set(full.states) == {"exp_avg", "exp_avg_sq"} and full.states["exp_avg"].shape == (30, 4, 2)
+    assert set(full.states) == {"count", "exp_avg", "exp_avg_sq", "beta1_pow", "beta2_pow"}
+    assert full.states["exp_avg"].shape == (30, 4, 2)
+    assert list(full.states["count"][:, 0, 0]) == list(range(1, 31))  # the step count is state
     for res in (final, path, full):
         np.testing.assert_array_equal(res.final, path.path[-1])
         np.testing.assert_array_equal(res.final_loss, path.loss[-1])

@@ -41,7 +41,7 @@ def hyper_value(draw, spec):
         return draw(st.floats(spec.low, spec.high))
     if kind == "beyond":
         hi = spec.valid_high if math.isfinite(spec.valid_high) else spec.high * 1e3
-        value = draw(st.floats(spec.valid_low, hi, exclude_max=spec.high_open))
+        value = draw(st.floats(spec.valid_low, hi, exclude_min=spec.low_open, exclude_max=spec.high_open))
         return value
     if kind == "absurd":
         choices = [spec.valid_low, 1e6, 1e-300, 1e300]
@@ -49,13 +49,15 @@ def hyper_value(draw, spec):
             choices = [spec.valid_low, (spec.valid_high if not spec.high_open else np.nextafter(spec.valid_high, 0))]
         return draw(st.sampled_from(choices))
     bad = [float("nan"), float("inf"), -float("inf"), spec.valid_low - 1.0, spec.valid_low - 1e-9]
+    if spec.low_open:  # an excluded lower bound (Nesterov's μ > 0)
+        bad.append(spec.valid_low)
     if math.isfinite(spec.valid_high):
         bad += [spec.valid_high + 0.5] + ([spec.valid_high] if spec.high_open else [])
     return draw(st.sampled_from(bad))
 
 
 def is_valid(spec, value) -> bool:
-    if not math.isfinite(value) or value < spec.valid_low:
+    if not math.isfinite(value) or value < spec.valid_low or (spec.low_open and value == spec.valid_low):
         return False
     return value < spec.valid_high if spec.high_open else value <= spec.valid_high
 

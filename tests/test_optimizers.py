@@ -7,12 +7,15 @@ import math
 import numpy as np
 import pytest
 
-from optimizers import MOMENTUM_CONVENTIONS, OPTIMIZERS, HyperSpec, Optimizer
+from optimizers import MOMENTUM_CONVENTIONS, OPTIMIZERS, HyperSpec, Optimizer, simulate
+from optimizers.base import Explanation
 from tests.optim_helpers import local_surface, surface
 
-KEYS = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw"]
+KEYS = list(OPTIMIZERS)  # every registered optimizer, whatever their number and order
 
-#: A learning rate that makes each optimizer converge on the bowl within 1000 steps.
+#: A learning rate that makes each optimizer converge on the bowl within 1000 steps (an
+#: optimizer not listed uses ADAPTIVE_LR, a step of about 0.1 per coordinate).
+ADAPTIVE_LR = 0.1
 GOOD_LR = {
     "sgd": 0.2,
     "momentum": 0.05,
@@ -26,18 +29,20 @@ GOOD_LR = {
 #: torch.optim's documented defaults (lr for SGD is 1e-3 in torch >= 2.x).
 TORCH_DEFAULTS = {
     "sgd": {"lr": 1e-3, "weight_decay": 0.0},
-    "momentum": {"lr": 1e-3, "momentum": 0.9, "weight_decay": 0.0},
-    "nesterov": {"lr": 1e-3, "momentum": 0.9, "weight_decay": 0.0},
+    "momentum": {"lr": 1e-3, "momentum": 0.0, "weight_decay": 0.0},  # torch's momentum is off
+    "nesterov": {"lr": 1e-3, "momentum": 0.0, "weight_decay": 0.0},  # (and raises with nesterov)
     "adagrad": {"lr": 1e-2, "eps": 1e-10, "weight_decay": 0.0},
     "rmsprop": {"lr": 1e-2, "alpha": 0.99, "eps": 1e-8, "momentum": 0.0, "weight_decay": 0.0},
     "adam": {"lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.0},
     "adamw": {"lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 1e-2},
+    "nadam": {"lr": 2e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.0, "momentum_decay": 4e-3},
 }
 
 
 def run(opt: Optimizer, params, grad_fn, steps, hyper):
     params = np.asarray(params, dtype=float)
     state = opt.init(params)
+    hyper = opt.resolve(hyper)
     for t in range(1, steps + 1):
         params, state = opt.update(params, grad_fn(params), state, hyper, t)
     return params, state
@@ -55,20 +60,48 @@ def grad_of(surf):
 # Declarations
 
 
-def test_registry_order_and_types():
-    assert list(OPTIMIZERS) == KEYS
+def good_lr(key: str) -> float:
+    return GOOD_LR.get(key, ADAPTIVE_LR)
+
+
+def test_registry_types():
     for key, opt in OPTIMIZERS.items():
         assert isinstance(opt, Optimizer) and opt.key == key
         assert opt.label and opt.torch.startswith("torch.optim.")
         assert opt.latex.startswith(r"\begin{aligned}") and opt.latex.endswith(r"\end{aligned}")
         assert 2 <= opt.note.count(".") <= 4
         assert all(isinstance(s, HyperSpec) and s.help for s in opt.hypers)
-        assert callable(opt.preconditioner)
+        assert callable(opt.preconditioner) and callable(opt.explain)
+        assert callable(opt.stability) and callable(opt.arrow)
+        assert len(opt.sweep_axes) == 2 and set(opt.sweep_axes) <= set(opt.hyper_keys)
+
+
+@pytest.mark.parametrize("key", sorted(TORCH_DEFAULTS))
+def test_defaults_are_torch_defaults(key):
+    opt = OPTIMIZERS[key]
+    torch_defaults = {s.key: s.default if s.torch_default is None else s.torch_default for s in opt.hypers}
+    assert torch_defaults == TORCH_DEFAULTS[key]
+    if "momentum" in TORCH_DEFAULTS[key] and key != "rmsprop":
+        assert opt.defaults()["momentum"] == 0.9  # the app's declared start, said in the help text
 
 
 @pytest.mark.parametrize("key", KEYS)
-def test_defaults_are_torch_defaults(key):
-    assert OPTIMIZERS[key].defaults() == TORCH_DEFAULTS[key]
+def test_defaults_match_torch_signature(key):
+    """Live check, for every registered optimizer: each default (or declared torch default)
+    is the one in torch.optim's constructor signature."""
+    torch = pytest.importorskip("torch")
+    import inspect
+
+    opt = OPTIMIZERS[key]
+    cls = getattr(torch.optim, opt.torch.split("(")[0].rsplit(".", 1)[1])
+    params = inspect.signature(cls).parameters
+    for spec in opt.hypers:
+        want = spec.default if spec.torch_default is None else spec.torch_default
+        if spec.key in ("beta1", "beta2"):
+            got = params["betas"].default[0 if spec.key == "beta1" else 1]
+        else:
+            got = params[spec.key].default
+        assert float(got) == want, spec.key
 
 
 @pytest.mark.parametrize("key", KEYS)
@@ -76,8 +109,7 @@ def test_slider_ranges(key):
     opt = OPTIMIZERS[key]
     lr = opt.spec("lr")
     assert lr.log and lr.low <= 1e-4 and lr.high >= 10
-    allowed = {"lr", "momentum", "alpha", "beta1", "beta2", "eps", "weight_decay"}
-    assert set(opt.hyper_keys) <= allowed
+    # (every key is a torch constructor argument: test_defaults_match_torch_signature)
     for spec in opt.hypers:
         assert spec.low <= spec.default <= spec.high or spec.key == "eps"
         if spec.key == "eps":
@@ -88,16 +120,14 @@ def test_slider_ranges(key):
 def test_state_names():
     assert OPTIMIZERS["sgd"].state_names == {}
     assert OPTIMIZERS["momentum"].state_names == {"buf": "velocity b"}
-    assert OPTIMIZERS["nesterov"].state_names == {"buf": "velocity b"}
     assert OPTIMIZERS["adagrad"].state_names == {"sum": "accumulated squares s"}
     assert set(OPTIMIZERS["rmsprop"].state_names) == {"square_avg", "buf"}
-    for key in ("adam", "adamw"):
-        assert OPTIMIZERS[key].state_names == {
-            "exp_avg": "first moment m",
-            "exp_avg_sq": "second moment v",
-        }
+    assert OPTIMIZERS["adam"].state_names == {"exp_avg": "first moment m", "exp_avg_sq": "second moment v"}
     for opt in OPTIMIZERS.values():
-        assert set(opt.init(np.zeros((3, 2)))) == set(opt.state_names)
+        state = opt.init(np.zeros((3, 2)))
+        assert set(opt.state_names) <= set(state)
+        for key, value in state.items():  # named vectors are (R, 2); the rest are scalars
+            assert np.shape(value) == ((3, 2) if key in opt.state_names else ())
 
 
 def test_momentum_conventions_text():
@@ -161,7 +191,7 @@ HAND = {
 }
 
 
-@pytest.mark.parametrize("key", KEYS)
+@pytest.mark.parametrize("key", sorted(HAND))
 def test_hand_computed_steps(key):
     opt = OPTIMIZERS[key]
     hyper, first, second = HAND[key]
@@ -176,7 +206,7 @@ def test_hand_computed_steps(key):
 def test_hand_computed_weight_decay_sgd_and_adam_l2():
     # SGD: g' = g₁ + 0.1 θ₀ = (0.6, −1.2) → θ₁ = θ₀ − 0.1 g' = (0.94, −1.88)
     sgd = OPTIMIZERS["sgd"]
-    p1, _ = sgd.update(THETA0, G1, {}, {"lr": 0.1, "weight_decay": 0.1}, 1)
+    p1, _ = sgd.update(THETA0, G1, {}, sgd.resolve({"lr": 0.1, "weight_decay": 0.1}), 1)
     np.testing.assert_allclose(p1[0], [0.94, -1.88], rtol=1e-14)
     # Adam L2: the first step is still lr·sign(g'), g' = (0.6, −1.2) → θ₁ ≈ (0.9, −1.9)
     adam = OPTIMIZERS["adam"]
@@ -208,7 +238,7 @@ def test_rmsprop_momentum_by_hand():
 def test_converges_on_bowl_from_default_start(key):
     bowl = surface("bowl")
     opt = OPTIMIZERS[key]
-    hyper = opt.resolve({"lr": GOOD_LR[key]})
+    hyper = opt.resolve({"lr": good_lr(key)})
     p, state = run(opt, [bowl.start], grad_of(bowl), 1000, hyper)
     assert bowl.distance_to_nearest_minimum(p)[0] < 0.05
     for value in state.values():
@@ -221,7 +251,7 @@ def test_pure_finite_and_vectorized(key, surface_key):
     """update never mutates its inputs; R runs at once equal R separate runs."""
     surf = surface(surface_key)
     opt = OPTIMIZERS[key]
-    lr = 2e-4 if key in ("sgd", "momentum", "nesterov") else GOOD_LR[key] / 20  # Rosenbrock-safe
+    lr = 2e-4 if opt.stability(opt.resolve({}), 1.0) is not None else good_lr(key) / 20  # Rosenbrock-safe
     hyper = opt.resolve({"lr": lr})
     grad = grad_of(surf)
     starts = np.array([surf.start, [0.5, -0.5], [-1.0, 1.5]], dtype=float)
@@ -229,9 +259,10 @@ def test_pure_finite_and_vectorized(key, surface_key):
     state = opt.init(params)
     for t in range(1, 31):
         g = grad(params)
-        frozen = [params.copy(), g.copy(), {k: v.copy() for k, v in state.items()}]
+        frozen = [params.copy(), g.copy(), {k: np.copy(v) for k, v in state.items()}]
         for arr in (params, g, *state.values()):
-            arr.flags.writeable = False  # any in-place write raises
+            if isinstance(arr, np.ndarray):
+                arr.flags.writeable = False  # any in-place write raises
         new_params, new_state = opt.update(params, g, state, hyper, t)
         np.testing.assert_array_equal(params, frozen[0])
         np.testing.assert_array_equal(g, frozen[1])
@@ -244,7 +275,7 @@ def test_pure_finite_and_vectorized(key, surface_key):
     for i, s in enumerate(starts):
         single, single_state = run(opt, [s], grad, 30, hyper)
         np.testing.assert_array_equal(params[i], single[0])
-        for k in state:
+        for k in opt.state_names:
             np.testing.assert_array_equal(state[k][i], single_state[k][0])
 
 
@@ -256,7 +287,7 @@ def test_per_run_hyper_arrays_equal_separate_runs(key):
     lrs = np.array([1e-4, 3e-4, 1e-3])
     extra = {}
     if "momentum" in opt.hyper_keys:
-        extra["momentum"] = np.array([0.0, 0.5, 0.9])
+        extra["momentum"] = np.array([0.1, 0.5, 0.9])
     if "beta1" in opt.hyper_keys:
         extra["beta1"] = np.array([0.8, 0.9, 0.95])
         extra["beta2"] = np.array([0.99, 0.999, 0.9])
@@ -282,7 +313,7 @@ def test_per_coordinate_hyper_and_float32(key):
     for t in range(1, 6):
         p32, state = opt.update(p32, grad(p32).astype(np.float32), state, hyper, t)
         assert p32.dtype == np.float32
-        assert all(v.dtype == np.float32 for v in state.values())
+        assert all(v.dtype == np.float32 for v in state.values() if isinstance(v, np.ndarray))
     assert np.all(np.isfinite(p32))
     pre = opt.preconditioner(state, hyper, 5)
     assert np.all(np.isfinite(pre)) and np.all(pre > 0)
@@ -354,10 +385,15 @@ TORCH_CASES = {
         {"lr": 0.05, "beta2": 0.99, "weight_decay": 0.1},
         lambda h: {"lr": 0.05, "betas": (0.9, 0.99), "eps": 1e-8, "weight_decay": 0.1},
     ),
+    "nadam": (
+        "NAdam",
+        {"lr": 0.05, "beta1": 0.8, "weight_decay": 0.01, "momentum_decay": 0.01},
+        lambda h: {"lr": 0.05, "betas": (0.8, 0.999), "eps": 1e-8, "weight_decay": 0.01, "momentum_decay": 0.01},
+    ),
 }
 
 
-@pytest.mark.parametrize("key", KEYS)
+@pytest.mark.parametrize("key", sorted(TORCH_CASES))
 @pytest.mark.parametrize("surface_key", ["rosenbrock", "bowl"])
 @pytest.mark.parametrize("use_defaults", [False, True])
 def test_matches_torch(key, surface_key, use_defaults):
@@ -365,19 +401,28 @@ def test_matches_torch(key, surface_key, use_defaults):
     surf = local_surface(surface_key)
     opt = OPTIMIZERS[key]
     cls_name, ours, theirs = TORCH_CASES[key]
-    if use_defaults:
+    if use_defaults:  # torch's defaults, except where the app declares it starts elsewhere
         hyper = opt.resolve({})
-        kwargs = {"momentum": opt.defaults()["momentum"]} if key in ("momentum", "nesterov") else {}
-        if key == "nesterov":
+        kwargs = {s.key: s.default for s in opt.hypers if s.torch_default not in (None, s.default)}
+        if "nesterov=True" in opt.torch:
             kwargs["nesterov"] = True
     else:
         hyper = opt.resolve(ours)
         kwargs = theirs(hyper)
-    if surface_key == "rosenbrock" and key in ("sgd", "momentum", "nesterov") and use_defaults:
-        pass  # torch's default lr 1e-3 is stable here for 50 steps from the test start
     start = np.array([[-1.2, 1.0]]) if surface_key == "rosenbrock" else np.array([[1.5, 1.0]])
     p_t = torch.tensor(start[0].copy(), dtype=torch.float64, requires_grad=True)
-    t_opt = getattr(torch.optim, cls_name)([p_t], **kwargs)
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)  # NAdam keeps mu_product in the default dtype
+    try:
+        t_opt = getattr(torch.optim, cls_name)([p_t], **kwargs)
+        _step_both(opt, surf, start, hyper, p_t, t_opt)
+    finally:
+        torch.set_default_dtype(previous)
+
+
+def _step_both(opt, surf, start, hyper, p_t, t_opt):
+    import torch
+
     params = start.copy()
     state = opt.init(params)
     for t in range(1, 51):
@@ -390,10 +435,194 @@ def test_matches_torch(key, surface_key, use_defaults):
         np.testing.assert_allclose(params[0], p_t.detach().numpy(), rtol=1e-9, atol=1e-12)
 
 
+def test_nadam_first_step_by_hand():
+    """θ₁ = θ₀ − η sign(g)(1 + 0.1 μ₂/(1 − μ₁μ₂)): v̂₁ = g², m₁ = 0.1 g, and the g-term's
+    weight (1 − μ₁)/(1 − Π₁) is exactly 1 (μ_t = 0.9(1 − ½·0.96^(0.004 t)))."""
+    opt = OPTIMIZERS["nadam"]
+    mu1, mu2 = (0.9 * (1 - 0.5 * 0.96 ** (0.004 * t)) for t in (1, 2))
+    p1, state = opt.update(THETA0, G1, opt.init(THETA0), opt.resolve({"lr": 0.1}), 1)
+    expected = THETA0[0] - 0.1 * np.sign(G1[0]) * (1 + 0.1 * mu2 / (1 - mu1 * mu2))
+    np.testing.assert_allclose(p1[0], expected, rtol=1e-7)
+    assert state["count"] == 1 and state["mu_product"] == pytest.approx(mu1, rel=1e-15)
+
+
 def test_resolve_accepts_lists_and_names_non_numbers():
     opt = OPTIMIZERS["adam"]
-    resolved = opt.resolve({"lr": [0.1, 0.2], "unused": 3})
-    assert isinstance(resolved["lr"], np.ndarray) and "unused" not in resolved
+    resolved = opt.resolve({"lr": [0.1, 0.2]})
+    assert isinstance(resolved["lr"], np.ndarray)
     for bad in ("fast", None, [0.1, "x"]):
         with pytest.raises(ValueError, match="lr"):
             opt.resolve({"lr": bad})
+
+
+# --------------------------------------------------------------------------------------------
+# What each optimizer declares for the app: every claim computed with the engine
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_resolve_rejects_an_unknown_hyperparameter(key):
+    """A typo must not silently run with the default."""
+    with pytest.raises(ValueError, match="learning_rate"):
+        OPTIMIZERS[key].resolve({"learning_rate": 0.1})
+
+
+def _lively_hyper(opt: Optimizer) -> dict:
+    """Settings that switch every part of a rule on: weight decay, momentum, a small lr."""
+    hyper = {"lr": 0.01}
+    if "weight_decay" in opt.hyper_keys:
+        hyper["weight_decay"] = 0.05
+    if "momentum" in opt.hyper_keys:
+        hyper["momentum"] = 0.5
+    return opt.resolve(hyper)
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_explanation_lands_on_the_engines_next_point(key):
+    """The inspector renders ``Optimizer.explain``; its substituted numbers end on θ_{k+1} as
+    simulated (with noise and a schedule, so g and lr are the recorded ones), and the shown
+    result is that point's numbers."""
+    from optimizers import make_schedule
+    from optimizers.explain import vec
+    from ui.inspector import substituted_rule
+
+    opt = OPTIMIZERS[key]
+    hyper = _lively_hyper(opt)
+    df = simulate("rosenbrock", key, hyper, (-1.5, 2.0), 15, noise=0.3, seed=3,
+                  schedule=make_schedule("step", step_size=5, gamma=0.5))
+    points = df[["x", "y"]].to_numpy()
+    for k in range(len(df) - 1):
+        latex, new = substituted_rule(opt, df, k, hyper)
+        np.testing.assert_allclose(new, points[k + 1], rtol=1e-13, atol=1e-15)
+        assert latex.startswith(r"\begin{aligned}") and latex.endswith(vec(new) + r"\end{aligned}")
+        assert rf"\theta_{{{k + 1}}}" in latex
+    assert substituted_rule(opt, df, len(df) - 1, hyper) is None
+    direct = opt.explain(points[0], df[["gx", "gy"]].to_numpy()[1], opt.init(points[:1]), dict(hyper, lr=df["lr"][1]), 1)
+    assert isinstance(direct, Explanation)
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_arrow_declarations(key):
+    """The velocity arrow is a finite (n, 2) vector or None; SGD has none, momentum draws b."""
+    opt = OPTIMIZERS[key]
+    hyper = _lively_hyper(opt)
+    df = simulate("bowl", key, hyper, steps=20)
+    states = {n: df[[f"{n}_x", f"{n}_y"]].to_numpy()[1:] for n in opt.state_names}
+    vel = opt.arrow(states, hyper, np.arange(1, 21, dtype=float))
+    assert vel is None or (np.shape(vel) == (20, 2) and np.all(np.isfinite(vel)))
+    if key == "sgd":
+        assert vel is None
+    if key == "momentum":
+        np.testing.assert_array_equal(vel, states["buf"])
+    if key == "rmsprop":
+        assert opt.arrow(states, opt.resolve({"momentum": 0.0}), np.arange(1, 21)) is None
+        assert "buf" not in opt.shown_states({"momentum": 0.0}) and "buf" in opt.shown_states({"momentum": 0.5})
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_sweep_axes_run_in_the_engine(key):
+    """The two declared sweep-map axes are real hyperparameters a grid can vary."""
+    from optimizers import sweep
+
+    opt = OPTIMIZERS[key]
+    axes = {}
+    for name in opt.sweep_axes:
+        spec = opt.spec(name)
+        lo = max(spec.low, spec.valid_low + 1e-12) if spec.low_open else spec.low
+        axes[name] = np.geomspace(lo, spec.high, 3) if spec.log and lo > 0 else np.linspace(lo, spec.high * 0.99, 3)
+    res = sweep("bowl", key, axes, steps=20, tol=None)
+    assert res.final_loss.shape == (3, 3) and res.keys == opt.sweep_axes
+
+
+def _diverges(key: str, surface_key: str, hyper: dict, steps: int = 5000) -> bool:
+    from optimizers import run_batch
+
+    res = run_batch(surface_key, key, hyper, surface(surface_key).start, steps, record="final")
+    return bool(res.diverged_at[0] >= 0)
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_declared_stability_limits_hold_in_the_engine(key):
+    """Below a declared limit the engine's run stays bounded; 3 % above it, it diverges."""
+    from ui.stability import stability_limit, verdict
+
+    opt = OPTIMIZERS[key]
+    bowl = surface("bowl")
+    lam = max(bowl.hessian_eigs)
+    hyper = _lively_hyper(opt)
+    limit = stability_limit(opt, hyper, lam)
+    if limit is None:
+        return  # adaptive: no fixed limit declared
+    assert verdict(0.97 * limit.limit, limit) == "stable" and not _diverges(key, "bowl", dict(hyper, lr=0.97 * limit.limit))
+    assert verdict(1.03 * limit.limit, limit) == "diverges" and _diverges(key, "bowl", dict(hyper, lr=1.03 * limit.limit))
+
+
+def test_nesterov_tolerates_smaller_rates_than_heavy_ball():
+    """Issue 8.6: on the bowl (λmax = 2) at μ = 0.9 Nesterov diverges at lr 0.69 (its declared
+    limit 2(1+μ)/((1+2μ)λ) = 0.679) while heavy ball is stable up to 2(1+μ)/λ = 1.9."""
+    nest, heavy = OPTIMIZERS["nesterov"], OPTIMIZERS["momentum"]
+    h = {"momentum": 0.9, "weight_decay": 0.0}
+    n_lim = nest.stability(nest.resolve(h), 2.0).limit
+    m_lim = heavy.stability(heavy.resolve(h), 2.0).limit
+    assert round(n_lim, 3) == 0.679 and round(m_lim, 3) == 1.9
+    assert _diverges("nesterov", "bowl", dict(h, lr=0.69)) and not _diverges("nesterov", "bowl", dict(h, lr=0.67))
+    assert not _diverges("momentum", "bowl", dict(h, lr=1.89)) and _diverges("momentum", "bowl", dict(h, lr=1.92))
+    assert "tolerates smaller learning rates" in nest.note and "larger" not in nest.note
+
+
+@pytest.mark.parametrize("surface_key, lr", [("bowl", 1.0), ("rotated_quadratic", 2.0)])
+def test_rate_at_the_limit_is_the_edge_not_divergence(surface_key, lr):
+    """Issue 8.9: SGD exactly at 2/λmax oscillates with constant amplitude: the engine never
+    flags it, and the badge says so instead of "diverges"."""
+    from optimizers import run_batch
+    from ui.stability import VERDICTS, stability_limit, verdict
+
+    surf = surface(surface_key)
+    opt = OPTIMIZERS["sgd"]
+    limit = stability_limit(opt, {"lr": lr}, max(surf.hessian_eigs))
+    assert verdict(lr, limit) == "edge" and "oscillates without shrinking" in VERDICTS["edge"]
+    res = run_batch(surf, "sgd", {"lr": lr}, surf.start, 2000)
+    assert res.diverged_at[0] == -1
+    loss = res.loss[:, 0]
+    later = loss[-200:]
+    # the stiff direction keeps its amplitude: the loss stops falling at a constant level
+    assert later.min() > 0.2 * loss[0] and later.max() - later.min() <= 1e-9 * later.max()
+
+
+def test_nesterov_needs_positive_momentum():
+    """Issue 8.12: torch raises for SGD(momentum=0, nesterov=True); so do resolve and the slider."""
+    opt = OPTIMIZERS["nesterov"]
+    with pytest.raises(ValueError, match="momentum"):
+        opt.resolve({"momentum": 0.0})
+    assert opt.spec("momentum").low > 0
+    torch = pytest.importorskip("torch")
+    with pytest.raises(ValueError):
+        torch.optim.SGD([torch.zeros(2, requires_grad=True)], lr=0.1, momentum=0.0, nesterov=True)
+
+
+def test_rmsprop_first_step_divides_by_a_tenth_of_g():
+    """Issue 8.14: v₁ = (1 − α) g², so √v₁ = 0.1|g| at α = 0.99 and the first step is ≈ 10η."""
+    import optimizers.rmsprop as rmsprop_module
+
+    assert "0.1|g|" in rmsprop_module.__doc__
+    lr = 1e-3
+    df = simulate("bowl", "rmsprop", {"lr": lr}, steps=1)
+    g = df[["gx", "gy"]].to_numpy()[1]
+    np.testing.assert_allclose(np.sqrt(df[["square_avg_x", "square_avg_y"]].to_numpy()[1]), 0.1 * np.abs(g), rtol=1e-12)
+    np.testing.assert_allclose(np.abs(df[["dx", "dy"]].to_numpy()[1]), 10 * lr, rtol=1e-6)
+
+
+def test_default_help_and_about_note_state_both_defaults():
+    """Issue 8.5: the μ help says the app's default and torch's; the About note lists exactly the
+    defaults that differ from torch's (the live signature test checks the rest are torch's)."""
+    from ui.controls import PYTORCH_NOTE
+
+    for opt in OPTIMIZERS.values():
+        for spec in opt.hypers:
+            text = spec.default_text()
+            assert f"{spec.default:g}" in text
+            if spec.torch_default is not None and spec.torch_default != spec.default:
+                assert f"PyTorch's default: {spec.torch_default:g}" in text
+                assert f"{opt.label} starts at {spec.key} = {spec.default:g}" in PYTORCH_NOTE
+            else:
+                assert "PyTorch's too" in text
+    assert OPTIMIZERS["momentum"].spec("momentum").default_text() == "Default here: 0.9; PyTorch's default: 0."

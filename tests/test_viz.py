@@ -56,6 +56,19 @@ def test_palette_fixed_distinct_and_stable():
     assert color_for("custom_thing") == color_for("custom_thing")
 
 
+def test_palette_stays_distinct_and_colour_blind_safe_beyond_ten():
+    """The registry position picks the colour: 10+ optimizers get distinct colours, all from
+    the two colour-blind-safe sets (Okabe–Ito, then Paul Tol's muted)."""
+    from viz.palette import OKABE_ITO, SEQUENCE, TOL_MUTED, color_at
+
+    safe = set(OKABE_ITO.values()) | set(TOL_MUTED.values())
+    colours = [color_at(i) for i in range(max(10, len(OPTIMIZERS)))]
+    assert len(set(colours)) == len(colours)
+    assert set(colours) <= safe and len(SEQUENCE) >= 10
+    assert DIVERGED_COLOR not in colours and OKABE_ITO["yellow"] not in colours
+    assert [OPTIMIZER_COLORS[k] for k in OPTIMIZERS] == colours[: len(OPTIMIZERS)]
+
+
 def test_contour_grid_scales(rosen_grid):
     assert rosen_grid.scale == "log"
     bowl = SURFACES["bowl"]

@@ -19,14 +19,25 @@ import streamlit as st
 from viz.paths import schedule_preview_figure
 from viz.style import DEFAULT_STYLE, Style
 
-from .stability import stability_limit
+from .stability import VERDICTS, stability_limit, verdict
 from .values import clip_options, format_value, noise_options, slider_options, snap
 
-PYTORCH_NOTE = (
-    "Update rules follow PyTorch's `torch.optim` exactly (same formulas, same defaults, same "
-    "momentum convention), so a trajectory here is the one a student gets with the PyTorch call "
-    "shown under each optimizer."
-)
+def _pytorch_note() -> str:
+    """The About note, with the defaults that differ from torch's listed from the declarations."""
+    from optimizers import OPTIMIZERS
+
+    differ = [f"{opt.label} starts at {spec.key} = {spec.default:g} (PyTorch's default: {spec.torch_default:g})"
+              for opt in OPTIMIZERS.values() for spec in opt.hypers
+              if spec.torch_default is not None and spec.torch_default != spec.default]
+    defaults = "PyTorch's defaults" + (f", except that {'; '.join(differ)}" if differ else "")
+    return (
+        "Update rules follow PyTorch's `torch.optim` exactly (same formulas, same momentum "
+        f"convention) and start from {defaults}, so a trajectory here is the one a student gets "
+        "with the PyTorch call shown under each optimizer."
+    )
+
+
+PYTORCH_NOTE = _pytorch_note()
 
 
 def _container(container):
@@ -128,7 +139,7 @@ def hyper_sliders(
         st.session_state[key] = snap(current, options, spec.log)
         label = f"{spec.key}  ${spec.symbol}$"
         value = box.select_slider(label, options=options, key=key, format_func=format_value,
-                                  help=spec.help + ("" if spec.default is None else f" PyTorch default: {spec.default:g}."))
+                                  help=f"{spec.help} {spec.default_text()}")
         values[spec.key] = float(value)
         if spec.key == "lr" and hessian_eigs:
             # The limit depends on μ, whose slider comes later: computed after the loop.
@@ -137,14 +148,14 @@ def hyper_sliders(
     limit = None
     if hessian_eigs and "__lr_slot__" in values:
         values.pop("__lr_slot__")
-        limit = stability_limit(opt.key, values, float(max(hessian_eigs)))
+        limit = stability_limit(opt, values, float(max(hessian_eigs)))
         if limit is None:
             slot.caption("Adaptive step size: no fixed learning-rate limit on this quadratic.")
         else:
-            ok = limit.holds(values["lr"])
-            colour, verdict = ("green", "stable") if ok else ("red", "diverges")
+            kind = verdict(values["lr"], limit)
+            colour = {"stable": "green", "edge": "orange", "diverges": "red"}[kind]
             slot.markdown(
-                f":{colour}[**lr = {values['lr']:g} → {verdict}**]  \n"
+                f":{colour}[**lr = {values['lr']:g} → {VERDICTS[kind]}**]  \n"
                 f"stable for ${limit.formula}$: {limit.value_text}",
                 help="On a quadratic the iteration is linear; its eigenvalues leave the unit circle "
                      "exactly at this learning rate (λmax is the largest Hessian eigenvalue).",

@@ -1,12 +1,19 @@
 """One fixed, colour-blind-safe colour per optimizer, shared by every chart.
 
 Why fixed: in a classroom the teacher says "watch the orange one"; if Adam were orange in the
-race and blue in the loss chart, half the room would be lost. The colours come from the
-Okabe–Ito palette (distinguishable under the common colour-vision deficiencies and on washed-out
-projectors); its yellow is left out because it vanishes on the light contour background.
+race and blue in the loss chart, half the room would be lost. Colours are assigned by the
+optimizer's position in the registry (``optimizers.OPTIMIZERS``), so a new optimizer gets the
+next colour without any edit here.
+
+Why these colours: the Okabe–Ito palette first (distinguishable under the common colour-vision
+deficiencies and on washed-out projectors; its yellow is left out because it vanishes on the
+light contour background), then Paul Tol's *muted* scheme, also designed to stay distinct for
+colour-blind viewers, for the 8th optimizer on. Together: 16 distinct colours.
 """
 
 from __future__ import annotations
+
+from optimizers import OPTIMIZERS
 
 #: Okabe–Ito colours, by name.
 OKABE_ITO = {
@@ -20,19 +27,38 @@ OKABE_ITO = {
     "reddish_purple": "#CC79A7",
 }
 
-#: The fixed colour of each registered optimizer (keys of ``optimizers.OPTIMIZERS``).
-OPTIMIZER_COLORS: dict[str, str] = {
-    "sgd": OKABE_ITO["black"],
-    "momentum": OKABE_ITO["orange"],
-    "nesterov": OKABE_ITO["sky_blue"],
-    "adagrad": OKABE_ITO["bluish_green"],
-    "rmsprop": OKABE_ITO["reddish_purple"],
-    "adam": OKABE_ITO["blue"],
-    "adamw": OKABE_ITO["vermillion"],
+#: Paul Tol's muted scheme (https://personal.sron.nl/~pault/), by name.
+TOL_MUTED = {
+    "indigo": "#332288",
+    "cyan": "#88CCEE",
+    "teal": "#44AA99",
+    "green": "#117733",
+    "olive": "#999933",
+    "sand": "#DDCC77",
+    "rose": "#CC6677",
+    "wine": "#882255",
+    "purple": "#AA4499",
 }
 
-#: Colours for optimizers the table above does not know (custom ones added later).
-_FALLBACK = ("#7F7F7F", "#8C564B", "#17BECF", "#BCBD22")
+#: The order colours are handed out in (registry index i gets ``SEQUENCE[i]``).
+SEQUENCE: tuple[str, ...] = (
+    OKABE_ITO["black"],
+    OKABE_ITO["orange"],
+    OKABE_ITO["sky_blue"],
+    OKABE_ITO["bluish_green"],
+    OKABE_ITO["reddish_purple"],
+    OKABE_ITO["blue"],
+    OKABE_ITO["vermillion"],
+    TOL_MUTED["indigo"],
+    TOL_MUTED["olive"],
+    TOL_MUTED["wine"],
+    TOL_MUTED["teal"],
+    TOL_MUTED["rose"],
+    TOL_MUTED["green"],
+    TOL_MUTED["cyan"],
+    TOL_MUTED["purple"],
+    TOL_MUTED["sand"],
+)
 
 #: Divergence is flagged in red (always together with a dashed line, a cross and text, so the
 #: warning never depends on colour alone).
@@ -42,11 +68,21 @@ MINIMUM_COLOR = "#FFD700"
 START_COLOR = "#333333"
 
 
+def color_at(index: int) -> str:
+    """The colour of the optimizer at registry position ``index`` (cycles past 16)."""
+    return SEQUENCE[index % len(SEQUENCE)]
+
+
+#: The fixed colour of each registered optimizer, by registry position.
+OPTIMIZER_COLORS: dict[str, str] = {key: color_at(i) for i, key in enumerate(OPTIMIZERS)}
+
+
 def color_for(key: str) -> str:
-    """The colour of optimizer ``key``: fixed for known keys, stable (hash-free) otherwise."""
+    """The colour of optimizer ``key``: fixed for registered keys, stable (hash-free) otherwise."""
     if key in OPTIMIZER_COLORS:
         return OPTIMIZER_COLORS[key]
-    return _FALLBACK[sum(map(ord, key)) % len(_FALLBACK)]
+    spare = max(1, len(SEQUENCE) - len(OPTIMIZER_COLORS))
+    return color_at(len(OPTIMIZER_COLORS) + sum(map(ord, key)) % spare)
 
 
 def rgba(color: str, alpha: float) -> str:

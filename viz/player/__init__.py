@@ -145,29 +145,22 @@ def to_json(obj: Any, digits: int = SIG_DIGITS) -> str:
 
 
 def velocity_arrows(traj: Trajectory, hyper: Mapping[str, float] | None = None) -> np.ndarray | None:
-    """−η_t · velocity per update, for the dotted "momentum" arrow (None without momentum).
+    """−η_t · velocity per update, for the dotted "momentum" arrow (None without one).
 
-    Velocity is the momentum buffer b of the SGD family (torch's ``momentum_buffer``; with
-    ``hyper["momentum"] == 0`` there is no momentum, whatever the state holds), or Adam's
-    bias-corrected first moment m̂ = m / (1 − β₁ᵗ): the averaged gradient the step follows
-    before preconditioning. Zero buffers count as no momentum.
+    The velocity is whatever the optimizer declares as its arrow (``Optimizer.arrow``: the SGD
+    family's momentum buffer b, Adam's bias-corrected first moment m̂, none for plain SGD or
+    with μ = 0). Runs of unregistered optimizers and all-zero velocities draw no arrow.
     """
-    hyper = hyper or {}
-    if traj.lr is None or not traj.states:
+    from optimizers import OPTIMIZERS
+
+    opt = OPTIMIZERS.get(traj.key)
+    if opt is None or traj.lr is None or not traj.states:
         return None
-    vel = None
-    if "buf" in traj.states and float(hyper.get("momentum", 1.0)) > 0:
-        vel = np.asarray(traj.states["buf"], dtype=float)
-    elif "exp_avg" in traj.states:
-        m = np.asarray(traj.states["exp_avg"], dtype=float)
-        b1 = float(hyper.get("beta1", 0.9))
-        t = np.arange(1, len(m) + 1, dtype=float)
-        with np.errstate(all="ignore"):
-            corr = 1.0 - b1**t
-            vel = m / np.where(corr > 0, corr, 1.0)[:, None]
+    t = np.arange(1, len(np.asarray(traj.lr)) + 1, dtype=float)
+    vel = opt.arrow(traj.states, opt.resolve(hyper or {}), t)
     if vel is None or not np.any(np.nan_to_num(vel)):
         return None
-    return -np.asarray(traj.lr, dtype=float)[:, None] * vel
+    return -np.asarray(traj.lr, dtype=float)[:, None] * np.asarray(vel, dtype=float)
 
 
 def _cloud_entry(view: CloudView, limit: int) -> RawJSON:
