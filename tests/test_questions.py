@@ -156,7 +156,7 @@ def test_nesterov_question_follows_the_momentum_setting():
 
 def test_a_tie_is_an_answer():
     """Two identical runs must tie, not crown the first one."""
-    race = Race("bowl", {"sgd": {"lr": 0.5}, "nesterov": {"lr": 0.5, "momentum": 0.0}}, (-7.0, 2.0), 30)
+    race = Race("bowl", {"sgd": {"lr": 0.5}, "momentum": {"lr": 0.5, "momentum": 0.0}}, (-7.0, 2.0), 30)
     q = KINDS["ends_lowest"](race, "tie")
     assert q.answer == "They tie (within 1 %)"
 
