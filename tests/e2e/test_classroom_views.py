@@ -324,7 +324,7 @@ def test_phone_tap_keeps_the_start_and_controls_fit_a_finger(app_url, new_page, 
     wait_for_app(page)
     sidebar = page.locator('[data-testid="stSidebar"]')
     page.wait_for_function("() => document.querySelector('[data-testid=\"stSidebar\"]')"
-                           ".getAttribute('aria-expanded') === 'false'", timeout=20_000)
+                           ".getAttribute('data-collapsed') === 'true'", timeout=20_000)
     frame = player_frame(page)
     _settle(page, frame)
     _shot(page, "phone_load", tmp_path)
@@ -347,7 +347,7 @@ def test_phone_tap_keeps_the_start_and_controls_fit_a_finger(app_url, new_page, 
                            if before[0] else "() => location.search.includes('x0=')", timeout=20_000)
     wait_for_app(page)
     assert _start_in_url(page)[:2] != before[:2]
-    assert sidebar.get_attribute("aria-expanded") == "false"
+    assert sidebar.get_attribute("data-collapsed") == "true"
 
 
 def test_phone_sidebar_folds_after_picking_a_preset(app_url, new_page, tmp_path):
@@ -357,15 +357,15 @@ def test_phone_sidebar_folds_after_picking_a_preset(app_url, new_page, tmp_path)
     frame = player_frame(page)
     _settle(page, frame)
     page.wait_for_function("() => document.querySelector('[data-testid=\"stSidebar\"]')"
-                           ".getAttribute('aria-expanded') === 'false'", timeout=20_000)
+                           ".getAttribute('data-collapsed') === 'true'", timeout=20_000)
     page.locator('[data-testid="stExpandSidebarButton"], [data-testid="stSidebarCollapsedControl"] button').first.tap()
     page.wait_for_function("() => document.querySelector('[data-testid=\"stSidebar\"]')"
-                           ".getAttribute('aria-expanded') === 'true'", timeout=10_000)
+                           ".getAttribute('data-collapsed') === 'false'", timeout=10_000)
     page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
     page.get_by_role("option", name=PRESETS_BY_KEY["rosenbrock"].title).click()
     wait_for_app(page)
     page.wait_for_function("() => document.querySelector('[data-testid=\"stSidebar\"]')"
-                           ".getAttribute('aria-expanded') === 'false'", timeout=20_000)
+                           ".getAttribute('data-collapsed') === 'true'", timeout=20_000)
     _shot(page, "phone_after_preset", tmp_path)
 
 

@@ -863,7 +863,8 @@
       var win = global.parent, doc = win.document;
       if (win.innerWidth >= 768) return;
       var bar = doc.querySelector('[data-testid="stSidebar"]');
-      if (!bar || bar.getAttribute("aria-expanded") !== "true") return;
+      if (!bar || bar.getAttribute("data-collapsed") === "true" || bar.getAttribute("aria-expanded") === "false" ||
+        bar.getBoundingClientRect().right <= 0) return;
       var btn = doc.querySelector('[data-testid="stSidebarCollapseButton"] button') ||
         doc.querySelector('[data-testid="stSidebarCollapseButton"]');
       if (btn) btn.click();
