@@ -107,7 +107,7 @@ def test_projector_race_fits_one_screen_with_six_optimizers(app_url, new_page, t
         assert box["height"] <= PROJECTOR["height"] - _header_px(page), box
         _shot(page, f"projector_{view}", tmp_path)
         return
-    frame = player_frame(page)
+    frame = player_frame(page, timeout=90_000)
     _settle(page, frame)
     fit = _player_fits(page, frame, PROJECTOR)
     # The whole race (Play bar and every map) is shorter than the screen under the header, and
@@ -127,9 +127,9 @@ def test_projector_space_plays_instead_of_toggling_or_scrolling(app_url, new_pag
     page.goto(app_url + "/?preset=momentum")
     wait_for_app(page)
     _projector_on(page)  # the toggle now has focus: Space used to turn it off again
-    frame = player_frame(page)
+    frame = player_frame(page, timeout=90_000)
     _settle(page, frame)
-    toggle = page.get_by_role("checkbox", name="Projector mode")
+    toggle = page.locator('[data-testid="stSidebar"] label', has_text="Projector mode").locator("input")
     assert toggle.is_checked()
     page.keyboard.press("Space")
     frame.wait_for_function("() => document.querySelector('button.play').classList.contains('playing')",
@@ -164,7 +164,7 @@ def test_projector_loss_chart_and_table_are_large(app_url, new_page, tmp_path):
     wait_for_app(page)
     _projector_on(page)
     big = Style(projector=True).font_size
-    chart = page.locator('[data-testid="stPlotlyChart"]').first
+    chart = page.locator('[data-testid="stMain"] [data-testid="stPlotlyChart"]').first
     chart.scroll_into_view_if_needed()
     sizes = chart.evaluate("""e => ({
         ticks: Array.from(e.querySelectorAll('.xtick text, .ytick text')).map(t => parseFloat(getComputedStyle(t).fontSize)),
@@ -186,7 +186,7 @@ def test_arrows_visible_at_every_step(app_url, new_page, preset):
     page = new_page(PROJECTOR)
     page.goto(app_url + f"/?preset={preset}")
     wait_for_app(page)
-    frame = player_frame(page)
+    frame = player_frame(page, timeout=90_000)
     _settle(page, frame)
     frame.locator("input.arrowsbox").check()
     lengths = frame.evaluate("""() => {
@@ -219,7 +219,8 @@ def test_rejected_formula_error_is_near_the_race_on_a_laptop(app_url, new_page, 
     page = new_page(LAPTOP)
     page.goto(app_url + "/?surface=custom&f=x%5E2%2By%5E2&opt=sgd")
     wait_for_app(page)
-    box = page.get_by_label("f(x, y) =")
+    player_frame(page, timeout=90_000)
+    box = page.get_by_role("textbox", name="f(x, y) =")
     box.fill("x^2 + y^")
     box.press("Enter")
     wait_for_app(page)
@@ -235,7 +236,7 @@ def test_diverged_badge_keeps_panels_aligned(app_url, new_page, tmp_path):
     page = new_page(LAPTOP)
     page.goto(app_url + "/?preset=too_large")
     wait_for_app(page)
-    frame = player_frame(page)
+    frame = player_frame(page, timeout=90_000)
     _settle(page, frame)
     tops = frame.evaluate("() => Array.from(document.querySelectorAll('.panel .plot')).map(p => "
                           "[p.getBoundingClientRect().top, p.getBoundingClientRect().height])")
@@ -274,7 +275,7 @@ def test_minibatch_panels_share_axes_height_and_name_w_b(app_url, new_page, tmp_
     page = new_page(LAPTOP)
     page.goto(app_url + "/minibatch")
     wait_for_app(page)
-    frame = player_frame(page)
+    frame = player_frame(page, timeout=90_000)
     _settle(page, frame)
     heights = frame.evaluate("() => Array.from(document.querySelectorAll('.panel .plot')).map(p => "
                              "[p.getBoundingClientRect().top, p._fullLayout._size.h])")
@@ -290,7 +291,7 @@ def test_ewma_weights_axis_title_clear_of_legend(app_url, new_page):
     page.goto(app_url + "/ewma")
     wait_for_app(page)
     chart = page.locator('[data-testid="stPlotlyChart"]', has_text="k steps back").first
-    chart.wait_for(timeout=20_000)
+    chart.wait_for(timeout=90_000)
     chart.scroll_into_view_if_needed()
     boxes = chart.evaluate("""e => {
         const t = e.querySelector('.xtitle').getBoundingClientRect();
@@ -304,8 +305,8 @@ def test_sweep_lr_axis_has_no_si_prefixes(app_url, new_page):
     page = new_page(LAPTOP)
     page.goto(app_url + "/sweep")
     wait_for_app(page)
-    chart = page.locator('[data-testid="stPlotlyChart"]').first
-    chart.wait_for(timeout=30_000)
+    chart = page.locator('[data-testid="stMain"] [data-testid="stPlotlyChart"]').first
+    chart.wait_for(timeout=90_000)
     ticks = chart.evaluate("e => Array.from(e.querySelectorAll('.xtick text, .ytick text')).map(t => t.textContent)")
     assert ticks and not any(("μ" in t or "m" == t[-1:] or "k" == t[-1:]) for t in ticks), ticks
 
@@ -325,7 +326,7 @@ def test_phone_tap_keeps_the_start_and_controls_fit_a_finger(app_url, new_page, 
     sidebar = page.locator('[data-testid="stSidebar"]')
     page.wait_for_function("() => document.querySelector('[data-testid=\"stSidebar\"]')"
                            ".getAttribute('data-collapsed') === 'true'", timeout=20_000)
-    frame = player_frame(page)
+    frame = player_frame(page, timeout=90_000)
     _settle(page, frame)
     _shot(page, "phone_load", tmp_path)
     before = _start_in_url(page)
@@ -354,7 +355,7 @@ def test_phone_sidebar_folds_after_picking_a_preset(app_url, new_page, tmp_path)
     page = new_page(PHONE, touch=True)
     page.goto(app_url + "/?preset=textbook")
     wait_for_app(page)
-    frame = player_frame(page)
+    frame = player_frame(page, timeout=90_000)
     _settle(page, frame)
     page.wait_for_function("() => document.querySelector('[data-testid=\"stSidebar\"]')"
                            ".getAttribute('data-collapsed') === 'true'", timeout=20_000)
@@ -376,7 +377,7 @@ def test_new_preset_starts_at_zero_with_its_own_speed(app_url, new_page):
     page = new_page(LAPTOP)
     page.goto(app_url + "/?preset=textbook")
     wait_for_app(page)
-    frame = player_frame(page)
+    frame = player_frame(page, timeout=90_000)
     _settle(page, frame)
     frame.evaluate("() => window.descentPlayer.seek(30)")
     frame.locator("select.speedsel").select_option("3")
