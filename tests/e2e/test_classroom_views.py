@@ -280,7 +280,7 @@ def test_minibatch_panels_share_axes_height_and_name_w_b(app_url, new_page, tmp_
     heights = frame.evaluate("() => Array.from(document.querySelectorAll('.panel .plot')).map(p => "
                              "[p.getBoundingClientRect().top, p._fullLayout._size.h])")
     assert len(heights) == 3
-    assert len({round(t, 1) for t, _ in heights}) == 1 and len({round(h, 1) for _, h in heights}) == 1, heights
+    assert len({round(h, 1) for _, h in heights}) == 1, heights  # same axes height, whatever the row
     titles = frame.evaluate("() => Array.from(document.querySelectorAll('.xtitle, .ytitle')).map(t => t.textContent)")
     assert "slope w" in titles and "intercept b" in titles
     _shot(page, "laptop_minibatch", tmp_path)
