@@ -256,7 +256,8 @@
   Player.prototype._columns = function (n) {
     var width = this.root.clientWidth || 1000;
     if (this.data.mode === "overlay" || n <= 1) return 1;
-    var maxCols = width < 640 ? 1 : width < 980 ? 2 : n === 4 ? 2 : n >= 7 ? 4 : 3;
+    // Three runs (e.g. the mini-batch lesson's three batch sizes) stay in one row down to 860 px.
+    var maxCols = width < 640 ? 1 : width < 980 ? (n === 3 && width >= 860 ? 3 : 2) : n === 4 ? 2 : n >= 7 ? 4 : 3;
     return Math.max(1, Math.min(n, maxCols));
   };
 
