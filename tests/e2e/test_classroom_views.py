@@ -281,6 +281,8 @@ def test_minibatch_panels_share_axes_height_and_name_w_b(app_url, new_page, tmp_
                              "[p.getBoundingClientRect().top, p._fullLayout._size.h])")
     assert len(heights) == 3
     assert len({round(h, 1) for _, h in heights}) == 1, heights  # same axes height, whatever the row
+    cut = frame.evaluate("() => Array.from(document.querySelectorAll('.readout')).filter(r => r.scrollWidth > r.clientWidth + 1).length")
+    assert cut == 0, "a loss readout is cut off"
     titles = frame.evaluate("() => Array.from(document.querySelectorAll('.xtitle, .ytitle')).map(t => t.textContent)")
     assert "slope w" in titles and "intercept b" in titles
     _shot(page, "laptop_minibatch", tmp_path)
