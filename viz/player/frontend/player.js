@@ -292,7 +292,7 @@
       if (d.mode !== "overlay" && runs.length === 1) {
         var r = runs[0];
         el("span", { class: "swatch", style: "background:" + r.color }, head);
-        p.name = el("span", { class: "pname", text: r.label, style: "color:" + r.color }, head);
+        p.name = el("span", { class: "pname", text: r.label, title: r.label, style: "color:" + r.color }, head);
         p.readout = el("span", { class: "readout" }, head);
       } else {
         p.readout = el("span", { class: "readout" }, head);
