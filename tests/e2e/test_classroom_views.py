@@ -364,8 +364,16 @@ def test_phone_sidebar_folds_after_picking_a_preset(app_url, new_page, tmp_path)
     page.locator('[data-testid="stExpandSidebarButton"], [data-testid="stSidebarCollapsedControl"] button').first.tap()
     page.wait_for_function("() => document.querySelector('[data-testid=\"stSidebar\"]')"
                            ".getAttribute('data-collapsed') === 'false'", timeout=10_000)
-    page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
-    page.get_by_role("option", name=PRESETS_BY_KEY["rosenbrock"].title).click()
+    page.wait_for_timeout(1000)  # the sidebar slides in
+    option = page.get_by_role("option", name=PRESETS_BY_KEY["rosenbrock"].title)
+    for _ in range(3):  # a tap during the slide can miss the box: open the list until it shows
+        page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
+        try:
+            option.wait_for(timeout=10_000)
+            break
+        except Exception:  # noqa: BLE001 - playwright's TimeoutError; try again
+            page.keyboard.press("Escape")
+    option.click()
     wait_for_app(page)
     page.wait_for_function("() => document.querySelector('[data-testid=\"stSidebar\"]')"
                            ".getAttribute('data-collapsed') === 'true'", timeout=20_000)
