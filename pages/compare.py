@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 import time
 
-import pandas as pd
 import streamlit as st
 
 from lessons.presets import DEFAULT_PRESET, PRESETS_BY_KEY, preset_values
@@ -17,15 +16,15 @@ from optimizers import MOMENTUM_CONVENTIONS, OPTIMIZERS, SCHEDULES, make_schedul
 from surfaces import SURFACES
 from ui import controls, page_state
 from ui.bootstrap import ensure_app_navigation
-from ui.custom_surface import current_custom_surface, custom_surface
+from ui.custom_surface import current_custom_surface, custom_surface, show_formula_error_near_race
 from ui.inspector import step_inspector
 from ui.simulation import grid_for, run_all, surface_ref
-from ui.style import current_style, projector_toggle
+from ui.style import current_style, projector_toggle, show_table
 from ui.tuning import current_report, show_tune_report, tune_learning_rates
 from ui.url_state import CUSTOM, PageState, md_escape, same_as_preset
 from viz.paths import loss_figure
 from viz.player import player, player_payload, standalone_html, velocity_arrows
-from viz.summary import CLOUD_LOSS_COLUMN, DEFAULT_TOL, summary_table, trajectories_csv
+from viz.summary import DEFAULT_TOL, summary_table, trajectories_csv
 from viz.surface3d import surface3d_figure
 from viz.trajectory import f_star as known_f_star
 
@@ -60,6 +59,9 @@ def _start_at(surface) -> None:
 
 def _on_surface() -> None:
     _start_at(_page_surface())
+    # Another surface is another race: the previous lesson's box (and its preset) no longer applies.
+    st.session_state[page_state.ACTIVE_PRESET_KEY] = None
+    st.session_state[page_state.LESSON_KEY] = None
 
 
 def _on_player() -> None:
@@ -154,6 +156,8 @@ with st.container():
             st.button("Restore the lesson's settings", icon=":material/restart_alt:", key="restore_lesson",
                       on_click=page_state.apply_preset, args=(active,),
                       kwargs={"optimizers": OPTIMIZERS, "presets": PRESETS_BY_KEY})
+    if custom:
+        show_formula_error_near_race()
 
 st.markdown(f"**{'Custom formula' if custom else md_escape(surface.label)}** &nbsp; ${surface.latex}$")
 
@@ -186,7 +190,8 @@ def _payload(mode: str) -> dict:
     velocities = {t.key: velocity_arrows(t, hyper.get(t.key, {})) for t in trajs}
     return player_payload(grid, trajs, minima=surface.minima, start=(x0, y0), style=style, mode=mode,
                           velocities=velocities, ghosts=runs.ghosts, clouds=clouds,
-                          title=f"{surface.label}: {', '.join(t.label for t in trajs)}")
+                          title=f"{surface.label}: {', '.join(t.label for t in trajs)}",
+                          playback=str(active or ""), axis_titles=getattr(surface, "axis_titles", ("", "")))
 
 
 payload = None
@@ -208,14 +213,7 @@ if trajs:
     st.plotly_chart(loss_figure(trajs, ghosts=runs.ghosts, clouds=clouds, f_star=fstar, style=style), key="loss")
     table = summary_table(trajs + runs.ghosts, minima=surface.minima, f_star=fstar, tol=DEFAULT_TOL, clouds=clouds)
     tol_col = [c for c in table.columns if c.startswith("steps to")][0]
-    shown = table.assign(**{tol_col: [("—" if fstar is None else "never") if pd.isna(v) else str(int(v))
-                                      for v in table[tol_col]]})
-    st.dataframe(shown, hide_index=True, width="stretch", column_config={
-        "final loss": st.column_config.NumberColumn(format="%.4g"),
-        "distance to nearest minimum": st.column_config.NumberColumn(format="%.4g"),
-        "path length": st.column_config.NumberColumn(format="%.4g"),
-        CLOUD_LOSS_COLUMN: st.column_config.NumberColumn(format="%.4g"),
-    })
+    show_table(table, style=style, empty_as={tol_col: "—" if fstar is None else "never"})
     c1, c2, _ = st.columns([1, 1, 3])
     frames_by_label = {OPTIMIZERS[k].label: df for k, df in runs.frames.items()}
     c1.download_button("Trajectories (CSV)", data=lambda: trajectories_csv(frames_by_label),

@@ -16,6 +16,7 @@ from optimizers import OPTIMIZERS, run_batch
 from surfaces.regression import make_regression_surface, regression_data
 from ui.lesson_common import show_chart, compare_link, page_style, spec_slider
 from ui.lesson_url import LessonUrl
+from ui.style import show_table
 from viz.lessons import add_paths, loss_curves_figure, map_figure, regression_data_figure
 from ui.bootstrap import ensure_app_navigation
 from lessons.pages import MINIBATCH_LR, MINIBATCH_LR_OTHER, MINIBATCH_OPTIMIZER
@@ -104,6 +105,7 @@ if player is not None:
     payload = player_payload(
         contour_grid(surface.f, surface.bounds), trajs, minima=surface.minima, start=start, style=style,
         mode="grid", title="One frame = one more sample-gradient of work for every run",
+        axis_titles=("slope w", "intercept b"),
     )
     st.caption("The player's clock counts sample-gradients (data points looked at), not steps: "
                f"in the time full-batch GD makes one step, SGD makes {n}.")
@@ -159,8 +161,7 @@ with right:
         key="mb_data",
     )
 st.markdown(f"**Same work per epoch ({n} sample-gradients), split into more and cheaper steps as B shrinks**")
-st.dataframe(table, hide_index=True, key="mb_table",
-             column_config={"final f − f*": st.column_config.NumberColumn(format="%.3e")})
+show_table(table, style=style, empty_as={"diverged at step": "never"})
 st.session_state["mb_total_steps"] = [len(r["path"]) - 1 for r in runs]
 if any(r["diverged_at"] >= 0 for r in runs):
     st.warning("A run diverged: small batches give occasional large gradients; lower the learning rate.")

@@ -247,3 +247,35 @@ def test_figures_are_plotly_figures(bowl_runs):
                 surface3d_figure(grid, bowl_runs)):
         assert isinstance(fig, go.Figure)
         fig.to_json()  # serializable
+
+
+# ----------------------------------------------------------------- issue 12: display text
+
+
+def test_table_cells_never_show_none_or_nan():
+    import pandas as pd
+
+    from viz.text import EMPTY, cell, display_frame, subscript
+
+    df = pd.DataFrame({"loss": [0.5, float("nan"), 1e-7], "hit": pd.array([3, None, 7], dtype="Int64"),
+                       "note": ["ok", None, ""]})
+    shown = display_frame(df, empty_as={"hit": "never"})
+    text = shown.to_string()
+    assert "None" not in text and "nan" not in text and "<NA>" not in text
+    assert shown["hit"].tolist() == ["3", "never", "7"]
+    assert shown["loss"].tolist() == ["0.5", EMPTY, "1.000e-07"]
+    assert cell(float("inf")) == "∞" and subscript(1000) == "₁₀₀₀"
+
+
+def test_projector_style_enlarges_axis_ticks_and_titles(bowl_runs):
+    big = Style(projector=True)
+    fig = loss_figure(bowl_runs, style=big)
+    assert fig.layout.xaxis.tickfont.size >= big.font_size
+    assert fig.layout.yaxis.title.font.size >= big.font_size
+
+
+def test_3d_z_axis_has_few_ticks(bowl_runs):
+    s = SURFACES["bowl"]
+    fig = surface3d_figure(contour_grid(s.f, s.bounds), bowl_runs, minima=s.minima, style=Style(projector=True))
+    assert fig.layout.scene.zaxis.nticks <= 5
+    assert fig.layout.scene.zaxis.tickfont.size >= Style(projector=True).font_size

@@ -116,6 +116,28 @@ def current_custom_surface(prefix: str = "") -> Surface:
     return _build(prefix)[0]
 
 
+def custom_formula_error(prefix: str = "") -> str | None:
+    """Why the typed formula (or range) is not used, or None when it is.
+
+    For the main area: the error under the box sits in the sidebar, often below the screen (at
+    1366×768 it is at y ≈ 834), while the race keeps drawing the last valid surface.
+    """
+    return _build(prefix)[1]
+
+
+def show_formula_error_near_race(prefix: str = "", container: Any = None) -> None:
+    """An error in the main area saying that the typed formula was *not* used, and what is shown."""
+    error = custom_formula_error(prefix)
+    if error is None:
+        return
+    box = container if container is not None else st
+    typed = _typed(prefix)[0]
+    shown = current_custom_surface(prefix).source or ""
+    typed = typed if len(typed) <= 80 else typed[:79] + "…"
+    box.error(f"Your formula “{md_escape(typed)}” was not used: {md_escape(error)}  \n"
+              f"The race below still shows f(x, y) = {md_escape(shown)}.", icon=":material/error:")
+
+
 def _on_formula(prefix: str, on_new_surface: Callable[[Surface], None] | None,
                 start: tuple[float, float] | None = None) -> None:
     before = _last_valid(prefix)

@@ -19,6 +19,8 @@ import pandas as pd
 import streamlit as st
 
 from optimizers.base import Optimizer
+from ui.style import current_style, show_table
+from viz.text import subscript
 
 
 def state_at(opt: Optimizer, df: pd.DataFrame, k: int) -> dict[str, Any]:
@@ -89,11 +91,11 @@ def step_inspector(frames: Mapping[str, pd.DataFrame], optimizers: Mapping[str, 
     labels = {key: optimizers[key].label for key in frames}
     names = {key: optimizers[key].shown_states(hyper.get(key, {})) for key in frames}
     box.caption(
-        f"Step {k}: position θ_{k} and the update that leaves it (update {k + 1}). "
+        f"Step {k}: position θ{subscript(k)} and the update that leaves it (update {k + 1}). "
         "g is the gradient the update used (after noise and clipping); the effective learning rate is "
         "lr × the optimizer's per-coordinate scaling."
     )
-    box.dataframe(step_table(frames, labels, names, k), hide_index=True, width="stretch")
+    show_table(step_table(frames, labels, names, k), style=current_style(), container=box)
     tabs = box.tabs([labels[key] for key in frames])
     for col, (key, df) in zip(tabs, frames.items()):
         col.caption(f"{labels[key]}, update {k + 1} with the numbers substituted (PyTorch's rule):")

@@ -37,10 +37,18 @@ def _base_layout(fig: go.Figure, height: int = 420, style: Style = DEFAULT_STYLE
     fig.update_layout(hovermode="closest", **kwargs)
     style.apply(fig, height=height)
     # Legend under the plot: above it, it collides with the title once there are 3+ entries.
-    fig.update_layout(
-        legend=dict(orientation="h", yanchor="top", y=-0.22, xanchor="left", x=0),
-        margin=dict(t=60 if fig.layout.title.text else 20, b=120),
-    )
+    # It goes below the x ticks *and* the x-axis title, placed in pixels (a fixed paper fraction
+    # such as y = −0.22 lands on the axis title of a short plot, e.g. "k steps back").
+    top, bottom = (60 if fig.layout.title.text else 20), 120
+    fig.update_layout(margin=dict(t=top, b=bottom))
+    plot_px = max(60, (fig.layout.height or 450) - top - bottom)
+    font = style.font_size
+    x_titled = any(getattr(ax.title, "text", None) for ax in fig.select_xaxes())
+    below_px = 1.5 * font + 12 + (1.4 * font + 8 if x_titled else 0)
+    legend_y = -below_px / plot_px
+    bottom = max(bottom, int(below_px + 1.6 * font * 2 + 10))
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=legend_y, xanchor="left", x=0),
+                      margin=dict(t=top, b=bottom))
     return fig
 
 
@@ -480,13 +488,16 @@ def sweep_heatmap(
                     hoverinfo="skip",
                 )
             )
+    # exponentformat="power": a log lr axis reads 10⁻⁴, never the SI "100μ" (read as momentum).
     fig.update_xaxes(
         title_text=x_label + (" (log)" if x_log else ""), type="log" if x_log else "linear",
         range=[math.log10(xe[0]), math.log10(xe[-1])] if x_log else [xe[0], xe[-1]], showgrid=False,
+        exponentformat="power",
     )
     fig.update_yaxes(
         title_text=y_label + (" (log)" if y_log else ""), type="log" if y_log else "linear",
         range=[math.log10(ye[0]), math.log10(ye[-1])] if y_log else [ye[0], ye[-1]], showgrid=False,
+        exponentformat="power",
     )
     fig.update_layout(clickmode="event+select", dragmode=False)
     return _base_layout(fig, height=height, style=style, title=f"{metric_label} over {x_label} × {y_label}")

@@ -34,6 +34,16 @@ class Style:
     def marker_size(self) -> int:
         return 13 if self.projector else 7
 
+    @property
+    def arrow_min_px(self) -> int:
+        """Shortest drawn length of the longest step arrow: about four head-dot radii, so an
+        arrow is never hidden under the run's head (shorter steps are magnified, ×k shown)."""
+        return 60 if self.projector else 40
+
+    @property
+    def arrow_width(self) -> float:
+        return 3.5 if self.projector else 2.0
+
     def as_dict(self) -> dict:
         """Plain numbers for the browser player (same sizes as the plotly figures)."""
         return {
@@ -42,6 +52,8 @@ class Style:
             "title": self.title_size,
             "line": self.line_width,
             "marker": self.marker_size,
+            "arrow_min_px": self.arrow_min_px,
+            "arrow_width": self.arrow_width,
         }
 
     def apply(self, fig: go.Figure, *, height: int | None = None) -> go.Figure:
@@ -53,6 +65,13 @@ class Style:
             legend=dict(font=dict(size=self.font_size)),
             margin=dict(l=60, r=20, t=50 if fig.layout.title.text else 20, b=50),
         )
+        # Ticks and axis titles follow the font size too (plotly would keep 12 px ticks and
+        # 14 px titles on cartesian and 3-D axes, unreadable from the back row).
+        axis_fonts = dict(tickfont=dict(size=self.font_size), title_font=dict(size=self.font_size + 1))
+        fig.update_xaxes(**axis_fonts)
+        fig.update_yaxes(**axis_fonts)
+        if self.projector:
+            fig.update_scenes(xaxis=axis_fonts, yaxis=axis_fonts, zaxis=axis_fonts)
         if height is not None:
             fig.update_layout(height=int(height * (1.25 if self.projector else 1.0)))
         return fig

@@ -80,8 +80,10 @@ def surface3d_figure(
                                    name="minimum", showlegend=False))
     ratio = float(np.clip((y1 - y0) / max(x1 - x0, 1e-12), 0.4, 1.0))
     fig.update_layout(
-        scene=dict(xaxis=dict(title="x", range=[x0, x1]), yaxis=dict(title="y", range=[y0, y1]),
-                   zaxis=dict(title="log₁₀(f − min f)" if grid.log else "f"), aspectmode="manual",
+        # Few z ticks: the z axis is the short one (aspect 0.7), and default ticks pile up there.
+        scene=dict(xaxis=dict(title="x", range=[x0, x1], nticks=6), yaxis=dict(title="y", range=[y0, y1], nticks=6),
+                   zaxis=dict(title="log₁₀(f − min f)" if grid.log else "f", nticks=4, exponentformat="power"),
+                   aspectmode="manual",
                    aspectratio=dict(x=1.4, y=1.4 * ratio, z=0.7),
                    camera=dict(eye=dict(x=-0.35, y=-1.25, z=1.9))),
         legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0),

@@ -35,7 +35,7 @@ PANEL_STATE_JS = """() => Array.from(document.querySelectorAll('.panel')).map(p 
 })"""
 
 
-def player_frame(page, timeout: float = 30_000):
+def player_frame(page, timeout: float = 90_000):  # a loaded 2-core CI box needs the margin
     """The player's iframe (a Frame object, so we can evaluate inside it)."""
     page.wait_for_selector('iframe[title*="descent_player"]', timeout=timeout)
     for _ in range(100):

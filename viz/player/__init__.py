@@ -200,11 +200,26 @@ def _run_entry(traj: Trajectory, velocity: np.ndarray | None, ghost: Trajectory 
     return entry
 
 
+#: The speed menu's choices (steps per second), sent to the browser in the payload.
+SPEED_OPTIONS = (1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30, 40, 50, 60, 80, 100, 120, 150, 200, 250, 300,
+                 400, 500, 600, 800, 1000, 1500, 2000)
+#: How long a whole run should take to play at its default speed: long enough to follow a
+#: 30-step textbook race, short enough that a 2,000-step run is not a wait (10–20 s).
+PLAY_SECONDS = (10.0, 20.0)
+#: Colours of the static map marks and the gradient arrow (the runs' colours come per run).
+MARK_COLORS = {"minimum": "#FFD700", "minimum_line": "#000000", "start": "#333333", "gradient": "#444444"}
+
+
 def default_speed(steps: int) -> int:
-    """Steps per second so a run plays in about 8 s (slow enough to follow 30 textbook steps)."""
-    target = max(1.0, steps / 8.0)
-    options = [1, 2, 3, 5, 10, 20, 30, 60, 120, 250, 500, 1000, 2000]
-    return min(options, key=lambda v: abs(math.log(v) - math.log(target)))
+    """Steps per second so the run plays in 10–20 s (about 14 s); 1 step/s for short runs.
+
+    One rule for every race and lesson preset: the menu value whose play time is closest (on a
+    log scale) to the middle of ``PLAY_SECONDS``. The menu is dense enough (neighbours differ by
+    at most 1.5×) that the chosen time always lies inside the range when steps ≥ 10 s × 1 step/s.
+    """
+    lo, hi = PLAY_SECONDS
+    target = max(1.0, steps / math.sqrt(lo * hi))
+    return min(SPEED_OPTIONS, key=lambda v: abs(math.log(v) - math.log(target)))
 
 
 def grid_payload(grid: ContourGrid) -> dict:
@@ -236,6 +251,8 @@ def player_payload(
     clouds: Sequence[CloudView] = (),
     note: str = "",
     title: str = "",
+    playback: str = "",
+    axis_titles: Sequence[str] = ("", ""),
 ) -> dict:
     """Everything the player needs, as ``{"data": <compact JSON str>, "data_id": <hash>}``.
 
@@ -245,7 +262,10 @@ def player_payload(
     in the panel of the run with the same key. ``clouds`` (noise clouds, `viz.clouds.CloudView`)
     are drawn under the run with the same key as faint paths plus an outlined median path;
     each is thinned to fit ``viz.clouds.PAYLOAD_POINT_BUDGET`` over all clouds (every run when
-    it fits). ``note`` is a line of explanation under the maps. The data id lets
+    it fits). ``note`` is a line of explanation under the maps. ``playback`` names the race being
+    shown (e.g. a lesson preset): when it changes, the browser starts over at step 0 at this
+    payload's default speed instead of keeping the previous race's step and speed. ``axis_titles``
+    label the maps' x and y axes (empty: none). The data id lets
     the browser ignore a re-render with identical data instead of resetting playback.
     """
     if mode not in ("grid", "overlay"):
@@ -273,6 +293,10 @@ def player_payload(
         "minima": [float(c) for m in minima for c in m],
         "style": style.as_dict(),
         "speed": int(speed or default_speed(steps)),
+        "speeds": list(SPEED_OPTIONS),
+        "playback": f"{playback}|{int(steps)}",
+        "colors": MARK_COLORS,
+        "axis_titles": [str(axis_titles[0]), str(axis_titles[1])],
         "arrows": bool(arrows),
         "clickable": bool(clickable),
         "colorscale": CONTOUR_COLORSCALE,

@@ -18,7 +18,8 @@
 (function (global) {
   "use strict";
 
-  var SPEEDS = [1, 2, 3, 5, 10, 20, 30, 60, 120, 250, 500, 1000, 2000];
+  // Speeds, colours and sizes come from Python in the payload (data.speeds, data.colors,
+  // data.style); the numbers below are only fallbacks for an old payload.
   var DOTS_MAX = 80; // draw a dot on every iterate for runs this short (textbook figures)
 
   function el(tag, attrs, parent) {
@@ -42,6 +43,22 @@
     return Number(v.toPrecision(4)).toString();
   }
 
+  // A touch screen (phone, tablet): no keyboard hints, and a tap on a map does not move the
+  // start unless "Set start" is on (a tap to look or a scroll must not change the run).
+  function isTouch() {
+    return !!(global.matchMedia && global.matchMedia("(pointer: coarse)").matches) ||
+      (global.navigator && global.navigator.maxTouchPoints > 0);
+  }
+
+  // Typing in a text field keeps its keys; everything else on the page drives the player.
+  function isTextField(t) {
+    if (!t || !t.tagName) return false;
+    if (t.isContentEditable || t.tagName === "TEXTAREA") return true;
+    if (t.tagName !== "INPUT") return false;
+    return ["text", "number", "search", "email", "password", "url", "tel", ""].indexOf((t.type || "").toLowerCase()) >= 0 ||
+      t.getAttribute("role") === "combobox";
+  }
+
   function linspace(a, b, n) {
     var out = new Array(n);
     for (var i = 0; i < n; i++) out[i] = n === 1 ? a : a + (b - a) * i / (n - 1);
@@ -61,6 +78,9 @@
     this.seq = 0;
     this.lastK = -1;
     this.pendingStart = null;
+    this.touch = isTouch();
+    this.setStart = false;
+    this.playback = null;
     this._tick = this._tick.bind(this);
     this._buildChrome();
   }
@@ -81,14 +101,22 @@
     var ar = el("label", { class: "arrows" }, bar);
     this.arrowsBox = el("input", { type: "checkbox", class: "arrowsbox" }, ar);
     el("span", { text: " arrows" }, ar);
-    this.arrowLegend = el("span", { class: "arrowlegend",
-      text: "grey dashed: −η·∇f   solid: the actual step   dotted: −η·velocity (momentum)" }, bar);
+    this.startBtn = el("button", { class: "setstart", type: "button", text: "⊕ Set start",
+      title: "Then tap a map to start the runs there", "aria-pressed": "false" }, bar);
+    this.startBtn.style.display = "none";
+    this.arrowLegend = el("span", { class: "arrowlegend" }, bar);
     this.arrowLegend.style.display = "none";
     this.legend = el("div", { class: "legend" }, this.root);
     this.panelsDiv = el("div", { class: "panels" }, this.root);
     this.hint = el("div", { class: "hint" }, this.root);
 
     this.playBtn.addEventListener("click", function () { self.toggle(); });
+    this.startBtn.addEventListener("click", function () {
+      self.setStart = !self.setStart;
+      self.startBtn.setAttribute("aria-pressed", String(self.setStart));
+      self.startBtn.classList.toggle("on", self.setStart);
+      self.panels.forEach(function (p) { p.gd.style.cursor = self.setStart ? "crosshair" : ""; });
+    });
     this.resetBtn.addEventListener("click", function () { self.pause(false); self.seek(0); self._send(); });
     this.scrub.addEventListener("input", function () {
       self.pause(false);
@@ -101,20 +129,36 @@
     });
     this.arrowsBox.addEventListener("change", function () {
       self.showArrows = self.arrowsBox.checked;
-      self.arrowLegend.style.display = self.showArrows ? "" : "none";
+      self._arrowLegend();
       self.draw(true);
       self._height();
     });
-    document.addEventListener("keydown", function (ev) {
-      if (ev.target && (ev.target.tagName === "SELECT" || ev.target.tagName === "INPUT" && ev.target.type !== "range")) return;
-      if (ev.code === "Space") { ev.preventDefault(); self.toggle(); }
-      else if (ev.code === "ArrowRight" || ev.code === "ArrowLeft") {
+    this._onKey = function (ev) {
+      var t = ev.target;
+      if (isTextField(t) || t && t.tagName === "SELECT" || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+      if (ev.code === "Space") {
+        // Capture phase, default prevented: Space neither scrolls the page nor presses the
+        // button or toggle clicked last (a button fires on Space's keyup, blocked below too).
+        ev.preventDefault();
+        ev.stopPropagation();
+        if (ev.type === "keydown" && !ev.repeat) self.toggle();
+      } else if (ev.type === "keydown" && (ev.code === "ArrowRight" || ev.code === "ArrowLeft")) {
+        if (t && t.getAttribute && t.getAttribute("role") === "slider" && t !== self.scrub) return; // a focused slider keeps its arrows
         ev.preventDefault();
         self.pause(false);
         self.seek(Math.floor(self.s) + (ev.code === "ArrowRight" ? 1 : -1));
         self._send();
       }
+    };
+    this._keyDocs = [document];
+    try { // the page around the component's iframe (same origin): keys work on the whole page
+      if (global.parent !== global && global.parent.document) this._keyDocs.push(global.parent.document);
+    } catch (e) { /* cross-origin host: keys work inside the player only */ }
+    this._keyDocs.forEach(function (doc) {
+      doc.addEventListener("keydown", self._onKey, true);
+      doc.addEventListener("keyup", self._onKey, true);
     });
+    global.addEventListener("pagehide", function () { self.detachKeys(); });
     if (global.ResizeObserver) {
       this._ro = new ResizeObserver(function () { self._resize(); });
       this._ro.observe(this.root);
@@ -123,22 +167,38 @@
     }
   };
 
+  Player.prototype.detachKeys = function () {
+    var self = this;
+    (this._keyDocs || []).forEach(function (doc) {
+      try { doc.removeEventListener("keydown", self._onKey, true); doc.removeEventListener("keyup", self._onKey, true); }
+      catch (e) { /* the host page is gone */ }
+    });
+    this._keyDocs = [];
+  };
+
   Player.prototype.setData = function (data) {
     var first = this.data === null;
     this.data = data;
     var S = data.steps;
     this.scrub.max = String(S);
     if (first) {
-      this.s = data.initial_step || 0;
       this.showArrows = !!data.arrows;
       this.arrowsBox.checked = this.showArrows;
-      this.arrowLegend.style.display = this.showArrows ? "" : "none";
+    }
+    // A new race (another lesson preset, another step count) starts at step 0 at its own
+    // default speed; the same race with new numbers keeps the step and the chosen speed.
+    var fresh = data.playback !== this.playback;
+    this.playback = data.playback;
+    if (fresh) {
+      if (this.playing) this.pause(false);
+      this.s = 0;
+      this.speed = null;
     }
     this.s = Math.min(this.s, S);
-    var speeds = SPEEDS.slice();
+    var speeds = (data.speeds || [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000]).slice();
     var def = data.speed || 10;
     if (speeds.indexOf(def) < 0) { speeds.push(def); speeds.sort(function (a, b) { return a - b; }); }
-    if (this.speed === null || data.speed_reset) this.speed = def;
+    if (this.speed === null) this.speed = def;
     if (speeds.indexOf(this.speed) < 0) { speeds.push(this.speed); speeds.sort(function (a, b) { return a - b; }); }
     this.speedSel.innerHTML = "";
     var self = this;
@@ -147,8 +207,13 @@
       if (v === self.speed) o.selected = true;
     });
     this.root.classList.toggle("projector", !!(data.style && data.style.projector));
-    this.hint.textContent = (data.clickable ? "Click a map to start from there. Space: play/pause, ←/→: one step." :
-      "Space: play/pause, ←/→: one step.") + (data.note ? "  " + data.note : "");
+    this.root.classList.toggle("touch", this.touch);
+    this.startBtn.style.display = data.clickable && this.touch ? "" : "none";
+    var how = this.touch ? (data.clickable ? "Tap “Set start”, then a map, to start from there." : "") :
+      (data.clickable ? "Click a map to start from there. Space: play/pause, ←/→: one step." :
+        "Space: play/pause, ←/→: one step.");
+    this.hint.textContent = (how + (data.note ? "  " + data.note : "")).trim();
+    this._arrowLegend();
     this.pendingStart = null;
     var key = JSON.stringify([data.grid_id, data.mode, data.runs.map(function (r) { return r.key; }),
       data.style, data.start, data.minima]);
@@ -162,12 +227,37 @@
     this.lastK = -1;
     this.draw(true);
     this._height();
+    if (fresh && this.hooks.onNewRace) this.hooks.onNewRace();
+  };
+
+  Player.prototype._colors = function () {
+    var c = this.data.colors || {};
+    return { minimum: c.minimum || "#FFD700", minimum_line: c.minimum_line || "#000", start: c.start || "#333333",
+      gradient: c.gradient || "#444444" };
+  };
+
+  // The arrow legend: one entry per arrow kind, each with a drawn sample line, spaced apart.
+  Player.prototype._arrowLegend = function () {
+    var box = this.arrowLegend;
+    box.innerHTML = "";
+    box.style.display = this.showArrows && this.data ? "" : "none";
+    if (!this.data) return;
+    var grey = this._colors().gradient;
+    var entries = [["dashed", grey, "−η·∇f (gradient step)"], ["solid", "#262730", "the actual step"]];
+    if (this.data.runs.some(function (r) { return r.mom; })) entries.push(["dotted", "#262730", "−η·velocity (momentum)"]);
+    entries.forEach(function (e) {
+      var item = el("span", { class: "arrowkey" }, box);
+      el("span", { class: "arrowsample", style: "border-top: 3px " + e[0] + " " + e[1] }, item);
+      el("span", { text: e[2] }, item);
+    });
+    el("span", { class: "arrowscale" }, box);
   };
 
   Player.prototype._columns = function (n) {
     var width = this.root.clientWidth || 1000;
     if (this.data.mode === "overlay" || n <= 1) return 1;
-    var maxCols = width < 640 ? 1 : width < 980 ? 2 : n === 4 ? 2 : n >= 7 ? 4 : 3;
+    // Three runs (e.g. the mini-batch lesson's three batch sizes) stay in one row down to 860 px.
+    var maxCols = width < 640 ? 1 : width < 980 ? (n === 3 && width >= 860 ? 3 : 2) : n === 4 ? 2 : n >= 7 ? 4 : 3;
     return Math.max(1, Math.min(n, maxCols));
   };
 
@@ -202,7 +292,7 @@
       if (d.mode !== "overlay" && runs.length === 1) {
         var r = runs[0];
         el("span", { class: "swatch", style: "background:" + r.color }, head);
-        p.name = el("span", { class: "pname", text: r.label, style: "color:" + r.color }, head);
+        p.name = el("span", { class: "pname", text: r.label, title: r.label, style: "color:" + r.color }, head);
         p.readout = el("span", { class: "readout" }, head);
       } else {
         p.readout = el("span", { class: "readout" }, head);
@@ -221,19 +311,22 @@
         },
         {
           type: "scatter", mode: "markers", x: mx, y: my, hoverinfo: "skip",
-          marker: { symbol: "star", size: (st.marker || 7) * 2.2, color: "#FFD700", line: { color: "#000", width: 1.2 } }
+          marker: { symbol: "star", size: (st.marker || 7) * 2.2, color: self._colors().minimum,
+            line: { color: self._colors().minimum_line, width: 1.2 } }
         },
         {
           type: "scatter", mode: "markers", x: [d.start[0]], y: [d.start[1]], hoverinfo: "skip",
-          marker: { symbol: "circle-open", size: (st.marker || 7) * 1.8, color: "#333333", line: { width: st.line || 2 } }
+          marker: { symbol: "circle-open", size: (st.marker || 7) * 1.8, color: self._colors().start, line: { width: st.line || 2 } }
         }
       ];
+      var at = d.axis_titles || ["", ""], fs = st.font || 13;
       var layout = {
-        margin: { l: st.projector ? 60 : 45, r: st.projector ? 22 : 14, t: 6, b: st.projector ? 45 : 32 },
+        margin: { l: (st.projector ? 60 : 45) + (at[1] ? fs + 6 : 0), r: st.projector ? 22 : 14, t: 6,
+          b: (st.projector ? 45 : 32) + (at[0] ? fs + 6 : 0) },
         xaxis: { range: [g.x0, g.x1], fixedrange: true, showgrid: false, zeroline: false, automargin: false,
-          ticks: "outside", tickfont: { size: st.font || 13 } },
+          ticks: "outside", tickfont: { size: fs }, title: { text: at[0], font: { size: fs }, standoff: 4 } },
         yaxis: { range: [g.y0, g.y1], fixedrange: true, showgrid: false, zeroline: false, automargin: false,
-          ticks: "outside", tickfont: { size: st.font || 13 } },
+          ticks: "outside", tickfont: { size: fs }, title: { text: at[1], font: { size: fs }, standoff: 4 } },
         dragmode: false, hovermode: false, showlegend: false,
         paper_bgcolor: "#ffffff", plot_bgcolor: "#ffffff",
         height: self._plotHeight(groups.length, cols)
@@ -243,12 +336,14 @@
       p.gd.style.height = layout.height + "px";
       if (d.clickable) {
         p.gd.addEventListener("click", function (ev) { self._click(p, ev); });
-        p.gd.style.cursor = "crosshair";
+        p.gd.style.cursor = self.touch && !self.setStart ? "" : "crosshair";
       }
       self.panels.push(p);
     });
     this._sizeCanvases();
     this._updateHeaders();
+    this._chrome = undefined;
+    this._refit();
   };
 
   Player.prototype._plotHeight = function (n, cols) {
@@ -258,8 +353,50 @@
     aspect = Math.min(Math.max(aspect, 0.55), 1.0);
     var h = width * aspect;
     var proj = d.style && d.style.projector ? 1.15 : 1.0;
-    if (d.mode === "overlay" || n <= 1) return Math.round(Math.min(Math.max(h, 360), 620) * proj);
-    return Math.round(Math.min(Math.max(h, 220), 440) * proj);
+    var single = d.mode === "overlay" || n <= 1;
+    h = single ? Math.min(Math.max(h, 360), 620) * proj : Math.min(Math.max(h, 220), 440) * proj;
+    // Fit the whole race (bar, every map, the hint) into one screen, so a class sees all maps
+    // and the Play bar at once. Not for a phone's single stacked column: it scrolls anyway.
+    if (single || cols > 1) {
+      var rows = single ? 1 : Math.ceil(n / cols);
+      var chrome = this._chrome !== undefined ? this._chrome : 110 + rows * 40;
+      var fit = Math.floor((this._viewportHeight() - chrome) / rows);
+      h = Math.min(h, Math.max(fit, 160));
+    }
+    return Math.round(h);
+  };
+
+  // Height of the screen the race must fit: the host page's window below Streamlit's header.
+  Player.prototype._viewportHeight = function () {
+    try {
+      if (global.parent !== global) {
+        var doc = global.parent.document;
+        var header = doc.querySelector('[data-testid="stHeader"]');
+        var top = header ? header.getBoundingClientRect().height : 0;
+        return global.parent.innerHeight - top - 16;
+      }
+    } catch (e) { /* cross-origin host: fall back to our own frame */ }
+    return (global.innerHeight || 800) - 16;
+  };
+
+  // Re-measure what is not map (bar, legend, headers, hint) and resize the maps to fit.
+  Player.prototype._refit = function () {
+    if (!this.data || !this.panels.length) return;
+    var groups = this._panelGroups();
+    var cols = this._columns(groups.length);
+    var rows = this.data.mode === "overlay" ? 1 : Math.ceil(groups.length / cols);
+    var current = this.panels[0].gd.clientHeight;
+    var chrome = Math.ceil(this.root.getBoundingClientRect().height) - rows * current;
+    if (this._chrome !== undefined && Math.abs(chrome - this._chrome) <= 2) return;
+    this._chrome = chrome;
+    var h = this._plotHeight(groups.length, cols);
+    if (h === current) return;
+    this.panels.forEach(function (p) {
+      p.gd.style.height = h + "px";
+      global.Plotly.relayout(p.gd, { height: h });
+    });
+    this._sizeCanvases();
+    this.draw(true);
   };
 
   // Plot-area geometry in CSS pixels of the panel's plot div.
@@ -312,16 +449,19 @@
   };
 
   Player.prototype._height = function () {
+    this._refit();
     if (this.hooks.onHeight) this.hooks.onHeight(Math.ceil(this.root.getBoundingClientRect().height) + 12);
   };
 
   Player.prototype._click = function (p, ev) {
+    if (this.touch && !this.setStart) return; // a tap to look, or the end of a scroll: not a new start
     var rect = p.gd.getBoundingClientRect();
     var G = this._geom(p);
     var px = ev.clientX - rect.left, py = ev.clientY - rect.top;
     if (px < G.l || px > G.l + G.w || py < G.t || py > G.t + G.h) return;
     var x = Number(G.x(px).toPrecision(3)), y = Number(G.y(py).toPrecision(3));
     this.pendingStart = [x, y];
+    if (this.setStart) this.startBtn.click(); // one start per "Set start"
     this.draw(true);
     this._send([x, y]);
   };
@@ -559,20 +699,48 @@
     ctx.closePath(); ctx.fill();
   }
 
-  // Arrows for the update leaving step k: −η∇f (grey), the actual step (run colour) and
-  // −η·velocity (dotted) for optimizers with a momentum buffer.
-  Player.prototype._drawArrows = function (ctx, G, r, k, st) {
-    if (!r.grad || k >= r.n - 1) return;
+  // The arrows of run r for the update leaving step k, in pixels relative to its iterate:
+  // −η∇f, the actual step and −η·velocity (runs whose optimizer declares a velocity).
+  Player.prototype._arrowVectors = function (G, r, k) {
+    if (!r.grad || k >= r.n - 1) return null;
     var x = r.xy[2 * k], y = r.xy[2 * k + 1];
     var lr = Array.isArray(r.lr) ? r.lr[k] : r.lr;
-    var maxLen = 0.45 * Math.min(G.w, G.h);
-    var w = Math.max(2, (st.line || 2) * 0.9);
     var X0 = G.X(x), Y0 = G.Y(y);
-    arrow(ctx, X0, Y0, G.X(x - lr * r.grad[2 * k]), G.Y(y - lr * r.grad[2 * k + 1]), "#444444", w, [5, 4], maxLen);
-    if (r.mom) {
-      arrow(ctx, X0, Y0, G.X(x + r.mom[2 * k]), G.Y(y + r.mom[2 * k + 1]), r.color, w, [2, 4], maxLen);
-    }
-    arrow(ctx, X0, Y0, G.X(r.xy[2 * k + 2]), G.Y(r.xy[2 * k + 3]), r.color, w * 1.3, null, maxLen);
+    function px(dx, dy) { return [G.X(x + dx) - X0, G.Y(y + dy) - Y0]; }
+    var out = { x0: X0, y0: Y0, grad: px(-lr * r.grad[2 * k], -lr * r.grad[2 * k + 1]),
+      step: px(r.xy[2 * k + 2] - x, r.xy[2 * k + 3] - y), mom: r.mom ? px(r.mom[2 * k], r.mom[2 * k + 1]) : null };
+    if (![out.grad, out.step, out.mom].every(function (v) { return !v || isFinite(v[0]) && isFinite(v[1]); })) return null;
+    return out;
+  };
+
+  function vlen(v) { return v ? Math.sqrt(v[0] * v[0] + v[1] * v[1]) : 0; }
+
+  // Arrows for every run of a panel, all magnified by one factor (so they stay comparable) such
+  // that the longest is at least style.arrow_min_px long: late in a run the steps are a pixel
+  // or two and would hide under the head dot. Too long arrows shrink to fit the map. Returns the
+  // factor (the readout says "arrows ×k") and records the drawn lengths for the tests.
+  Player.prototype._drawArrows = function (ctx, G, p, heads, st) {
+    var self = this;
+    var vecs = p.runs.map(function (r, i) { return self._arrowVectors(G, r, heads[i].k); });
+    var longest = 0;
+    vecs.forEach(function (v) { if (v) longest = Math.max(longest, vlen(v.grad), vlen(v.step), vlen(v.mom)); });
+    if (!(longest > 0)) { p.canvas.removeAttribute("data-arrow-px"); return 1; }
+    var minPx = st.arrow_min_px || 40, maxPx = 0.45 * Math.min(G.w, G.h);
+    var scale = longest < minPx ? minPx / longest : longest > maxPx ? maxPx / longest : 1;
+    var w = st.arrow_width || 2, grey = this._colors().gradient, drawn = [];
+    vecs.forEach(function (v, i) {
+      if (!v) return;
+      var r = p.runs[i];
+      function go(vec, color, width, dash) {
+        arrow(ctx, v.x0, v.y0, v.x0 + vec[0] * scale, v.y0 + vec[1] * scale, color, width, dash, Infinity);
+      }
+      go(v.grad, grey, w, [5, 4]);
+      if (v.mom) go(v.mom, r.color, w, [2, 4]);
+      go(v.step, r.color, w * 1.3, null);
+      drawn.push(scale * Math.max(vlen(v.grad), vlen(v.step), vlen(v.mom)));
+    });
+    p.canvas.setAttribute("data-arrow-px", drawn.length ? String(Math.round(Math.min.apply(null, drawn))) : "");
+    return scale;
   };
 
   Player.prototype.draw = function (force) {
@@ -588,9 +756,7 @@
       ctx.beginPath(); ctx.rect(G.l, G.t, G.w, G.h); ctx.clip();
       p.runs.forEach(function (r) { if (r.cloud) self._drawCloud(ctx, G, r.cloud, r.color, s, st); });
       var heads = p.runs.map(function (r) { return self._drawRun(ctx, G, r, s, st); });
-      if (self.showArrows) {
-        p.runs.forEach(function (r, i) { self._drawArrows(ctx, G, r, heads[i].k, st); });
-      }
+      p.arrowScale = self.showArrows ? self._drawArrows(ctx, G, p, heads, st) : 1;
       if (self.pendingStart) {
         ctx.strokeStyle = "#333"; ctx.lineWidth = 2; ctx.setLineDash([3, 3]);
         ctx.beginPath(); ctx.arc(G.X(self.pendingStart[0]), G.Y(self.pendingStart[1]), 10, 0, 2 * Math.PI); ctx.stroke();
@@ -620,9 +786,9 @@
         var mi = Math.max(0, upto(r.cloud.idx, k) - 1);
         text += "  ·  median " + fmt(r.cloud.mloss[mi]);
       }
-      p.readout.textContent = text;
+      p.readout.textContent = text + self._scaleText(p);
     } else {
-      p.readout.textContent = "";
+      p.readout.textContent = self._scaleText(p).trim();
     }
     p.badges.forEach(function (b) { b.el.classList.toggle("reached", k >= b.run.div); });
     p.el.classList.toggle("diverged", p.runs.length === 1 && p.runs[0].div !== null &&
@@ -635,6 +801,12 @@
       });
     }
     void self;
+  };
+
+  Player.prototype._scaleText = function (p) {
+    var f = p.arrowScale || 1;
+    if (!this.showArrows || Math.abs(f - 1) < 0.05) return "";
+    return "  ·  arrows ×" + (f >= 10 ? Math.round(f) : f.toPrecision(2));
   };
 
   Player.prototype._updateHeaders = function () {
@@ -684,6 +856,22 @@
     global.parent.postMessage(msg, "*");
   }
 
+  // On a narrow screen (a phone) the sidebar covers most of the page: fold it away whenever a
+  // new race arrives (page load, a lesson preset picked in the sidebar). Streamlit has no API
+  // to collapse the sidebar from Python after the first load, so the player presses its button.
+  function collapseSidebarIfNarrow() {
+    try {
+      var win = global.parent, doc = win.document;
+      if (win.innerWidth >= 768) return;
+      var bar = doc.querySelector('[data-testid="stSidebar"]');
+      if (!bar || bar.getAttribute("data-collapsed") === "true" || bar.getAttribute("aria-expanded") === "false" ||
+        bar.getBoundingClientRect().right <= 0) return;
+      var btn = doc.querySelector('[data-testid="stSidebarCollapseButton"] button') ||
+        doc.querySelector('[data-testid="stSidebarCollapseButton"]');
+      if (btn) btn.click();
+    } catch (e) { /* cross-origin host: leave the sidebar alone */ }
+  }
+
   function startStreamlit() {
     var root = document.getElementById("root");
     var player = null, lastId = null, lastHeight = -1;
@@ -691,7 +879,8 @@
       onValue: function (value) { post("streamlit:setComponentValue", { value: value, dataType: "json" }); },
       onHeight: function (h) {
         if (h !== lastHeight) { lastHeight = h; post("streamlit:setFrameHeight", { height: h }); }
-      }
+      },
+      onNewRace: collapseSidebarIfNarrow
     };
     global.addEventListener("message", function (ev) {
       var msg = ev.data;
