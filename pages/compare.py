@@ -191,7 +191,7 @@ def _payload(mode: str) -> dict:
     return player_payload(grid, trajs, minima=surface.minima, start=(x0, y0), style=style, mode=mode,
                           velocities=velocities, ghosts=runs.ghosts, clouds=clouds,
                           title=f"{surface.label}: {', '.join(t.label for t in trajs)}",
-                          playback=str(active or ""), axis_titles=getattr(surface, "axis_titles", ("", "")))
+                          playback=str(active or ""), axis_titles=surface.axis_titles)
 
 
 payload = None

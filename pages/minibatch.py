@@ -105,7 +105,7 @@ if player is not None:
     payload = player_payload(
         contour_grid(surface.f, surface.bounds), trajs, minima=surface.minima, start=start, style=style,
         mode="grid", title="One frame = one more sample-gradient of work for every run",
-        axis_titles=("slope w", "intercept b"),
+        axis_titles=surface.axis_titles,
     )
     st.caption("The player's clock counts sample-gradients (data points looked at), not steps: "
                f"in the time full-batch GD makes one step, SGD makes {n}.")

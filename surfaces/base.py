@@ -52,6 +52,9 @@ class Surface:
     n_samples: int | None = None
     batch_grad: BatchGradient | None = None
     source: str | None = None
+    #: What the map's horizontal and vertical axes mean, when they are not plain x and y
+    #: (the regression surface's slope w and intercept b); drawn as the maps' axis titles.
+    axis_titles: tuple[str, str] = ("", "")
 
     def loss(self, xy: Array) -> Array:
         """f at points stacked on the last axis: ``xy[..., 0]`` is x, ``xy[..., 1]`` is y."""

@@ -180,6 +180,7 @@ def make_regression_surface(
         bounds=bounds,
         minima=((w_opt, b_opt),),
         start=start,
+        axis_titles=("slope w", "intercept b"),
         note=(
             f"Fitting a line y = w·x + b to {n} noisy points by least squares; the map's "
             "horizontal axis is the slope w, the vertical axis the intercept b. The loss is a "

@@ -79,3 +79,10 @@ def test_rejected_formula_is_named_in_the_main_area():
     at.text_input(key="formula").set_value("x^2 + y^").run()
     main = [e.value for e in at.main.error]
     assert any("was not used" in m and "x^2 + y^" in m.replace("\\", "") for m in main), main
+
+
+def test_regression_maps_are_titled_with_slope_and_intercept():
+    """The regression lesson talks about w and b: the Compare maps' axes say which is which."""
+    titles = list(_payload(_app(preset="regression"))["axis_titles"])
+    assert titles == ["slope w", "intercept b"]
+    assert _payload(_app(preset="textbook"))["axis_titles"] == ["", ""]
