@@ -33,6 +33,7 @@ _t0 = time.perf_counter()
 VIEWS = {"Side by side": "side", "Overlay": "overlay", "3-D": "3d"}
 PLAYER_KEY = "player"
 INSPECT_KEY = "inspect_step"
+INSPECTOR_OPEN_KEY = "inspector_open"
 
 page_state.load_from_url(surfaces=SURFACES, optimizers=OPTIMIZERS, schedules=SCHEDULES, presets=PRESETS_BY_KEY,
                          default_preset=DEFAULT_PRESET, extra_values=preset_values, custom_surface=custom_surface)
@@ -116,9 +117,14 @@ x0, y0 = controls.start_controls(surface, container=sb)
 steps = controls.steps_control(container=sb)
 noise, seed = controls.noise_controls(container=sb)
 cloud_runs = controls.cloud_controls(noise=noise, container=sb)
-with sb.expander("Learning-rate schedule and clipping", expanded=st.session_state.get("sched", "constant") != "constant"):
+# Lazy expanders (key + on_change="rerun" give them an `.open` state): what a closed one would hold
+# (the schedule's preview chart, the inspector) is not built on every rerun (issue 10).
+sched_box = sb.expander("Learning-rate schedule and clipping", key="sched_open", on_change="rerun",
+                        expanded=st.session_state.get("sched", "constant") != "constant")
+with sched_box:
     sched, sched_params = controls.schedule_controls(SCHEDULES, steps=steps, container=st.container(), style=style,
-                                                     factor_fn=lambda k, p: make_schedule(k, **p))
+                                                     factor_fn=lambda k, p: make_schedule(k, **p),
+                                                     preview=sched_box.open is not False)
     ghost = st.toggle("Also show each run with a constant lr (faint)", key="ghost", disabled=sched == "constant")
     clip = controls.clip_controls(container=st.container())
 
@@ -175,8 +181,11 @@ c_tune.button("Tune learning rates", icon=":material/tune:", key="tune", width="
                    "start, step budget and noise, and set each to its best.")
 fstar = known_f_star(surface.f, surface.minima)
 report = current_report(state, OPTIMIZERS, SCHEDULES)
-runs = run_all(state, OPTIMIZERS)
 with st.container():  # always there, so the player below keeps its place (see above)
+    # A slow run (a busy server, many steps) shows progress, never a blank page (issue 10 point 6);
+    # st.spinner appears only after 0.5 s, so a fast rerun does not flicker.
+    with st.spinner("Simulating the runs…", show_time=True):
+        runs = run_all(state, OPTIMIZERS)
     if report is not None:
         show_tune_report(report, steps=int(steps), style=style, f_star=fstar)
     for opt_key, message in runs.errors.items():
@@ -205,10 +214,13 @@ elif trajs:
 
 if trajs:
     st.session_state[INSPECT_KEY] = max(0, min(int(st.session_state.get(INSPECT_KEY, 0) or 0), int(steps)))
-    with st.expander("Step inspector: the numbers behind the picture", expanded=False):
-        k = st.number_input("Step", min_value=0, max_value=int(steps), key=INSPECT_KEY,
-                            help="Releasing the player's scrubber (or pausing) sets this too.")
-        step_inspector(runs.frames, OPTIMIZERS, hyper, int(k))
+    inspector = st.expander("Step inspector: the numbers behind the picture", key=INSPECTOR_OPEN_KEY,
+                            on_change="rerun")
+    if inspector.open:
+        with inspector:
+            k = st.number_input("Step", min_value=0, max_value=int(steps), key=INSPECT_KEY,
+                                help="Releasing the player's scrubber (or pausing) sets this too.")
+            step_inspector(runs.frames, OPTIMIZERS, hyper, int(k))
 
     st.plotly_chart(loss_figure(trajs, ghosts=runs.ghosts, clouds=clouds, f_star=fstar, style=style), key="loss")
     table = summary_table(trajs + runs.ghosts, minima=surface.minima, f_star=fstar, tol=DEFAULT_TOL, clouds=clouds)

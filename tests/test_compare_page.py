@@ -164,6 +164,9 @@ def test_three_d_view_and_overlay():
 
 def test_step_inspector_shows_substituted_rules():
     at = new_app()
+    assert "inspect_step" not in [w.key for w in at.number_input]  # closed: not built (issue 10)
+    at.session_state["inspector_open"] = True  # the user opens the expander
+    at.run()
     at.number_input(key="inspect_step").set_value(3).run()
     assert_clean(at)
     latex = [el.value for el in at.latex]

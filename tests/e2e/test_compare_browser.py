@@ -121,7 +121,10 @@ def test_click_on_map_sets_start_and_scrubber_sets_inspector(app_url, page):
         s.value = '7'; s.dispatchEvent(new Event('input')); s.dispatchEvent(new Event('change')); }""")
     page.wait_for_timeout(500)
     wait_for_app(page)
+    page.get_by_text("Step inspector: the numbers behind the picture").click()  # lazy: built when opened
+    wait_for_app(page)
     step_input = page.locator('input[aria-label="Step"]')
+    step_input.wait_for(timeout=20_000)
     assert step_input.input_value() == "7"
     assert_no_exception(page)
 
