@@ -22,7 +22,7 @@ from ui.simulation import grid_for, run_all, surface_ref
 from ui.style import current_style, projector_toggle, show_table
 from ui.tuning import current_report, show_tune_report, tune_learning_rates
 from ui.url_state import CUSTOM, PageState, md_escape, same_as_preset
-from viz.paths import loss_figure
+from viz.paths import loss_figure, loss_scale
 from viz.player import player, player_payload, standalone_html, velocity_arrows
 from viz.summary import DEFAULT_TOL, summary_table, trajectories_csv
 from viz.surface3d import surface3d_figure
@@ -196,11 +196,15 @@ grid = grid_for(surface_ref(state))
 
 
 def _payload(mode: str) -> dict:
-    velocities = {t.key: velocity_arrows(t, hyper.get(t.key, {})) for t in trajs}
+    # The loss chart is drawn by the player (with the plotly.js it loads anyway: one Plotly bundle
+    # on the page, no graph_objects validation per rerun); each run's JSON is cached by its
+    # specification (runs.keys), so a slider change re-serializes one run (issue 10).
+    scale = loss_scale(trajs, ghosts=runs.ghosts, clouds=clouds, f_star=fstar)
     return player_payload(grid, trajs, minima=surface.minima, start=(x0, y0), style=style, mode=mode,
-                          velocities=velocities, ghosts=runs.ghosts, clouds=clouds,
-                          title=f"{surface.label}: {', '.join(t.label for t in trajs)}",
-                          playback=str(active or ""), axis_titles=surface.axis_titles)
+                          velocities=lambda t: velocity_arrows(t, hyper.get(t.key, {})), ghosts=runs.ghosts,
+                          clouds=clouds, title=f"{surface.label}: {', '.join(t.label for t in trajs)}",
+                          playback=str(active or ""), axis_titles=surface.axis_titles, loss_chart=scale,
+                          run_keys=runs.keys)
 
 
 payload = None
@@ -222,7 +226,8 @@ if trajs:
                                 help="Releasing the player's scrubber (or pausing) sets this too.")
             step_inspector(runs.frames, OPTIMIZERS, hyper, int(k))
 
-    st.plotly_chart(loss_figure(trajs, ghosts=runs.ghosts, clouds=clouds, f_star=fstar, style=style), key="loss")
+    if payload is None:  # the 3-D view has no player: its loss chart is a plotly figure
+        st.plotly_chart(loss_figure(trajs, ghosts=runs.ghosts, clouds=clouds, f_star=fstar, style=style), key="loss")
     table = summary_table(trajs + runs.ghosts, minima=surface.minima, f_star=fstar, tol=DEFAULT_TOL, clouds=clouds)
     tol_col = [c for c in table.columns if c.startswith("steps to")][0]
     show_table(table, style=style, empty_as={tol_col: "—" if fstar is None else "never"})

@@ -111,8 +111,9 @@ def test_projector_race_fits_one_screen_with_six_optimizers(app_url, new_page, t
     _settle(page, frame)
     fit = _player_fits(page, frame, PROJECTOR)
     # The whole race (Play bar and every map) is shorter than the screen under the header, and
-    # the frame shows all of it (no map cut off inside the iframe).
-    assert fit["frame"] <= fit["room"], fit
+    # the frame shows all of it (no map cut off inside the iframe). The loss chart, drawn by the
+    # player under the race (issue 10), may extend the frame below the screen, as it did the page.
+    assert fit["root"] <= fit["room"], fit
     assert fit["lowest"] <= fit["winH"] and fit["docH"] <= fit["winH"] + 2, fit
     page.locator('iframe[title*="descent_player"]').evaluate("e => e.scrollIntoView({block: 'end'})")
     page.wait_for_timeout(300)
