@@ -182,7 +182,12 @@ def test_custom_formula_link_with_noise_clouds(app_url, page):
     after = frame.evaluate(PANEL_STATE_JS)
     assert all(a["ink"] > b["ink"] for a, b in zip(after, before))
     assert "median" in frame.locator(".readout").first.inner_text()
-    assert page.locator('[data-testid="stPlotlyChart"]').count() >= 1  # the loss chart with its bands
+    # The loss chart with its bands, drawn by the player under the race (one Plotly bundle, issue 10).
+    frame.wait_for_function("() => document.querySelectorAll('.losschart .scatterlayer .trace').length > 0")
+    legend = frame.evaluate("() => document.querySelector('.losschart .legend').textContent")
+    assert "median of 32 runs" in legend, legend
+    assert frame.evaluate("() => document.querySelectorAll('.losschart path.js-fill').length") >= 2  # the bands
+    assert page.locator('[data-testid="stPlotlyChart"]').count() == 0
     q = parse_qs(urlparse(page.url).query)
     assert q["surface"] == ["custom"] and q["formula"] == ["x^2 - y^2 + y^4/4"] and q["clouds"] == ["32"]
     assert not page.js_errors, page.js_errors
