@@ -157,3 +157,32 @@ def test_sweep_typed_bad_formula_keeps_the_previous_map():
     assert at.error  # inline, under the box
     assert at.session_state["sw_summary"] == before  # the map of the last formula that worked
     assert at.query_params["formula"] in ("x^2 + 3*y^2", ["x^2 + 3*y^2"])
+
+
+# ------------------------------------------------------------------ link values never become markup
+
+#: A crafted link value: closes a code span, then a clickable link, a remote image, raw HTML and
+#: a bare URL (GitHub-flavoured markdown autolinks those).
+CRAFTED = "`[click](https://e.vl)![i](//e.vl/i)`"
+#: One key per page whose bad value is quoted back in a notice.
+CRAFTED_KEYS = {"ewma": "series", "schedules": "schedule", "minibatch": "opt", "sweep": "opt"}
+
+
+def _live_markup(text: str) -> list[str]:
+    """What of ``text`` would still render as markup once backslash-escaped characters are dropped."""
+    import re
+
+    plain = re.sub(r"\\.", "", text)
+    return [t for t in ("](", "![", "<img", "://", "www.", ":red[", "$x", "`") if t in plain.lower()]
+
+
+@pytest.mark.parametrize("name", list(CRAFTED_KEYS))
+def test_a_crafted_link_value_renders_as_plain_text(name):
+    at = _app(name, **{CRAFTED_KEYS[name]: CRAFTED, "n": "20", "steps": "100"} if name == "sweep"
+              else {CRAFTED_KEYS[name]: CRAFTED})
+    _ok(at)
+    shown = [e.value for kind in ("info", "warning", "error", "caption", "markdown") for e in getattr(at, kind)]
+    notices = [t for t in shown if "click" in t]
+    assert notices, "the bad value is reported"
+    for text in notices:
+        assert not _live_markup(text), text

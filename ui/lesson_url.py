@@ -19,7 +19,8 @@ from typing import Any, Sequence
 
 import streamlit as st
 
-from ui.url_state import parse_float
+from ui.url_state import parse_float, quote
+from ui.values import format_number
 
 
 class LessonUrl:
@@ -44,14 +45,14 @@ class LessonUrl:
             return default
         value = parse_float(raw)  # the Compare page's check: finite, short, no words or scripts
         if value is None:
-            self.notices.append(f"`{key}={raw}` is not a usable number; using {default:g}.")
+            self.notices.append(f"{key}={quote(raw)} is not a usable number; using {format_number(default)}.")
             return default
         if integer and not value.is_integer():
             value = round(value)
-            self.notices.append(f"`{key}={raw}` must be a whole number; using {value:g}.")
+            self.notices.append(f"{key}={quote(raw)} must be a whole number; using {format_number(value)}.")
         if value < low or value > high:
             clamped = min(max(value, low), high)
-            self.notices.append(f"`{key}={raw}` is outside [{low:g}, {high:g}]; using {clamped:g}.")
+            self.notices.append(f"{key}={quote(raw)} is outside [{format_number(low)}, {format_number(high)}]; using {format_number(clamped)}.")
             value = clamped
         return int(value) if integer else value
 
@@ -66,7 +67,7 @@ class LessonUrl:
         for option in options:
             if raw.lower() == str(option).lower():
                 return option
-        self.notices.append(f"`{key}={raw}` is not one of {', '.join(map(str, options))}; using {default}.")
+        self.notices.append(f"{key}={quote(raw)} is not one of {', '.join(quote(o, 40) for o in options)}; using {quote(default, 40)}.")
         return default
 
     def flag(self, key: str, default: bool) -> bool:
@@ -77,7 +78,7 @@ class LessonUrl:
             return True
         if raw.lower() in ("0", "false", "no", "off"):
             return False
-        self.notices.append(f"`{key}={raw}` is not true/false; using {str(default).lower()}.")
+        self.notices.append(f"{key}={quote(raw)} is not true/false; using {str(default).lower()}.")
         return default
 
     def text(self, key: str, default: str = "", max_len: int = 300) -> str:
@@ -85,7 +86,7 @@ class LessonUrl:
         if raw is None:
             return default
         if len(raw) > max_len:
-            self.notices.append(f"`{key}` is longer than {max_len} characters; using the default.")
+            self.notices.append(f"{key} is longer than {max_len} characters; using the default.")
             return default
         return raw
 
@@ -133,6 +134,6 @@ class LessonUrl:
 def _fmt(value: Any) -> str:
     if isinstance(value, bool):
         return "1" if value else "0"
-    if isinstance(value, float):
-        return f"{value:.6g}"
+    if isinstance(value, (int, float)):
+        return format_number(value)
     return str(value)

@@ -26,10 +26,11 @@ that builds no usable surface, becomes the default formula with a notice.
 from __future__ import annotations
 
 import math
+import string
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping
 
-from .values import clip_options, nice, noise_options, slider_options, snap
+from .values import clip_options, format_number, nice, noise_options, slider_options, snap
 
 Bounds = tuple[tuple[float, float], tuple[float, float]]
 
@@ -41,6 +42,7 @@ VIEWS = ("side", "overlay", "3d")
 #: Streamlit's own query parameters: never ours, never worth a notice.
 IGNORED_KEYS = {"embed", "embed_options"}
 _NOTICE_VALUE_CHARS = 24
+_PUNCTUATION = frozenset(string.punctuation)
 
 #: The surface key of a user-typed formula (not in the SURFACES registry).
 CUSTOM = "custom"
@@ -85,12 +87,17 @@ class PageState:
 # ---------------------------------------------------------------------------------- helpers
 
 
-def _show(raw: str) -> str:
-    """A user-typed value, shortened and defanged for a notice (shown as inline code)."""
-    text = "".join(ch for ch in str(raw) if ch.isprintable()).replace("`", "'")
-    if len(text) > _NOTICE_VALUE_CHARS:
-        text = text[: _NOTICE_VALUE_CHARS - 1] + "…"
-    return f"`{text}`"
+def quote(raw: Any, limit: int = _NOTICE_VALUE_CHARS) -> str:
+    """A value from a link (or typed by a user), shortened and escaped for any markdown element.
+
+    The one escape helper: every notice that repeats a link's value goes through it, so no value
+    renders as a link, an image, HTML, LaTeX or a Streamlit directive (``:red[...]``). No code
+    span: a backtick in the value could close it.
+    """
+    text = "".join(ch for ch in str(raw) if ch.isprintable())
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return md_escape(text)
 
 
 def _values(params: Mapping[str, Any], key: str) -> list[str]:
@@ -110,13 +117,12 @@ def _last(params: Mapping[str, Any], key: str) -> str | None:
 def md_escape(text: str) -> str:
     """``text`` safe to show inside Streamlit markdown: no emphasis, links, HTML or LaTeX.
 
-    Why: messages about a typed formula quote parts of it (``2*x*y``), and Streamlit renders
-    ``*`` as emphasis and ``$`` as LaTeX.
+    Every ASCII punctuation character is backslash-escaped (CommonMark allows exactly these),
+    which also breaks bare-URL autolinks (``https\\://``, ``www\\.``), e-mail links, emoji
+    shortcodes and Streamlit's ``:color[...]`` directives.
     """
     out = "".join(ch for ch in str(text) if ch.isprintable())
-    for ch in "\\`*_{}[]()<>#+-.!|~$":
-        out = out.replace(ch, "\\" + ch)
-    return out
+    return "".join("\\" + ch if ch in _PUNCTUATION else ch for ch in out)
 
 
 def _short(message: str, limit: int = 160) -> str:
@@ -142,13 +148,13 @@ def _number(params, key, default, low, high, notices, *, integer=False, label=No
     name = label or key
     value = parse_float(raw)
     if value is None:
-        notices.append(f"{name}={_show(raw)} is not a usable number; using {default:g}.")
+        notices.append(f"{name}={quote(raw)} is not a usable number; using {format_number(default)}.")
         return default
     if integer and not float(value).is_integer():
         value = float(round(value))
     if value < low or value > high:
         clamped = min(max(value, low), high)
-        notices.append(f"{name}={_show(raw)} is outside [{low:g}, {high:g}]; using {clamped:g}.")
+        notices.append(f"{name}={quote(raw)} is outside [{format_number(low)}, {format_number(high)}]; using {format_number(clamped)}.")
         value = clamped
     return int(value) if integer else float(value)
 
@@ -184,7 +190,7 @@ def parse_custom_surface(
             validate_expression(raw)
             formula = raw.strip()
         except ValueError as exc:
-            notices.append(f"formula={_show(raw)} cannot be used ({md_escape(_short(exc))}); "
+            notices.append(f"formula={quote(raw)} cannot be used ({md_escape(_short(exc))}); "
                            f"using {md_escape(DEFAULT_FORMULA)}.")
     (dx0, dx1), (dy0, dy1) = DEFAULT_BOUNDS
     lim = MAX_CUSTOM_BOUND
@@ -264,7 +270,7 @@ def parse_query(
         if raw_preset in presets:
             base_key = raw_preset
         else:
-            notices.append(f"Unknown lesson {_show(raw_preset)}; showing the default.")
+            notices.append(f"Unknown lesson {quote(raw_preset)}; showing the default.")
     state = defaults_from_preset(presets[base_key], optimizers)
     explicit = raw_preset in presets if raw_preset is not None else False
     state.preset = base_key if explicit else None
@@ -292,7 +298,7 @@ def parse_query(
                 state.surface = raw
                 state.x0, state.y0 = (float(c) for c in surfaces[raw].start)
         else:
-            notices.append(f"Unknown surface {_show(raw)}; using {state.surface}.")
+            notices.append(f"Unknown surface {quote(raw)}; using {state.surface}.")
 
     # 3. Optimizers (repeated key), in the registry's order of first mention.
     raw_opts = [v.strip() for v in _values(params, "opt") if v.strip() != ""]
@@ -303,7 +309,7 @@ def parse_query(
                 if v not in chosen:
                     chosen.append(v)
             else:
-                notices.append(f"Unknown optimizer {_show(v)} ignored.")
+                notices.append(f"Unknown optimizer {quote(v)} ignored.")
         if chosen:
             state.opts = chosen
         else:
@@ -337,11 +343,11 @@ def parse_query(
             continue
         opt_key, _, hyper_key = key.partition(".")
         if opt_key not in optimizers:
-            notices.append(f"Unknown optimizer in {_show(key)} ignored.")
+            notices.append(f"Unknown optimizer in {quote(key)} ignored.")
             continue
         opt = optimizers[opt_key]
         if hyper_key not in opt.hyper_keys:
-            notices.append(f"{opt.label} has no setting {_show(hyper_key)}; ignored.")
+            notices.append(f"{opt.label} has no setting {quote(hyper_key)}; ignored.")
             continue
         spec = opt.spec(hyper_key)
         current = state.hyper.get(opt_key, {}).get(hyper_key, spec.default)
@@ -351,7 +357,7 @@ def parse_query(
         options = slider_options(spec, extra_values(opt_key, hyper_key))
         snapped = snap(value, options, spec.log)
         if abs(snapped - value) > 1e-9 * max(1.0, abs(value)):
-            notices.append(f"{key}={nice(value, 4):g} is between slider values; using {snapped:g}.")
+            notices.append(f"{key}={format_number(value, 4)} is between slider values; using {format_number(snapped)}.")
         state.hyper.setdefault(opt_key, opt.defaults())[hyper_key] = snapped
     for opt_key in state.opts:
         full = optimizers[opt_key].defaults()
@@ -365,7 +371,7 @@ def parse_query(
             if raw != state.sched:
                 state.sched, state.sched_params = raw, {}
         else:
-            notices.append(f"Unknown schedule {_show(raw)}; using {state.sched}.")
+            notices.append(f"Unknown schedule {quote(raw)}; using {state.sched}.")
     spec_params = {s.key: s for s in schedules[state.sched].params} if state.sched in schedules else {}
     params_full = {k: float(s.default) for k, s in spec_params.items()}
     params_full.update({k: v for k, v in state.sched_params.items() if k in spec_params})
@@ -374,7 +380,7 @@ def parse_query(
             continue
         pkey = key.partition(".")[2]
         if pkey not in spec_params:
-            notices.append(f"Schedule {state.sched} has no setting {_show(pkey)}; ignored.")
+            notices.append(f"Schedule {state.sched} has no setting {quote(pkey)}; ignored.")
             continue
         spec = spec_params[pkey]
         value = _number(params, key, params_full[pkey], float(spec.low), float(spec.high), notices,
@@ -388,13 +394,13 @@ def parse_query(
         elif raw.lower() in ("0", "false", "no", "off"):
             state.ghost = False
         else:
-            notices.append(f"ghost={_show(raw)} is not 0 or 1; ignored.")
+            notices.append(f"ghost={quote(raw)} is not 0 or 1; ignored.")
     raw = _last(params, "view")
     if raw is not None:
         if raw in VIEWS:
             state.view = raw
         else:
-            notices.append(f"Unknown view {_show(raw)}; using {state.view}.")
+            notices.append(f"Unknown view {quote(raw)}; using {state.view}.")
 
     # 7. Anything else is reported once.
     known = {"surface", "opt", "steps", "x0", "y0", "noise", "seed", "clip", "sched", "ghost", "view", "preset",
@@ -402,7 +408,7 @@ def parse_query(
     for key in params:
         if key in known or key in IGNORED_KEYS or "." in key:
             continue
-        notices.append(f"Unknown setting {_show(key)} ignored.")
+        notices.append(f"Unknown setting {quote(key)} ignored.")
 
     if state.preset is not None and not same_as_preset(state, presets[state.preset], optimizers):
         state.preset = None
@@ -410,10 +416,6 @@ def parse_query(
 
 
 # ------------------------------------------------------------------------------------ write
-
-
-def _fmt(value: float) -> str:
-    return f"{nice(float(value), 8):g}" if not float(value).is_integer() or abs(value) >= 1e16 else str(int(value))
 
 
 def same_as_preset(state: PageState, preset, optimizers: Mapping[str, Any]) -> bool:
@@ -443,7 +445,7 @@ def custom_query(formula: str | None, bounds: Bounds | None) -> dict[str, str]:
     q = {"formula": formula or DEFAULT_FORMULA}
     bounds = bounds or DEFAULT_BOUNDS
     if tuple(map(tuple, bounds)) != DEFAULT_BOUNDS:
-        q.update({k: _fmt(v) for k, v in zip(BOUND_KEYS, (*bounds[0], *bounds[1]))})
+        q.update({k: format_number(v) for k, v in zip(BOUND_KEYS, (*bounds[0], *bounds[1]))})
     return q
 
 
@@ -461,9 +463,9 @@ def to_query(state: PageState, *, optimizers: Mapping[str, Any], schedules: Mapp
         q.update(custom_query(state.formula, state.bounds))
     q["opt"] = list(state.opts)
     q["steps"] = str(int(state.steps))
-    q["x0"] = _fmt(state.x0)
-    q["y0"] = _fmt(state.y0)
-    q["noise"] = _fmt(state.noise)
+    q["x0"] = format_number(state.x0)
+    q["y0"] = format_number(state.y0)
+    q["noise"] = format_number(state.noise)
     q["seed"] = str(int(state.seed))
     for opt_key in state.opts:
         opt = optimizers[opt_key]
@@ -471,13 +473,13 @@ def to_query(state: PageState, *, optimizers: Mapping[str, Any], schedules: Mapp
         for spec in opt.hypers:
             v = float(values.get(spec.key, spec.default))
             if spec.key == "lr" or not math.isclose(v, float(spec.default), rel_tol=1e-12, abs_tol=0.0):
-                q[f"{opt_key}.{spec.key}"] = _fmt(v)
+                q[f"{opt_key}.{spec.key}"] = format_number(v)
     if state.sched != "constant" and state.sched in schedules:
         q["sched"] = state.sched
         for spec in schedules[state.sched].params:
-            q[f"sched.{spec.key}"] = _fmt(state.sched_params.get(spec.key, spec.default))
+            q[f"sched.{spec.key}"] = format_number(state.sched_params.get(spec.key, spec.default))
     if state.clip > 0:
-        q["clip"] = _fmt(state.clip)
+        q["clip"] = format_number(state.clip)
     if state.ghost:
         q["ghost"] = "1"
     if state.view != "side":
