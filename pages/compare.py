@@ -20,7 +20,7 @@ from ui.bootstrap import ensure_app_navigation
 from ui.custom_surface import current_custom_surface, custom_surface
 from ui.inspector import step_inspector
 from ui.simulation import grid_for, run_all, surface_ref
-from ui.style import current_style, projector_toggle
+from ui.style import current_style
 from ui.tuning import current_report, show_tune_report, tune_learning_rates
 from ui.url_state import CUSTOM, PageState, md_escape, same_as_preset
 from viz.paths import loss_figure
@@ -88,8 +88,7 @@ sb = st.sidebar
 sb.selectbox("Lesson presets", list(PRESETS_BY_KEY), index=None, key=page_state.LESSON_KEY,
              format_func=lambda k: PRESETS_BY_KEY[k].title, placeholder="Choose a lesson…",
              on_change=_on_lesson, help="One click sets surface, optimizers, settings, start and steps.")
-projector_toggle(sb)
-style = current_style()
+style = current_style()  # the projector toggle lives in app.py (one switch for the whole visit)
 
 sb.subheader("Surface")
 surface = controls.surface_picker(SURFACES, container=sb, on_change=_on_surface, allow_custom=True,

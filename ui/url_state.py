@@ -84,6 +84,16 @@ class PageState:
     clouds: int = 0
 
 
+#: The Compare page's plain keys (``<opt>.<hyper>`` and ``sched.<param>`` come on top).
+KNOWN_KEYS = frozenset({"surface", "opt", "steps", "x0", "y0", "noise", "seed", "clip", "sched", "ghost", "view",
+                        "preset", "formula", *BOUND_KEYS, "clouds"})
+
+
+def names_compare_setting(params: Mapping[str, Any]) -> bool:
+    """True when a query names anything of the Compare page (else it is a bare page switch)."""
+    return any(str(k) in KNOWN_KEYS or "." in str(k) for k in params)
+
+
 # ---------------------------------------------------------------------------------- helpers
 
 
@@ -403,10 +413,8 @@ def parse_query(
             notices.append(f"Unknown view {quote(raw)}; using {state.view}.")
 
     # 7. Anything else is reported once.
-    known = {"surface", "opt", "steps", "x0", "y0", "noise", "seed", "clip", "sched", "ghost", "view", "preset",
-             "formula", *BOUND_KEYS, "clouds"}
     for key in params:
-        if key in known or key in IGNORED_KEYS or "." in key:
+        if key in KNOWN_KEYS or key in IGNORED_KEYS or "." in key:
             continue
         notices.append(f"Unknown setting {quote(key)} ignored.")
 
