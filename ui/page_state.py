@@ -5,9 +5,10 @@ Flow of one Compare page session:
 1. first run of the page in this visit, or first run after coming back from another page
    (Streamlit drops the widgets' state when a page is left): ``load_from_url`` parses
    ``st.query_params`` (``ui.url_state``), writes the values into the widgets' session-state
-   keys and keeps the notices to show. A link that names no Compare setting (the sidebar
-   opens the page with an empty query string) brings back the race last shown in this visit,
-   so leaving Compare never wipes it; a link that does (a preset link, Back/Forward) wins;
+   keys and keeps the notices to show. A query that describes no race (the sidebar
+   opens the page with an empty query string, or Back replays a lesson's query) brings back the
+   race last shown in this visit, so leaving Compare never wipes it; a link to a race (a
+   "Compare preset" link, Back/Forward to a Compare address) wins;
 2. every run: the widgets read their values from session state; the page assembles a
    `PageState` from them and calls ``sync_url``, which rewrites the query string only when it
    differs (so the address bar is always a link that reproduces the page);
@@ -22,7 +23,7 @@ from typing import Any, Mapping
 import streamlit as st
 
 from .url_state import (BOUND_KEYS, CUSTOM, DEFAULT_BOUNDS, DEFAULT_CLOUD_RUNS, DEFAULT_FORMULA, PageState,
-                        defaults_from_preset, names_compare_setting, parse_query, to_query)
+                        defaults_from_preset, names_a_race, parse_query, to_query)
 
 #: The widget whose state tells "the page's widgets are alive" (dropped on a page switch).
 MOUNTED_KEY = "surface"
@@ -82,7 +83,7 @@ def load_from_url(*, surfaces, optimizers, schedules, presets, default_preset, e
         params = query_dict()
     except Exception:  # pragma: no cover - bare script without a session
         params = {}
-    if not names_compare_setting(params) and LAST_QUERY_KEY in st.session_state:
+    if not names_a_race(params) and LAST_QUERY_KEY in st.session_state:
         params = dict(st.session_state[LAST_QUERY_KEY])
     state, notices = parse_query(params, surfaces=surfaces, optimizers=optimizers, schedules=schedules,
                                  presets=presets, default_preset=default_preset, extra_values=extra_values,
