@@ -7,7 +7,6 @@ controls and URL state from ui/. See ARCHITECTURE.md.
 from __future__ import annotations
 
 import math
-import time
 
 import pandas as pd
 import streamlit as st
@@ -30,7 +29,6 @@ from viz.surface3d import surface3d_figure
 from viz.trajectory import f_star as known_f_star
 
 ensure_app_navigation()  # a deep link on a fresh server: serve it through app.py's navigation
-_t0 = time.perf_counter()
 VIEWS = {"Side by side": "side", "Overlay": "overlay", "3-D": "3d"}
 PLAYER_KEY = "player"
 INSPECT_KEY = "inspect_step"
@@ -224,5 +222,3 @@ if trajs:
                                                                       title=f"Descent: {surface.label}"),
                        file_name=f"descent_{surface.key}.html", mime="text/html", on_click="ignore",
                        icon=":material/download:", help="A single file that plays offline, without a server.")
-
-st.session_state["_last_run_seconds"] = time.perf_counter() - _t0

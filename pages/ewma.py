@@ -62,7 +62,6 @@ m1.metric("Effective window 1/(1−β)", f"{window:.0f} steps")
 m2.metric("Day 1 data θ₁", f"{observed[0]:.2f}")
 m3.metric("Day 1 average, no correction", f"{raw[0]:.2f}", help="v₁ = (1−β)·θ₁: only a (1−β) share of θ₁")
 m4.metric("Day 1 average, corrected", f"{corrected[0]:.2f}", help="v₁ / (1−β) = θ₁ exactly")
-st.session_state["ewma_window"] = window
 
 left, right = st.columns([3, 2])
 with left:

@@ -160,7 +160,6 @@ with right:
 st.markdown(f"**Same work per epoch ({n} sample-gradients), split into more and cheaper steps as B shrinks**")
 st.dataframe(table, hide_index=True, key="mb_table",
              column_config={"final f − f*": st.column_config.NumberColumn(format="%.3e")})
-st.session_state["mb_total_steps"] = [len(r["path"]) - 1 for r in runs]
 if any(r["diverged_at"] >= 0 for r in runs):
     st.warning("A run diverged: small batches give occasional large gradients; lower the learning rate.")
 

@@ -153,7 +153,6 @@ m1.metric("Noise ball, constant rate", f"{ball_c:.3g}", help="median distance of
 m2.metric("Noise ball, with the schedule", f"{ball_s:.3g}",
           delta=f"{(ball_s - ball_c) / ball_c:+.0%}" if ball_c > 0 else None, delta_color="inverse")
 m3.metric("Final rate", f"{lr * float(schedule.factor(steps, steps)):.3g}", help="η × factor at the last step")
-st.session_state["sched_final_factor"] = float(schedule.factor(steps, steps))
 if const.n_diverged or sched_cloud.n_diverged:
     st.warning(f"{const.n_diverged} constant-rate and {sched_cloud.n_diverged} scheduled runs diverged: "
                "lower the base rate.")
