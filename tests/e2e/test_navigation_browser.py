@@ -96,3 +96,47 @@ def test_projector_mode_persists_across_pages(laptop, app_url):
     page.go_back()
     wait_for_app(page, timeout=120_000)
     assert _projector_on(page)
+
+
+@pytest.fixture()
+def fresh_server():
+    """A server no page has run on yet: the case `ui.bootstrap` exists for."""
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from tests.e2e.conftest import ROOT, _free_port
+
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless=true",
+                             f"--server.port={port}", "--server.address=127.0.0.1",
+                             "--browser.gatherUsageStats=false", "--server.fileWatcherType=none"],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
+                    break
+            except OSError:
+                time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_a_deep_link_on_a_fresh_server_gets_the_apps_navigation(laptop, fresh_server):
+    page = laptop
+    page.goto(f"{fresh_server}/sweep?n=20&steps=100")
+    wait_for_app(page, timeout=120_000)
+    page.wait_for_function(  # the legacy run's navigation is replaced when the rerun lands
+        """() => (document.querySelector('[data-testid="stSidebarNav"]') || {}).innerText?.includes('Compare optimizers')""",
+        timeout=60_000)
+    wait_for_app(page, timeout=120_000)
+    nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+    assert "Hyperparameter map" in nav and "Compare optimizers" in nav  # app.py's titles, not file names
+    assert page.title().startswith("Descent")  # app.py's page config
+    assert "sweep" in urlparse(page.url).path
+    assert_no_exception(page)
