@@ -160,7 +160,13 @@ def parse_float(raw: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def _number(params, key, default, low, high, notices, *, integer=False, label=None):
+def read_number(params: Mapping[str, Any], key: str, default: float, low: float, high: float, notices: list[str],
+                *, integer: bool = False, label: str | None = None) -> float:
+    """A number from a link, clamped into [low, high]; the default when unreadable (with a notice).
+
+    Used by the Compare page's parser and by every lesson page (``ui.lesson_url``): one rule for
+    what a usable number is, one wording for the notices.
+    """
     raw = _last(params, key)
     if raw is None:
         return default
@@ -171,11 +177,38 @@ def _number(params, key, default, low, high, notices, *, integer=False, label=No
         return default
     if integer and not float(value).is_integer():
         value = float(round(value))
+        notices.append(f"{name}={quote(raw)} must be a whole number; using {format_number(value)}.")
     if value < low or value > high:
         clamped = min(max(value, low), high)
         notices.append(f"{name}={quote(raw)} is outside [{format_number(low)}, {format_number(high)}]; using {format_number(clamped)}.")
         value = clamped
     return int(value) if integer else float(value)
+
+
+def read_flag(params: Mapping[str, Any], key: str, default: bool, notices: list[str]) -> bool:
+    """An on/off value from a link (1/0, true/false, yes/no, on/off); the default otherwise."""
+    raw = _last(params, key)
+    if raw is None:
+        return default
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    notices.append(f"{key}={quote(raw)} is not 0 or 1; using {int(default)}.")
+    return default
+
+
+def read_choice(params: Mapping[str, Any], key: str, options, default, notices: list[str]):
+    """One of ``options`` (case-insensitive), else the default with a notice."""
+    raw = _last(params, key)
+    if raw is None:
+        return default
+    for option in options:
+        if raw.lower() == str(option).lower():
+            return option
+    notices.append(f"{key}={quote(raw)} is not one of {', '.join(quote(o, 40) for o in options)}; "
+                   f"using {quote(default, 40)}.")
+    return default
 
 
 # ------------------------------------------------------------------------------ custom surface
@@ -213,7 +246,7 @@ def parse_custom_surface(
                            f"using {md_escape(DEFAULT_FORMULA)}.")
     (dx0, dx1), (dy0, dy1) = DEFAULT_BOUNDS
     lim = MAX_CUSTOM_BOUND
-    xmin, xmax, ymin, ymax = (_number(params, k, d, -lim, lim, notices) for k, d in zip(BOUND_KEYS, (dx0, dx1, dy0, dy1)))
+    xmin, xmax, ymin, ymax = (read_number(params, k, d, -lim, lim, notices) for k, d in zip(BOUND_KEYS, (dx0, dx1, dy0, dy1)))
     bounds: Bounds = ((float(xmin), float(xmax)), (float(ymin), float(ymax)))
     if not (xmin < xmax and ymin < ymax):
         notices.append("The plotting range needs xmin < xmax and ymin < ymax; using −5 … 5.")
@@ -338,17 +371,17 @@ def parse_query(
 
     # 4. Numbers.
     (bx0, bx1), (by0, by1) = bounds or surfaces[state.surface].bounds
-    state.steps = _number(params, "steps", state.steps, 1, MAX_STEPS, notices, integer=True)
-    state.x0 = _number(params, "x0", state.x0, float(bx0), float(bx1), notices)
-    state.y0 = _number(params, "y0", state.y0, float(by0), float(by1), notices)
-    state.noise = _number(params, "noise", state.noise, 0.0, MAX_NOISE, notices)
-    state.seed = _number(params, "seed", state.seed, 0, MAX_SEED, notices, integer=True)
-    state.clip = _number(params, "clip", state.clip, 0.0, MAX_CLIP, notices)
+    state.steps = read_number(params, "steps", state.steps, 1, MAX_STEPS, notices, integer=True)
+    state.x0 = read_number(params, "x0", state.x0, float(bx0), float(bx1), notices)
+    state.y0 = read_number(params, "y0", state.y0, float(by0), float(by1), notices)
+    state.noise = read_number(params, "noise", state.noise, 0.0, MAX_NOISE, notices)
+    state.seed = read_number(params, "seed", state.seed, 0, MAX_SEED, notices, integer=True)
+    state.clip = read_number(params, "clip", state.clip, 0.0, MAX_CLIP, notices)
     # Noise and clipping live on slider grids too: snap so the page shows what was simulated.
     state.noise = snap(state.noise, noise_options(MAX_NOISE), state.noise > 0) if state.noise > 0 else 0.0
     state.clip = snap(state.clip, clip_options(), state.clip > 0) if state.clip > 0 else 0.0
     if _last(params, "clouds") is not None:
-        runs = _number(params, "clouds", 0, 0, CLOUD_RUNS[-1], notices, integer=True)
+        runs = read_number(params, "clouds", 0, 0, CLOUD_RUNS[-1], notices, integer=True)
         state.clouds = int(snap(runs, CLOUD_RUNS)) if runs > 0 else 0
         if state.clouds and state.clouds != runs:
             notices.append(f"clouds={runs} is between slider values; using {state.clouds}.")
@@ -370,7 +403,7 @@ def parse_query(
             continue
         spec = opt.spec(hyper_key)
         current = state.hyper.get(opt_key, {}).get(hyper_key, spec.default)
-        value = _number(params, key, current, float(spec.low), float(spec.high), notices)
+        value = read_number(params, key, current, float(spec.low), float(spec.high), notices)
         if spec.high_open and value >= spec.valid_high:
             value = current
         options = slider_options(spec, extra_values(opt_key, hyper_key))
@@ -402,18 +435,11 @@ def parse_query(
             notices.append(f"Schedule {state.sched} has no setting {quote(pkey)}; ignored.")
             continue
         spec = spec_params[pkey]
-        value = _number(params, key, params_full[pkey], float(spec.low), float(spec.high), notices,
+        value = read_number(params, key, params_full[pkey], float(spec.low), float(spec.high), notices,
                         integer=bool(getattr(spec, "integer", False)))
         params_full[pkey] = snap(value, slider_options(spec), spec.log)
     state.sched_params = params_full
-    raw = _last(params, "ghost")
-    if raw is not None:
-        if raw.lower() in ("1", "true", "yes", "on"):
-            state.ghost = True
-        elif raw.lower() in ("0", "false", "no", "off"):
-            state.ghost = False
-        else:
-            notices.append(f"ghost={quote(raw)} is not 0 or 1; ignored.")
+    state.ghost = read_flag(params, "ghost", state.ghost, notices)
     raw = _last(params, "view")
     if raw is not None:
         if raw in VIEWS:
