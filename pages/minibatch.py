@@ -19,7 +19,7 @@ from viz.contours import contour_grid
 from viz.lesson_player import recolor_payload, work_synced
 from viz.lessons import loss_curves_figure, regression_data_figure
 from viz.player import player, player_payload
-from viz.trajectory import Trajectory
+from viz.trajectory import Trajectory, f_star as known_f_star
 from ui.bootstrap import ensure_app_navigation
 
 ensure_app_navigation()
@@ -73,7 +73,7 @@ surface = make_regression_surface(n)
 start = tuple(st.session_state.get(f"mb_start_{n}", surface.start))
 runs = _runs(n, batch, opt_key, lr, epochs, seed, start)
 data = regression_data(surface)
-f_star = float(surface.f(data.w_opt, data.b_opt))
+f_star = known_f_star(surface.f, surface.minima)  # the least-squares solution (w*, b*)
 colors = {r.label: c for r, c in zip(runs, COLORS)}
 style = page_style()
 

@@ -14,6 +14,7 @@ from optimizers.tuning import noise_cloud
 from surfaces import SURFACES
 from ui.lesson_common import show_chart, compare_link, page_style, spec_slider
 from ui.lesson_url import LessonUrl
+from viz.trajectory import f_star as known_f_star
 from viz.lessons import add_endpoints, add_paths, cloud_loss_figure, map_figure, schedule_figure, zoom_bounds
 from ui.bootstrap import ensure_app_navigation
 
@@ -135,7 +136,7 @@ with zoom_col:
     fig.update_layout(legend=legend_below)
     show_chart(fig, key="sched_map_zoom")
 
-f_star = min((float(surface.f(*m)) for m in surface.minima), default=0.0)
+f_star = known_f_star(surface.f, surface.minima) or 0.0  # every surface offered here has a known minimum
 with loss_col:
     show_chart(
         cloud_loss_figure({CONSTANT: const, SCHEDULED: sched_cloud}, colors=COLORS, f_star=f_star, style=style,
