@@ -49,6 +49,9 @@ TIMEOUT = 120
 FUZZ = settings(deadline=None, derandomize=True, database=None, print_blob=True,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
+#: Every ``<optimizer>.<hyperparameter>`` link key, from the registry's declarations.
+HYPER_SPECS = {f"{key}.{spec.key}": spec for key, opt in OPTIMIZERS.items() for spec in opt.hypers}
+
 #: Widgets whose largest values cost minutes, not seconds, capped (label -> largest value used).
 #: The Compare page's step count matters for cost, not for what breaks (test_compare_extremes runs 5,000).
 CAPS = {"Steps": 200, "Grid (cells per axis)": 50, "Steps per run": 250}
@@ -193,14 +196,13 @@ def test_lesson_page_random_widgets(page):
 
 
 def test_compare_extremes():
-    """The largest settings at once: 7 optimizers × 5,000 steps, lr 10 with momentum 0.999,
-    noise 10 with 128-run clouds, every schedule parameter at its top, then Tune."""
+    """The largest settings at once: every optimizer × 5,000 steps, every hyperparameter at its
+    slider's top (lr 10 with momentum 0.999), noise 10 with 128-run clouds, then Tune."""
     at = AppTest.from_file(APP, default_timeout=300)
     at.query_params.update({"surface": "rastrigin" if "rastrigin" in SURFACES else "rosenbrock",
                             "opt": list(OPTIMIZERS), "steps": "5000", "noise": "10", "clouds": str(CLOUD_RUNS[-1]),
                             "sched": "warmup_cosine", "clip": "100",
-                            **{f"{k}.lr": "10" for k in OPTIMIZERS}, "momentum.momentum": "0.999",
-                            "nesterov.momentum": "0.999", "rmsprop.momentum": "0.999"})
+                            **{key: str(spec.high) for key, spec in HYPER_SPECS.items()}})  # every slider at its top
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     at.button(key="tune").click().run()
@@ -222,8 +224,8 @@ nasty_values = st.one_of(
 )
 compare_keys = st.one_of(
     st.sampled_from(["surface", "opt", "steps", "x0", "y0", "noise", "seed", "clip", "sched", "ghost", "view",
-                     "preset", "formula", "clouds", *BOUND_KEYS, "adam.lr", "sgd.momentum", "momentum.momentum",
-                     "rmsprop.alpha", "adam.beta2", "sched.gamma", "sched.step_size", "nope.lr", "adam.nope"]),
+                     "preset", "formula", "clouds", *BOUND_KEYS, *HYPER_SPECS, "sched.gamma", "sched.step_size",
+                     "nope.lr", f"{next(iter(OPTIMIZERS))}.nope"]),
     st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=12),
 )
 queries = st.dictionaries(compare_keys, st.one_of(nasty_values, st.lists(nasty_values, min_size=1, max_size=3)),
