@@ -53,7 +53,8 @@ HYPER_SPECS = {f"{key}.{spec.key}": spec for key, opt in OPTIMIZERS.items() for 
 
 #: Widgets whose largest values cost minutes, not seconds, capped (label -> largest value used).
 #: The Compare page's step count matters for cost, not for what breaks (test_compare_extremes runs 5,000).
-CAPS = {"Steps": 200, "Grid (cells per axis)": 50, "Steps per run": 250}
+#: Mini-batch epochs likewise: 512 points × 200 epochs at B = 1 is 100,000 steps of the same code path.
+CAPS = {"Steps": 200, "Grid (cells per axis)": 50, "Steps per run": 250, "Epochs": 50}
 #: Real values a widget's formatted option may stand for (to invert its format_func).
 UNIVERSE: list[Any] = [*OPTIMIZERS, *SURFACES, *SCHEDULES, *PRESETS_BY_KEY, *EXAMPLES, *SERIES_KINDS, "custom",
                        "Side by side", "Overlay", "3-D", "final", "steps",
