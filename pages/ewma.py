@@ -70,7 +70,6 @@ m1.metric("Effective window 1/(1−β)", f"{steps_text(window)} steps")
 m2.metric("Day 1 data θ₁", f"{observed[0]:.2f}")
 m3.metric("Day 1 average, no correction", f"{raw[0]:.2f}", help="v₁ = (1−β)·θ₁: only a (1−β) share of θ₁")
 m4.metric("Day 1 average, corrected", f"{corrected[0]:.2f}", help="v₁ / (1−β) = θ₁ exactly")
-st.session_state["ewma_window"] = window
 
 one_over_e = (", close to 1/e" if facts.near_one_over_e
               else ", not yet close to 1/e: that limit needs β near 1")

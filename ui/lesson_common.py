@@ -13,7 +13,7 @@ from typing import Mapping
 import numpy as np
 import streamlit as st
 
-from viz.style import DEFAULT_STYLE, Style
+from viz.style import Style
 
 COMPARE_PAGE = "pages/compare.py"
 COMPARE_PATH = "compare"
@@ -38,18 +38,10 @@ def compare_link(label: str, *, preset: str | None = None, params: Mapping[str, 
 
 
 def page_style() -> Style:
-    """Show the app-wide projector toggle in the sidebar and return the matching figure style.
+    """The figure style of the app-wide projector toggle (drawn once, by app.py, for every page)."""
+    from ui.style import current_style
 
-    Each page renders the toggle itself because Streamlit forgets a widget's value on pages
-    that do not draw it; the shared key keeps the choice when the class switches pages.
-    """
-    try:
-        from ui.style import current_style, projector_toggle
-
-        projector_toggle()
-        return current_style()
-    except ImportError:  # pragma: no cover - the shared style module is part of the app
-        return DEFAULT_STYLE
+    return current_style()
 
 
 def spec_slider(container, spec, value: float, *, key: str, label: str | None = None, scale: float = 1.0):
