@@ -18,6 +18,7 @@ from plotly.subplots import make_subplots
 from viz.clouds import band_traces
 from viz.palette import DIVERGED_COLOR, rgba
 from viz.style import DEFAULT_STYLE, Style
+from viz.trajectory import downsample_index
 
 Array = np.ndarray
 
@@ -376,10 +377,6 @@ def cell_edges(values: Array, log: bool) -> Array:
     return np.concatenate([[v[0] - (mid[0] - v[0])], mid, [v[-1] + (v[-1] - mid[-1])]])
 
 
-def _downsample_idx(n: int, limit: int) -> Array:
-    return np.unique(np.linspace(0, n - 1, min(n, limit)).round().astype(int))
-
-
 def sweep_heatmap(
     x_values: Array,
     y_values: Array,
@@ -460,8 +457,8 @@ def sweep_heatmap(
             )
         )
     # Click catcher: invisible markers at (a subsample of) cell centres.
-    ix = _downsample_idx(len(xv), click_grid)
-    iy = _downsample_idx(len(yv), click_grid)
+    ix = downsample_index(len(xv), click_grid)
+    iy = downsample_index(len(yv), click_grid)
     IX, IY = np.meshgrid(ix, iy)
     status = np.where(div, "diverged", "")[IY, IX]
     fig.add_trace(
@@ -534,7 +531,7 @@ def cloud_traces(
     """
     paths = np.asarray(paths, dtype=float)
     k = paths.shape[1]
-    keep = _downsample_idx(k, max_runs)
+    keep = downsample_index(k, max_runs)
     xs, ys = [], []
     for j in keep:
         xs.append(paths[:, j, 0])
