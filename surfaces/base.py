@@ -125,3 +125,18 @@ def nearest_minimum_distance(xy: Array, minima) -> Array:
         return np.full(xy.shape[:-1], np.nan)
     m = np.asarray(minima, dtype=float).reshape(-1, 2)  # (M, 2)
     return np.sqrt(((xy[..., None, :] - m) ** 2).sum(axis=-1)).min(axis=-1)
+
+
+def lowest_known_value(f, minima) -> float | None:
+    """f* as far as it is known: the lowest finite value of ``f`` over ``minima``; None if none.
+
+    The one implementation behind every "f − f*" in the app (engine tolerances, Tune's gaps,
+    the summary table, loss charts, lesson questions), so they all measure from the same f*.
+    """
+    if minima is None or not len(minima):
+        return None
+    pts = np.asarray(minima, dtype=float).reshape(-1, 2)
+    with np.errstate(all="ignore"):
+        vals = np.asarray(f(pts[:, 0], pts[:, 1]), dtype=float) * np.ones(len(pts))
+    vals = vals[np.isfinite(vals)]
+    return float(vals.min()) if vals.size else None
