@@ -18,6 +18,7 @@ from plotly.subplots import make_subplots
 from viz.clouds import band_traces
 from viz.palette import DIVERGED_COLOR, rgba
 from viz.style import DEFAULT_STYLE, Style
+from viz.text import near_one_over_e, steps_text
 from viz.trajectory import downsample_index
 
 Array = np.ndarray
@@ -131,7 +132,7 @@ def ewma_figure(
             )
         fig.add_annotation(
             x=(begin + end) / 2, y=y_br, yshift=12, showarrow=False, row=1, col=col,
-            text=f"effective window ≈ 1/(1−β) = {window:.0f} steps",
+            text=f"effective window ≈ 1/(1−β) = {steps_text(window)} steps",
         )
     fig.add_annotation(
         x=float(t[0]), y=lo - pad, xanchor="left", yanchor="middle", showarrow=False, row=1, col=1,
@@ -147,8 +148,9 @@ def ewma_figure(
 def ewma_weights_figure(beta: float, horizon: int | None = None, *, style: Style = DEFAULT_STYLE) -> go.Figure:
     """The weights (1−β)·βᵏ that vₜ gives to θₜ₋ₖ: why 1/(1−β) is called the window.
 
-    After k = 1/(1−β) steps back the weight has fallen to β^(1/(1−β)) ≈ 1/e of today's, so
-    most of the mass (≈63%) sits inside the window.
+    After k = 1/(1−β) steps back the weight has fallen to β^(1/(1−β)) of today's: close to 1/e
+    (and ≈63 % of the mass inside the window) only for β near 1, so the annotation prints the
+    computed weight and says "≈ 1/e" only when it is within 10 % of it.
     """
     window = 1.0 / (1.0 - beta)
     n_in = math.ceil(window - 1e-9)  # 1/(1-0.9) is 10.000000000000002 in floating point
@@ -162,7 +164,8 @@ def ewma_weights_figure(beta: float, horizon: int | None = None, *, style: Style
     fig.add_vline(x=window, line=dict(color="#333", dash="dash"))
     fig.add_annotation(
         x=window, y=float(w[0]), xanchor="left", showarrow=False,
-        text=f" k = 1/(1−β) = {window:.0f}<br> weight there: β^{window:.0f} ≈ {beta**window:.2f} ≈ 1/e of today's",
+        text=(f" k = 1/(1−β) = {steps_text(window)}<br> weight there: β^k = {beta**window:.3f}"
+              f"{' ≈ 1/e' if near_one_over_e(beta**window) else ''} of today's"),
         align="left", yanchor="top",
     )
     mass = 1 - beta**n_in
