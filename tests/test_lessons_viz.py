@@ -184,3 +184,16 @@ def test_ewma_figures_state_the_window_and_weight_as_computed(beta):
     fig = ewma_figure(t, series, series, series, beta)
     texts = [str(a.text) for a in fig.layout.annotations if str(a.text).startswith("effective window")]
     assert texts and all(f"= {steps_text(window)} steps" in x for x in texts)
+
+
+def test_tune_figure_says_median_when_tuned_over_noise_streams():
+    from optimizers.tuning import tune_learning_rate
+    from surfaces import SURFACES
+    from viz.lessons import tune_figure
+
+    bowl = SURFACES["bowl"]
+    lrs = np.array([0.05, 0.1, 0.2])
+    clean = tune_learning_rate(bowl, "sgd", {}, bowl.start, 30, lr_grid=lrs)
+    noisy = tune_learning_rate(bowl, "sgd", {}, bowl.start, 30, lr_grid=lrs, noise=1.0)
+    assert not tune_figure({"SGD": clean}).layout.yaxis.title.text.startswith("median")
+    assert tune_figure({"SGD": noisy}).layout.yaxis.title.text.startswith("median final f − f*")

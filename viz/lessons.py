@@ -643,11 +643,14 @@ def tune_figure(
     decades = [10.0**e for e in range(math.floor(math.log10(lrs.min())), math.ceil(math.log10(lrs.max())) + 1)]
     fig.update_xaxes(type="log", title_text="learning rate (log)", tickvals=decades,
                      ticktext=[f"{v:g}" for v in decades])
+    # With noise every point is the median over the streams Tune ran (TuneResult.n_streams).
+    median = "median " if any(getattr(r, "n_streams", 1) > 1 for r in results.values()) else ""
     if log_y:
         shift = "" if f_star == 0 else f" (f* = {f_star:.4g})"
-        fig.update_layout(yaxis=dict(type="log", title_text=f"final f − f*{shift}, log", exponentformat="power"))
+        fig.update_layout(yaxis=dict(type="log", title_text=f"{median}final f − f*{shift}, log",
+                                     exponentformat="power"))
     else:
-        fig.update_layout(yaxis=dict(type="linear", title_text="final f"))
+        fig.update_layout(yaxis=dict(type="linear", title_text=f"{median}final f"))
     return _base_layout(fig, height=360, style=style, title="Learning-rate sweep: final loss per rate")
 
 
