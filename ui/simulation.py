@@ -112,12 +112,36 @@ CACHE_TTL = 3600  # seconds; a lesson's runs are not needed the next hour
 
 def simulate_cached(spec: RunSpec, opt_key: str, hyper: Hyper) -> pd.DataFrame:
     """``optimizers.simulate`` with hashable inputs (the table of `run_cached`)."""
-    return run_cached(spec, opt_key, hyper)[0]
+    return run_cached(spec, opt_key, hyper, True)[0]
+
+
+def path_trajectory(spec: RunSpec, opt_key: str, hyper: Hyper) -> Trajectory:
+    """The run's path and losses only (``run_batch(record="path")``), as `simulate` would end it.
+
+    Why: the race, the loss chart and the summary table need no gradients or optimizer states,
+    and recording them costs the engine about twice the time. Same loop, same numbers as the
+    full record (tests/test_compare_extras.py checks it); a diverged run ends at its last finite
+    point, and a start where f is not finite is the same error as `simulate`'s.
+    """
+    from optimizers import OPTIMIZERS, run_batch
+
+    opt = OPTIMIZERS[opt_key]
+    res = run_batch(spec.surface, opt, dict(hyper), np.asarray(spec.start, dtype=float), spec.steps,
+                    noise=spec.noise, seed=spec.seed, schedule=spec.schedule, clip_norm=spec.clip_norm, record="path")
+    d = int(res.diverged_at[0])
+    if d == 0:
+        raise ValueError(f"start: f is not finite at {tuple(spec.start)}; choose another start")
+    last = spec.steps if d < 0 else d - 1
+    return Trajectory(key=opt_key, label=opt.label, path=np.array(res.path[: last + 1, 0], dtype=float),
+                      loss=np.array(res.loss[: last + 1, 0], dtype=float), steps=int(spec.steps),
+                      diverged_at=None if d < 0 else d)
 
 
 @st.cache_resource(show_spinner=False, max_entries=RUN_ENTRIES, ttl=CACHE_TTL)
-def run_cached(spec: RunSpec, opt_key: str, hyper: Hyper) -> tuple[pd.DataFrame, Trajectory]:
-    """One run: the engine's ``simulate`` table and its `Trajectory`, shared by every session.
+def run_cached(spec: RunSpec, opt_key: str, hyper: Hyper, full: bool = False
+               ) -> tuple[pd.DataFrame | None, Trajectory]:
+    """One run, shared by every session: the engine's ``simulate`` table and its `Trajectory`
+    with ``full`` (the inspector, the player's arrows, the CSV), else only its path (no table).
 
     A resource cache (no copy per rerun, unlike st.cache_data's pickling): callers only read the
     table (the CSV export copies it) and the Trajectory's arrays are made read-only here. Students
@@ -125,10 +149,13 @@ def run_cached(spec: RunSpec, opt_key: str, hyper: Hyper) -> tuple[pd.DataFrame,
     """
     from optimizers import OPTIMIZERS, simulate
 
-    df = simulate(spec.surface, opt_key, dict(hyper), spec.start, spec.steps, noise=spec.noise, seed=spec.seed,
-                  schedule=spec.schedule, clip_norm=spec.clip_norm)
-    opt = OPTIMIZERS[opt_key]
-    traj = Trajectory.from_frame(df, opt_key, opt.label, spec.steps, state_labels=opt.state_names)
+    if full:
+        df = simulate(spec.surface, opt_key, dict(hyper), spec.start, spec.steps, noise=spec.noise, seed=spec.seed,
+                      schedule=spec.schedule, clip_norm=spec.clip_norm)
+        opt = OPTIMIZERS[opt_key]
+        traj = Trajectory.from_frame(df, opt_key, opt.label, spec.steps, state_labels=opt.state_names)
+    else:
+        df, traj = None, path_trajectory(spec, opt_key, hyper)
     for arr in (traj.path, traj.loss, traj.grads, traj.lr, traj.eff_lr, *traj.states.values()):
         if isinstance(arr, np.ndarray):
             arr.flags.writeable = False
@@ -177,10 +204,12 @@ def _hyper(state, opt_key: str, drop: Sequence[str] = ()) -> tuple[tuple[str, fl
     return tuple(sorted((k, float(v)) for k, v in state.hyper.get(opt_key, {}).items() if k not in drop))
 
 
-def run_all(state, optimizers: Mapping[str, Any]) -> Runs:
+def run_all(state, optimizers: Mapping[str, Any], full: bool = True) -> Runs:
     """Simulate every selected optimizer of a `PageState` (cached per optimizer).
 
-    With ``state.clouds`` runs and noise on, each optimizer also gets its noise cloud.
+    With ``state.clouds`` runs and noise on, each optimizer also gets its noise cloud. Without
+    ``full`` only paths and losses are computed (no ``frames``, no gradients or states in the
+    trajectories): enough for the race, the loss chart and the summary table.
     """
     runs = Runs()
     spec = RunSpec.of(state)
@@ -188,17 +217,18 @@ def run_all(state, optimizers: Mapping[str, Any]) -> Runs:
         opt = optimizers[opt_key]
         hyper = _hyper(state, opt_key)
         try:
-            df, traj = run_cached(spec, opt_key, hyper)
+            df, traj = run_cached(spec, opt_key, hyper, bool(full))
         except ValueError as exc:
             runs.errors[opt_key] = str(exc)
             continue
-        runs.frames[opt_key] = df
+        if df is not None:
+            runs.frames[opt_key] = df
         runs.trajectories.append(traj)
-        runs.keys[opt_key] = (spec, opt_key, hyper, bool(state.ghost and state.sched != "constant"),
+        runs.keys[opt_key] = (spec, opt_key, hyper, bool(full), bool(state.ghost and state.sched != "constant"),
                               int(state.clouds) if state.noise > 0 else 0)
         if state.ghost and state.sched != "constant":
             try:
-                gtraj = run_cached(replace(spec, sched="constant", sched_params=()), opt_key, hyper)[1]
+                gtraj = run_cached(replace(spec, sched="constant", sched_params=()), opt_key, hyper, bool(full))[1]
                 runs.ghosts.append(replace(gtraj, label=f"{opt.label} (constant lr)"))
             except ValueError:
                 pass

@@ -132,6 +132,7 @@
       self._arrowLegend();
       self.draw(true);
       self._height();
+      if (self.showArrows && !self.data.runs.some(function (r) { return r.grad; })) self._send(); // fetch them
     });
     this._onKey = function (ev) {
       var t = ev.target;
@@ -548,7 +549,8 @@
   Player.prototype._send = function (click) {
     if (!this.hooks.onValue) return;
     this.seq += 1;
-    this.hooks.onValue({ step: Math.floor(this.s), click: click || null, seq: this.seq });
+    // "arrows": the page records gradients and optimizer states only while they are drawn.
+    this.hooks.onValue({ step: Math.floor(this.s), click: click || null, seq: this.seq, arrows: this.showArrows });
   };
 
   Player.prototype.toggle = function () { if (this.playing) this.pause(true); else this.play(); };
