@@ -194,6 +194,8 @@ def test_arrows_visible_at_every_step(app_url, new_page, preset):
     frame = player_frame(page, timeout=90_000)
     _settle(page, frame)
     frame.locator("input.arrowsbox").check()
+    # The page records gradients and states only while arrows are shown: the box asks for them.
+    frame.wait_for_function("() => window.descentPlayer.data.runs.every(r => r.grad)", timeout=60_000)
     lengths = frame.evaluate("""() => {
         const p = window.descentPlayer, out = [];
         for (let k = 0; k < p.data.steps; k++) {
