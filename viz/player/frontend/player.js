@@ -526,9 +526,12 @@
       paper_bgcolor: "#ffffff", plot_bgcolor: "#ffffff",
       hovermode: lc.unified ? "x unified" : "closest",
       legend: { orientation: "h", yanchor: "bottom", y: 1.01, xanchor: "left", x: 0, font: { size: fs } },
-      xaxis: { title: { text: "step", font: font }, tickfont: { size: fs }, gridcolor: grid, zeroline: false },
-      yaxis: { type: lc.log ? "log" : "linear", title: { text: lc.title, font: font }, tickfont: { size: fs },
-        exponentformat: lc.log ? "power" : "B", gridcolor: grid, zeroline: false }
+      // automargin: the projector's 20-px ticks (10⁻¹⁰) need more room than the margins above.
+      xaxis: { title: { text: "step", font: font }, tickfont: { size: fs }, gridcolor: grid, zeroline: false,
+        automargin: true },
+      yaxis: { type: lc.log ? "log" : "linear", title: { text: lc.title, font: font, standoff: 8 },
+        tickfont: { size: fs }, exponentformat: lc.log ? "power" : "B", gridcolor: grid, zeroline: false,
+        automargin: true }
     };
     global.Plotly.react(this.lossDiv, traces.concat(tail), layout, { displaylogo: false, responsive: true });
   };
