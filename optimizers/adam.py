@@ -69,6 +69,8 @@ def _adam_step(params: Array, g: Array, state: State, hyper, lr) -> tuple[Array,
 
 def _correction_sqrt(beta2, t: int, dtype) -> "float | Array":
     """(1 − β₂ᵗ) ** 0.5 as torch writes it (a pow, which rounds unlike sqrt now and then)."""
+    if not isinstance(beta2, np.ndarray):
+        return (1.0 - beta2 ** float(t)) ** 0.5
     return scalar_rule(lambda b: (1.0 - b ** float(t)) ** 0.5, beta2, dtype=dtype)
 
 

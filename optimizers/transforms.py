@@ -88,12 +88,11 @@ def ema(avg: Array, value: Array, decay: "float | Array") -> Array:
     diff = value - avg
     if isinstance(weight, np.ndarray):
         low = weight < 0.5
-        if not low.all():
-            near = diff * weight
-            near += avg
-            far = diff * (1.0 - weight)
-            np.subtract(value, far, out=far)
-            return np.where(low, near, far)
+        if not low.all():  # per-run β₁ on both sides: avg + w·diff or value + (w − 1)·diff,
+            # the same bits as value − (1 − w)·diff (negation is exact)
+            diff *= np.where(low, weight, weight - 1.0)
+            diff += np.where(low, avg, value)
+            return diff
     elif weight >= 0.5:
         diff *= 1.0 - weight
         return np.subtract(value, diff, out=diff)
@@ -136,12 +135,13 @@ def increment_count(state: Mapping[str, object]) -> int:
 
 # ------------------------------------------------------------- torch's scalar arithmetic
 
-_DISTINCT_CACHE: list[tuple[tuple[Array, ...], Array, Array, tuple[int, ...]]] = []
+_DISTINCT_CACHE: list[tuple[tuple[Array, ...], list[tuple[float, ...]], Array, tuple[int, ...]]] = []
 _DISTINCT_CACHE_SIZE = 8
 
 
-def _distinct(arrays: tuple[Array, ...]) -> tuple[Array, Array, tuple[int, ...]]:
-    """Distinct value combinations of per-run arrays and where each run's combination sits.
+def _distinct(arrays: tuple[Array, ...]) -> tuple[list[tuple[float, ...]], Array, tuple[int, ...]]:
+    """Distinct value combinations of per-run arrays (as Python floats) and where each run's
+    combination sits.
 
     Cached by the arrays' identity (the engine passes the same hyperparameter arrays every
     step), so a sweep pays for ``np.unique`` once per run, not once per step.
@@ -152,9 +152,10 @@ def _distinct(arrays: tuple[Array, ...]) -> tuple[Array, Array, tuple[int, ...]]
     shape = np.broadcast_shapes(*(a.shape for a in arrays))
     cols = np.stack([np.broadcast_to(a, shape).astype(float).ravel() for a in arrays], axis=1)
     uniq, inverse = np.unique(cols, axis=0, return_inverse=True)
-    _DISTINCT_CACHE.insert(0, (arrays, uniq, inverse.ravel(), shape))
+    rows = [tuple(row) for row in uniq.tolist()]
+    _DISTINCT_CACHE.insert(0, (arrays, rows, inverse.ravel(), shape))
     del _DISTINCT_CACHE[_DISTINCT_CACHE_SIZE:]
-    return uniq, inverse.ravel(), shape
+    return rows, inverse.ravel(), shape
 
 
 def scalar_rule(fn, *values: "float | Array", dtype: "np.dtype | None" = None) -> "float | Array":
@@ -165,15 +166,19 @@ def scalar_rule(fn, *values: "float | Array", dtype: "np.dtype | None" = None) -
     one case in ten. With per-run arrays (a sweep over β) ``fn`` runs once per distinct value
     and the results are gathered, so every run gets exactly the bits a single run gets.
     """
-    arrays = tuple(v for v in values if isinstance(v, np.ndarray) and v.ndim)
-    if not arrays:
+    is_array = [isinstance(v, np.ndarray) and v.ndim > 0 for v in values]
+    if not any(is_array):
         return fn(*(float(v) for v in values))
-    uniq, inverse, shape = _distinct(arrays)
-    results = np.empty(len(uniq))
-    for i, row in enumerate(uniq.tolist()):
-        it = iter(row)
-        results[i] = fn(*(next(it) if isinstance(v, np.ndarray) and v.ndim else float(v) for v in values))
-    out = results[inverse].reshape(shape)
+    rows, inverse, shape = _distinct(tuple(v for v, a in zip(values, is_array) if a))
+    if all(is_array):
+        results = [fn(*row) for row in rows]
+    else:
+        def args(row):
+            it = iter(row)
+            return [next(it) if a else float(v) for v, a in zip(values, is_array)]
+
+        results = [fn(*args(row)) for row in rows]
+    out = np.take(np.array(results), inverse).reshape(shape)
     return out if dtype is None or out.dtype == dtype else out.astype(dtype)
 
 
@@ -183,6 +188,8 @@ def decay_power(beta: "float | Array", t: int, dtype: "np.dtype | None" = None) 
     Computed afresh each step (not carried by multiplication, which drifts a few ulps from
     torch's power); per-run β arrays cost one pow per distinct β (``scalar_rule``).
     """
+    if not isinstance(beta, np.ndarray):
+        return beta ** float(t)
     return scalar_rule(lambda b: b ** float(t), beta, dtype=dtype)
 
 
