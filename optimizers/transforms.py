@@ -135,7 +135,9 @@ def increment_count(state: Mapping[str, object]) -> int:
 
 # ------------------------------------------------------------- torch's scalar arithmetic
 
-_DISTINCT_CACHE: list[tuple[tuple[Array, ...], list[tuple[float, ...]], Array, tuple[int, ...]]] = []
+#: (arrays, distinct rows, inverse, shape, copies of the arrays): the copies catch an array
+#: edited in place between two calls
+_DISTINCT_CACHE: list[tuple] = []
 _DISTINCT_CACHE_SIZE = 8
 
 
@@ -148,12 +150,13 @@ def _distinct(arrays: tuple[Array, ...]) -> tuple[list[tuple[float, ...]], Array
     """
     for entry in _DISTINCT_CACHE:
         if len(entry[0]) == len(arrays) and all(a is b for a, b in zip(entry[0], arrays)):
-            return entry[1], entry[2], entry[3]
+            if all(np.array_equal(a, c) for a, c in zip(arrays, entry[4])):  # not edited in place
+                return entry[1], entry[2], entry[3]
     shape = np.broadcast_shapes(*(a.shape for a in arrays))
     cols = np.stack([np.broadcast_to(a, shape).astype(float).ravel() for a in arrays], axis=1)
     uniq, inverse = np.unique(cols, axis=0, return_inverse=True)
     rows = [tuple(row) for row in uniq.tolist()]
-    _DISTINCT_CACHE.insert(0, (arrays, rows, inverse.ravel(), shape))
+    _DISTINCT_CACHE.insert(0, (arrays, rows, inverse.ravel(), shape, tuple(a.copy() for a in arrays)))
     del _DISTINCT_CACHE[_DISTINCT_CACHE_SIZE:]
     return rows, inverse.ravel(), shape
 
