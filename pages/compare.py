@@ -229,7 +229,7 @@ if trajs:
         with inspector:
             k = st.number_input("Step", min_value=0, max_value=int(steps), key=INSPECT_KEY,
                                 help="Releasing the player's scrubber (or pausing) sets this too.")
-            step_inspector(runs.frames, OPTIMIZERS, hyper, int(k))
+            step_inspector(runs.frames or run_all(state, OPTIMIZERS, full=True).frames, OPTIMIZERS, hyper, int(k))
 
     if payload is None:  # the 3-D view has no player: its loss chart is a plotly figure
         st.plotly_chart(loss_figure(trajs, ghosts=runs.ghosts, clouds=clouds, f_star=fstar, style=style), key="loss")

@@ -207,3 +207,20 @@ def test_tune_button_keeps_the_player(app_url, page):
     assert len(frame.evaluate(PANEL_STATE_JS)) == 2
     assert_no_exception(page)
     assert not page.js_errors, page.js_errors
+
+
+def test_downloads_carry_the_full_record_though_the_page_records_paths_only(app_url, page, tmp_path):
+    """The race records paths only (issue 10); the downloads are built on click with every column."""
+    page.goto(app_url + "?surface=bowl&opt=sgd&opt=adam&steps=20&x0=-7&y0=2&sgd.lr=0.5")
+    wait_for_app(page)
+    frame = player_frame(page)
+    assert not frame.evaluate("() => window.descentPlayer.data.runs.some(r => r.grad)")
+    with page.expect_download(timeout=60_000) as dl:
+        page.get_by_role("button", name="Trajectories (CSV)").click()
+    header = open(dl.value.path(), encoding="utf-8").readline()
+    assert {"optimizer", "gx", "gy", "lr", "eff_lr_x", "exp_avg_x"} <= set(header.strip().split(",")), header
+    with page.expect_download(timeout=60_000) as dl:
+        page.get_by_role("button", name="Animation (HTML)").click()
+    html = open(dl.value.path(), encoding="utf-8").read()
+    assert '"grad":' in html and '"loss_chart":' in html  # arrows work offline; the loss chart is drawn
+    assert_no_exception(page)
