@@ -198,7 +198,8 @@ def read_flag(params: Mapping[str, Any], key: str, default: bool, notices: list[
     return default
 
 
-def read_choice(params: Mapping[str, Any], key: str, options, default, notices: list[str]):
+def read_choice(params: Mapping[str, Any], key: str, options, default, notices: list[str], *,
+                label: str | None = None):
     """One of ``options`` (case-insensitive), else the default with a notice."""
     raw = _last(params, key)
     if raw is None:
@@ -206,7 +207,7 @@ def read_choice(params: Mapping[str, Any], key: str, options, default, notices: 
     for option in options:
         if raw.lower() == str(option).lower():
             return option
-    notices.append(f"{key}={quote(raw)} is not one of {', '.join(quote(o, 40) for o in options)}; "
+    notices.append(f"{label or key}={quote(raw)} is not one of {', '.join(quote(o, 40) for o in options)}; "
                    f"using {quote(default, 40)}.")
     return default
 
