@@ -199,7 +199,8 @@ def test_sweep_typed_bad_formula_keeps_the_previous_map():
 CRAFTED = "`[click](https://e.vl)![i](//e.vl/i)`"
 #: Keys per page whose bad value is quoted back in a notice: bound widgets' keys and old names.
 CRAFTED_KEYS = {"ewma": ("ewma_series", "ewma_beta", "series"), "schedules": ("sched_name", "sched_noise", "schedule"),
-                "minibatch": ("mb_opt", "mb_n", "opt"), "sweep": ("sw_opt", "sw_n", "opt")}
+                "minibatch": ("mb_opt", "mb_n", "opt"), "sweep": ("sw_opt", "sw_n", "opt"),
+                "challenges": ("challenge",)}
 
 
 def _live_markup(text: str) -> list[str]:
