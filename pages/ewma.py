@@ -59,9 +59,6 @@ intro.markdown(
 
 style = page_style()
 ewma_fig = ewma_figure(t, observed, raw, corrected, beta, truth=truth, y_title=y_label, style=style)
-for note in ewma_fig.layout.annotations:
-    if str(note.text).startswith("effective window"):  # the same window text as the metric below
-        note.text = f"effective window ≈ 1/(1−β) = {steps_text(window)} steps"
 show_chart(ewma_fig, key="ewma_chart")
 
 m1, m2, m3, m4 = st.columns(4)
@@ -75,10 +72,6 @@ one_over_e = (", close to 1/e" if facts.near_one_over_e
 left, right = st.columns([3, 2])
 with left:
     weights_fig = ewma_weights_figure(beta, style=style)
-    for note in weights_fig.layout.annotations:
-        if "weight there" in str(note.text):  # the window marker: state the weight there as computed
-            note.text = (f" k = 1/(1−β) = {steps_text(window)}<br> weight there: β^k = "
-                         f"{facts.weight_at_window:.3f}{' ≈ 1/e' if facts.near_one_over_e else ''} of today's")
     show_chart(weights_fig, key="ewma_weights")
 with right:
     st.markdown(

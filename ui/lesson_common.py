@@ -14,6 +14,7 @@ import numpy as np
 import streamlit as st
 
 from viz.style import Style
+from viz.text import near_one_over_e, steps_text  # noqa: F401 (steps_text: the lesson pages import it from here)
 
 COMPARE_PAGE = "pages/compare.py"
 COMPARE_PATH = "compare"
@@ -71,15 +72,6 @@ def show_chart(fig, *, key: str, **kwargs):
     return st.plotly_chart(fig, key=key, theme=None, config={"displaylogo": False}, **kwargs)
 
 
-def steps_text(n: float) -> str:
-    """A step count as the lessons print it: 10, 76.9, 1,000 (one decimal only when needed).
-
-    The window metric, the caption under the chart and the recipe all use this, so they can
-    never disagree (1/(1 − 0.9) is 10.000000000000002 in floating point: not "11").
-    """
-    return f"{n:,.1f}".rstrip("0").rstrip(".")
-
-
 @dataclass(frozen=True)
 class EwmaFacts:
     """What the moving-averages lesson states about β, computed with `optimizers.ewma`.
@@ -110,5 +102,5 @@ def ewma_facts(beta: float) -> EwmaFacts:
     share = float(v[k - 1]) if abs(window - k) < 1e-9 else float(1.0 - beta ** window)
     return EwmaFacts(
         beta=float(beta), window=window, weight_at_window=weight, share_at_window=share,
-        steps_to_1pct=int(reached[0]) + 1, near_one_over_e=abs(weight * math.e - 1.0) < 0.1,
+        steps_to_1pct=int(reached[0]) + 1, near_one_over_e=near_one_over_e(weight),
     )
