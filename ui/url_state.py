@@ -83,20 +83,6 @@ class PageState:
     clouds: int = 0
 
 
-#: Keys only a link to a race carries (every canonical Compare link has ``surface`` and ``opt``).
-RACE_KEYS = frozenset({"preset", "surface", "opt"})
-
-
-def names_a_race(params: Mapping[str, Any]) -> bool:
-    """True when a query describes a race; else it is a page switch, not a link to follow.
-
-    Why not "any Compare key": switching pages, Streamlit's frontend briefly pushes the new
-    page's path with the old page's query, so Back can land on Compare with a lesson's
-    ``?beta=0.98&seed=0`` (``seed`` is a Compare key too).
-    """
-    return any(str(k) in RACE_KEYS for k in params)
-
-
 # ---------------------------------------------------------------------------------- helpers
 
 
