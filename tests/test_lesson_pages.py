@@ -221,3 +221,27 @@ def test_a_crafted_link_value_renders_as_plain_text(name, key):
     assert notices, "the bad value is reported"
     for text in notices:
         assert not _live_markup(text), text
+
+
+#: Every bound key of each page (the ones a link can carry), with a small map so the sweep stays fast.
+BOUND = {
+    "ewma": ["ewma_beta", "ewma_series", "ewma_seed"],
+    "schedules": ["sched_name", "sched_cosine_min_ratio", "sched_surface", "sched_opt", "sched_lr_sgd", "sched_noise",
+                  "sched_steps"],
+    "minibatch": ["mb_n", "mb_batch", "mb_opt", "mb_lr_sgd", "mb_epochs", "mb_seed"],
+    "sweep": ["sw_surface", "sw_opt", "sw_x_momentum", "sw_y_momentum", "sw_metric", "sw_tol", "sw_range_momentum_lr"],
+}
+
+
+@pytest.mark.parametrize("bad", ["nan", "-1e308", CRAFTED, "0.5"])
+@pytest.mark.parametrize("name", list(BOUND))
+def test_every_bound_key_survives_a_bad_value(name, bad):
+    """Each bound widget's key with a bad (or merely odd) value: a notice or a clamp, never a traceback,
+    and the value never shows as markup."""
+    small = {"sw_n": "20", "sw_steps": "100"} if name == "sweep" else {}
+    at = _app(name, **small, **{k: bad for k in BOUND[name]})
+    _ok(at)
+    for text in (i.value for i in at.info):
+        assert not _live_markup(text), text
+    if bad != "0.5":
+        assert at.info, "a bad value is reported"
