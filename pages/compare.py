@@ -21,7 +21,7 @@ from ui.simulation import grid_for, run_all, surface_ref
 from ui.style import current_style, show_table
 from ui.tuning import current_report, show_tune_report, tune_learning_rates
 from ui.url_state import CUSTOM, PageState, md_escape, same_as_preset
-from viz.paths import loss_figure
+from viz.paths import loss_figure, loss_scale
 from viz.player import player, player_payload, standalone_html, velocity_arrows
 from viz.summary import DEFAULT_TOL, summary_table, trajectories_csv
 from viz.surface3d import surface3d_figure
@@ -31,6 +31,8 @@ ensure_app_navigation()  # a deep link on a fresh server: serve it through app.p
 VIEWS = {"Side by side": "side", "Overlay": "overlay", "3-D": "3d"}
 PLAYER_KEY = "player"
 INSPECT_KEY = "inspect_step"
+INSPECTOR_OPEN_KEY = "inspector_open"
+ARROWS_KEY = "player_arrows"  # the player's "arrows" box is ticked: gradients and states are needed
 
 page_state.load_from_url(surfaces=SURFACES, optimizers=OPTIMIZERS, schedules=SCHEDULES, presets=PRESETS_BY_KEY,
                          default_preset=DEFAULT_PRESET, extra_values=preset_values, custom_surface=custom_surface)
@@ -67,6 +69,8 @@ def _on_player() -> None:
     value = st.session_state.get(PLAYER_KEY) or {}
     if not isinstance(value, dict):
         return
+    if "arrows" in value:
+        st.session_state[ARROWS_KEY] = bool(value["arrows"])
     step = value.get("step")
     if isinstance(step, (int, float)) and math.isfinite(step):
         st.session_state[INSPECT_KEY] = max(0, min(int(step), int(st.session_state.get("steps", 1))))
@@ -113,9 +117,14 @@ x0, y0 = controls.start_controls(surface, container=sb)
 steps = controls.steps_control(container=sb)
 noise, seed = controls.noise_controls(container=sb)
 cloud_runs = controls.cloud_controls(noise=noise, container=sb)
-with sb.expander("Learning-rate schedule and clipping", expanded=st.session_state.get("sched", "constant") != "constant"):
+# Lazy expanders (key + on_change="rerun" give them an `.open` state): what a closed one would hold
+# (the schedule's preview chart, the inspector) is not built on every rerun (issue 10).
+sched_box = sb.expander("Learning-rate schedule and clipping", key="sched_open", on_change="rerun",
+                        expanded=st.session_state.get("sched", "constant") != "constant")
+with sched_box:
     sched, sched_params = controls.schedule_controls(SCHEDULES, steps=steps, container=st.container(), style=style,
-                                                     factor_fn=lambda k, p: make_schedule(k, **p))
+                                                     factor_fn=lambda k, p: make_schedule(k, **p),
+                                                     preview=sched_box.open is not False)
     ghost = st.toggle("Also show each run with a constant lr (faint)", key="ghost", disabled=sched == "constant")
     clip = controls.clip_controls(container=st.container())
 
@@ -172,8 +181,14 @@ c_tune.button("Tune learning rates", icon=":material/tune:", key="tune", width="
                    "start, step budget and noise, and set each to its best.")
 fstar = known_f_star(surface.f, surface.minima)
 report = current_report(state, OPTIMIZERS, SCHEDULES)
-runs = run_all(state, OPTIMIZERS)
 with st.container():  # always there, so the player below keeps its place (see above)
+    # A slow run (a busy server, many steps) shows progress, never a blank page (issue 10 point 6);
+    # st.spinner appears only after 0.5 s, so a fast rerun does not flicker.
+    # Gradients, learning rates and optimizer states (about half the engine's time) are recorded
+    # only when something shows them: the open inspector or the player's arrows.
+    full = bool(st.session_state.get(INSPECTOR_OPEN_KEY)) or bool(st.session_state.get(ARROWS_KEY))
+    with st.spinner("Simulating the runs…", show_time=True):
+        runs = run_all(state, OPTIMIZERS, full=full)
     if report is not None:
         show_tune_report(report, steps=int(steps), style=style, f_star=fstar)
     for opt_key, message in runs.errors.items():
@@ -183,12 +198,18 @@ clouds = list(runs.clouds.values())
 grid = grid_for(surface_ref(state))
 
 
-def _payload(mode: str) -> dict:
-    velocities = {t.key: velocity_arrows(t, hyper.get(t.key, {})) for t in trajs}
-    return player_payload(grid, trajs, minima=surface.minima, start=(x0, y0), style=style, mode=mode,
-                          velocities=velocities, ghosts=runs.ghosts, clouds=clouds,
-                          title=f"{surface.label}: {', '.join(t.label for t in trajs)}",
-                          playback=str(active or ""), axis_titles=surface.axis_titles)
+def _payload(mode: str, shown=None) -> dict:
+    # The loss chart is drawn by the player (with the plotly.js it loads anyway: one Plotly bundle
+    # on the page, no graph_objects validation per rerun); each run's JSON is cached by its
+    # specification (runs.keys), so a slider change re-serializes one run (issue 10).
+    shown = shown or runs
+    ts, cl = shown.trajectories, list(shown.clouds.values())
+    scale = loss_scale(ts, ghosts=shown.ghosts, clouds=cl, f_star=fstar)
+    return player_payload(grid, ts, minima=surface.minima, start=(x0, y0), style=style, mode=mode,
+                          velocities=lambda t: velocity_arrows(t, hyper.get(t.key, {})), ghosts=shown.ghosts,
+                          clouds=cl, title=f"{surface.label}: {', '.join(t.label for t in ts)}",
+                          playback=str(active or ""), axis_titles=surface.axis_titles, loss_chart=scale,
+                          run_keys=shown.keys)
 
 
 payload = None
@@ -202,21 +223,27 @@ elif trajs:
 
 if trajs:
     st.session_state[INSPECT_KEY] = max(0, min(int(st.session_state.get(INSPECT_KEY, 0) or 0), int(steps)))
-    with st.expander("Step inspector: the numbers behind the picture", expanded=False):
-        k = st.number_input("Step", min_value=0, max_value=int(steps), key=INSPECT_KEY,
-                            help="Releasing the player's scrubber (or pausing) sets this too.")
-        step_inspector(runs.frames, OPTIMIZERS, hyper, int(k))
+    inspector = st.expander("Step inspector: the numbers behind the picture", key=INSPECTOR_OPEN_KEY,
+                            on_change="rerun")
+    if inspector.open:
+        with inspector:
+            k = st.number_input("Step", min_value=0, max_value=int(steps), key=INSPECT_KEY,
+                                help="Releasing the player's scrubber (or pausing) sets this too.")
+            step_inspector(runs.frames or run_all(state, OPTIMIZERS, full=True).frames, OPTIMIZERS, hyper, int(k))
 
-    st.plotly_chart(loss_figure(trajs, ghosts=runs.ghosts, clouds=clouds, f_star=fstar, style=style), key="loss")
+    if payload is None:  # the 3-D view has no player: its loss chart is a plotly figure
+        st.plotly_chart(loss_figure(trajs, ghosts=runs.ghosts, clouds=clouds, f_star=fstar, style=style), key="loss")
     table = summary_table(trajs + runs.ghosts, minima=surface.minima, f_star=fstar, tol=DEFAULT_TOL, clouds=clouds)
     tol_col = [c for c in table.columns if c.startswith("steps to")][0]
     show_table(table, style=style, empty_as={tol_col: "—" if fstar is None else "never"})
     c1, c2, _ = st.columns([1, 1, 3])
-    frames_by_label = {OPTIMIZERS[k].label: df for k, df in runs.frames.items()}
-    c1.download_button("Trajectories (CSV)", data=lambda: trajectories_csv(frames_by_label),
-                       file_name=f"descent_{surface.key}.csv", mime="text/csv", on_click="ignore",
-                       icon=":material/download:")
-    c2.download_button("Animation (HTML)", data=lambda: standalone_html(payload or _payload("grid"),
-                                                                      title=f"Descent: {surface.label}"),
+    # Downloads are built on click, with every recorded number (the HTML player's arrows too).
+    c1.download_button("Trajectories (CSV)", file_name=f"descent_{surface.key}.csv", mime="text/csv",
+                       data=lambda: trajectories_csv({OPTIMIZERS[k].label: df for k, df in
+                                                      run_all(state, OPTIMIZERS, full=True).frames.items()}),
+                       on_click="ignore", icon=":material/download:")
+    c2.download_button("Animation (HTML)", data=lambda: standalone_html(
+                           _payload("overlay" if view == "overlay" else "grid", run_all(state, OPTIMIZERS, full=True)),
+                           title=f"Descent: {surface.label}"),
                        file_name=f"descent_{surface.key}.html", mime="text/html", on_click="ignore",
                        icon=":material/download:", help="A single file that plays offline, without a server.")

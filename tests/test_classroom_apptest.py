@@ -68,6 +68,8 @@ def test_switching_surface_removes_the_previous_lesson_box():
 
 def test_inspector_caption_writes_theta_indices_as_subscripts():
     at = _app(preset="textbook")
+    at.session_state["inspector_open"] = True  # the user opens the (lazy) expander
+    at.run()
     at.number_input(key="inspect_step").set_value(12).run()
     captions = [c.value for c in at.caption]
     assert any("θ₁₂" in c for c in captions), captions

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from lessons.presets import PRESETS_BY_KEY, preset_values
-from optimizers import OPTIMIZERS
+from optimizers import OPTIMIZERS, simulate
 from optimizers.tuning import tune_learning_rate
 from surfaces import SURFACES
 from tests.test_compare_page import assert_clean, new_app, summary
@@ -106,8 +106,9 @@ def test_noise_clouds_reach_the_player_the_loss_chart_and_the_table():
         first = np.asarray(cloud["xy"][: 2 * cloud["n"]], dtype=float).reshape(-1, 2)  # seed 0 is the page's run
         np.testing.assert_allclose(first, np.asarray(run["xy"], dtype=float).reshape(-1, 2), rtol=2e-3, atol=2e-3)
     assert "seeded runs" in payload(at)["note"]
-    loss = [c for c in at.get("plotly_chart") if "median of 32 runs" in c.proto.spec]
-    assert loss, "the loss chart has no cloud band"
+    bands = [run["cloud"].get("lc", {}) for run in runs]  # the player's loss chart draws the bands
+    assert all("median of 32 runs" in b.get("name", "") and len(b["q25"]) == len(b["med"]) == len(b["q75"])
+               for b in bands), "the loss chart has no cloud band"
     table = summary(at)
     assert CLOUD_LOSS_COLUMN in table.columns and list(table[CLOUD_DIVERGED_COLUMN]) == ["0 of 32"] * 4
     assert qp(at, "clouds") == "32"
@@ -224,3 +225,28 @@ def test_cloud_run_count_survives_switching_clouds_off_and_on():
     at.checkbox(key="cloud").check().run()
     assert_clean(at)
     assert at.select_slider(key="cloud_runs").value == 64 and qp(at, "clouds") == "64"
+
+
+@pytest.mark.parametrize("opt_key, hyper, extra", [
+    ("adam", {"lr": 0.05}, {}),
+    ("sgd", {"lr": 0.5}, {}),  # diverges on Rosenbrock: ends at the last finite point
+    ("momentum", {"lr": 0.002}, {"noise": 0.5, "seed": 3, "sched": "cosine", "clip": 1.0}),
+])
+def test_path_only_runs_equal_the_full_record(opt_key, hyper, extra):
+    """The race without the inspector or arrows records paths only: the same numbers as simulate."""
+    from dataclasses import replace
+
+    from ui.simulation import RunSpec, path_trajectory
+    from viz.trajectory import Trajectory
+
+    spec = RunSpec(ref="rosenbrock", start=(-1.5, 2.0), steps=300, noise=0.0, seed=0)
+    spec = replace(spec, **extra)
+    h = tuple(sorted(hyper.items()))
+    fast = path_trajectory(spec, opt_key, h)
+    df = simulate("rosenbrock", opt_key, hyper, spec.start, spec.steps, noise=spec.noise, seed=spec.seed,
+                  schedule=spec.schedule, clip_norm=spec.clip_norm)
+    full = Trajectory.from_frame(df, opt_key, OPTIMIZERS[opt_key].label, spec.steps)
+    np.testing.assert_array_equal(fast.path, full.path)
+    np.testing.assert_array_equal(fast.loss, full.loss)
+    assert fast.diverged_at == full.diverged_at and fast.label == full.label
+    assert fast.grads is None and not fast.states

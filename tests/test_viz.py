@@ -279,3 +279,41 @@ def test_3d_z_axis_has_few_ticks(bowl_runs):
     fig = surface3d_figure(contour_grid(s.f, s.bounds), bowl_runs, minima=s.minima, style=Style(projector=True))
     assert fig.layout.scene.zaxis.nticks <= 5
     assert fig.layout.scene.zaxis.tickfont.size >= Style(projector=True).font_size
+
+
+def test_player_loss_chart_follows_loss_scale_and_loss_figure(bowl_runs):
+    """The player's loss chart gets loss_figure's axis and values (f − f* computed here when f* ≠ 0)."""
+    from viz.paths import LOSS_FLOOR, loss_scale
+
+    s = SURFACES["bowl"]
+    grid = contour_grid(s.f, s.bounds)
+    for fs in (0.0, -3.0):
+        scale = loss_scale(bowl_runs, f_star=fs)
+        data = json.loads(player_payload(grid, bowl_runs, minima=s.minima, loss_chart=scale)["data"])
+        fig = loss_figure(bowl_runs, f_star=fs)
+        assert data["loss_chart"]["log"] and data["loss_chart"]["title"] == fig.layout.yaxis.title.text
+        lines = [t for t in fig.data if t.mode == "lines"]
+        for run, line in zip(data["runs"], lines):
+            y = run["lc"]["y"] if fs else np.maximum(np.asarray(run["loss"], dtype=float), LOSS_FLOOR)
+            assert len(y) == len(line.y)  # short runs: every step in both
+            np.testing.assert_allclose(np.asarray(y, dtype=float), np.asarray(line.y, dtype=float), rtol=2e-4)
+    assert "loss_chart" not in json.loads(player_payload(grid, bowl_runs)["data"])  # opt-in (lesson pages)
+
+
+def test_player_payload_reuses_cached_run_json(bowl_runs):
+    """With run_keys, a run's JSON is built once and shared; a changed run is serialized alone."""
+    from viz import player as player_mod
+
+    s = SURFACES["bowl"]
+    grid = contour_grid(s.f, s.bounds)
+    player_mod.RUN_JSON.clear()
+    keys = {t.key: ("spec", t.key, 1) for t in bowl_runs}
+    calls = []
+    first = player_payload(grid, bowl_runs, run_keys=keys, velocities=lambda t: calls.append(t.key))
+    assert sorted(calls) == sorted(keys) and len(player_mod.RUN_JSON) == len(keys)
+    again = player_payload(grid, bowl_runs, run_keys=keys, velocities=lambda t: calls.append(t.key))
+    assert again == first and len(calls) == len(keys)  # nothing re-serialized
+    changed = dict(keys, **{bowl_runs[0].key: ("spec", bowl_runs[0].key, 2)})
+    player_payload(grid, bowl_runs, run_keys=changed, velocities=lambda t: calls.append(t.key))
+    assert calls[len(keys):] == [bowl_runs[0].key]
+    assert first == player_payload(grid, bowl_runs)  # the same bytes as without the cache

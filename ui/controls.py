@@ -167,12 +167,13 @@ def hyper_sliders(
 
 
 def schedule_controls(schedules: Mapping[str, Any], *, steps: int, key: str = "sched", container=None,
-                      style: Style = DEFAULT_STYLE, factor_fn: Callable[[str, Mapping[str, float]], Any] | None = None
-                      ) -> tuple[str, dict[str, float]]:
+                      style: Style = DEFAULT_STYLE, factor_fn: Callable[[str, Mapping[str, float]], Any] | None = None,
+                      preview: bool = True) -> tuple[str, dict[str, float]]:
     """Schedule selectbox, its parameter sliders and a thumbnail of the lr multiplier.
 
     ``factor_fn(key, params)`` returns the schedule object whose ``factor(t, T)`` is previewed
-    (the page passes ``optimizers.make_schedule``).
+    (the page passes ``optimizers.make_schedule``). ``preview=False`` (a closed expander) skips
+    the thumbnail: a figure nobody sees costs CPU on every rerun.
     """
     box = _container(container)
     keys = list(schedules)
@@ -198,7 +199,7 @@ def schedule_controls(schedules: Mapping[str, Any], *, steps: int, key: str = "s
         box.latex(spec.latex)
         if spec.torch:
             box.caption(f"PyTorch: `{spec.torch}`")
-    if factor_fn is not None and steps > 0:
+    if factor_fn is not None and steps > 0 and preview:
         try:
             sched = factor_fn(chosen, params)
             t = np.unique(np.linspace(1, steps, min(steps, 200)).round().astype(int))

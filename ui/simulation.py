@@ -104,16 +104,65 @@ def grid_for(ref: SurfaceRef) -> ContourGrid:
 Hyper = tuple[tuple[str, float], ...]
 
 
-@st.cache_data(show_spinner=False, max_entries=512)
+#: Bounds of the shared caches: enough for a class of 30 × 6 optimizers plus ghosts, yet a school of
+#: students with distinct settings cannot grow the server's memory without bound (issue 10).
+RUN_ENTRIES = 384
+CACHE_TTL = 3600  # seconds; a lesson's runs are not needed the next hour
+
+
 def simulate_cached(spec: RunSpec, opt_key: str, hyper: Hyper) -> pd.DataFrame:
-    """``optimizers.simulate`` with hashable inputs (so Streamlit can cache it)."""
-    from optimizers import simulate
-
-    return simulate(spec.surface, opt_key, dict(hyper), spec.start, spec.steps, noise=spec.noise, seed=spec.seed,
-                    schedule=spec.schedule, clip_norm=spec.clip_norm)
+    """``optimizers.simulate`` with hashable inputs (the table of `run_cached`)."""
+    return run_cached(spec, opt_key, hyper, True)[0]
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+def path_trajectory(spec: RunSpec, opt_key: str, hyper: Hyper) -> Trajectory:
+    """The run's path and losses only (``run_batch(record="path")``), as `simulate` would end it.
+
+    Why: the race, the loss chart and the summary table need no gradients or optimizer states,
+    and recording them costs the engine about twice the time. Same loop, same numbers as the
+    full record (tests/test_compare_extras.py checks it); a diverged run ends at its last finite
+    point, and a start where f is not finite is the same error as `simulate`'s.
+    """
+    from optimizers import OPTIMIZERS, run_batch
+
+    opt = OPTIMIZERS[opt_key]
+    res = run_batch(spec.surface, opt, dict(hyper), np.asarray(spec.start, dtype=float), spec.steps,
+                    noise=spec.noise, seed=spec.seed, schedule=spec.schedule, clip_norm=spec.clip_norm, record="path")
+    d = int(res.diverged_at[0])
+    if d == 0:
+        raise ValueError(f"start: f is not finite at {tuple(spec.start)}; choose another start")
+    last = spec.steps if d < 0 else d - 1
+    return Trajectory(key=opt_key, label=opt.label, path=np.array(res.path[: last + 1, 0], dtype=float),
+                      loss=np.array(res.loss[: last + 1, 0], dtype=float), steps=int(spec.steps),
+                      diverged_at=None if d < 0 else d)
+
+
+@st.cache_resource(show_spinner=False, max_entries=RUN_ENTRIES, ttl=CACHE_TTL)
+def run_cached(spec: RunSpec, opt_key: str, hyper: Hyper, full: bool = False
+               ) -> tuple[pd.DataFrame | None, Trajectory]:
+    """One run, shared by every session: the engine's ``simulate`` table and its `Trajectory`
+    with ``full`` (the inspector, the player's arrows, the CSV), else only its path (no table).
+
+    A resource cache (no copy per rerun, unlike st.cache_data's pickling): callers only read the
+    table (the CSV export copies it) and the Trajectory's arrays are made read-only here. Students
+    with the same settings share one computation.
+    """
+    from optimizers import OPTIMIZERS, simulate
+
+    if full:
+        df = simulate(spec.surface, opt_key, dict(hyper), spec.start, spec.steps, noise=spec.noise, seed=spec.seed,
+                      schedule=spec.schedule, clip_norm=spec.clip_norm)
+        opt = OPTIMIZERS[opt_key]
+        traj = Trajectory.from_frame(df, opt_key, opt.label, spec.steps, state_labels=opt.state_names)
+    else:
+        df, traj = None, path_trajectory(spec, opt_key, hyper)
+    for arr in (traj.path, traj.loss, traj.grads, traj.lr, traj.eff_lr, *traj.states.values()):
+        if isinstance(arr, np.ndarray):
+            arr.flags.writeable = False
+    return df, traj
+
+
+@st.cache_data(show_spinner=False, max_entries=256, ttl=CACHE_TTL)
 def tune_cached(spec: RunSpec, opt_key: str, hyper: Hyper, lr_grid: tuple[float, ...]):
     """``optimizers.tuning.tune_learning_rate`` over ``lr_grid`` (one vectorized run)."""
     from optimizers.tuning import tune_learning_rate
@@ -123,7 +172,7 @@ def tune_cached(spec: RunSpec, opt_key: str, hyper: Hyper, lr_grid: tuple[float,
                               schedule=spec.schedule, clip_norm=spec.clip_norm)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_data(show_spinner=False, max_entries=64, ttl=CACHE_TTL)
 def cloud_cached(spec: RunSpec, opt_key: str, label: str, hyper: Hyper, n_runs: int) -> CloudView:
     """``optimizers.tuning.noise_cloud`` for seeds ``seed … seed + n_runs − 1``, thinned for display.
 
@@ -146,16 +195,21 @@ class Runs:
     ghosts: list[Trajectory] = field(default_factory=list)  # same runs with a constant lr
     clouds: dict[str, CloudView] = field(default_factory=dict)  # opt key -> seeded runs (noise clouds)
     errors: dict[str, str] = field(default_factory=dict)  # opt key -> message
+    #: opt key -> hashable name of everything its run, ghost and cloud were computed from
+    #: (the player caches each run's JSON under it: `viz.player.player_payload(run_keys=…)`)
+    keys: dict[str, tuple] = field(default_factory=dict)
 
 
 def _hyper(state, opt_key: str, drop: Sequence[str] = ()) -> tuple[tuple[str, float], ...]:
     return tuple(sorted((k, float(v)) for k, v in state.hyper.get(opt_key, {}).items() if k not in drop))
 
 
-def run_all(state, optimizers: Mapping[str, Any]) -> Runs:
+def run_all(state, optimizers: Mapping[str, Any], full: bool = True) -> Runs:
     """Simulate every selected optimizer of a `PageState` (cached per optimizer).
 
-    With ``state.clouds`` runs and noise on, each optimizer also gets its noise cloud.
+    With ``state.clouds`` runs and noise on, each optimizer also gets its noise cloud. Without
+    ``full`` only paths and losses are computed (no ``frames``, no gradients or states in the
+    trajectories): enough for the race, the loss chart and the summary table.
     """
     runs = Runs()
     spec = RunSpec.of(state)
@@ -163,19 +217,19 @@ def run_all(state, optimizers: Mapping[str, Any]) -> Runs:
         opt = optimizers[opt_key]
         hyper = _hyper(state, opt_key)
         try:
-            df = simulate_cached(spec, opt_key, hyper)
+            df, traj = run_cached(spec, opt_key, hyper, bool(full))
         except ValueError as exc:
             runs.errors[opt_key] = str(exc)
             continue
-        runs.frames[opt_key] = df
-        runs.trajectories.append(
-            Trajectory.from_frame(df, opt_key, opt.label, int(state.steps), state_labels=opt.state_names)
-        )
+        if df is not None:
+            runs.frames[opt_key] = df
+        runs.trajectories.append(traj)
+        runs.keys[opt_key] = (spec, opt_key, hyper, bool(full), bool(state.ghost and state.sched != "constant"),
+                              int(state.clouds) if state.noise > 0 else 0)
         if state.ghost and state.sched != "constant":
             try:
-                gdf = simulate_cached(replace(spec, sched="constant", sched_params=()), opt_key, hyper)
-                runs.ghosts.append(Trajectory.from_frame(gdf, opt_key, f"{opt.label} (constant lr)",
-                                                         int(state.steps), state_labels=opt.state_names))
+                gtraj = run_cached(replace(spec, sched="constant", sched_params=()), opt_key, hyper, bool(full))[1]
+                runs.ghosts.append(replace(gtraj, label=f"{opt.label} (constant lr)"))
             except ValueError:
                 pass
         if state.clouds and state.noise > 0:

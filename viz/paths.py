@@ -8,6 +8,7 @@ cross where it left, never an empty chart.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
@@ -77,6 +78,39 @@ def overlay_figure(
     return fig
 
 
+@dataclass(frozen=True)
+class LossScale:
+    """The loss chart's y axis: f − f* on a log axis, or plain f on a linear one, and its title.
+
+    Shared by `loss_figure` (plotly) and the player's loss chart (drawn in the browser from the
+    payload, `viz.player`), so both follow one rule (see `loss_figure`).
+    """
+
+    log: bool
+    title: str
+    f_star: float | None = None
+
+    def shown(self, values) -> np.ndarray:
+        """Values as plotted: f − f* floored at ``LOSS_FLOOR`` on the log axis, else f."""
+        values = np.asarray(values, dtype=float)
+        return np.maximum(values - self.f_star, LOSS_FLOOR) if self.log else values
+
+
+def loss_scale(trajectories: Sequence[Trajectory], *, ghosts: Sequence[Trajectory] = (),
+               clouds: Sequence[CloudView] = (), f_star: float | None = None) -> LossScale:
+    """Log f − f* when f* is known and no run goes clearly below it; linear f otherwise."""
+    lowest = [t.loss for t in [*trajectories, *ghosts]] + [c.loss_q25 for c in clouds]
+    below = f_star is not None and any(
+        float(np.nanmin(v)) < f_star - 1e-9 * (1.0 + abs(f_star)) for v in lowest if np.isfinite(v).any()
+    )
+    if f_star is not None and not below:
+        shift = "" if f_star == 0 else f" (f* = {f_star:.4g})"
+        return LossScale(True, f"f − f*{shift}, log scale", float(f_star))
+    if below:
+        return LossScale(False, "f (runs went below the marked minimum: linear scale)")
+    return LossScale(False, "f (no known minimum: linear scale)")
+
+
 def loss_figure(
     trajectories: Sequence[Trajectory],
     *,
@@ -97,14 +131,8 @@ def loss_figure(
     each optimizer's median over its seeded runs (dotted) with the band of the middle 50%.
     """
     fig = go.Figure()
-    lowest = [t.loss for t in [*trajectories, *ghosts]] + [c.loss_q25 for c in clouds]
-    below = f_star is not None and any(
-        float(np.nanmin(v)) < f_star - 1e-9 * (1.0 + abs(f_star)) for v in lowest if np.isfinite(v).any()
-    )
-    log = f_star is not None and not below
-
-    def shown(values: np.ndarray) -> np.ndarray:
-        return np.maximum(np.asarray(values, dtype=float) - f_star, LOSS_FLOOR) if log else np.asarray(values, float)
+    scale = loss_scale(trajectories, ghosts=ghosts, clouds=clouds, f_star=f_star)
+    shown = scale.shown
 
     for cloud in clouds:
         fig.add_traces(band_traces(cloud.loss_idx, shown(cloud.loss_q25), shown(cloud.loss_median),
@@ -135,13 +163,10 @@ def loss_figure(
                 )
             )
     fig.update_xaxes(title_text="step")
-    if log:
-        shift = "" if f_star == 0 else f" (f* = {f_star:.4g})"
-        fig.update_yaxes(type="log", title_text=f"f − f*{shift}, log scale", exponentformat="power")
-    elif below:
-        fig.update_yaxes(type="linear", title_text="f (runs went below the marked minimum: linear scale)")
+    if scale.log:
+        fig.update_yaxes(type="log", title_text=scale.title, exponentformat="power")
     else:
-        fig.update_yaxes(type="linear", title_text="f (no known minimum: linear scale)")
+        fig.update_yaxes(type="linear", title_text=scale.title)
     fig.update_layout(hovermode="x unified" if len(trajectories) > 1 else "closest",
                       legend=dict(orientation="h", yanchor="bottom", y=1.01, xanchor="left", x=0))
     return style.apply(fig, height=height)

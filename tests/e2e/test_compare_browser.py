@@ -121,7 +121,10 @@ def test_click_on_map_sets_start_and_scrubber_sets_inspector(app_url, page):
         s.value = '7'; s.dispatchEvent(new Event('input')); s.dispatchEvent(new Event('change')); }""")
     page.wait_for_timeout(500)
     wait_for_app(page)
+    page.get_by_text("Step inspector: the numbers behind the picture").click()  # lazy: built when opened
+    wait_for_app(page)
     step_input = page.locator('input[aria-label="Step"]')
+    step_input.wait_for(timeout=20_000)
     assert step_input.input_value() == "7"
     assert_no_exception(page)
 
@@ -179,7 +182,12 @@ def test_custom_formula_link_with_noise_clouds(app_url, page):
     after = frame.evaluate(PANEL_STATE_JS)
     assert all(a["ink"] > b["ink"] for a, b in zip(after, before))
     assert "median" in frame.locator(".readout").first.inner_text()
-    assert page.locator('[data-testid="stPlotlyChart"]').count() >= 1  # the loss chart with its bands
+    # The loss chart with its bands, drawn by the player under the race (one Plotly bundle, issue 10).
+    frame.wait_for_function("() => document.querySelectorAll('.losschart .scatterlayer .trace').length > 0")
+    legend = frame.evaluate("() => document.querySelector('.losschart .legend').textContent")
+    assert "median of 32 runs" in legend, legend
+    assert frame.evaluate("() => document.querySelectorAll('.losschart path.js-fill').length") >= 2  # the bands
+    assert page.locator('[data-testid="stPlotlyChart"]').count() == 0
     q = parse_qs(urlparse(page.url).query)
     assert q["surface"] == ["custom"] and q["formula"] == ["x^2 - y^2 + y^4/4"] and q["clouds"] == ["32"]
     assert not page.js_errors, page.js_errors
@@ -199,3 +207,20 @@ def test_tune_button_keeps_the_player(app_url, page):
     assert len(frame.evaluate(PANEL_STATE_JS)) == 2
     assert_no_exception(page)
     assert not page.js_errors, page.js_errors
+
+
+def test_downloads_carry_the_full_record_though_the_page_records_paths_only(app_url, page, tmp_path):
+    """The race records paths only (issue 10); the downloads are built on click with every column."""
+    page.goto(app_url + "?surface=bowl&opt=sgd&opt=adam&steps=20&x0=-7&y0=2&sgd.lr=0.5")
+    wait_for_app(page)
+    frame = player_frame(page)
+    assert not frame.evaluate("() => window.descentPlayer.data.runs.some(r => r.grad)")
+    with page.expect_download(timeout=60_000) as dl:
+        page.get_by_role("button", name="Trajectories (CSV)").click()
+    header = open(dl.value.path(), encoding="utf-8").readline()
+    assert {"optimizer", "gx", "gy", "lr", "eff_lr_x", "exp_avg_x"} <= set(header.strip().split(",")), header
+    with page.expect_download(timeout=60_000) as dl:
+        page.get_by_role("button", name="Animation (HTML)").click()
+    html = open(dl.value.path(), encoding="utf-8").read()
+    assert '"grad":' in html and '"loss_chart":' in html  # arrows work offline; the loss chart is drawn
+    assert_no_exception(page)

@@ -22,14 +22,17 @@ import math
 import os
 import shutil
 import tempfile
+import threading
+from collections import OrderedDict
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Hashable, Mapping, Sequence
 
 import numpy as np
 
 from ..clouds import CloudView, drawn_runs, runs_to_draw
 from ..contours import CONTOUR_COLORSCALE, CONTOUR_LINE_COLOR, ContourGrid, contour_levels
-from ..palette import DIVERGED_COLOR, color_for
+from ..palette import DIVERGED_COLOR, color_for, rgba
+from ..paths import LOSS_FLOOR, LossScale
 from ..style import DEFAULT_STYLE, Style
 from ..trajectory import Trajectory
 
@@ -163,7 +166,7 @@ def velocity_arrows(traj: Trajectory, hyper: Mapping[str, float] | None = None) 
     return -np.asarray(traj.lr, dtype=float)[:, None] * np.asarray(vel, dtype=float)
 
 
-def _cloud_entry(view: CloudView, limit: int) -> RawJSON:
+def _cloud_entry(view: CloudView, limit: int, scale: LossScale | None = None) -> RawJSON:
     """A noise cloud for the player: ``k`` of its runs as flat paths, its median path and loss.
 
     ``xy`` holds path j's point i at ``2 * (j * n + i)``; ``idx`` are the steps of the n points
@@ -173,11 +176,28 @@ def _cloud_entry(view: CloudView, limit: int) -> RawJSON:
     xy = np.transpose(view.paths[:, keep, :], (1, 0, 2))
     entry = {"k": int(len(keep)), "of": view.n_runs, "n": int(len(view.idx)), "idx": [int(i) for i in view.idx],
              "xy": xy, "med": view.median_path, "mloss": view.median_loss, "ndiv": view.n_diverged}
+    if scale is not None:  # the loss chart's band: quartiles and median over the seeded runs
+        entry["lc"] = {"name": f"{view.label}: median of {view.n_runs} runs (band: middle 50%)",
+                       "fill": rgba(color_for(view.key), 0.2), "x": [int(i) for i in view.loss_idx],
+                       "q25": scale.shown(view.loss_q25), "med": scale.shown(view.loss_median),
+                       "q75": scale.shown(view.loss_q75)}
     return RawJSON(to_json(entry, CLOUD_DIGITS))
 
 
+def _loss_line(traj: Trajectory, scale: LossScale) -> dict:
+    """One run's curve for the player's loss chart (one value per step).
+
+    Empty when the browser can plot the run's own ``loss`` (a linear axis, or f* = 0: it floors
+    at ``LOSS_FLOOR``), which keeps the payload small; with f* ≠ 0 the difference f − f* is
+    computed here, since the rounded losses would lose it.
+    """
+    if not scale.log or scale.f_star == 0:
+        return {}
+    return {"y": scale.shown(traj.loss)}
+
+
 def _run_entry(traj: Trajectory, velocity: np.ndarray | None, ghost: Trajectory | None = None,
-               cloud: RawJSON | None = None) -> dict:
+               cloud: RawJSON | None = None, scale: LossScale | None = None) -> dict:
     entry: dict[str, Any] = {
         "key": traj.key,
         "label": traj.label,
@@ -195,9 +215,68 @@ def _run_entry(traj: Trajectory, velocity: np.ndarray | None, ghost: Trajectory 
             entry["mom"] = velocity
     if ghost is not None:
         entry["ghost"] = {"label": ghost.label, "n": ghost.n_points, "xy": ghost.path, "div": ghost.diverged_at}
+        if scale is not None:
+            entry["ghost"].update(loss=ghost.loss, lc=_loss_line(ghost, scale))
     if cloud is not None:
         entry["cloud"] = cloud
+    if scale is not None:
+        entry["lc"] = _loss_line(traj, scale)
     return entry
+
+
+# ------------------------------------------------------------------------ shared JSON caches
+
+
+class _LRU:
+    """A small thread-safe LRU dict (Streamlit runs each session's script in its own thread).
+
+    Why here and not st.cache_data: the payload is built from Trajectory objects; the page names
+    each run by its specification (``run_keys``) and the serialized fragments are shared by every
+    session in the process. Bounded, so many students with distinct settings cannot grow it.
+    """
+
+    def __init__(self, max_entries: int) -> None:
+        self.max_entries = max_entries
+        self._data: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> Any:
+        with self._lock:
+            value = self._data.get(key)
+            if value is not None:
+                self._data.move_to_end(key)
+            return value
+
+    def put(self, key: Hashable, value: Any) -> None:
+        with self._lock:
+            self._data[key] = value
+            self._data.move_to_end(key)
+            while len(self._data) > self.max_entries:
+                self._data.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
+#: Serialized runs by (page's run key, cloud limit, loss scale): one slider change re-serializes one run.
+RUN_JSON = _LRU(512)
+#: Serialized contour grids by the grid object (the pages' grids come from a shared resource cache).
+GRID_JSON = _LRU(32)
+
+
+def _grid_json(grid: ContourGrid) -> tuple[str, str]:
+    """The grid's JSON and its id, computed once per grid object (the grid is kept alive with it)."""
+    hit = GRID_JSON.get(id(grid))
+    if hit is not None and hit[0] is grid:
+        return hit[1], hit[2]
+    text = to_json(grid_payload(grid))
+    gid = hashlib.sha1(text.encode()).hexdigest()[:16]
+    GRID_JSON.put(id(grid), (grid, text, gid))
+    return text, gid
 
 
 #: The speed menu's choices (steps per second), sent to the browser in the payload.
@@ -253,6 +332,8 @@ def player_payload(
     title: str = "",
     playback: str = "",
     axis_titles: Sequence[str] = ("", ""),
+    loss_chart: LossScale | None = None,
+    run_keys: Mapping[str, Hashable] | None = None,
 ) -> dict:
     """Everything the player needs, as ``{"data": <compact JSON str>, "data_id": <hash>}``.
 
@@ -267,14 +348,20 @@ def player_payload(
     payload's default speed instead of keeping the previous race's step and speed. ``axis_titles``
     label the maps' x and y axes (empty: none). The data id lets
     the browser ignore a re-render with identical data instead of resetting playback.
+
+    ``loss_chart`` (a `viz.paths.LossScale`) adds the loss-versus-step chart under the maps,
+    drawn by the player with the plotly.js it already loads (so the page needs no second Plotly
+    bundle); each run carries its plotted curve (``lc``). ``velocities`` may be a callable
+    ``traj -> arrows`` (evaluated only for runs not cached). ``run_keys`` maps a run's key to a
+    hashable name of everything it was computed from (surface, start, steps, noise, schedule,
+    hyperparameters, ghost and cloud settings): its JSON is then cached in `RUN_JSON` and shared
+    by every session, so a slider change re-serializes one run, not all.
     """
     if mode not in ("grid", "overlay"):
         raise ValueError(f"mode must be 'grid' or 'overlay', got {mode!r}")
     steps = max([t.steps for t in trajectories], default=0)
-    gp = grid_payload(grid)
-    grid_json = to_json(gp)
-    grid_id = hashlib.sha1(grid_json.encode()).hexdigest()[:16]
-    velocities = velocities or {}
+    grid_json, grid_id = _grid_json(grid)
+    velocity_of = velocities if callable(velocities) else (lambda t, v=velocities or {}: v.get(t.key))
     limit = runs_to_draw(len(clouds), max((len(c.idx) for c in clouds), default=0))
     if clouds:
         first = clouds[0]
@@ -305,12 +392,27 @@ def player_payload(
         "grid_id": grid_id,
         "note": note,
     }
+    if loss_chart is not None:
+        meta["loss_chart"] = {"title": loss_chart.title, "log": loss_chart.log, "floor": LOSS_FLOOR,
+                              "height": int(380 * (1.25 if style.projector else 1.0)),
+                              "unified": len(trajectories) > 1}
     ghost_by_key = {g.key: g for g in ghosts}
-    cloud_by_key = {c.key: _cloud_entry(c, limit) for c in clouds}
-    runs_json = "[" + ",".join(
-        to_json(_run_entry(t, velocities.get(t.key), ghost_by_key.get(t.key), cloud_by_key.get(t.key)))
-        for t in trajectories
-    ) + "]"
+    cloud_by_key = {c.key: c for c in clouds}
+    scale_key = None if loss_chart is None else (loss_chart.log, loss_chart.f_star)
+
+    def run_json(t: Trajectory) -> str:
+        name = (run_keys or {}).get(t.key)
+        key = None if name is None else (name, limit, scale_key)
+        text = None if key is None else RUN_JSON.get(key)
+        if text is None:
+            cloud = cloud_by_key.get(t.key)
+            text = to_json(_run_entry(t, velocity_of(t), ghost_by_key.get(t.key),
+                                      None if cloud is None else _cloud_entry(cloud, limit, loss_chart), loss_chart))
+            if key is not None:
+                RUN_JSON.put(key, text)
+        return text
+
+    runs_json = "[" + ",".join(run_json(t) for t in trajectories) + "]"
     body = to_json(meta)[:-1] + ',"grid":' + grid_json + ',"runs":' + runs_json + "}"
     return {"data": body, "data_id": hashlib.sha1(body.encode()).hexdigest()[:20]}
 

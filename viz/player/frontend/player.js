@@ -132,6 +132,7 @@
       self._arrowLegend();
       self.draw(true);
       self._height();
+      if (self.showArrows && !self.data.runs.some(function (r) { return r.grad; })) self._send(); // fetch them
     });
     this._onKey = function (ev) {
       var t = ev.target;
@@ -226,6 +227,7 @@
     if (this.playing) { this.s0 = this.s; this.t0 = performance.now(); }
     this.lastK = -1;
     this.draw(true);
+    this._lossChart();
     this._height();
     if (fresh && this.hooks.onNewRace) this.hooks.onNewRace();
   };
@@ -450,7 +452,88 @@
 
   Player.prototype._height = function () {
     this._refit();
-    if (this.hooks.onHeight) this.hooks.onHeight(Math.ceil(this.root.getBoundingClientRect().height) + 12);
+    var h = Math.ceil(this.root.getBoundingClientRect().height) + 12;
+    if (this.lossDiv && this.lossDiv.style.display !== "none") h += Math.ceil(this.lossDiv.getBoundingClientRect().height) + 8;
+    if (this.hooks.onHeight) this.hooks.onHeight(h);
+  };
+
+  // ------------------------------------------------------------------ loss chart (issue 10)
+  // Loss versus step under the race, drawn with the plotly.js the player loads anyway, so the
+  // Compare page needs no second Plotly bundle and the server builds no plotly figure per rerun.
+  // Python decides the numbers and words (viz.paths.LossScale: axis type, title, the plotted
+  // f − f*); this lays them out like viz.paths.loss_figure. It sits after the root, outside what
+  // the fit-to-screen sizing of the maps measures: the race still fits one screen above it.
+  Player.prototype._lossChart = function () {
+    var d = this.data, lc = d && d.loss_chart;
+    if (!lc || d.hide_runs || !d.runs.length) {
+      if (this.lossDiv) {
+        try { global.Plotly.purge(this.lossDiv); } catch (e) { /* ignore */ }
+        this.lossDiv.style.display = "none";
+      }
+      return;
+    }
+    if (!this.lossDiv) {
+      this.lossDiv = el("div", { class: "losschart" });
+      this.root.parentNode.insertBefore(this.lossDiv, this.root.nextSibling);
+    }
+    this.lossDiv.style.display = "";
+    var st = d.style || {}, fs = st.font || 13, lw = st.line || 2, mk = st.marker || 7;
+    var traces = [], tail = [];
+    function steps(c, n) {
+      if (c.x) return c.x;
+      var x = new Array(n);
+      for (var i = 0; i < n; i++) x[i] = i;
+      return x;
+    }
+    // A run's plotted values: sent when f* ≠ 0 (f − f* from Python), else its own loss, floored on
+    // the log axis (viz.paths.LossScale.shown with f* = 0).
+    function values(c, loss) {
+      if (c.y) return c.y;
+      return !lc.log ? loss : loss.map(function (v) { return v === null ? null : Math.max(v, lc.floor || 1e-16); });
+    }
+    function curve(r, c, loss, label, div, ghost) {
+      var y = values(c, loss), x = steps(c, y.length);
+      tail.push({ type: "scatter", mode: "lines", x: x, y: y, name: label, legendgroup: r.key,
+        line: { color: r.color, width: lw * (ghost ? 0.7 : 1.0), dash: ghost ? "dash" : "solid" },
+        opacity: ghost ? 0.6 : 1.0, hovertemplate: label + "<br>step %{x}<br>%{y:.4g}<extra></extra>" });
+      if (div !== null && div !== undefined) {
+        tail.push({ type: "scatter", mode: "markers", x: [x[x.length - 1]], y: [y[y.length - 1]],
+          marker: { symbol: "x", size: mk * 1.6, color: d.diverged_color || "#D62728" },
+          name: label + ": diverged at step " + div, legendgroup: r.key, showlegend: false,
+          hovertemplate: label + " diverged at step " + div + "<extra></extra>" });
+      }
+    }
+    d.runs.forEach(function (r) {
+      var c = r.cloud && r.cloud.lc;
+      if (!c) return;
+      traces.push({ type: "scatter", mode: "lines", x: c.x, y: c.q75, line: { width: 0 }, showlegend: false,
+        hoverinfo: "skip", legendgroup: r.key });
+      traces.push({ type: "scatter", mode: "lines", x: c.x, y: c.q25, line: { width: 0 }, fill: "tonexty",
+        fillcolor: c.fill, name: c.name + ": middle 50% of runs", legendgroup: r.key, hoverinfo: "skip",
+        showlegend: false });
+      traces.push({ type: "scatter", mode: "lines", x: c.x, y: c.med, name: c.name, legendgroup: r.key,
+        line: { color: r.color, width: lw * 0.8, dash: "dot" },
+        hovertemplate: c.name + " median<br>step %{x}<br>%{y:.4g}<extra></extra>" });
+    });
+    d.runs.forEach(function (r) { if (r.lc) curve(r, r.lc, r.loss, r.label, r.div, false); });
+    d.runs.forEach(function (r) {
+      if (r.ghost && r.ghost.lc) curve(r, r.ghost.lc, r.ghost.loss, r.ghost.label, r.ghost.div, true);
+    });
+    var grid = "#e6e9ef", font = { size: fs + 1 };
+    var layout = {
+      height: lc.height, margin: { l: 60, r: 20, t: 20, b: 50 },
+      font: { size: fs, color: "#262730", family: "\"Source Sans Pro\", \"Source Sans 3\", system-ui, sans-serif" },
+      paper_bgcolor: "#ffffff", plot_bgcolor: "#ffffff",
+      hovermode: lc.unified ? "x unified" : "closest",
+      legend: { orientation: "h", yanchor: "bottom", y: 1.01, xanchor: "left", x: 0, font: { size: fs } },
+      // automargin: the projector's 20-px ticks (10⁻¹⁰) need more room than the margins above.
+      xaxis: { title: { text: "step", font: font }, tickfont: { size: fs }, gridcolor: grid, zeroline: false,
+        automargin: true },
+      yaxis: { type: lc.log ? "log" : "linear", title: { text: lc.title, font: font, standoff: 8 },
+        tickfont: { size: fs }, exponentformat: lc.log ? "power" : "B", gridcolor: grid, zeroline: false,
+        automargin: true }
+    };
+    global.Plotly.react(this.lossDiv, traces.concat(tail), layout, { displaylogo: false, responsive: true });
   };
 
   Player.prototype._click = function (p, ev) {
@@ -469,7 +552,8 @@
   Player.prototype._send = function (click) {
     if (!this.hooks.onValue) return;
     this.seq += 1;
-    this.hooks.onValue({ step: Math.floor(this.s), click: click || null, seq: this.seq });
+    // "arrows": the page records gradients and optimizer states only while they are drawn.
+    this.hooks.onValue({ step: Math.floor(this.s), click: click || null, seq: this.seq, arrows: this.showArrows });
   };
 
   Player.prototype.toggle = function () { if (this.playing) this.pause(true); else this.play(); };
