@@ -16,6 +16,7 @@ from optimizers import OPTIMIZERS, run_batch
 from surfaces.regression import make_regression_surface, regression_data
 from ui.lesson_common import show_chart, compare_link, page_style, spec_slider
 from ui.lesson_url import LessonUrl
+from ui.predict import lesson_box
 from ui.style import show_table
 from viz.lessons import add_paths, loss_curves_figure, map_figure, regression_data_figure
 from ui.bootstrap import ensure_app_navigation
@@ -83,6 +84,7 @@ data = regression_data(surface)
 f_star = float(surface.f(data.w_opt, data.b_opt))
 colors = {r["label"]: c for r, c in zip(runs, COLORS)}
 style = page_style()
+lesson_box("minibatch", n, batch, opt_key, float(lr), epochs, seed, lazy=True)  # predict first (ui/predict.py); ~15 s
 
 # --- the race: one panel per batch size, side by side, synchronised by work done ----------
 try:

@@ -17,6 +17,7 @@ from surfaces import SURFACES
 from ui.custom_surface import CUSTOM_LABEL, custom_formula_input, custom_surface, seed_custom_state
 from ui.lesson_common import show_chart, compare_link, page_style
 from ui.lesson_url import LessonUrl
+from ui.predict import lesson_box
 from ui.simulation import grid_for, make_ref, resolve_surface
 from ui.url_state import BOUND_KEYS, CUSTOM, custom_query, parse_custom_surface
 from viz.lessons import nearest_cell, sweep_heatmap
@@ -148,6 +149,10 @@ xs, ys = axis_values(x_spec, resolution, x_lo, x_hi), axis_values(y_spec, resolu
 url.write(**{f"{x_key}_lo": x_lo, f"{x_key}_hi": x_hi, f"{y_key}_lo": y_lo, f"{y_key}_hi": y_hi})
 url.drop_stale("", [k for k in st.query_params.keys() if not k.endswith(("_lo", "_hi"))]
                + [f"{x_key}_lo", f"{x_key}_hi", f"{y_key}_lo", f"{y_key}_hi"])
+
+
+if not custom:  # predict first (ui/predict.py): a custom formula has no engine-checked question here
+    lesson_box("sweep", surf_key, opt_key, x_key, y_key, tuple(map(float, xs)), float(y_lo), float(y_hi), int(steps))
 
 
 @st.cache_data(show_spinner=False, max_entries=256)

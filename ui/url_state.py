@@ -398,7 +398,8 @@ def parse_query(
 
     # 7. Anything else is reported once.
     known = {"surface", "opt", "steps", "x0", "y0", "noise", "seed", "clip", "sched", "ghost", "view", "preset",
-             "formula", *BOUND_KEYS, "clouds"}
+             "formula", *BOUND_KEYS, "clouds",
+             "mode"}  # mode=predict: read by ui/predict.py
     for key in params:
         if key in known or key in IGNORED_KEYS or "." in key:
             continue

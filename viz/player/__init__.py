@@ -176,6 +176,13 @@ def _cloud_entry(view: CloudView, limit: int) -> RawJSON:
     return RawJSON(to_json(entry, CLOUD_DIGITS))
 
 
+def _hidden_run(traj: Trajectory, start: Sequence[float]) -> Trajectory:
+    """A run reduced to its name, colour and start point (``hide_runs``): nothing of its path."""
+    point = np.asarray([[float(start[0]), float(start[1])]])
+    return Trajectory(key=traj.key, label=traj.label, path=point, loss=np.array([math.nan]),
+                      steps=int(traj.steps), diverged_at=None)
+
+
 def _run_entry(traj: Trajectory, velocity: np.ndarray | None, ghost: Trajectory | None = None,
                cloud: RawJSON | None = None) -> dict:
     entry: dict[str, Any] = {
@@ -253,6 +260,7 @@ def player_payload(
     title: str = "",
     playback: str = "",
     axis_titles: Sequence[str] = ("", ""),
+    hide_runs: bool = False,
 ) -> dict:
     """Everything the player needs, as ``{"data": <compact JSON str>, "data_id": <hash>}``.
 
@@ -265,12 +273,21 @@ def player_payload(
     it fits). ``note`` is a line of explanation under the maps. ``playback`` names the race being
     shown (e.g. a lesson preset): when it changes, the browser starts over at step 0 at this
     payload's default speed instead of keeping the previous race's step and speed. ``axis_titles``
-    label the maps' x and y axes (empty: none). The data id lets
+    label the maps' x and y axes (empty: none). ``hide_runs`` (predict first: the race before the
+    student commits to a prediction) sends each run's name, colour and start point only: no path,
+    loss, divergence step, arrow, ghost or cloud is in the payload (hidden, not just invisible,
+    so reading the JSON gives nothing away); the browser draws the maps and start points and
+    keeps Play off. The data id lets
     the browser ignore a re-render with identical data instead of resetting playback.
     """
     if mode not in ("grid", "overlay"):
         raise ValueError(f"mode must be 'grid' or 'overlay', got {mode!r}")
     steps = max([t.steps for t in trajectories], default=0)
+    if hide_runs:
+        trajectories = [_hidden_run(t, start) for t in trajectories]
+        velocities, ghosts, clouds, arrows = {}, (), (), False
+        note = "The paths are hidden until you lock in a prediction."
+        playback = f"{playback}|hidden"
     gp = grid_payload(grid)
     grid_json = to_json(gp)
     grid_id = hashlib.sha1(grid_json.encode()).hexdigest()[:16]
@@ -304,6 +321,7 @@ def player_payload(
         "diverged_color": DIVERGED_COLOR,
         "grid_id": grid_id,
         "note": note,
+        "hidden": bool(hide_runs),
     }
     ghost_by_key = {g.key: g for g in ghosts}
     cloud_by_key = {c.key: _cloud_entry(c, limit) for c in clouds}
