@@ -154,7 +154,7 @@ with st.container():
                    + (f"\n- … and {len(notices) - 8} more" if len(notices) > 8 else ""))
     if active in PRESETS_BY_KEY:
         preset = PRESETS_BY_KEY[active]
-        st.info(f"**{preset.title}.** {preset.watch if not hidden else 'What to watch shows after your prediction.'}"
+        st.info(f"**{preset.title}.** {predict.lesson_note(preset.watch)}"
                 + ("" if unchanged else "  \n*(You have changed the lesson's settings since.)*"))
         if not unchanged:
             st.button("Restore the lesson's settings", icon=":material/restart_alt:", key="restore_lesson",
@@ -165,7 +165,7 @@ with st.container():
 
 st.markdown(f"**{'Custom formula' if custom else md_escape(surface.label)}** &nbsp; ${surface.latex}$")
 with st.container():  # predict first (ui/predict.py): the question above the race, hidden until locked in
-    show_predict(predict, style)
+    show_predict(predict, style, notes=PRESETS_BY_KEY[active].watch if active in PRESETS_BY_KEY else "")
 
 c_view, c_tune = st.columns([3, 1], vertical_alignment="center")
 view_label = c_view.segmented_control("View", list(VIEWS), key="view", label_visibility="collapsed")

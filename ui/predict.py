@@ -82,6 +82,19 @@ _KEYS_JS = """
 """
 
 
+#: Once per reveal (SIG): scroll the question box to the top, so the answer and Play show at once.
+_SCROLL_JS = """
+<script>
+(function () {
+  if (window.__descentRevealed === "SIG") return;
+  window.__descentRevealed = "SIG";
+  var box = document.querySelector('[class*="st-key-predictbox_compare"]');
+  if (box) box.scrollIntoView({ block: "start", behavior: "smooth" });
+})();
+</script>
+"""
+
+
 def _signature(question: Question, settings: Any) -> str:
     """What a prediction was made for: the question and the settings it was asked at."""
     text = json.dumps([question.key, question.prompt, list(question.choices), question.explanation,
@@ -143,25 +156,27 @@ def predict_box(question: Question | Callable[[], Question] | None, key: str, st
     box.markdown(f"**{title}:** {question.prompt}")
     if changed:
         box.caption("The settings changed since your last prediction: predict again.")
-    picked = box.radio("Your prediction", list(range(len(question.choices))), index=None, key=choice_key,
-                       format_func=lambda i: f"{i + 1}. {question.choices[i]}", disabled=bool(lock),
-                       label_visibility="collapsed")
     if not lock:
-        box.button("Lock in my prediction", key=f"predictlockbtn_{key}", type="primary", disabled=picked is None,
+        picked = box.radio("Your prediction", list(range(len(question.choices))), index=None, key=choice_key,
+                           format_func=lambda i: f"{i + 1}. {question.choices[i]}", horizontal=True,
+                           label_visibility="collapsed")
+        row = box.container(horizontal=True, vertical_alignment="center")
+        row.button("Lock in my prediction", key=f"predictlockbtn_{key}", type="primary", disabled=picked is None,
                    icon=":material/lock:", on_click=_lock, args=(key, sig))
-        box.caption("Keys 1–4 choose. Locking in changes nothing in the run: it only shows the answer."
-                    if not style.projector else "Keys 1–4 choose.")
+        row.caption("Keys 1–4 choose." + ("" if style.projector else
+                                          " Locking in changes nothing in the run: it only shows the answer."))
         st.html(_KEYS_JS, unsafe_allow_javascript=True)
         return False
     mine = lock[1]
     if question.is_right(mine):
-        box.success(f"**Right!** {question.answer}")
+        box.success(f"**Right!** You predicted: {question.choices[mine]}.  \n{question.explanation}")
     else:
-        box.error(f"**Not this time.** You predicted: {question.choices[mine]}. The answer: {question.answer}")
-    box.markdown(question.explanation)
+        box.error(f"**Not this time.** You predicted: {question.choices[mine]}. The answer: {question.answer}.  \n"
+                  f"{question.explanation}")
+    row = box.container(horizontal=True, vertical_alignment="center")
     if question.try_next:
-        box.markdown(f"**{question.try_next}**")
-    box.button("Predict again", key=f"predictagain_{key}", icon=":material/replay:", on_click=_unlock, args=(key,))
+        row.markdown(f"**{question.try_next}**")
+    row.button("Predict again", key=f"predictagain_{key}", icon=":material/replay:", on_click=_unlock, args=(key,))
     return True
 
 
@@ -247,6 +262,13 @@ class PredictView:
     settings: str = ""
     why: str = ""
 
+    def lesson_note(self, watch: str) -> str:
+        """The lesson's "what to watch" text for the box above the race (it quotes the outcome)."""
+        if not self.on or self.question is None:
+            return watch
+        return ("What to watch shows after your prediction." if self.hidden else
+                "What to watch: under the answer below.")
+
 
 def predict_view(state, *, active: str | None, presets: Mapping[str, Any], custom: bool) -> PredictView:
     """Which question the Compare page asks now, and whether the race is still hidden (no drawing).
@@ -275,8 +297,12 @@ def predict_view(state, *, active: str | None, presets: Mapping[str, Any], custo
     return PredictView(True, locked_choice("compare", question, settings) is None, question, settings)
 
 
-def show_predict(view: PredictView, style: Style) -> bool:
-    """The Compare page's question box above the race (or why there is none); True once revealed."""
+def show_predict(view: PredictView, style: Style, notes: str = "") -> bool:
+    """The Compare page's question box above the race (or why there is none); True once revealed.
+
+    ``notes``: the lesson's "what to watch" text, shown folded under the answer once revealed.
+    On the run that reveals, the page scrolls so that the answer and the race's Play bar show.
+    """
     link = _link_values()
     if link.get("notice"):
         st.info(link["notice"])
@@ -286,7 +312,16 @@ def show_predict(view: PredictView, style: Style) -> bool:
     if view.question is None:
         st.info(f"Predict first: {view.why}; showing the race.")
         return True
-    return predict_box(view.question, "compare", style, settings=view.settings)
+    if view.hidden:  # the surface's notes in the sidebar tell what the race will show
+        st.html("<style>.st-key-surface_note { display: none !important; }</style>")
+    revealed = predict_box(view.question, "compare", style, settings=view.settings)
+    if revealed:
+        if notes:
+            with st.expander("What to watch"):
+                st.markdown(notes)
+        st.html(_SCROLL_JS.replace("SIG", view.settings and _signature(view.question, view.settings)),
+                unsafe_allow_javascript=True)
+    return revealed
 
 
 __all__ = ["lesson_box", "lesson_question", "predict_box", "predict_toggle", "predict_view", "show_predict", "PredictView", "locked_choice", "race_json",
