@@ -96,6 +96,7 @@ def test_predict_link_hides_the_race_then_reveals_it():
     assert any("Right!" in s.value and q.explanation in s.value for s in at.success)
     assert any(q.try_next in m.value for m in at.markdown)
 
+    assert at.query_params["mode"] in ("predict", ["predict"])  # the address bar still opens predict mode
     # "Predict again" hides the race once more.
     at.button(key=f"predictagain_{BOX}").click().run()
     assert payload(at)["hidden"] is True and not has_summary(at)
@@ -133,6 +134,8 @@ def test_sidebar_toggle_and_the_question_follows_the_settings():
     assert any("settings changed" in c.value for c in at.caption)
     lock(at, BOX, q2.answer_index)
     assert any(q2.explanation in s.value for s in at.success)
+    at.toggle(key="predict_first").set_value(False).run()
+    assert "mode" not in at.query_params and payload(at)["hidden"] is False
 
 
 def test_bad_link_values_give_notices_never_a_traceback():

@@ -229,19 +229,36 @@ def race_json(race: Race) -> str:
 
 
 def _link_values() -> dict:
-    """Read ``mode`` and ``preset`` from the link once per visit (the page rewrites its URL)."""
+    """``mode`` and ``preset`` as the link gave them (read once per visit: the page rewrites its URL).
+
+    The toggle is seeded from the address bar whenever its state is new (first run, or back from
+    another page, where Streamlit forgot it), so a link or a reload opens in the mode it names.
+    """
+    try:
+        raw_mode, raw_preset = st.query_params.get_all("mode"), st.query_params.get("preset")
+    except Exception:  # pragma: no cover - bare script
+        raw_mode, raw_preset = [], None
+    mode, notice = parse_mode(raw_mode)
     stored = st.session_state.get(_LINK_KEY)
     if stored is None:
-        try:
-            raw_mode, raw_preset = st.query_params.get_all("mode"), st.query_params.get("preset")
-        except Exception:  # pragma: no cover - bare script
-            raw_mode, raw_preset = [], None
-        mode, notice = parse_mode(raw_mode)
         stored = {"notice": notice, "preset": raw_preset}
         st.session_state[_LINK_KEY] = stored
-        if TOGGLE_KEY not in st.session_state:
-            st.session_state[TOGGLE_KEY] = mode == "predict"
+    if TOGGLE_KEY not in st.session_state:
+        st.session_state[TOGGLE_KEY] = mode == "predict"
     return stored
+
+
+def keep_mode_in_url() -> None:
+    """``mode=predict`` stays in the address bar while the toggle is on (the page's own URL writer
+    knows only the race), so the link in the address bar reopens predict mode."""
+    try:
+        on, there = bool(st.session_state.get(TOGGLE_KEY)), st.query_params.get("mode")
+        if on and there != "predict":
+            st.query_params["mode"] = "predict"
+        elif not on and there is not None:
+            del st.query_params["mode"]
+    except Exception:  # pragma: no cover - bare script
+        pass
 
 
 def predict_toggle(container) -> bool:
@@ -279,6 +296,7 @@ def predict_view(state, *, active: str | None, presets: Mapping[str, Any], custo
     notice and a normal race).
     """
     link = _link_values()
+    keep_mode_in_url()
     if not st.session_state.get(TOGGLE_KEY):
         return PredictView(False, False)
     key = active if active in presets else None
