@@ -193,3 +193,11 @@ def test_minibatch_question_is_computed_only_when_asked():
     wrong = (q.answer_index + 1) % len(q.choices)
     lock(at, "minibatch", wrong)
     assert any("Not this time" in e.value and q.explanation in e.value for e in at.error)
+
+
+def test_readme_names_every_lesson_a_predict_link_may_open():
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("## For teachers"):text.index("## Serving a class")]
+    assert "?mode=predict&preset=momentum" in section
+    for key in PRESETS_BY_KEY:
+        assert f"`{key}`" in section, key

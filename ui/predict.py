@@ -171,8 +171,9 @@ def predict_box(question: Question | Callable[[], Question] | None, key: str, st
     if question.is_right(mine):
         box.success(f"**Right!** You predicted: {question.choices[mine]}.  \n{question.explanation}")
     else:
-        box.error(f"**Not this time.** You predicted: {question.choices[mine]}. The answer: {question.answer}.  \n"
-                  f"{question.explanation}")
+        named = question.explanation.startswith(question.answer)  # most explanations open with the answer
+        box.error(f"**Not this time.** You predicted: {question.choices[mine]}."
+                  + ("" if named else f" The answer: {question.answer}.") + f"  \n{question.explanation}")
     row = box.container(horizontal=True, vertical_alignment="center")
     if question.try_next:
         row.markdown(f"**{question.try_next}**")
