@@ -138,6 +138,15 @@ def test_sidebar_toggle_and_the_question_follows_the_settings():
     assert "mode" not in at.query_params and payload(at)["hidden"] is False
 
 
+def test_hidden_3d_view_shows_the_maps_without_paths():
+    at = new_app({"mode": "predict", "preset": "momentum", "view": "3d"})
+    clean(at)
+    assert payload(at)["hidden"] is True  # the maps with the start points, not the 3-D paths
+    assert not any(getattr(c, "key", None) == "surface3d" for c in at.get("plotly_chart"))
+    lock(at, BOX, momentum_question().answer_index)
+    assert any(getattr(c, "key", None) == "surface3d" for c in at.get("plotly_chart"))
+
+
 def test_bad_link_values_give_notices_never_a_traceback():
     at = new_app({"mode": "bogus", "preset": "momentum"})
     clean(at)

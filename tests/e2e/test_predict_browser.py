@@ -59,6 +59,13 @@ def test_predict_then_reveal_draws_paths_only_after_the_commit(app_url, page):
     page.keyboard.press("Space")
     page.wait_for_timeout(400)
     assert frame.evaluate(PANEL_STATE_JS)[0]["ink"] == 0
+    # A key pressed with the focus inside the player's iframe reaches the page too.
+    frame.locator(".steplabel").click()
+    frame.locator(".steplabel").press("1")
+    page.wait_for_function(
+        """() => { const r = document.querySelectorAll('[class*="st-key-predictchoice_compare"] input[type="radio"]');
+                   return r.length > 1 && r[0].checked; }""", timeout=30_000)
+    page.locator("h1").first.click()
     page.keyboard.press("2")
     radio = page.locator('[class*="st-key-predictchoice_compare"] input[type="radio"]')
     page.wait_for_function(
