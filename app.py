@@ -9,6 +9,8 @@ from pathlib import Path
 
 import streamlit as st
 
+from ui.style import projector_toggle
+
 ROOT = Path(__file__).resolve().parent
 
 st.set_page_config(page_title="Descent: optimizers, visualized", page_icon="⛰️", layout="wide",
@@ -22,6 +24,11 @@ LESSON_PAGES = (
     ("pages/sweep.py", "Hyperparameter map", ":material/grid_on:"),
     ("pages/challenges.py", "Challenges", ":material/emoji_events:"),
 )
+
+# Drawn here, not by each page: a widget of the entry script exists on every run, so projector
+# mode stays on across page switches and reruns for the whole visit (a page's own widgets are
+# dropped by Streamlit when the class moves to another page).
+projector_toggle(st.sidebar)
 
 compare = st.Page("pages/compare.py", title="Compare optimizers", icon=":material/sports_score:", default=True)
 lessons = [st.Page(path, title=title, icon=icon) for path, title, icon in LESSON_PAGES if (ROOT / path).exists()]

@@ -18,7 +18,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from optimizers import sweep  # noqa: E402
-from optimizers.tuning import noise_cloud, tune_learning_rate  # noqa: E402
+from optimizers.tuning import default_streams, noise_cloud, tune_learning_rate  # noqa: E402
 from surfaces import SURFACES  # noqa: E402
 
 
@@ -57,8 +57,9 @@ def main() -> None:
                                 bowl.start, 1000), 10_000))
     cases.append(("tune_learning_rate  41 rates x 1000 steps, adam, rosenbrock",
                   lambda: tune_learning_rate(rosen, "adam", {}, rosen.start, 1000), 41))
-    cases.append(("tune_learning_rate  41 rates x 1000 steps, momentum, noisy bowl",
-                  lambda: tune_learning_rate(bowl, "momentum", {}, bowl.start, 1000, noise=1.0), 41))
+    k = default_streams(1000)
+    cases.append((f"tune_learning_rate  41 rates x {k} noise streams x 1000 steps, momentum, noisy bowl",
+                  lambda: tune_learning_rate(bowl, "momentum", {}, bowl.start, 1000, noise=1.0), 41 * k))
     cases.append(("noise_cloud  64 seeds x 500 steps, sgd, noisy bowl (paths recorded)",
                   lambda: noise_cloud(bowl, "sgd", {"lr": 0.1}, bowl.start, 500, noise=1.0, n_runs=64), 64))
 

@@ -128,10 +128,10 @@ class Outcome:
 
 def f_star(surface) -> float:
     """Lowest f over the surface's known minima (0 when it knows none)."""
-    if not surface.minima:
-        return 0.0
-    m = np.asarray(surface.minima, dtype=float)
-    return float(np.min(surface.f(m[:, 0], m[:, 1])))
+    from surfaces.base import lowest_known_value
+
+    value = lowest_known_value(surface.f, surface.minima)
+    return 0.0 if value is None else value
 
 
 def _schedule(race: Race):

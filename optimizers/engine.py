@@ -156,14 +156,10 @@ def _seeds(seed: Any, lengths: list[int]) -> "int | Array":
 
 
 def _fstar(surface) -> float | None:
-    """Minimum of f over the known minima (None if the surface knows none)."""
-    if not getattr(surface, "minima", None):
-        return None
-    m = np.asarray(surface.minima, dtype=float)
-    with np.errstate(all="ignore"):
-        values = np.asarray(surface.f(m[:, 0], m[:, 1]), dtype=float)
-    values = values[np.isfinite(values)]
-    return float(values.min()) if values.size else None
+    """f* over the surface's known minima (None if it knows none)."""
+    from surfaces.base import lowest_known_value
+
+    return lowest_known_value(surface.f, getattr(surface, "minima", None))
 
 
 # ---------------------------------------------------------------------------------------------

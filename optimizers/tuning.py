@@ -74,14 +74,9 @@ def known_f_star(surface) -> float | None:
 
     The same number the engine measures its tolerance against (``f* + tol``).
     """
-    minima = getattr(surface, "minima", None)
-    if not minima:
-        return None
-    m = np.asarray(minima, dtype=float).reshape(-1, 2)
-    with np.errstate(all="ignore"):
-        values = np.asarray(surface.f(m[:, 0], m[:, 1]), dtype=float) * np.ones(len(m))
-    values = values[np.isfinite(values)]
-    return float(values.min()) if values.size else None
+    from surfaces.base import lowest_known_value
+
+    return lowest_known_value(surface.f, getattr(surface, "minima", None))
 
 
 def is_random(surface, noise, batch_size) -> bool:

@@ -7,7 +7,6 @@ controls and URL state from ui/. See ARCHITECTURE.md.
 from __future__ import annotations
 
 import math
-import time
 
 import streamlit as st
 
@@ -20,7 +19,7 @@ from ui.custom_surface import current_custom_surface, custom_surface, show_formu
 from ui.inspector import step_inspector
 from ui.predict import predict_toggle, predict_view, show_predict
 from ui.simulation import grid_for, run_all, surface_ref
-from ui.style import current_style, projector_toggle, show_table
+from ui.style import current_style, show_table
 from ui.tuning import current_report, show_tune_report, tune_learning_rates
 from ui.url_state import CUSTOM, PageState, md_escape, same_as_preset
 from viz.paths import loss_figure
@@ -30,7 +29,6 @@ from viz.surface3d import surface3d_figure
 from viz.trajectory import f_star as known_f_star
 
 ensure_app_navigation()  # a deep link on a fresh server: serve it through app.py's navigation
-_t0 = time.perf_counter()
 VIEWS = {"Side by side": "side", "Overlay": "overlay", "3-D": "3d"}
 PLAYER_KEY = "player"
 INSPECT_KEY = "inspect_step"
@@ -92,8 +90,7 @@ sb.selectbox("Lesson presets", list(PRESETS_BY_KEY), index=None, key=page_state.
              format_func=lambda k: PRESETS_BY_KEY[k].title, placeholder="Choose a lesson…",
              on_change=_on_lesson, help="One click sets surface, optimizers, settings, start and steps.")
 predict_toggle(sb)
-projector_toggle(sb)
-style = current_style()
+style = current_style()  # the projector toggle lives in app.py (one switch for the whole visit)
 
 sb.subheader("Surface")
 surface = controls.surface_picker(SURFACES, container=sb, on_change=_on_surface, allow_custom=True,
@@ -229,5 +226,3 @@ if trajs and not hidden:
                                                                       title=f"Descent: {surface.label}"),
                        file_name=f"descent_{surface.key}.html", mime="text/html", on_click="ignore",
                        icon=":material/download:", help="A single file that plays offline, without a server.")
-
-st.session_state["_last_run_seconds"] = time.perf_counter() - _t0

@@ -62,9 +62,6 @@ intro.markdown(
 style = page_style()
 lesson_box("ewma", float(beta), kind, int(seed))  # predict first (ui/predict.py)
 ewma_fig = ewma_figure(t, observed, raw, corrected, beta, truth=truth, y_title=y_label, style=style)
-for note in ewma_fig.layout.annotations:
-    if str(note.text).startswith("effective window"):  # the same window text as the metric below
-        note.text = f"effective window ≈ 1/(1−β) = {steps_text(window)} steps"
 show_chart(ewma_fig, key="ewma_chart")
 
 m1, m2, m3, m4 = st.columns(4)
@@ -72,17 +69,12 @@ m1.metric("Effective window 1/(1−β)", f"{steps_text(window)} steps")
 m2.metric("Day 1 data θ₁", f"{observed[0]:.2f}")
 m3.metric("Day 1 average, no correction", f"{raw[0]:.2f}", help="v₁ = (1−β)·θ₁: only a (1−β) share of θ₁")
 m4.metric("Day 1 average, corrected", f"{corrected[0]:.2f}", help="v₁ / (1−β) = θ₁ exactly")
-st.session_state["ewma_window"] = window
 
 one_over_e = (", close to 1/e" if facts.near_one_over_e
               else ", not yet close to 1/e: that limit needs β near 1")
 left, right = st.columns([3, 2])
 with left:
     weights_fig = ewma_weights_figure(beta, style=style)
-    for note in weights_fig.layout.annotations:
-        if "weight there" in str(note.text):  # the window marker: state the weight there as computed
-            note.text = (f" k = 1/(1−β) = {steps_text(window)}<br> weight there: β^k = "
-                         f"{facts.weight_at_window:.3f}{' ≈ 1/e' if facts.near_one_over_e else ''} of today's")
     show_chart(weights_fig, key="ewma_weights")
 with right:
     st.markdown(

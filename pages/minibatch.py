@@ -6,19 +6,22 @@ from `optimizers.run_batch` (real sampled mini-batches), the figures from `viz.l
 
 from __future__ import annotations
 
-import math
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
-from optimizers import OPTIMIZERS, run_batch
+from optimizers import OPTIMIZERS
+from optimizers.minibatch_lesson import cost_rows, equal_work_runs
 from surfaces.regression import make_regression_surface, regression_data
 from ui.lesson_common import show_chart, compare_link, page_style, spec_slider
 from ui.lesson_url import LessonUrl
 from ui.predict import lesson_box
 from ui.style import show_table
-from viz.lessons import add_paths, loss_curves_figure, map_figure, regression_data_figure
+from viz.contours import contour_grid
+from viz.lesson_player import recolor_payload, work_synced
+from viz.lessons import loss_curves_figure, regression_data_figure
+from viz.player import player, player_payload
+from viz.trajectory import Trajectory, f_star as known_f_star
 from ui.bootstrap import ensure_app_navigation
 from lessons.pages import MINIBATCH_LR, MINIBATCH_LR_OTHER, MINIBATCH_OPTIMIZER
 
@@ -64,16 +67,8 @@ url.show_notices()
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _runs(n: int, batch: int, opt_key: str, lr: float, epochs: int, seed: int, start: tuple[float, float]):
-    """The three runs with equal epochs: steps differ (⌈N/B⌉ per epoch), samples seen do not."""
-    surface = make_regression_surface(n)
-    out = []
-    for label, b in ((f"Full batch (B = {n})", n), (f"Mini-batch (B = {batch})", batch), ("SGD (B = 1)", 1)):
-        per_epoch = math.ceil(n / b)
-        res = run_batch(surface, opt_key, {"lr": lr}, start, epochs * per_epoch,
-                        batch_size=b, seed=seed, record="path")
-        out.append(dict(label=label, batch=b, per_epoch=per_epoch, path=res.path[:, 0], loss=res.loss[:, 0],
-                        diverged_at=int(res.diverged_at[0])))
-    return out
+    """`equal_work_runs`, cached: the three runs see the same samples, in different step counts."""
+    return equal_work_runs(make_regression_surface(n), opt_key, {"lr": lr}, start, epochs, batch, seed)
 
 
 surface = make_regression_surface(n)
@@ -81,91 +76,58 @@ surface = make_regression_surface(n)
 start = tuple(st.session_state.get(f"mb_start_{n}", surface.start))
 runs = _runs(n, batch, opt_key, lr, epochs, seed, start)
 data = regression_data(surface)
-f_star = float(surface.f(data.w_opt, data.b_opt))
-colors = {r["label"]: c for r, c in zip(runs, COLORS)}
+f_star = known_f_star(surface.f, surface.minima)  # the least-squares solution (w*, b*)
+colors = {r.label: c for r, c in zip(runs, COLORS)}
 style = page_style()
 lesson_box("minibatch", n, batch, opt_key, float(lr), epochs, seed, lazy=True)  # predict first (ui/predict.py); ~15 s
 
 # --- the race: one panel per batch size, side by side, synchronised by work done ----------
-try:
-    from viz.player import player, player_payload
-except ImportError:  # the shared player has not landed: static maps instead
-    player = None
-
-if player is not None:
-    from viz.contours import contour_grid
-    from viz.lesson_player import recolor_payload, work_synced
-    from viz.trajectory import Trajectory
-
-    trajs, run_colors = [], {}
-    for r, color in zip(runs, COLORS):
-        clock, path_f, loss_f = work_synced(r["path"], r["loss"], r["batch"], n, epochs)
-        key = f"batch{r['batch']}_{len(trajs)}"
-        trajs.append(Trajectory(key=key, label=f"{r['label']}: {len(r['path']) - 1} steps", path=path_f,
-                                loss=loss_f, steps=len(clock) - 1))
-        run_colors[key] = color
-    payload = player_payload(
-        contour_grid(surface.f, surface.bounds), trajs, minima=surface.minima, start=start, style=style,
-        mode="grid", title="One frame = one more sample-gradient of work for every run",
-        axis_titles=surface.axis_titles,
-    )
-    st.caption("The player's clock counts sample-gradients (data points looked at), not steps: "
-               f"in the time full-batch GD makes one step, SGD makes {n}.")
-    value = player(recolor_payload(payload, run_colors), key="mb_player")
-    click = (value or {}).get("click")
-    if click and (value.get("seq"), n) != st.session_state.get("mb_click_seq"):
-        st.session_state["mb_click_seq"] = (value.get("seq"), n)
-        st.session_state[f"mb_start_{n}"] = (float(click[0]), float(click[1]))
-        st.rerun()
-    if start != tuple(surface.start) and st.button(f"Back to the usual start (w, b) = {tuple(surface.start)}",
-                                                   key="mb_reset_start"):
-        st.session_state.pop(f"mb_start_{n}", None)
-        st.rerun()
-else:
-    cols = st.columns(3)
-    for col, r in zip(cols, runs):
-        fig = map_figure(surface, start=start, style=style, height=380,
-                         title=f"{r['label']}: {len(r['path']) - 1} steps")
-        add_paths(fig, {r["label"]: r["path"]}, colors=colors, style=style)
-        fig.update_layout(showlegend=False)
-        fig.update_xaxes(title_text="slope w")
-        fig.update_yaxes(title_text="intercept b")
-        with col:
-            show_chart(fig, key=f"mb_map_{r['batch']}_{r['label'][:4]}")
+trajs, run_colors = [], {}
+for r, color in zip(runs, COLORS):
+    clock, path_f, loss_f = work_synced(r.path, r.loss, r.batch, n, epochs)
+    key = f"batch{r.batch}_{len(trajs)}"
+    trajs.append(Trajectory(key=key, label=f"{r.label}: {r.total_steps} steps", path=path_f,
+                            loss=loss_f, steps=len(clock) - 1))
+    run_colors[key] = color
+payload = player_payload(
+    contour_grid(surface.f, surface.bounds), trajs, minima=surface.minima, start=start, style=style,
+    mode="grid", title="One frame = one more sample-gradient of work for every run",
+    axis_titles=surface.axis_titles,
+)
+st.caption("The player's clock counts sample-gradients (data points looked at), not steps: "
+           f"in the time full-batch GD makes one step, SGD makes {n}.")
+value = player(recolor_payload(payload, run_colors), key="mb_player")
+click = (value or {}).get("click")
+if click and (value.get("seq"), n) != st.session_state.get("mb_click_seq"):
+    st.session_state["mb_click_seq"] = (value.get("seq"), n)
+    st.session_state[f"mb_start_{n}"] = (float(click[0]), float(click[1]))
+    st.rerun()
+if start != tuple(surface.start) and st.button(f"Back to the usual start (w, b) = {tuple(surface.start)}",
+                                               key="mb_reset_start"):
+    st.session_state.pop(f"mb_start_{n}", None)
+    st.rerun()
 
 # --- loss per epoch and the cost table ----------------------------------------------------
 left, right = st.columns([3, 2])
-curves = {
-    r["label"]: (np.arange(len(r["loss"])) / r["per_epoch"], np.maximum(r["loss"] - f_star, 1e-16)) for r in runs
-}
+curves = {r.label: r.loss_per_epoch(f_star) for r in runs}
 with left:
     show_chart(
         loss_curves_figure(curves, colors=colors, x_title="epoch (passes over the data)", y_title="f − f* (log)",
                            title="Loss versus epoch: same work, different number of steps", style=style),
         key="mb_loss",
     )
-table = pd.DataFrame(
-    {
-        "run": [r["label"] for r in runs],
-        "sample-gradients per step": [r["batch"] for r in runs],
-        "steps per epoch": [r["per_epoch"] for r in runs],
-        "total steps": [len(r["path"]) - 1 for r in runs],
-        "final f − f*": [float(r["loss"][-1] - f_star) for r in runs],
-        "diverged at step": [r["diverged_at"] if r["diverged_at"] >= 0 else None for r in runs],
-    }
-)
+table = pd.DataFrame(cost_rows(runs, f_star))
 with right:
     show_chart(
         regression_data_figure(
-            data.x, data.y, {r["label"]: (float(r["path"][-1, 0]), float(r["path"][-1, 1])) for r in runs},
+            data.x, data.y, {r.label: (float(r.path[-1, 0]), float(r.path[-1, 1])) for r in runs},
             colors=colors, truth=(data.true_w, data.true_b), style=style,
         ),
         key="mb_data",
     )
 st.markdown(f"**Same work per epoch ({n} sample-gradients), split into more and cheaper steps as B shrinks**")
 show_table(table, style=style, empty_as={"diverged at step": "never"})
-st.session_state["mb_total_steps"] = [len(r["path"]) - 1 for r in runs]
-if any(r["diverged_at"] >= 0 for r in runs):
+if any(r.diverged_at is not None for r in runs):
     st.warning("A run diverged: small batches give occasional large gradients; lower the learning rate.")
 
 with st.expander("What the three methods compute"):

@@ -15,6 +15,7 @@ from surfaces import SURFACES
 from ui.lesson_common import show_chart, compare_link, page_style, spec_slider
 from ui.lesson_url import LessonUrl
 from ui.predict import lesson_box
+from viz.trajectory import f_star as known_f_star
 from viz.lessons import add_endpoints, add_paths, cloud_loss_figure, map_figure, schedule_figure, zoom_bounds
 from ui.bootstrap import ensure_app_navigation
 from lessons.pages import SCHEDULES_LR, SCHEDULES_LR_OTHER, SCHEDULES_OPTIMIZER
@@ -143,7 +144,7 @@ with zoom_col:
     fig.update_layout(legend=legend_below)
     show_chart(fig, key="sched_map_zoom")
 
-f_star = min((float(surface.f(*m)) for m in surface.minima), default=0.0)
+f_star = known_f_star(surface.f, surface.minima) or 0.0  # every surface offered here has a known minimum
 with loss_col:
     show_chart(
         cloud_loss_figure({CONSTANT: const, SCHEDULED: sched_cloud}, colors=COLORS, f_star=f_star, style=style,
@@ -161,7 +162,6 @@ m1.metric("Noise ball, constant rate", f"{ball_c:.3g}", help="median distance of
 m2.metric("Noise ball, with the schedule", f"{ball_s:.3g}",
           delta=f"{(ball_s - ball_c) / ball_c:+.0%}" if ball_c > 0 else None, delta_color="inverse")
 m3.metric("Final rate", f"{lr * float(schedule.factor(steps, steps)):.3g}", help="η × factor at the last step")
-st.session_state["sched_final_factor"] = float(schedule.factor(steps, steps))
 if const.n_diverged or sched_cloud.n_diverged:
     st.warning(f"{const.n_diverged} constant-rate and {sched_cloud.n_diverged} scheduled runs diverged: "
                "lower the base rate.")

@@ -7,30 +7,28 @@ progress), a clicked cell is replayed with `optimizers.simulate`, figures come f
 
 from __future__ import annotations
 
-import math
-
-import numpy as np
 import streamlit as st
 
-from optimizers import OPTIMIZERS, simulate, sweep
+from optimizers import OPTIMIZERS, simulate
+from optimizers.sweep_map import (METRICS, GridResult, Selection, axis_values, chunk_rows, map_metric, range_options,
+                                  run_grid, snap_end, sweep_rows)
 from surfaces import SURFACES
 from ui.custom_surface import CUSTOM_LABEL, custom_formula_input, custom_surface, seed_custom_state
 from ui.lesson_common import show_chart, compare_link, page_style
 from ui.lesson_url import LessonUrl
 from ui.predict import lesson_box
+from ui.values import format_number
 from ui.simulation import grid_for, make_ref, resolve_surface
 from ui.url_state import BOUND_KEYS, CUSTOM, custom_query, parse_custom_surface
 from viz.lessons import nearest_cell, sweep_heatmap
 from viz.paths import loss_figure, overlay_figure
-from viz.trajectory import Trajectory
+from viz.trajectory import Trajectory, f_star as known_f_star
 from ui.bootstrap import ensure_app_navigation
 from lessons.pages import SWEEP_OPTIMIZER
 
 ensure_app_navigation()
 
 RESOLUTIONS = (20, 50, 100, 150, 200, 300)
-CELLS_PER_CHUNK = 10_000  # one vectorized call per 10k cells: < 1 s each, so progress moves
-METRICS = {"final": "final loss f − f*", "steps": "steps to tolerance"}
 
 st.title("Hyperparameter map")
 st.markdown(
@@ -105,26 +103,14 @@ url.drop("f", *[k for k in ("formula", *BOUND_KEYS) if k not in formula_query])
 x_spec, y_spec = opt.spec(x_key), opt.spec(y_key)
 
 
-def range_options(spec) -> list[float]:
-    """Candidate axis ends: decades (and 2, 5 steps) for log specs, 1/20ths of the range otherwise."""
-    lo, hi = float(spec.low), float(spec.high)
-    if spec.log and lo > 0:
-        opts = {lo, hi}
-        for e in range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1):
-            opts |= {m * 10.0**e for m in (1, 2, 5)}
-        return sorted(float(f"{o:.3g}") for o in opts if lo <= o <= hi)
-    return sorted({round(lo + (hi - lo) * k / 20, 6) for k in range(21)})
-
-
 def axis_range(spec, axis: str, container) -> tuple[float, float]:
     """A two-ended slider for one axis' range, initialised from the URL (``lr_lo``/``lr_hi``)."""
     opts = range_options(spec)
     lo0 = url.number(f"{spec.key}_lo", opts[0], opts[0], opts[-1])
     hi0 = url.number(f"{spec.key}_hi", opts[-1], opts[0], opts[-1])
-    snap = lambda v: min(opts, key=lambda o: abs(math.log10(o) - math.log10(v)) if spec.log and o > 0 and v > 0 else abs(o - v))
     lo, hi = container.select_slider(
-        f"{spec.key} range", opts, value=(snap(lo0), snap(hi0)), key=f"sw_{axis}range_{opt_key}_{spec.key}",
-        format_func=lambda v: f"{v:g}",
+        f"{spec.key} range", opts, value=(snap_end(lo0, opts, spec.log), snap_end(hi0, opts, spec.log)),
+        key=f"sw_{axis}range_{opt_key}_{spec.key}", format_func=format_number,
     )
     if hi <= lo:
         lo, hi = opts[0], opts[-1]
@@ -134,15 +120,6 @@ def axis_range(spec, axis: str, container) -> tuple[float, float]:
 r1, r2 = st.columns(2)
 x_lo, x_hi = axis_range(x_spec, "x", r1)
 y_lo, y_hi = axis_range(y_spec, "y", r2)
-
-
-def axis_values(spec, n: int, lo: float, hi: float) -> np.ndarray:
-    """n values over [lo, hi]: log-spaced when the spec is log-scaled (rates differ by factors)."""
-    if spec.log and lo > 0:
-        return np.geomspace(lo, hi, n)
-    if spec.high_open or (spec.valid_high < math.inf and hi >= spec.valid_high):
-        hi = min(hi, np.nextafter(spec.valid_high, -math.inf))
-    return np.linspace(lo, hi, n)
 
 
 xs, ys = axis_values(x_spec, resolution, x_lo, x_hi), axis_values(y_spec, resolution, y_lo, y_hi)
@@ -158,69 +135,41 @@ if not custom:  # predict first (ui/predict.py): a custom formula has no engine-
 @st.cache_data(show_spinner=False, max_entries=256)
 def _chunk(ref, opt_key: str, x_key: str, y_key: str, resolution: int,
            x_range: tuple[float, float], y_range: tuple[float, float], steps: int, tol: float, j0: int, j1: int):
-    """One vectorized sweep over all x values and the y values [j0, j1) (``ref``: ui.simulation.SurfaceRef)."""
-    surf = resolve_surface(ref)
+    """One cached call of `sweep_rows`: every x value and the y values [j0, j1) (``ref``: a SurfaceRef)."""
     o = OPTIMIZERS[opt_key]
     xv = axis_values(o.spec(x_key), resolution, *x_range)
     yv = axis_values(o.spec(y_key), resolution, *y_range)
-    res = sweep(surf, o, {x_key: xv, y_key: yv[j0:j1]}, {}, surf.start, steps, tol=tol)
-    return res.final_loss.T.copy(), res.diverged.T.copy(), res.steps_to_tol.T.copy()
+    return sweep_rows(resolve_surface(ref), o, x_key, y_key, xv, yv[j0:j1], steps, tol)
 
 
-rows_per_chunk = max(1, CELLS_PER_CHUNK // resolution)
-bounds = [(j, min(j + rows_per_chunk, resolution)) for j in range(0, resolution, rows_per_chunk)]
-parts = []
-progress = st.progress(0.0, text="Running the grid…") if len(bounds) > 1 else None
-for i, (j0, j1) in enumerate(bounds):
-    parts.append(_chunk(ref, opt_key, x_key, y_key, resolution, (x_lo, x_hi), (y_lo, y_hi), steps, tol, j0, j1))
+progress = st.progress(0.0, text="Running the grid…") if len(chunk_rows(resolution)) > 1 else None
+grid_result: GridResult | None = None
+for done, grid_result in run_grid(
+        lambda j0, j1: _chunk(ref, opt_key, x_key, y_key, resolution, (x_lo, x_hi), (y_lo, y_hi), steps, tol, j0, j1),
+        resolution):
     if progress is not None:
-        progress.progress((i + 1) / len(bounds), text=f"Running the grid… {j1 * resolution:,} of {resolution**2:,} runs")
+        progress.progress(done / resolution, text=f"Running the grid… {done * resolution:,} of {resolution**2:,} runs")
 if progress is not None:
     progress.empty()
-final_loss = np.concatenate([p[0] for p in parts])  # (ny, nx)
-diverged = np.concatenate([p[1] for p in parts])
-steps_to_tol = np.concatenate([p[2] for p in parts])
+diverged, steps_to_tol = grid_result.diverged, grid_result.steps_to_tol
 
-f_star = None
-if surface.minima:
-    vals = [float(surface.f(*m)) for m in surface.minima]
-    f_star = min(v for v in vals if np.isfinite(v)) if any(np.isfinite(vals)) else None
-gap = final_loss - (f_star if f_star is not None else 0.0)
-if metric == "final":
-    z = np.maximum(gap, 0.0) if f_star is not None else final_loss
-    z_label = "final f − f*" if f_star is not None else "final loss f"
-    not_reached = None
-    log_color = f_star is not None
-else:
-    z = steps_to_tol.astype(float)
-    z_label = "steps to tolerance"
-    not_reached = steps_to_tol < 0
-    log_color = True
-    if f_star is None:
-        st.info("This surface has no known minimum, so 'steps to tolerance' is undefined; colour by final loss instead.")
+f_star = known_f_star(surface.f, surface.minima)
+colour = map_metric(grid_result, metric, f_star)
+z, z_label, not_reached, log_color, best = colour.z, colour.label, colour.not_reached, colour.log_color, colour.best
+if colour.undefined:
+    st.info("This surface has no known minimum, so 'steps to tolerance' is undefined; colour by final loss instead.")
 
-ok = ~diverged & np.isfinite(z) & (~not_reached if not_reached is not None else True)
-best = np.unravel_index(np.argmin(np.where(ok, z, np.inf)), z.shape) if ok.any() else (0, 0)
-
-# Selected cell: a click (new since the last rerun), else the URL, else the best cell.
-sel_x0 = url.number("sel_x", float(xs[best[1]]), float(xs.min()), float(xs.max()))
-sel_y0 = url.number("sel_y", float(ys[best[0]]), float(ys.min()), float(ys.max()))
+# Selected cell: a click (new since the last rerun), else the link's cell on the first map, else the best.
 sig = (surf_key, opt_key, x_key, y_key, resolution, x_lo, x_hi, y_lo, y_hi)
-if "sw_sig" not in st.session_state:  # first visit: the link decides
-    st.session_state["sw_sel"] = nearest_cell(xs, ys, sel_x0, sel_y0, x_log=x_spec.log, y_log=y_spec.log)
-elif st.session_state["sw_sig"] != sig:  # a new map: start from its best cell
-    st.session_state["sw_sel"] = (int(best[0]), int(best[1]))
-st.session_state["sw_sig"] = sig
-event = st.session_state.get("sw_heat")
-points = (event or {}).get("selection", {}).get("points", []) if isinstance(event, dict) or event else []
-if points:
-    p = points[0]
-    click = (round(float(p["x"]), 12), round(float(p["y"]), 12))
-    if st.session_state.get("sw_last_click") != click:
-        st.session_state["sw_last_click"] = click
-        st.session_state["sw_sel"] = nearest_cell(xs, ys, click[0], click[1], x_log=x_spec.log, y_log=y_spec.log)
-iy, ix = st.session_state["sw_sel"]
-iy, ix = min(iy, resolution - 1), min(ix, resolution - 1)
+if "sw_selection" not in st.session_state:  # first visit: the link decides
+    sel_x0 = url.number("sel_x", float(xs[best[1]]), float(xs.min()), float(xs.max()))
+    sel_y0 = url.number("sel_y", float(ys[best[0]]), float(ys.min()), float(ys.max()))
+    st.session_state["sw_selection"] = Selection(
+        nearest_cell(xs, ys, sel_x0, sel_y0, x_log=x_spec.log, y_log=y_spec.log), signature=sig)
+points = ((st.session_state.get("sw_heat") or {}).get("selection") or {}).get("points") or []
+click = (float(points[0]["x"]), float(points[0]["y"])) if points else None
+iy, ix = st.session_state["sw_selection"].update(
+    sig, best, click, lambda x, y: nearest_cell(xs, ys, x, y, x_log=x_spec.log, y_log=y_spec.log), resolution)
 sel_x, sel_y = float(xs[ix]), float(ys[iy])
 url.write(sel_x=sel_x, sel_y=sel_y)
 url.show_notices()
@@ -237,8 +186,6 @@ heat = sweep_heatmap(
     log_color=log_color, selected=(iy, ix), not_reached=not_reached, style=style,
 )
 show_chart(heat, key="sw_heat", on_select="rerun", selection_mode="points")
-st.session_state["sw_summary"] = dict(opt=opt_key, x=x_key, y=y_key, n=resolution, diverged=n_div,
-                                     best=(float(xs[best[1]]), float(ys[best[0]])))
 
 # --- the selected run -------------------------------------------------------------------
 hyper = {x_key: sel_x, y_key: sel_y}

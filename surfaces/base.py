@@ -68,13 +68,8 @@ class Surface:
         return np.stack(np.broadcast_arrays(gx, gy), axis=-1)
 
     def distance_to_nearest_minimum(self, xy: Array) -> Array:
-        """Euclidean distance from each point to the closest known minimum (inf if none known)."""
-        xy = np.asarray(xy, dtype=float)
-        if not self.minima:
-            return np.full(xy.shape[:-1], np.inf)
-        minima = np.asarray(self.minima, dtype=float)  # (M, 2)
-        diff = xy[..., None, :] - minima  # (..., M, 2)
-        return np.sqrt((diff**2).sum(axis=-1)).min(axis=-1)
+        """Euclidean distance from each point to the closest known minimum (NaN if none known)."""
+        return nearest_minimum_distance(xy, self.minima)
 
     @property
     def is_finite_sum(self) -> bool:
@@ -115,3 +110,33 @@ def quiet(fn: Callable) -> Callable:
 def scalar_out(a: Array) -> Array:
     """Return 0-d results as numpy scalars (like numpy ufuncs do), arrays unchanged."""
     return a[()] if isinstance(a, np.ndarray) and a.ndim == 0 else a
+
+
+def nearest_minimum_distance(xy: Array, minima) -> Array:
+    """Euclidean distance from each point (last axis: x, y) to the closest of ``minima``.
+
+    NaN where no minimum is known (a custom formula whose minimum was not found): "unknown",
+    which tables show as an em dash, not "infinitely far", which a median would turn into a
+    claim. The one implementation behind `Surface.distance_to_nearest_minimum` and the
+    summary table.
+    """
+    xy = np.asarray(xy, dtype=float)
+    if not len(minima):
+        return np.full(xy.shape[:-1], np.nan)
+    m = np.asarray(minima, dtype=float).reshape(-1, 2)  # (M, 2)
+    return np.sqrt(((xy[..., None, :] - m) ** 2).sum(axis=-1)).min(axis=-1)
+
+
+def lowest_known_value(f, minima) -> float | None:
+    """f* as far as it is known: the lowest finite value of ``f`` over ``minima``; None if none.
+
+    The one implementation behind every "f − f*" in the app (engine tolerances, Tune's gaps,
+    the summary table, loss charts, lesson questions), so they all measure from the same f*.
+    """
+    if minima is None or not len(minima):
+        return None
+    pts = np.asarray(minima, dtype=float).reshape(-1, 2)
+    with np.errstate(all="ignore"):
+        vals = np.asarray(f(pts[:, 0], pts[:, 1]), dtype=float) * np.ones(len(pts))
+    vals = vals[np.isfinite(vals)]
+    return float(vals.min()) if vals.size else None

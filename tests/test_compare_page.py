@@ -208,3 +208,56 @@ def test_inspector_arithmetic_matches_the_engine(opt_key):
         _, new = substituted_rule(opt_key, df, k, hyper)
         np.testing.assert_allclose(new, df[["x", "y"]].to_numpy()[k + 1], rtol=1e-12, atol=1e-12)
     assert substituted_rule(opt_key, df, len(df) - 1, hyper) is None
+
+
+# ------------------------------------------------------------------------- leaving and coming back
+
+
+def _query(at: AppTest) -> dict:
+    return {k: at.query_params[k] for k in at.query_params}
+
+
+def _go(at: AppTest, page: str, query: dict | None = None) -> AppTest:
+    """Switch page as the browser does: the sidebar sends no query string, a link or Back sends its own."""
+    for k in list(at.query_params):
+        del at.query_params[k]
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    at.switch_page(page).run()
+    assert_clean(at)
+    return at
+
+
+def test_leaving_compare_keeps_the_race_by_sidebar_and_back():
+    at = new_app({"preset": "rosenbrock"})
+    at.number_input(key="steps").set_value(300).run()  # a race that is no longer the preset
+    race, table = _query(at), summary(at)
+    assert "preset" not in race and race["steps"] in ("300", ["300"])
+    _go(at, "pages/ewma.py")
+    _go(at, "pages/compare.py")  # the sidebar: no query string
+    assert _query(at) == race
+    pd.testing.assert_frame_equal(summary(at), table)
+    _go(at, "pages/schedules.py", {"steps": "100"})
+    _go(at, "pages/compare.py", race)  # Back: the browser puts the race's link back
+    assert _query(at) == race
+    pd.testing.assert_frame_equal(summary(at), table)
+    assert not at.warning  # nothing in the link was rejected
+
+
+def test_a_lesson_pages_preset_link_opens_its_preset_after_compare_was_open():
+    at = new_app({"preset": "rosenbrock"})
+    _go(at, "pages/ewma.py")
+    _go(at, "pages/compare.py", {"preset": "adam_bias"})  # "Compare preset: …" on the lesson page
+    preset = PRESETS_BY_KEY["adam_bias"]
+    assert list(summary(at)["optimizer"]) == [OPTIMIZERS[k].label for k in preset.optimizers]
+    assert at.query_params["preset"] in ("adam_bias", ["adam_bias"])
+    assert any(preset.title in i.value for i in at.info)
+
+
+def test_projector_mode_stays_on_across_pages():
+    at = new_app()
+    at.toggle(key="projector").set_value(True).run()
+    _go(at, "pages/ewma.py")
+    assert at.toggle(key="projector").value is True
+    _go(at, "pages/compare.py")
+    assert at.toggle(key="projector").value is True

@@ -64,14 +64,15 @@ def test_ewma_url_sets_beta():
 def test_schedules_choice_changes_the_run():
     at = _app("schedules", steps="200")
     _ok(at)
-    before = at.session_state["sched_final_factor"], _metrics(at)["Noise ball, with the schedule"]
+    before = _metrics(at)["Final rate"], _metrics(at)["Noise ball, with the schedule"]
     at.selectbox(key="sched_key").set_value("step").run()
     _ok(at)
-    after = at.session_state["sched_final_factor"], _metrics(at)["Noise ball, with the schedule"]
+    after = _metrics(at)["Final rate"], _metrics(at)["Noise ball, with the schedule"]
     assert after != before
     at.selectbox(key="sched_key").set_value("warmup").run()
     _ok(at)
-    assert at.session_state["sched_final_factor"] == pytest.approx(1.0)
+    lr = at.select_slider(key="sched_lr_sgd").value
+    assert float(_metrics(at)["Final rate"]) == pytest.approx(lr, rel=1e-3)  # warm-up ends at factor 1
 
 
 @pytest.mark.parametrize("sched", ["constant_is_hidden", "exponential", "inverse_time", "warmup_cosine"])
@@ -85,36 +86,52 @@ def test_schedules_every_schedule_from_the_url(sched):
 def test_minibatch_batch_size_changes_steps_and_table():
     at = _app("minibatch", epochs="5")
     _ok(at)
-    assert at.session_state["mb_total_steps"] == [5, 40, 320]
+    assert _total_steps(at) == [5, 40, 320]
     at.slider(key="mb_batch").set_value(32).run()
     _ok(at)
-    assert at.session_state["mb_total_steps"] == [5, 10, 320]
+    assert _total_steps(at) == [5, 10, 320]
     table = at.dataframe[0].value
     assert list(table["sample-gradients per step"]) == [64, 32, 1]
     assert list(table["steps per epoch"]) == [1, 2, 64]
+
+
+def _total_steps(at: AppTest) -> list[int]:
+    return [int(v) for v in at.dataframe[0].value["total steps"]]
 
 
 @pytest.mark.parametrize("opt", ["momentum", "adam", "rmsprop"])
 def test_minibatch_any_optimizer(opt):
     at = _app("minibatch", opt=opt, epochs="3", n="32", batch="4")
     _ok(at)
-    assert at.session_state["mb_total_steps"] == [3, 24, 96]
+    assert _total_steps(at) == [3, 24, 96]
+
+
+def _map(at: AppTest) -> dict:
+    """What the map page shows: grid size and diverged runs (caption), the selected run (subheader)."""
+    import re
+
+    caption = next(c.value for c in at.caption if " runs diverged" in c.value)
+    n = int(re.search(r"(\d+) × \1 = ", caption).group(1))
+    diverged = int(re.search(r"([\d,]+) runs diverged", caption).group(1).replace(",", ""))
+    run = next(h.value for h in at.subheader if h.value.startswith("The run at"))
+    return dict(n=n, diverged=diverged, run=run)
 
 
 def test_sweep_optimizer_and_axes_change_the_map():
     at = _app("sweep", n="50", steps="250")
     _ok(at)
-    s = at.session_state["sw_summary"]
-    assert (s["opt"], s["x"], s["y"], s["n"]) == ("momentum", "lr", "momentum", 50)
+    s = _map(at)
+    assert (at.selectbox(key="sw_opt").value, at.selectbox(key="sw_x_momentum").value,
+            at.selectbox(key="sw_y_momentum").value, s["n"]) == ("momentum", "lr", "momentum", 50)
     assert s["diverged"] > 0  # Rosenbrock with lr up to 10: the wall is there
     at.selectbox(key="sw_opt").set_value("adam").run()
     _ok(at)
-    s2 = at.session_state["sw_summary"]
-    assert (s2["opt"], s2["y"]) == ("adam", "beta2")
-    assert s2["best"] != s["best"]
+    s2 = _map(at)
+    assert at.selectbox(key="sw_y_adam").value == "beta2" and "beta2 = " in s2["run"]
+    assert s2["run"] != s["run"]  # a new map starts from its own best cell
     at.selectbox(key="sw_y_adam").set_value("beta1").run()
     _ok(at)
-    assert at.session_state["sw_summary"]["y"] == "beta1"
+    assert "beta1 = " in _map(at)["run"]
 
 
 def test_sweep_selected_cell_from_url_and_metric():
@@ -128,7 +145,7 @@ def test_sweep_selected_cell_from_url_and_metric():
 def test_sweep_large_grid_runs_in_chunks():
     at = _app("sweep", n="150", steps="100", surface="bowl", opt="sgd")
     _ok(at)
-    assert at.session_state["sw_summary"]["n"] == 150
+    assert _map(at)["n"] == 150
 
 
 def test_sweep_custom_formula_and_a_bad_one():
@@ -151,9 +168,38 @@ def test_sweep_custom_formula_and_a_bad_one():
 
 def test_sweep_typed_bad_formula_keeps_the_previous_map():
     at = _app("sweep", surface="custom", formula="x^2 + 3*y^2", n="20", steps="100")
-    before = at.session_state["sw_summary"]
+    before = _map(at)
     at.text_input(key="sw_formula").set_value("x^2 + ").run()
     _ok(at)
     assert at.error  # inline, under the box
-    assert at.session_state["sw_summary"] == before  # the map of the last formula that worked
+    assert _map(at) == before  # the map of the last formula that worked
     assert at.query_params["formula"] in ("x^2 + 3*y^2", ["x^2 + 3*y^2"])
+
+
+# ------------------------------------------------------------------ link values never become markup
+
+#: A crafted link value: closes a code span, then a clickable link, a remote image, raw HTML and
+#: a bare URL (GitHub-flavoured markdown autolinks those).
+CRAFTED = "`[click](https://e.vl)![i](//e.vl/i)`"
+#: One key per page whose bad value is quoted back in a notice.
+CRAFTED_KEYS = {"ewma": "series", "schedules": "schedule", "minibatch": "opt", "sweep": "opt"}
+
+
+def _live_markup(text: str) -> list[str]:
+    """What of ``text`` would still render as markup once backslash-escaped characters are dropped."""
+    import re
+
+    plain = re.sub(r"\\.", "", text)
+    return [t for t in ("](", "![", "<img", "://", "www.", ":red[", "$x", "`") if t in plain.lower()]
+
+
+@pytest.mark.parametrize("name", list(CRAFTED_KEYS))
+def test_a_crafted_link_value_renders_as_plain_text(name):
+    at = _app(name, **{CRAFTED_KEYS[name]: CRAFTED, "n": "20", "steps": "100"} if name == "sweep"
+              else {CRAFTED_KEYS[name]: CRAFTED})
+    _ok(at)
+    shown = [e.value for kind in ("info", "warning", "error", "caption", "markdown") for e in getattr(at, kind)]
+    notices = [t for t in shown if "click" in t]
+    assert notices, "the bad value is reported"
+    for text in notices:
+        assert not _live_markup(text), text

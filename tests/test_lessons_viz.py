@@ -162,3 +162,38 @@ def test_recolor_payload():
     runs = json.loads(out["data"])["runs"]
     assert runs[0]["color"] == "#000" and runs[1]["color"] == "#fff"
     assert out["data_id"] != "x"
+
+
+@pytest.mark.parametrize("beta", [0.5, 0.9, 0.98])
+def test_ewma_figures_state_the_window_and_weight_as_computed(beta):
+    """The figures themselves (not a page patching their text) print the window as the metric
+    does and call the weight "≈ 1/e" only where it is within 10 % of 1/e (not at β = 0.5: 0.25)."""
+    import math
+
+    from viz.lessons import ewma_figure, ewma_weights_figure
+    from viz.text import steps_text
+
+    window = 1.0 / (1.0 - beta)
+    weight = beta ** window
+    notes = [str(a.text) for a in ewma_weights_figure(beta).layout.annotations if "weight there" in str(a.text)]
+    assert len(notes) == 1
+    assert f"= {steps_text(window)}<br>" in notes[0] and f"{weight:.3f}" in notes[0]
+    assert ("1/e" in notes[0]) == (abs(weight * math.e - 1) < 0.1)
+    t = np.arange(1, 61)
+    series = np.ones(60)
+    fig = ewma_figure(t, series, series, series, beta)
+    texts = [str(a.text) for a in fig.layout.annotations if str(a.text).startswith("effective window")]
+    assert texts and all(f"= {steps_text(window)} steps" in x for x in texts)
+
+
+def test_tune_figure_says_median_when_tuned_over_noise_streams():
+    from optimizers.tuning import tune_learning_rate
+    from surfaces import SURFACES
+    from viz.lessons import tune_figure
+
+    bowl = SURFACES["bowl"]
+    lrs = np.array([0.05, 0.1, 0.2])
+    clean = tune_learning_rate(bowl, "sgd", {}, bowl.start, 30, lr_grid=lrs)
+    noisy = tune_learning_rate(bowl, "sgd", {}, bowl.start, 30, lr_grid=lrs, noise=1.0)
+    assert not tune_figure({"SGD": clean}).layout.yaxis.title.text.startswith("median")
+    assert tune_figure({"SGD": noisy}).layout.yaxis.title.text.startswith("median final f − f*")

@@ -305,3 +305,19 @@ def test_goldstein_price_note_claims():
     assert div == -1 and loss < 3.1
     loss, div = final("rmsprop", 0.01)
     assert div == -1 and abs(loss - 30) < 0.01
+
+
+def test_distance_to_nearest_minimum_is_one_function_nan_when_unknown():
+    """One implementation serves the surfaces, the schedules lesson and the summary table; a
+    surface with no known minimum gives NaN ("unknown", shown as a dash), never inf."""
+    from surfaces.base import nearest_minimum_distance
+    from viz.summary import summary_table
+    from viz.trajectory import Trajectory
+
+    assert np.isnan(nearest_minimum_distance(np.zeros((3, 2)), ())).all()
+    s = SURFACES["himmelblau"]
+    pts = np.array([[0.0, 0.0], [3.0, 2.0]])
+    assert np.allclose(s.distance_to_nearest_minimum(pts), nearest_minimum_distance(pts, s.minima))
+    traj = Trajectory(key="k", label="k", path=np.array([[1.0, 1.0], [0.0, 0.0]]), loss=np.array([2.0, 0.0]), steps=1)
+    assert np.isnan(summary_table([traj], minima=()).loc[0, "distance to nearest minimum"])
+    assert summary_table([traj], minima=((3.0, 4.0),)).loc[0, "distance to nearest minimum"] == 5.0

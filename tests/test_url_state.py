@@ -138,7 +138,7 @@ def test_bad_values_fall_back_with_a_notice(params, word):
         assert any(word.lower() in n.lower() for n in notices), notices
     for n in notices:
         assert len(n) < 200
-        assert "<script>" not in n or "`" in n  # user text is always quoted as inline code
+        assert "<script>" not in n  # user text is always escaped (ui.url_state.quote)
 
 
 def test_script_tag_is_quoted_not_passed_through():
@@ -148,10 +148,10 @@ def test_script_tag_is_quoted_not_passed_through():
     quoted = [n for n in notices if "script" in n]
     assert len(quoted) >= 3
     for n in notices:
-        # user text is shortened and wrapped in backticks, so markdown renders it as inert code
-        assert "</script>" not in n
+        # user text is shortened and every punctuation character escaped: inert text
+        assert "<" not in re.sub(r"\\.", "", n)
         if "script" in n:
-            assert "`<script>" in n
+            assert "\\<script\\>" in n
 
 
 def test_clamping_values():
@@ -296,3 +296,17 @@ def test_clouds_in_the_link():
     query = to_query(preset, optimizers=OPTIMIZERS, schedules=SCHEDULES)
     assert query["preset"] == "schedule" and query["clouds"] == "16"  # a way of looking at a lesson
     assert parse(query) == (preset, [])
+
+
+def test_quote_leaves_no_markup_in_any_link_value():
+    """The one escape helper: links, images, HTML, autolinks, LaTeX, directives, code spans."""
+    import re
+
+    from ui.url_state import quote
+
+    crafted = ("x` [click me](https://evil.example/) ![img](https://evil.example/i.png) "
+               "<img src=https://evil.example/x.png> www.evil.example a@b.example :red[alarm] $x^2$ `")
+    plain = re.sub(r"\\.", "", quote(crafted, limit=10_000))
+    for token in ("](", "![", "<img", "://", "www.", "@b.", ":red[", "$x", "`"):
+        assert token not in plain
+    assert "click me" in plain and "evil" in plain  # the words stay readable

@@ -8,6 +8,12 @@ student opens the shared link, and that is what they would see. Each page calls
 `ensure_app_navigation()` first: when it finds itself run the legacy way, it clears the flag and
 reruns, so the same URL is served by app.py (page config + `st.navigation`) like every later
 request.
+
+Why no supported switch instead: Streamlit 1.67 sets ``PagesManager.uses_pages_directory`` from
+the mere existence of a ``pages/`` folder next to the main script (``runtime/pages_manager.py``)
+and offers no config option for it; only ``st.navigation`` clears it. Renaming ``pages/`` would
+avoid it but breaks the layout the project's users expect. This module is the only place that
+knows; ``tests/e2e/test_navigation_browser.py`` opens a deep link on a freshly started server.
 """
 
 from __future__ import annotations

@@ -13,7 +13,8 @@ from typing import Mapping
 import numpy as np
 import streamlit as st
 
-from viz.style import DEFAULT_STYLE, Style
+from viz.style import Style
+from viz.text import near_one_over_e, steps_text  # noqa: F401 (steps_text: the lesson pages import it from here)
 
 COMPARE_PAGE = "pages/compare.py"
 COMPARE_PATH = "compare"
@@ -38,18 +39,10 @@ def compare_link(label: str, *, preset: str | None = None, params: Mapping[str, 
 
 
 def page_style() -> Style:
-    """Show the app-wide projector toggle in the sidebar and return the matching figure style.
+    """The figure style of the app-wide projector toggle (drawn once, by app.py, for every page)."""
+    from ui.style import current_style
 
-    Each page renders the toggle itself because Streamlit forgets a widget's value on pages
-    that do not draw it; the shared key keeps the choice when the class switches pages.
-    """
-    try:
-        from ui.style import current_style, projector_toggle
-
-        projector_toggle()
-        return current_style()
-    except ImportError:  # pragma: no cover - the shared style module is part of the app
-        return DEFAULT_STYLE
+    return current_style()
 
 
 def spec_slider(container, spec, value: float, *, key: str, label: str | None = None, scale: float = 1.0):
@@ -74,15 +67,6 @@ def show_chart(fig, *, key: str, **kwargs):
     """``st.plotly_chart`` with the figure's own style (theme=None), so the projector sizes and
     the fixed colours set by `viz.style` are not overridden by Streamlit's chart theme."""
     return st.plotly_chart(fig, key=key, theme=None, config={"displaylogo": False}, **kwargs)
-
-
-def steps_text(n: float) -> str:
-    """A step count as the lessons print it: 10, 76.9, 1,000 (one decimal only when needed).
-
-    The window metric, the caption under the chart and the recipe all use this, so they can
-    never disagree (1/(1 − 0.9) is 10.000000000000002 in floating point: not "11").
-    """
-    return f"{n:,.1f}".rstrip("0").rstrip(".")
 
 
 @dataclass(frozen=True)
@@ -115,5 +99,5 @@ def ewma_facts(beta: float) -> EwmaFacts:
     share = float(v[k - 1]) if abs(window - k) < 1e-9 else float(1.0 - beta ** window)
     return EwmaFacts(
         beta=float(beta), window=window, weight_at_window=weight, share_at_window=share,
-        steps_to_1pct=int(reached[0]) + 1, near_one_over_e=abs(weight * math.e - 1.0) < 0.1,
+        steps_to_1pct=int(reached[0]) + 1, near_one_over_e=near_one_over_e(weight),
     )

@@ -19,7 +19,8 @@ from typing import Any, Sequence
 
 import streamlit as st
 
-from ui.url_state import parse_float
+from ui.url_state import quote, read_choice, read_flag, read_number
+from ui.values import format_number
 
 
 class LessonUrl:
@@ -39,20 +40,7 @@ class LessonUrl:
 
     def number(self, key: str, default: float, low: float, high: float, *, integer: bool = False) -> float:
         """A number from the URL, clamped into [low, high]; the default when unreadable."""
-        raw = self._raw(key)
-        if raw is None:
-            return default
-        value = parse_float(raw)  # the Compare page's check: finite, short, no words or scripts
-        if value is None:
-            self.notices.append(f"`{key}={raw}` is not a usable number; using {default:g}.")
-            return default
-        if integer and not value.is_integer():
-            value = round(value)
-            self.notices.append(f"`{key}={raw}` must be a whole number; using {value:g}.")
-        if value < low or value > high:
-            clamped = min(max(value, low), high)
-            self.notices.append(f"`{key}={raw}` is outside [{low:g}, {high:g}]; using {clamped:g}.")
-            value = clamped
+        value = read_number(self.params(), key, default, low, high, self.notices, integer=integer)
         return int(value) if integer else value
 
     def integer(self, key: str, default: int, low: int, high: int) -> int:
@@ -60,32 +48,17 @@ class LessonUrl:
 
     def choice(self, key: str, options: Sequence[str], default: str) -> str:
         """One of ``options`` (case-insensitive match), else the default with a notice."""
-        raw = self._raw(key)
-        if raw is None:
-            return default
-        for option in options:
-            if raw.lower() == str(option).lower():
-                return option
-        self.notices.append(f"`{key}={raw}` is not one of {', '.join(map(str, options))}; using {default}.")
-        return default
+        return read_choice(self.params(), key, list(options), default, self.notices)
 
     def flag(self, key: str, default: bool) -> bool:
-        raw = self._raw(key)
-        if raw is None:
-            return default
-        if raw.lower() in ("1", "true", "yes", "on"):
-            return True
-        if raw.lower() in ("0", "false", "no", "off"):
-            return False
-        self.notices.append(f"`{key}={raw}` is not true/false; using {str(default).lower()}.")
-        return default
+        return read_flag(self.params(), key, default, self.notices)
 
     def text(self, key: str, default: str = "", max_len: int = 300) -> str:
         raw = self._raw(key)
         if raw is None:
             return default
         if len(raw) > max_len:
-            self.notices.append(f"`{key}` is longer than {max_len} characters; using the default.")
+            self.notices.append(f"{quote(key)} is longer than {max_len} characters; using the default.")
             return default
         return raw
 
@@ -133,6 +106,6 @@ class LessonUrl:
 def _fmt(value: Any) -> str:
     if isinstance(value, bool):
         return "1" if value else "0"
-    if isinstance(value, float):
-        return f"{value:.6g}"
+    if isinstance(value, (int, float)):
+        return format_number(value)
     return str(value)

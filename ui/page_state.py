@@ -2,8 +2,13 @@
 
 Flow of one Compare page session:
 
-1. first run: ``load_from_url`` parses ``st.query_params`` once (``ui.url_state``), writes
-   the values into the widgets' session-state keys and keeps the notices to show;
+1. first run of the page in this visit, or first run after coming back from another page
+   (Streamlit drops the widgets' state when a page is left): ``load_from_url`` parses
+   ``st.query_params`` (``ui.url_state``), writes the values into the widgets' session-state
+   keys and keeps the notices to show. A query that describes no race (the sidebar
+   opens the page with an empty query string, or Back replays a lesson's query) brings back the
+   race last shown in this visit, so leaving Compare never wipes it; a link to a race (a
+   "Compare preset" link, Back/Forward to a Compare address) wins;
 2. every run: the widgets read their values from session state; the page assembles a
    `PageState` from them and calls ``sync_url``, which rewrites the query string only when it
    differs (so the address bar is always a link that reproduces the page);
@@ -18,9 +23,12 @@ from typing import Any, Mapping
 import streamlit as st
 
 from .url_state import (BOUND_KEYS, CUSTOM, DEFAULT_BOUNDS, DEFAULT_CLOUD_RUNS, DEFAULT_FORMULA, PageState,
-                        defaults_from_preset, parse_query, to_query)
+                        defaults_from_preset, names_a_race, parse_query, to_query)
 
-LOADED_KEY = "_url_loaded"
+#: The widget whose state tells "the page's widgets are alive" (dropped on a page switch).
+MOUNTED_KEY = "surface"
+#: The canonical query of the race last shown (outlives page switches: not a widget key).
+LAST_QUERY_KEY = "_compare_query"
 NOTICES_KEY = "_url_notices"
 MEMORY_KEY = "_hp_memory"
 ACTIVE_PRESET_KEY = "active_preset"
@@ -68,19 +76,20 @@ def write_state(state: PageState, *, hyper_prefix: str = "hp", sched_key: str = 
 
 def load_from_url(*, surfaces, optimizers, schedules, presets, default_preset, extra_values=None,
                   custom_surface=None) -> None:
-    """Seed the widgets from the URL, once per browser session (a reload starts a new one)."""
-    if st.session_state.get(LOADED_KEY):
+    """Seed the widgets from the URL whenever the page (re)appears; else leave them alone."""
+    if MOUNTED_KEY in st.session_state:
         return
     try:
         params = query_dict()
     except Exception:  # pragma: no cover - bare script without a session
         params = {}
+    if not names_a_race(params) and LAST_QUERY_KEY in st.session_state:
+        params = dict(st.session_state[LAST_QUERY_KEY])
     state, notices = parse_query(params, surfaces=surfaces, optimizers=optimizers, schedules=schedules,
                                  presets=presets, default_preset=default_preset, extra_values=extra_values,
                                  custom_surface=custom_surface)
     write_state(state)
     st.session_state[NOTICES_KEY] = notices
-    st.session_state[LOADED_KEY] = True
 
 
 def apply_preset(key: str, *, optimizers, presets) -> None:
@@ -109,4 +118,5 @@ def sync_url(state: PageState, *, optimizers, schedules) -> dict[str, Any]:
             st.query_params.from_dict(wanted)
     except Exception:  # pragma: no cover
         pass
+    st.session_state[LAST_QUERY_KEY] = wanted
     return wanted

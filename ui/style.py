@@ -32,7 +32,7 @@ _PROJECTOR_CSS = """
 def projector_toggle(container=None) -> bool:
     """The "Projector" toggle (large fonts, thick lines); returns whether it is on."""
     target = container if container is not None else st.sidebar
-    on = target.toggle("Projector mode", key=PROJECTOR_KEY,
+    on = target.toggle("Projector mode", key=PROJECTOR_KEY, persist_state="session",  # for the whole visit
                        help="Large fonts and thick lines for the back row of a classroom.")
     if on:
         st.html(_PROJECTOR_CSS)

@@ -26,10 +26,11 @@ that builds no usable surface, becomes the default formula with a notice.
 from __future__ import annotations
 
 import math
+import string
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping
 
-from .values import clip_options, nice, noise_options, slider_options, snap
+from .values import clip_options, format_number, nice, noise_options, slider_options, snap
 
 Bounds = tuple[tuple[float, float], tuple[float, float]]
 
@@ -41,6 +42,7 @@ VIEWS = ("side", "overlay", "3d")
 #: Streamlit's own query parameters: never ours, never worth a notice.
 IGNORED_KEYS = {"embed", "embed_options"}
 _NOTICE_VALUE_CHARS = 24
+_PUNCTUATION = frozenset(string.punctuation)
 
 #: The surface key of a user-typed formula (not in the SURFACES registry).
 CUSTOM = "custom"
@@ -82,15 +84,40 @@ class PageState:
     clouds: int = 0
 
 
+#: The Compare page's plain keys (``<opt>.<hyper>`` and ``sched.<param>`` come on top).
+KNOWN_KEYS = frozenset({"surface", "opt", "steps", "x0", "y0", "noise", "seed", "clip", "sched", "ghost", "view",
+                        "preset", "formula", *BOUND_KEYS, "clouds",
+                        "mode"})  # mode=predict: read by ui/predict.py
+
+
+#: Keys only a link to a race carries (every canonical Compare link has ``surface`` and ``opt``).
+RACE_KEYS = frozenset({"preset", "surface", "opt"})
+
+
+def names_a_race(params: Mapping[str, Any]) -> bool:
+    """True when a query describes a race; else it is a page switch, not a link to follow.
+
+    Why not "any Compare key": switching pages, Streamlit's frontend briefly pushes the new
+    page's path with the old page's query, so Back can land on Compare with a lesson's
+    ``?beta=0.98&seed=0`` (``seed`` is a Compare key too).
+    """
+    return any(str(k) in RACE_KEYS for k in params)
+
+
 # ---------------------------------------------------------------------------------- helpers
 
 
-def _show(raw: str) -> str:
-    """A user-typed value, shortened and defanged for a notice (shown as inline code)."""
-    text = "".join(ch for ch in str(raw) if ch.isprintable()).replace("`", "'")
-    if len(text) > _NOTICE_VALUE_CHARS:
-        text = text[: _NOTICE_VALUE_CHARS - 1] + "…"
-    return f"`{text}`"
+def quote(raw: Any, limit: int = _NOTICE_VALUE_CHARS) -> str:
+    """A value from a link (or typed by a user), shortened and escaped for any markdown element.
+
+    The one escape helper: every notice that repeats a link's value goes through it, so no value
+    renders as a link, an image, HTML, LaTeX or a Streamlit directive (``:red[...]``). No code
+    span: a backtick in the value could close it.
+    """
+    text = "".join(ch for ch in str(raw) if ch.isprintable())
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return md_escape(text)
 
 
 def _values(params: Mapping[str, Any], key: str) -> list[str]:
@@ -110,13 +137,12 @@ def _last(params: Mapping[str, Any], key: str) -> str | None:
 def md_escape(text: str) -> str:
     """``text`` safe to show inside Streamlit markdown: no emphasis, links, HTML or LaTeX.
 
-    Why: messages about a typed formula quote parts of it (``2*x*y``), and Streamlit renders
-    ``*`` as emphasis and ``$`` as LaTeX.
+    Every ASCII punctuation character is backslash-escaped (CommonMark allows exactly these),
+    which also breaks bare-URL autolinks (``https\\://``, ``www\\.``), e-mail links, emoji
+    shortcodes and Streamlit's ``:color[...]`` directives.
     """
     out = "".join(ch for ch in str(text) if ch.isprintable())
-    for ch in "\\`*_{}[]()<>#+-.!|~$":
-        out = out.replace(ch, "\\" + ch)
-    return out
+    return "".join("\\" + ch if ch in _PUNCTUATION else ch for ch in out)
 
 
 def _short(message: str, limit: int = 160) -> str:
@@ -135,22 +161,55 @@ def parse_float(raw: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def _number(params, key, default, low, high, notices, *, integer=False, label=None):
+def read_number(params: Mapping[str, Any], key: str, default: float, low: float, high: float, notices: list[str],
+                *, integer: bool = False, label: str | None = None) -> float:
+    """A number from a link, clamped into [low, high]; the default when unreadable (with a notice).
+
+    Used by the Compare page's parser and by every lesson page (``ui.lesson_url``): one rule for
+    what a usable number is, one wording for the notices.
+    """
     raw = _last(params, key)
     if raw is None:
         return default
     name = label or key
     value = parse_float(raw)
     if value is None:
-        notices.append(f"{name}={_show(raw)} is not a usable number; using {default:g}.")
+        notices.append(f"{name}={quote(raw)} is not a usable number; using {format_number(default)}.")
         return default
     if integer and not float(value).is_integer():
         value = float(round(value))
+        notices.append(f"{name}={quote(raw)} must be a whole number; using {format_number(value)}.")
     if value < low or value > high:
         clamped = min(max(value, low), high)
-        notices.append(f"{name}={_show(raw)} is outside [{low:g}, {high:g}]; using {clamped:g}.")
+        notices.append(f"{name}={quote(raw)} is outside [{format_number(low)}, {format_number(high)}]; using {format_number(clamped)}.")
         value = clamped
     return int(value) if integer else float(value)
+
+
+def read_flag(params: Mapping[str, Any], key: str, default: bool, notices: list[str]) -> bool:
+    """An on/off value from a link (1/0, true/false, yes/no, on/off); the default otherwise."""
+    raw = _last(params, key)
+    if raw is None:
+        return default
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    notices.append(f"{key}={quote(raw)} is not 0 or 1; using {int(default)}.")
+    return default
+
+
+def read_choice(params: Mapping[str, Any], key: str, options, default, notices: list[str]):
+    """One of ``options`` (case-insensitive), else the default with a notice."""
+    raw = _last(params, key)
+    if raw is None:
+        return default
+    for option in options:
+        if raw.lower() == str(option).lower():
+            return option
+    notices.append(f"{key}={quote(raw)} is not one of {', '.join(quote(o, 40) for o in options)}; "
+                   f"using {quote(default, 40)}.")
+    return default
 
 
 # ------------------------------------------------------------------------------ custom surface
@@ -184,11 +243,11 @@ def parse_custom_surface(
             validate_expression(raw)
             formula = raw.strip()
         except ValueError as exc:
-            notices.append(f"formula={_show(raw)} cannot be used ({md_escape(_short(exc))}); "
+            notices.append(f"formula={quote(raw)} cannot be used ({md_escape(_short(exc))}); "
                            f"using {md_escape(DEFAULT_FORMULA)}.")
     (dx0, dx1), (dy0, dy1) = DEFAULT_BOUNDS
     lim = MAX_CUSTOM_BOUND
-    xmin, xmax, ymin, ymax = (_number(params, k, d, -lim, lim, notices) for k, d in zip(BOUND_KEYS, (dx0, dx1, dy0, dy1)))
+    xmin, xmax, ymin, ymax = (read_number(params, k, d, -lim, lim, notices) for k, d in zip(BOUND_KEYS, (dx0, dx1, dy0, dy1)))
     bounds: Bounds = ((float(xmin), float(xmax)), (float(ymin), float(ymax)))
     if not (xmin < xmax and ymin < ymax):
         notices.append("The plotting range needs xmin < xmax and ymin < ymax; using −5 … 5.")
@@ -264,7 +323,7 @@ def parse_query(
         if raw_preset in presets:
             base_key = raw_preset
         else:
-            notices.append(f"Unknown lesson {_show(raw_preset)}; showing the default.")
+            notices.append(f"Unknown lesson {quote(raw_preset)}; showing the default.")
     state = defaults_from_preset(presets[base_key], optimizers)
     explicit = raw_preset in presets if raw_preset is not None else False
     state.preset = base_key if explicit else None
@@ -292,7 +351,7 @@ def parse_query(
                 state.surface = raw
                 state.x0, state.y0 = (float(c) for c in surfaces[raw].start)
         else:
-            notices.append(f"Unknown surface {_show(raw)}; using {state.surface}.")
+            notices.append(f"Unknown surface {quote(raw)}; using {state.surface}.")
 
     # 3. Optimizers (repeated key), in the registry's order of first mention.
     raw_opts = [v.strip() for v in _values(params, "opt") if v.strip() != ""]
@@ -303,7 +362,7 @@ def parse_query(
                 if v not in chosen:
                     chosen.append(v)
             else:
-                notices.append(f"Unknown optimizer {_show(v)} ignored.")
+                notices.append(f"Unknown optimizer {quote(v)} ignored.")
         if chosen:
             state.opts = chosen
         else:
@@ -313,17 +372,17 @@ def parse_query(
 
     # 4. Numbers.
     (bx0, bx1), (by0, by1) = bounds or surfaces[state.surface].bounds
-    state.steps = _number(params, "steps", state.steps, 1, MAX_STEPS, notices, integer=True)
-    state.x0 = _number(params, "x0", state.x0, float(bx0), float(bx1), notices)
-    state.y0 = _number(params, "y0", state.y0, float(by0), float(by1), notices)
-    state.noise = _number(params, "noise", state.noise, 0.0, MAX_NOISE, notices)
-    state.seed = _number(params, "seed", state.seed, 0, MAX_SEED, notices, integer=True)
-    state.clip = _number(params, "clip", state.clip, 0.0, MAX_CLIP, notices)
+    state.steps = read_number(params, "steps", state.steps, 1, MAX_STEPS, notices, integer=True)
+    state.x0 = read_number(params, "x0", state.x0, float(bx0), float(bx1), notices)
+    state.y0 = read_number(params, "y0", state.y0, float(by0), float(by1), notices)
+    state.noise = read_number(params, "noise", state.noise, 0.0, MAX_NOISE, notices)
+    state.seed = read_number(params, "seed", state.seed, 0, MAX_SEED, notices, integer=True)
+    state.clip = read_number(params, "clip", state.clip, 0.0, MAX_CLIP, notices)
     # Noise and clipping live on slider grids too: snap so the page shows what was simulated.
     state.noise = snap(state.noise, noise_options(MAX_NOISE), state.noise > 0) if state.noise > 0 else 0.0
     state.clip = snap(state.clip, clip_options(), state.clip > 0) if state.clip > 0 else 0.0
     if _last(params, "clouds") is not None:
-        runs = _number(params, "clouds", 0, 0, CLOUD_RUNS[-1], notices, integer=True)
+        runs = read_number(params, "clouds", 0, 0, CLOUD_RUNS[-1], notices, integer=True)
         state.clouds = int(snap(runs, CLOUD_RUNS)) if runs > 0 else 0
         if state.clouds and state.clouds != runs:
             notices.append(f"clouds={runs} is between slider values; using {state.clouds}.")
@@ -337,21 +396,21 @@ def parse_query(
             continue
         opt_key, _, hyper_key = key.partition(".")
         if opt_key not in optimizers:
-            notices.append(f"Unknown optimizer in {_show(key)} ignored.")
+            notices.append(f"Unknown optimizer in {quote(key)} ignored.")
             continue
         opt = optimizers[opt_key]
         if hyper_key not in opt.hyper_keys:
-            notices.append(f"{opt.label} has no setting {_show(hyper_key)}; ignored.")
+            notices.append(f"{opt.label} has no setting {quote(hyper_key)}; ignored.")
             continue
         spec = opt.spec(hyper_key)
         current = state.hyper.get(opt_key, {}).get(hyper_key, spec.default)
-        value = _number(params, key, current, float(spec.low), float(spec.high), notices)
+        value = read_number(params, key, current, float(spec.low), float(spec.high), notices)
         if spec.high_open and value >= spec.valid_high:
             value = current
         options = slider_options(spec, extra_values(opt_key, hyper_key))
         snapped = snap(value, options, spec.log)
         if abs(snapped - value) > 1e-9 * max(1.0, abs(value)):
-            notices.append(f"{key}={nice(value, 4):g} is between slider values; using {snapped:g}.")
+            notices.append(f"{key}={format_number(value, 4)} is between slider values; using {format_number(snapped)}.")
         state.hyper.setdefault(opt_key, opt.defaults())[hyper_key] = snapped
     for opt_key in state.opts:
         full = optimizers[opt_key].defaults()
@@ -365,7 +424,7 @@ def parse_query(
             if raw != state.sched:
                 state.sched, state.sched_params = raw, {}
         else:
-            notices.append(f"Unknown schedule {_show(raw)}; using {state.sched}.")
+            notices.append(f"Unknown schedule {quote(raw)}; using {state.sched}.")
     spec_params = {s.key: s for s in schedules[state.sched].params} if state.sched in schedules else {}
     params_full = {k: float(s.default) for k, s in spec_params.items()}
     params_full.update({k: v for k, v in state.sched_params.items() if k in spec_params})
@@ -374,36 +433,26 @@ def parse_query(
             continue
         pkey = key.partition(".")[2]
         if pkey not in spec_params:
-            notices.append(f"Schedule {state.sched} has no setting {_show(pkey)}; ignored.")
+            notices.append(f"Schedule {state.sched} has no setting {quote(pkey)}; ignored.")
             continue
         spec = spec_params[pkey]
-        value = _number(params, key, params_full[pkey], float(spec.low), float(spec.high), notices,
+        value = read_number(params, key, params_full[pkey], float(spec.low), float(spec.high), notices,
                         integer=bool(getattr(spec, "integer", False)))
         params_full[pkey] = snap(value, slider_options(spec), spec.log)
     state.sched_params = params_full
-    raw = _last(params, "ghost")
-    if raw is not None:
-        if raw.lower() in ("1", "true", "yes", "on"):
-            state.ghost = True
-        elif raw.lower() in ("0", "false", "no", "off"):
-            state.ghost = False
-        else:
-            notices.append(f"ghost={_show(raw)} is not 0 or 1; ignored.")
+    state.ghost = read_flag(params, "ghost", state.ghost, notices)
     raw = _last(params, "view")
     if raw is not None:
         if raw in VIEWS:
             state.view = raw
         else:
-            notices.append(f"Unknown view {_show(raw)}; using {state.view}.")
+            notices.append(f"Unknown view {quote(raw)}; using {state.view}.")
 
     # 7. Anything else is reported once.
-    known = {"surface", "opt", "steps", "x0", "y0", "noise", "seed", "clip", "sched", "ghost", "view", "preset",
-             "formula", *BOUND_KEYS, "clouds",
-             "mode"}  # mode=predict: read by ui/predict.py
     for key in params:
-        if key in known or key in IGNORED_KEYS or "." in key:
+        if key in KNOWN_KEYS or key in IGNORED_KEYS or "." in key:
             continue
-        notices.append(f"Unknown setting {_show(key)} ignored.")
+        notices.append(f"Unknown setting {quote(key)} ignored.")
 
     if state.preset is not None and not same_as_preset(state, presets[state.preset], optimizers):
         state.preset = None
@@ -411,10 +460,6 @@ def parse_query(
 
 
 # ------------------------------------------------------------------------------------ write
-
-
-def _fmt(value: float) -> str:
-    return f"{nice(float(value), 8):g}" if not float(value).is_integer() or abs(value) >= 1e16 else str(int(value))
 
 
 def same_as_preset(state: PageState, preset, optimizers: Mapping[str, Any]) -> bool:
@@ -444,7 +489,7 @@ def custom_query(formula: str | None, bounds: Bounds | None) -> dict[str, str]:
     q = {"formula": formula or DEFAULT_FORMULA}
     bounds = bounds or DEFAULT_BOUNDS
     if tuple(map(tuple, bounds)) != DEFAULT_BOUNDS:
-        q.update({k: _fmt(v) for k, v in zip(BOUND_KEYS, (*bounds[0], *bounds[1]))})
+        q.update({k: format_number(v) for k, v in zip(BOUND_KEYS, (*bounds[0], *bounds[1]))})
     return q
 
 
@@ -462,9 +507,9 @@ def to_query(state: PageState, *, optimizers: Mapping[str, Any], schedules: Mapp
         q.update(custom_query(state.formula, state.bounds))
     q["opt"] = list(state.opts)
     q["steps"] = str(int(state.steps))
-    q["x0"] = _fmt(state.x0)
-    q["y0"] = _fmt(state.y0)
-    q["noise"] = _fmt(state.noise)
+    q["x0"] = format_number(state.x0)
+    q["y0"] = format_number(state.y0)
+    q["noise"] = format_number(state.noise)
     q["seed"] = str(int(state.seed))
     for opt_key in state.opts:
         opt = optimizers[opt_key]
@@ -472,13 +517,13 @@ def to_query(state: PageState, *, optimizers: Mapping[str, Any], schedules: Mapp
         for spec in opt.hypers:
             v = float(values.get(spec.key, spec.default))
             if spec.key == "lr" or not math.isclose(v, float(spec.default), rel_tol=1e-12, abs_tol=0.0):
-                q[f"{opt_key}.{spec.key}"] = _fmt(v)
+                q[f"{opt_key}.{spec.key}"] = format_number(v)
     if state.sched != "constant" and state.sched in schedules:
         q["sched"] = state.sched
         for spec in schedules[state.sched].params:
-            q[f"sched.{spec.key}"] = _fmt(state.sched_params.get(spec.key, spec.default))
+            q[f"sched.{spec.key}"] = format_number(state.sched_params.get(spec.key, spec.default))
     if state.clip > 0:
-        q["clip"] = _fmt(state.clip)
+        q["clip"] = format_number(state.clip)
     if state.ghost:
         q["ghost"] = "1"
     if state.view != "side":

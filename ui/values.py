@@ -77,9 +77,22 @@ def snap(value: float, options: Sequence[float], log: bool = False) -> float:
     return min(options, key=lambda o: abs(o - value))
 
 
-def format_value(value: float) -> str:
-    """Compact display of a slider value (1e-08, 0.001, 0.95, 1.5)."""
-    return f"{value:g}"
+def format_number(value: float, digits: int = 8) -> str:
+    """The one way the app writes a number, on sliders and in links: 1e-08, 0.001, 0.95, 1.5, 500.
+
+    Whole numbers print without a decimal point (``steps=500``); others keep ``digits``
+    significant digits, enough that a link reproduces a slider value exactly.
+    """
+    value = float(value)
+    if not math.isfinite(value):
+        return str(value)
+    if value.is_integer() and abs(value) < 1e16:
+        return str(int(value))
+    return f"{value:.{digits}g}"
+
+
+#: Slider ``format_func``: the same formatter.
+format_value = format_number
 
 
 class _Spec:

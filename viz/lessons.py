@@ -18,6 +18,8 @@ from plotly.subplots import make_subplots
 from viz.clouds import band_traces
 from viz.palette import DIVERGED_COLOR, rgba
 from viz.style import DEFAULT_STYLE, Style
+from viz.text import near_one_over_e, steps_text
+from viz.trajectory import downsample_index
 
 Array = np.ndarray
 
@@ -130,7 +132,7 @@ def ewma_figure(
             )
         fig.add_annotation(
             x=(begin + end) / 2, y=y_br, yshift=12, showarrow=False, row=1, col=col,
-            text=f"effective window ≈ 1/(1−β) = {window:.0f} steps",
+            text=f"effective window ≈ 1/(1−β) = {steps_text(window)} steps",
         )
     fig.add_annotation(
         x=float(t[0]), y=lo - pad, xanchor="left", yanchor="middle", showarrow=False, row=1, col=1,
@@ -146,8 +148,9 @@ def ewma_figure(
 def ewma_weights_figure(beta: float, horizon: int | None = None, *, style: Style = DEFAULT_STYLE) -> go.Figure:
     """The weights (1−β)·βᵏ that vₜ gives to θₜ₋ₖ: why 1/(1−β) is called the window.
 
-    After k = 1/(1−β) steps back the weight has fallen to β^(1/(1−β)) ≈ 1/e of today's, so
-    most of the mass (≈63%) sits inside the window.
+    After k = 1/(1−β) steps back the weight has fallen to β^(1/(1−β)) of today's: close to 1/e
+    (and ≈63 % of the mass inside the window) only for β near 1, so the annotation prints the
+    computed weight and says "≈ 1/e" only when it is within 10 % of it.
     """
     window = 1.0 / (1.0 - beta)
     n_in = math.ceil(window - 1e-9)  # 1/(1-0.9) is 10.000000000000002 in floating point
@@ -161,7 +164,8 @@ def ewma_weights_figure(beta: float, horizon: int | None = None, *, style: Style
     fig.add_vline(x=window, line=dict(color="#333", dash="dash"))
     fig.add_annotation(
         x=window, y=float(w[0]), xanchor="left", showarrow=False,
-        text=f" k = 1/(1−β) = {window:.0f}<br> weight there: β^{window:.0f} ≈ {beta**window:.2f} ≈ 1/e of today's",
+        text=(f" k = 1/(1−β) = {steps_text(window)}<br> weight there: β^k = {beta**window:.3f}"
+              f"{' ≈ 1/e' if near_one_over_e(beta**window) else ''} of today's"),
         align="left", yanchor="top",
     )
     mass = 1 - beta**n_in
@@ -376,10 +380,6 @@ def cell_edges(values: Array, log: bool) -> Array:
     return np.concatenate([[v[0] - (mid[0] - v[0])], mid, [v[-1] + (v[-1] - mid[-1])]])
 
 
-def _downsample_idx(n: int, limit: int) -> Array:
-    return np.unique(np.linspace(0, n - 1, min(n, limit)).round().astype(int))
-
-
 def sweep_heatmap(
     x_values: Array,
     y_values: Array,
@@ -460,8 +460,8 @@ def sweep_heatmap(
             )
         )
     # Click catcher: invisible markers at (a subsample of) cell centres.
-    ix = _downsample_idx(len(xv), click_grid)
-    iy = _downsample_idx(len(yv), click_grid)
+    ix = downsample_index(len(xv), click_grid)
+    iy = downsample_index(len(yv), click_grid)
     IX, IY = np.meshgrid(ix, iy)
     status = np.where(div, "diverged", "")[IY, IX]
     fig.add_trace(
@@ -534,7 +534,7 @@ def cloud_traces(
     """
     paths = np.asarray(paths, dtype=float)
     k = paths.shape[1]
-    keep = _downsample_idx(k, max_runs)
+    keep = downsample_index(k, max_runs)
     xs, ys = [], []
     for j in keep:
         xs.append(paths[:, j, 0])
@@ -643,11 +643,14 @@ def tune_figure(
     decades = [10.0**e for e in range(math.floor(math.log10(lrs.min())), math.ceil(math.log10(lrs.max())) + 1)]
     fig.update_xaxes(type="log", title_text="learning rate (log)", tickvals=decades,
                      ticktext=[f"{v:g}" for v in decades])
+    # With noise every point is the median over the streams Tune ran (TuneResult.n_streams).
+    median = "median " if any(getattr(r, "n_streams", 1) > 1 for r in results.values()) else ""
     if log_y:
         shift = "" if f_star == 0 else f" (f* = {f_star:.4g})"
-        fig.update_layout(yaxis=dict(type="log", title_text=f"final f − f*{shift}, log", exponentformat="power"))
+        fig.update_layout(yaxis=dict(type="log", title_text=f"{median}final f − f*{shift}, log",
+                                     exponentformat="power"))
     else:
-        fig.update_layout(yaxis=dict(type="linear", title_text="final f"))
+        fig.update_layout(yaxis=dict(type="linear", title_text=f"{median}final f"))
     return _base_layout(fig, height=360, style=style, title="Learning-rate sweep: final loss per rate")
 
 

@@ -7,6 +7,8 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from surfaces.base import nearest_minimum_distance
+
 from .clouds import CloudView
 from .trajectory import Trajectory
 
@@ -21,14 +23,6 @@ def steps_to_tolerance(traj: Trajectory, f_star: float | None, tol: float) -> in
         return None
     hit = np.flatnonzero(traj.loss - f_star <= tol)
     return int(hit[0]) if hit.size else None
-
-
-def nearest_minimum_distance(point: np.ndarray, minima: Sequence[Sequence[float]]) -> float:
-    """Euclidean distance from ``point`` to the closest known minimum (NaN if none known)."""
-    if not minima:
-        return float("nan")
-    m = np.asarray(minima, dtype=float).reshape(-1, 2)
-    return float(np.sqrt(((m - np.asarray(point, dtype=float)) ** 2).sum(axis=1)).min())
 
 
 def summary_table(
@@ -54,7 +48,7 @@ def summary_table(
             {
                 "optimizer": traj.label,
                 "final loss": traj.final_loss,
-                "distance to nearest minimum": nearest_minimum_distance(traj.final, minima),
+                "distance to nearest minimum": float(nearest_minimum_distance(traj.final, minima)),
                 tol_col: hit,
                 "path length": traj.path_length(),
                 "diverged": f"diverged at step {traj.diverged_at}" if traj.diverged else "",

@@ -65,3 +65,17 @@ def display_frame(df: pd.DataFrame, *, digits: int = 4, empty: str = EMPTY,
         word = empty_as.get(col, empty)
         out[col] = [cell(v, digits=digits, empty=word) for v in df[col].tolist()]
     return out
+
+
+def steps_text(n: float) -> str:
+    """A step count as the lessons print it: 10, 76.9, 1,000 (one decimal only when needed).
+
+    The window metric, the chart annotations, the caption and the recipe all use this, so they
+    can never disagree (1/(1 − 0.9) is 10.000000000000002 in floating point: not "11").
+    """
+    return f"{n:,.1f}".rstrip("0").rstrip(".")
+
+
+def near_one_over_e(value: float) -> bool:
+    """Whether ``value`` may be called "≈ 1/e": within 10 % of it (β^(1/(1−β)) at β ≥ 0.84)."""
+    return abs(value * math.e - 1.0) < 0.1

@@ -18,6 +18,8 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
+from surfaces.base import lowest_known_value as f_star  # noqa: F401 (re-exported: viz's name for f*)
+
 Array = np.ndarray
 
 _BASE_COLUMNS = {"step", "x", "y", "loss", "gx", "gy", "lr", "dx", "dy", "eff_lr_x", "eff_lr_y"}
@@ -108,17 +110,6 @@ class Trajectory:
             states={k: v for k, v in states.items() if v is not None},
             state_labels={k: labels.get(k, k) for k in states},
         )
-
-
-def f_star(f, minima) -> float | None:
-    """The lowest value of f over the known minima, or None when no minimum is known."""
-    if not minima:
-        return None
-    pts = np.asarray(minima, dtype=float).reshape(-1, 2)
-    with np.errstate(all="ignore"):
-        vals = np.asarray(f(pts[:, 0], pts[:, 1]), dtype=float) * np.ones(len(pts))
-    vals = vals[np.isfinite(vals)]
-    return float(vals.min()) if vals.size else None
 
 
 def downsample_index(n: int, limit: int) -> Array:

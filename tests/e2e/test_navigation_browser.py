@@ -1,0 +1,142 @@
+"""Navigation in a real browser at a 1366×768 laptop size: leaving Compare keeps the race, and
+projector mode stays on for the visit (issue 12, points 1 and 2).
+
+The sidebar sends no query string when it switches pages and Back replays an old address, so
+both are driven here for real; `tests/test_compare_page.py` covers the same logic under AppTest.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from tests.e2e.conftest import assert_no_exception, wait_for_app
+
+pytestmark = pytest.mark.browser
+
+LAPTOP = {"width": 1366, "height": 768}
+EMPTY_RACE = "Pick at least one optimizer"
+
+
+@pytest.fixture()
+def laptop(browser):
+    context = browser.new_context(viewport=LAPTOP)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def _query(page) -> dict[str, list[str]]:
+    return parse_qs(urlparse(page.url).query)
+
+
+def _sidebar(page, title: str) -> None:
+    page.locator('[data-testid="stSidebarNav"] a', has_text=title).first.click()
+    wait_for_app(page, timeout=120_000)
+    assert_no_exception(page)
+
+
+def _wait_for_query(page, key: str) -> None:
+    page.wait_for_function("k => new URLSearchParams(location.search).has(k)", arg=key, timeout=60_000)
+
+
+def test_sidebar_and_back_bring_the_race_back(laptop, app_url):
+    page = laptop
+    page.goto(f"{app_url}/?preset=rosenbrock")
+    wait_for_app(page, timeout=120_000)
+    _wait_for_query(page, "opt")
+    race = _query(page)
+    assert race["preset"] == ["rosenbrock"] and len(race["opt"]) >= 2
+
+    _sidebar(page, "Moving averages")
+    assert "ewma" in urlparse(page.url).path
+    _sidebar(page, "Compare optimizers")
+    _wait_for_query(page, "opt")
+    assert _query(page) == race
+    assert page.get_by_text(EMPTY_RACE).count() == 0
+
+    _sidebar(page, "Moving averages")
+    page.go_back()
+    wait_for_app(page, timeout=120_000)
+    _wait_for_query(page, "opt")
+    assert _query(page) == race
+    assert page.get_by_text(EMPTY_RACE).count() == 0
+    assert_no_exception(page)
+
+
+def test_a_preset_link_on_a_lesson_page_after_compare_was_open(laptop, app_url):
+    page = laptop
+    page.goto(f"{app_url}/?preset=rosenbrock")
+    wait_for_app(page, timeout=120_000)
+    _sidebar(page, "Moving averages")
+    page.locator('[data-testid="stPageLink"] a', has_text="Compare preset").first.click()
+    wait_for_app(page, timeout=120_000)
+    _wait_for_query(page, "opt")
+    assert _query(page)["preset"] == ["adam_bias"]
+    assert page.get_by_text(EMPTY_RACE).count() == 0
+
+
+def _projector_on(page) -> bool:
+    box = page.locator('[data-testid="stSidebar"] label', has_text="Projector mode").locator("input")
+    return box.is_checked()
+
+
+def test_projector_mode_persists_across_pages(laptop, app_url):
+    page = laptop
+    page.goto(app_url)
+    wait_for_app(page, timeout=120_000)
+    page.locator('[data-testid="stSidebar"] label', has_text="Projector mode").click()
+    wait_for_app(page, timeout=120_000)
+    assert _projector_on(page)
+    _sidebar(page, "Moving averages")
+    assert _projector_on(page)
+    _sidebar(page, "Compare optimizers")
+    assert _projector_on(page)
+    page.go_back()
+    wait_for_app(page, timeout=120_000)
+    assert _projector_on(page)
+
+
+@pytest.fixture()
+def fresh_server():
+    """A server no page has run on yet: the case `ui.bootstrap` exists for."""
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from tests.e2e.conftest import ROOT, _free_port
+
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless=true",
+                             f"--server.port={port}", "--server.address=127.0.0.1",
+                             "--browser.gatherUsageStats=false", "--server.fileWatcherType=none"],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
+                    break
+            except OSError:
+                time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_a_deep_link_on_a_fresh_server_gets_the_apps_navigation(laptop, fresh_server):
+    page = laptop
+    page.goto(f"{fresh_server}/sweep?n=20&steps=100")
+    wait_for_app(page, timeout=120_000)
+    page.wait_for_function(  # the legacy run's navigation is replaced when the rerun lands
+        """() => (document.querySelector('[data-testid="stSidebarNav"]') || {}).innerText?.includes('Compare optimizers')""",
+        timeout=60_000)
+    wait_for_app(page, timeout=120_000)
+    nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+    assert "Hyperparameter map" in nav and "Compare optimizers" in nav  # app.py's titles, not file names
+    assert page.title().startswith("Descent")  # app.py's page config
+    assert "sweep" in urlparse(page.url).path
+    assert_no_exception(page)
