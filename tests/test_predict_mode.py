@@ -210,3 +210,17 @@ def test_readme_names_every_lesson_a_predict_link_may_open():
     assert "?mode=predict&preset=momentum" in section
     for key in PRESETS_BY_KEY:
         assert f"`{key}`" in section, key
+
+
+def test_every_preset_opens_in_predict_mode_with_its_engine_question_and_no_path():
+    for key, preset in PRESETS_BY_KEY.items():
+        at = new_app({"mode": "predict", "preset": key})
+        clean(at)
+        state = defaults_from_preset(preset, OPTIMIZERS)
+        q = preset_question(key, Race.from_state(state))
+        assert q is not None, key
+        options = at.radio(key=f"predictchoice_{BOX}").options
+        assert [o.split(". ", 1)[1] for o in options] == list(q.choices), key
+        data = payload(at)
+        assert data["hidden"] and all(r["n"] == 1 for r in data["runs"]), key
+        assert not has_summary(at) and not has_loss_chart(at), key
