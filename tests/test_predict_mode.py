@@ -202,6 +202,11 @@ def test_minibatch_question_is_computed_only_when_asked():
     wrong = (q.answer_index + 1) % len(q.choices)
     lock(at, "minibatch", wrong)
     assert any("Not this time" in e.value and q.explanation in e.value for e in at.error)
+    # Other settings: the slow question is not recomputed until the student asks again.
+    at.number_input(key="mb_epochs").set_value(4).run()
+    clean(at)
+    assert not [r for r in at.radio if (r.key or "").startswith("predictchoice")]
+    assert at.button(key="predictaskbtn_minibatch").label == "Ask me a question"
 
 
 def test_readme_names_every_lesson_a_predict_link_may_open():

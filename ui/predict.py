@@ -127,18 +127,19 @@ def predict_box(question: Question | Callable[[], Question] | None, key: str, st
     """A "Predict first" box; returns True once a prediction is locked in (the answer shown).
 
     ``question`` may be a callable for a question that is slow to compute: the box then shows
-    ``ask_label`` and calls it only when pressed (cache it in the caller). ``settings`` names what
-    the question was asked at: when they change, the box asks again.
+    ``ask_label`` and calls it only when pressed at these settings (cache it in the caller), so
+    moving a slider never starts a slow computation by itself. ``settings`` names what the
+    question was asked at: when they change, the box asks again.
     """
     box = (container if container is not None else st).container(border=True, key=f"predictbox_{key}")
     if style.projector:
         st.html(_PROJECTOR_CSS)
     if callable(question) and not isinstance(question, Question):
-        asked = f"predictask_{key}"
-        if not st.session_state.get(asked):
+        asked, here = f"predictask_{key}", repr(settings)
+        if st.session_state.get(asked) != here:  # not asked yet, or asked at other settings: ask first
             box.markdown(f"**{title}.** Before you look closely: commit to what you expect.")
             box.button(ask_label, key=f"predictaskbtn_{key}", icon=":material/quiz:",
-                       on_click=lambda: st.session_state.__setitem__(asked, True))
+                       on_click=lambda: st.session_state.__setitem__(asked, here))
             return False
         with box, st.spinner("The engine is running the race for the question…"):
             question = question()
