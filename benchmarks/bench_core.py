@@ -1,8 +1,9 @@
 """Speed figures for the numerical core (prints a table; never used as a test assertion).
 
-The requirement it checks: advancing 10,000 runs of Adam with per-run learning rates for 1,000
-steps on Rosenbrock through the pure API takes at most 3x the time of the same work in
-JAX + optax compiled with jit and vmap (compile time excluded, one thread each).
+The requirement it checks (issue 10 point 5): advancing 10,000 runs of Adam with per-run
+learning rates for 1,000 steps on Rosenbrock in float64 with ``run_batch`` takes at most 2x the
+time of the fastest JAX + optax form, (d) below (compile time excluded, one thread each). The
+machine is often shared: compare the ratios printed by one run, and run it more than once.
 
 Timed, in float64 and float32:
   (a) the pure API loop: ``opt.update`` over (10000, 2) params, lr of shape (10000, 1), with a
@@ -16,7 +17,8 @@ Timed, in float64 and float32:
       is measured against (the issue's target: run_batch within 2x of it).
 Also: ``sweep`` 100 x 100 cells x 1000 steps, and ``simulate`` 6 optimizers x 2000 steps.
 
-Usage:  python benchmarks/bench_core.py [--quick]
+Usage:  python benchmarks/bench_core.py [--quick] [--ratio]   (--ratio: only the interleaved
+(b)/(d) comparison in CPU seconds, the figure the target is judged on)
 JAX is optional: ``pip install -r benchmarks/requirements.txt``.
 """
 
@@ -216,7 +218,50 @@ def jax_fastest(dtype) -> tuple[float, np.ndarray] | None:
     def work():
         out["p"] = jax.block_until_ready(fn(params, lrs))
 
+    FASTEST_JAX[np.dtype(dtype).name] = work
     return best_of(work, 3), np.asarray(out["p"])
+
+
+#: dtype name -> the compiled (d) job, kept for the interleaved comparison
+FASTEST_JAX: dict = {}
+
+
+def interleaved_ratio(rounds: int = 7) -> None:
+    """(b) run_batch against (d) back to back, in CPU seconds of this process, several rounds.
+
+    Why: on a shared machine a best-of-3 wall time of each job, taken minutes apart, can be off
+    by 3x either way. CPU time ignores the time other processes hold the core, and alternating
+    the two jobs exposes them to the same conditions; the median of the per-round ratios is the
+    figure to quote.
+    """
+    jax_job = FASTEST_JAX.get("float64")
+    if jax_job is None:
+        return
+    import jax
+
+    jax.config.update("jax_enable_x64", True)  # the float32 rows switched it off
+    rosen = rosenbrock_surface()
+    lr = np.geomspace(1e-4, 1e-1, R)
+
+    def ours():
+        run_batch(rosen, "adam", {"lr": lr}, np.array(START), STEPS, record="final")
+
+    ratios, t_ours, t_jax = [], [], []
+    for _ in range(rounds):
+        c0 = time.process_time()
+        ours()
+        c1 = time.process_time()
+        jax_job()
+        c2 = time.process_time()
+        t_ours.append(c1 - c0)
+        t_jax.append(c2 - c1)
+        ratios.append((c1 - c0) / (c2 - c1))
+    print(
+        f"float64, interleaved x{rounds}, CPU seconds: run_batch (registry Rosenbrock) median "
+        f"{np.median(t_ours):.3f} s (min {min(t_ours):.3f}), (d) median {np.median(t_jax):.3f} s "
+        f"(min {min(t_jax):.3f}); run_batch / (d) per round: median {np.median(ratios):.2f}x "
+        f"(range {min(ratios):.2f}-{max(ratios):.2f}, target <= 2x)"
+    )
 
 
 def main() -> None:
@@ -224,6 +269,10 @@ def main() -> None:
     global STEPS
     if quick:
         STEPS = 200
+    if "--ratio" in sys.argv:  # only the interleaved (b)/(d) comparison, float64
+        jax_fastest(np.float64)
+        interleaved_ratio()
+        return
     rosen = rosenbrock_surface()
     print(f"Adam, {R} runs x {STEPS} steps on Rosenbrock, per-run lr (10000, 1); best of 3, one thread")
     rows = []
@@ -265,6 +314,7 @@ def main() -> None:
     if rows[0][5] is None:
         print("\nJAX not importable: pip install -r benchmarks/requirements.txt  (jax, jaxlib, optax)")
     print("(b) registry = run_batch on SURFACES['rosenbrock'] (float64); (b) = same Rosenbrock, lean numpy")
+    interleaved_ratio()
 
     print()
     sweep_steps = 1000 if not quick else 200

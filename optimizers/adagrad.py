@@ -18,7 +18,7 @@ import numpy as np
 from .base import Array, Explanation, Optimizer, State
 from .explain import gradient_lines, num, one_step, row, vec
 from .specs import eps_spec, lr_spec, weight_decay_spec
-from .transforms import as_grads, hyper_value, l2_decay
+from .transforms import as_grads, descend, hyper_value, l2_decay
 
 
 def _init(params: Array) -> State:
@@ -32,9 +32,8 @@ def _update(params: Array, grads: Array, state: State, hyper, t: int) -> tuple[A
     s += state["sum"]
     std = np.sqrt(s)
     std += hyper_value(hyper, "eps", dtype)
-    step = np.divide(g, std)
-    step *= hyper_value(hyper, "lr", dtype)
-    return params - step, {"sum": s}
+    # torch: param.addcdiv_(g, std, value=-lr), i.e. θ + (−η g)/std (product, then division)
+    return descend(params, hyper_value(hyper, "lr", dtype), g, std), {"sum": s}
 
 
 def _preconditioner(state: State, hyper, t: int) -> Array:

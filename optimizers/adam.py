@@ -8,7 +8,9 @@ r"""Adam and AdamW, as ``torch.optim.Adam`` / ``torch.optim.AdamW`` (amsgrad off
 
 The last line is torch's arithmetic order: bias corrections are folded into a step size
 η/(1 − β₁ᵗ) and a divisor √(1 − β₂ᵗ) applied to √v *before* ε is added (so ε acts on √v̂, as in
-the paper). The first moment is updated as torch's ``lerp``: m + (1 − β₁)(g − m).
+the paper), and θ − (step size · m)/denom multiplies before it divides (``addcdiv_``). The first
+moment is updated as torch's ``lerp`` (m + (1 − β₁)(g − m), or g − (g − m)β₁ when β₁ ≤ 0.5),
+the second as β₂ v + ((1 − β₂) g) g (``mul_``, ``addcmul_``).
 
 Defaults are torch's: lr = 1e-3, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weight_decay = 0 for
 Adam and 1e-2 for AdamW.
@@ -16,9 +18,9 @@ Adam and 1e-2 for AdamW.
 Why the bias correction: m and v start at zero, so early averages are too small by factors
 (1 − β₁ᵗ) and (1 − β₂ᵗ); dividing them out makes the very first step ≈ η·sign(g) per coordinate.
 The step count and the β powers live in the state, as in optax (``count``, ``beta1_pow``,
-``beta2_pow``). The powers are carried forward with one multiply per step
-(``transforms.decay_power``), so a sweep over β costs no transcendental per run per step and a
-sweep cell equals the single run with its β exactly.
+``beta2_pow``). The powers are torch's ``β ** t`` (``transforms.decay_power``: the C library's
+pow on Python floats); a sweep over β pays one pow per distinct β per step, and a sweep cell
+equals the single run with its β exactly.
 """
 
 from __future__ import annotations
@@ -38,8 +40,9 @@ from .transforms import (
     hyper_value,
     increment_count,
     l2_decay,
-    rms_scale,
-    root,
+    rms_denominator,
+    descend,
+    scalar_rule,
 )
 
 
@@ -54,13 +57,21 @@ def _adam_step(params: Array, g: Array, state: State, hyper, lr) -> tuple[Array,
     count = increment_count(state)
     beta1 = hyper_value(hyper, "beta1", dtype)
     beta2 = hyper_value(hyper, "beta2", dtype)
-    m = ema(state["exp_avg"], g, beta1)  # torch's lerp: m + (1 - β1)(g - m)
+    m = ema(state["exp_avg"], g, beta1)  # torch's lerp_(g, 1 - β1)
     v = ema_of_squares(state["exp_avg_sq"], g, beta2)
-    pow1 = decay_power(state["beta1_pow"], beta1)
-    pow2 = decay_power(state["beta2_pow"], beta2)
-    step = rms_scale(m, v, hyper_value(hyper, "eps", dtype), bias_correction(pow2))
-    step *= lr / bias_correction(pow1)
-    return params - step, {"count": count, "exp_avg": m, "exp_avg_sq": v, "beta1_pow": pow1, "beta2_pow": pow2}
+    pow1 = decay_power(beta1, count, dtype)  # torch: beta1 ** step
+    pow2 = decay_power(beta2, count, dtype)
+    step_size = lr / bias_correction(pow1)
+    denom = rms_denominator(v, hyper_value(hyper, "eps", dtype), _correction_sqrt(beta2, count, dtype))
+    new = descend(params, step_size, m, denom)  # torch: param.addcdiv_(m, denom, value=-step_size)
+    return new, {"count": count, "exp_avg": m, "exp_avg_sq": v, "beta1_pow": pow1, "beta2_pow": pow2}
+
+
+def _correction_sqrt(beta2, t: int, dtype) -> "float | Array":
+    """(1 − β₂ᵗ) ** 0.5 as torch writes it (a pow, which rounds unlike sqrt now and then)."""
+    if not isinstance(beta2, np.ndarray):
+        return (1.0 - beta2 ** float(t)) ** 0.5
+    return scalar_rule(lambda b: (1.0 - b ** float(t)) ** 0.5, beta2, dtype=dtype)
 
 
 def _adam_update(params: Array, grads: Array, state: State, hyper, t: int) -> tuple[Array, State]:
@@ -79,7 +90,8 @@ def _adamw_update(params: Array, grads: Array, state: State, hyper, t: int) -> t
 def _preconditioner(state: State, hyper, t: int) -> Array:
     v = state["exp_avg_sq"]
     eps = hyper_value(hyper, "eps", v.dtype)
-    return (1.0 / bias_correction(state["beta1_pow"])) / (np.sqrt(v) / root(bias_correction(state["beta2_pow"])) + eps)
+    c2 = scalar_rule(lambda c: c ** 0.5, bias_correction(state["beta2_pow"]))
+    return (1.0 / bias_correction(state["beta1_pow"])) / (np.sqrt(v) / c2 + eps)
 
 
 def _explain(decoupled: bool):

@@ -282,18 +282,49 @@ def _bad_runs(params: Array, loss: Array, state: Mapping[str, Array]) -> Array:
 def _all_ok(params: Array, loss: Array, state: Mapping[str, Array]) -> bool:
     """Cheap filter (a few reductions, no temporaries): True means no run diverged this step.
 
-    max/min propagate NaN and a sum is non-finite if any term is, so a False here only sends
-    the step to the exact per-run check in ``_bad_runs`` (a sum that overflows is a false
-    alarm that the exact check clears).
+    max/min propagate NaN, so a False here only sends the step to the exact per-run check in
+    ``_bad_runs``.
     """
     if not (params.max() <= MAX_ABS_PARAM and params.min() >= -MAX_ABS_PARAM):
         return False
     if not (loss.max() <= MAX_LOSS and loss.min() > -np.inf):
         return False
-    for value in state.values():
-        if isinstance(value, np.ndarray) and not math.isfinite(value.sum()):
+    for value in state.values():  # max/min: one cheap SIMD pass each, NaN propagates
+        if isinstance(value, np.ndarray) and not (math.isfinite(value.max()) and math.isfinite(value.min())):
             return False
     return True
+
+
+#: glibc's mallopt parameters (malloc.h)
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+_MALLOC_TUNED = False
+
+
+def _keep_freed_memory() -> None:
+    """Let glibc keep freed arrays for reuse instead of handing them back to the kernel.
+
+    Why: every update allocates a handful of (R, 2) temporaries and frees the previous step's.
+    With glibc's defaults (allocations above ~128 KiB are mmap'ed, and free memory above a
+    few hundred KiB at the top of the heap is returned at once), a 10,000-run step maps and
+    unmaps its arrays and page-faults on every first touch: measured, a third of the time of
+    a 10,000-run Adam batch. Allocations up to 4 MiB now come from the heap and up to 32 MiB
+    of free heap is kept (process-wide, once; a no-op where the C library is not glibc).
+    """
+    global _MALLOC_TUNED
+    if _MALLOC_TUNED:
+        return
+    _MALLOC_TUNED = True
+    try:
+        import ctypes
+        import platform
+
+        if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+            return
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(_M_MMAP_THRESHOLD, 4 << 20)
+        libc.mallopt(_M_TRIM_THRESHOLD, 32 << 20)
+    except (OSError, AttributeError, ValueError):  # pragma: no cover - exotic platforms
+        pass
 
 
 def run_batch(
@@ -319,6 +350,7 @@ def run_batch(
     differ only by their settings) or an (R,) array (one stream per run). Raises ValueError for
     invalid arguments; never raises because a run diverged.
     """
+    _keep_freed_memory()
     surface = _get_surface(surface)
     opt = _get_optimizer(optimizer)
     resolved = opt.resolve(hyper)

@@ -21,8 +21,6 @@ first steps gentler than Adam's. The step count, Π_t and β₂ᵗ live in the s
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from .base import Array, Explanation, HyperSpec, Optimizer, State
@@ -37,6 +35,7 @@ from .transforms import (
     hyper_value,
     increment_count,
     l2_decay,
+    scalar_rule,
 )
 
 #: The base of torch's momentum schedule μ_t = β₁(1 − ½·0.96^(tψ)).
@@ -45,9 +44,11 @@ SCHEDULE_BASE = 0.96
 
 def momentum_at(beta1: "float | Array", psi: "float | Array", t: "int | Array") -> "float | Array":
     """μ_t = β₁ (1 − ½ · 0.96^(t ψ)), as torch computes it (Python floats stay Python floats)."""
-    if isinstance(psi, np.ndarray) or isinstance(t, np.ndarray):
+    if isinstance(t, np.ndarray):  # a whole schedule at once (the player's arrows)
         return beta1 * (1.0 - 0.5 * np.power(SCHEDULE_BASE, t * psi))
-    return beta1 * (1.0 - 0.5 * math.pow(SCHEDULE_BASE, t * psi))
+    # torch's Python-float expression; per-run β₁/ψ arrays get one pow per distinct pair
+    dtype = next((v.dtype for v in (beta1, psi) if isinstance(v, np.ndarray)), None)
+    return scalar_rule(lambda b, p: b * (1.0 - 0.5 * (SCHEDULE_BASE ** (t * p))), beta1, psi, dtype=dtype)
 
 
 def _init(params: Array) -> State:
@@ -68,7 +69,7 @@ def _update(params: Array, grads: Array, state: State, hyper, t: int) -> tuple[A
     mu_product = state["mu_product"] * mu
     m = ema(state["exp_avg"], g, beta1)  # torch's lerp
     v = ema_of_squares(state["exp_avg_sq"], g, beta2)
-    pow2 = decay_power(state["beta2_pow"], beta2)
+    pow2 = decay_power(beta2, count, dtype)  # torch: beta2 ** step
     denom = np.sqrt(v / bias_correction(pow2))
     denom += hyper_value(hyper, "eps", dtype)
     step = g * (lr * (1.0 - mu) / (1.0 - mu_product))

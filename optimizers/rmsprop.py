@@ -21,7 +21,16 @@ import numpy as np
 from .base import Array, Explanation, HyperSpec, Optimizer, State
 from .explain import gradient_lines, num, one_step, row, vec
 from .specs import eps_spec, lr_spec, momentum_spec, weight_decay_spec
-from .transforms import as_grads, ema_of_squares, hyper_value, l2_decay, momentum_trace, nonzero, rms_scale
+from .transforms import (
+    as_grads,
+    descend,
+    ema_of_squares,
+    hyper_value,
+    l2_decay,
+    momentum_trace,
+    nonzero,
+    rms_denominator,
+)
 
 
 def _init(params: Array) -> State:
@@ -33,10 +42,19 @@ def _update(params: Array, grads: Array, state: State, hyper, t: int) -> tuple[A
     mu = hyper_value(hyper, "momentum", dtype)
     g = l2_decay(params, as_grads(grads, dtype), hyper_value(hyper, "weight_decay", dtype))
     v = ema_of_squares(state["square_avg"], g, hyper_value(hyper, "alpha", dtype))
-    scaled = rms_scale(g, v, hyper_value(hyper, "eps", dtype))
-    buf = momentum_trace(state["buf"], scaled, mu) if nonzero(mu) else scaled
-    step = buf * hyper_value(hyper, "lr", dtype)
-    return params - step, {"square_avg": v, "buf": buf}
+    lr = hyper_value(hyper, "lr", dtype)
+    avg = rms_denominator(v, hyper_value(hyper, "eps", dtype))
+    if nonzero(mu):  # torch: buf.mul_(μ).addcdiv_(g, avg); param.add_(buf, alpha=-lr)
+        buf = momentum_trace(state["buf"], g / avg, mu)
+        step = buf * lr
+        new = np.subtract(params, step, out=step)
+        if isinstance(mu, np.ndarray) and not np.all(mu != 0):  # per-run μ with some μ = 0
+            new = np.where(mu == 0, descend(params, lr, g, avg), new)
+        return new, {"square_avg": v, "buf": buf}
+    # μ = 0, torch: param.addcdiv_(g, avg, value=-lr), i.e. θ + (−η g)/avg; the buffer shown
+    # is this step's scaled gradient g/avg
+    new = descend(params, lr, g, avg)
+    return new, {"square_avg": v, "buf": np.divide(g, avg, out=avg)}
 
 
 def _preconditioner(state: State, hyper, t: int) -> Array:

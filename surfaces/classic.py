@@ -69,15 +69,33 @@ BOWL = Surface(
 
 @_quiet
 def _rosenbrock_f(x, y):
+    """(1 − x)² + 100 (y − x²)², operation for operation, with two temporaries instead of seven
+    (the engine evaluates it every step of every run)."""
     x, y = _xy(x, y)
-    return _out((1.0 - x) ** 2 + 100.0 * (y - x**2) ** 2)
+    a = np.subtract(1.0, x, out=np.empty_like(x))  # out=: 0-d inputs stay arrays in place
+    a *= a
+    r = np.multiply(x, x, out=np.empty_like(x))
+    np.subtract(y, r, out=r)
+    r *= r
+    r *= 100.0
+    r += a
+    return _out(r)
 
 
 @_quiet
 def _rosenbrock_grad(x, y):
+    """(−2 (1 − x) − 400 x r, 200 r) with r = y − x², rounded exactly as that expression, with
+    three temporaries instead of eight."""
     x, y = _xy(x, y)
-    r = y - x**2
-    return _out(-2.0 * (1.0 - x) - 400.0 * x * r), _out(200.0 * r)
+    r = np.multiply(x, x, out=np.empty_like(x))  # out=: 0-d inputs stay arrays in place
+    np.subtract(y, r, out=r)
+    gx = np.subtract(1.0, x, out=np.empty_like(x))
+    gx *= -2.0
+    t = x * 400.0
+    t *= r
+    gx -= t
+    r *= 200.0
+    return _out(gx), _out(r)
 
 
 ROSENBROCK = Surface(

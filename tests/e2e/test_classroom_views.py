@@ -61,7 +61,7 @@ def _projector_on(page) -> None:
     page.get_by_text("Projector mode").click(timeout=60_000)
     wait_for_app(page)
     page.wait_for_function("() => !!document.querySelector('style') && "
-                           "getComputedStyle(document.querySelector('h1')).fontSize === '44.8px'", timeout=20_000)
+                           "getComputedStyle(document.querySelector('h1')).fontSize === '44.8px'", timeout=60_000)  # the first run on a cold, busy server can be slow
 
 
 def _settle(page, frame) -> None:

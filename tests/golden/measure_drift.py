@@ -26,8 +26,8 @@ from .record_torch import LR, LR_SCALE, FAMILY, defaults, run_torch
 
 #: learning rates for the surfaces the recorder does not use
 EXTRA_LR = {
-    "gradient": {"rastrigin": 2e-3, "rotated_quadratic": 0.5, "regression": 0.1, "booth": 0.02},
-    "adaptive": {"rastrigin": 0.02, "rotated_quadratic": 0.05, "regression": 0.05, "booth": 0.1},
+    "gradient": {"rastrigin": 2e-3, "rotated_quadratic": 0.5, "regression": 0.1, "booth": 0.02, "goldstein_price": 1e-5},
+    "adaptive": {"rastrigin": 0.02, "rotated_quadratic": 0.05, "regression": 0.05, "booth": 0.1, "goldstein_price": 0.01},
 }
 
 
@@ -96,6 +96,21 @@ def torch_order_path(opt_key: str, surface: str, hyper: dict, steps: int, fused:
                 step_size = lr / (1 - b1**t)
                 denom = math.sqrt(st["v"]) / (1 - b2**t) ** 0.5 + h["eps"]
                 p[i] = p[i] + (-step_size * st["m"]) / denom  # addcdiv_(m, denom, value=-step_size)
+            elif opt_key == "nadam":
+                b1, b2, psi = h["beta1"], h["beta2"], h["momentum_decay"]
+                bc2 = 1 - b2**t
+                mu = b1 * (1.0 - 0.5 * (0.96 ** (t * psi)))
+                mu_next = b1 * (1.0 - 0.5 * (0.96 ** ((t + 1) * psi)))
+                st["prod"] = st.get("prod", 1.0) * mu  # mu_product *= mu
+                m, w = st.get("m", 0.0), 1 - b1
+                d = g - m
+                st["m"] = fm(w, d, m) if abs(w) < 0.5 else fm(-d, 1 - w, g)  # lerp_(g, 1-β1)
+                st["v"] = fm((1 - b2) * g, g, st.get("v", 0.0) * b2)
+                denom = math.sqrt(st["v"] / bc2) + h["eps"]  # exp_avg_sq.div(bc2).sqrt().add_(eps)
+                c1 = -lr * (1.0 - mu) / (1.0 - st["prod"])
+                c2 = (-lr * mu_next) / (1.0 - st["prod"] * mu_next)
+                p[i] = p[i] + (c1 * g) / denom  # addcdiv_(grad, denom, value=c1)
+                p[i] = p[i] + (c2 * st["m"]) / denom  # addcdiv_(exp_avg, denom, value=c2)
             else:
                 raise KeyError(opt_key)
         path.append(list(p))
@@ -140,7 +155,20 @@ def identical_steps(opt_key: str, surface: str, steps: int, hyper: dict | None =
     return out
 
 
+#: extra rows: (label, optimizer, surface, hyperparameters), the issue's chaotic example and the
+#: lerp branch torch takes when β₁ ≤ 0.5
+EXTRA_CASES = (
+    ("beale, AdamW β₁ 0.5 (issue 8)", "adamw", "beale",
+     {"lr": 0.01, "beta1": 0.5, "beta2": 0.9, "eps": 1e-3, "weight_decay": 0.1}),
+    ("rosenbrock, Adam β₁ 0.3", "adam", "rosenbrock",
+     {"lr": 0.01, "beta1": 0.3, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.0}),
+)
+
+
 def main() -> int:
+    import torch
+
+    torch.set_default_dtype(torch.float64)  # as the recorder: float64 optimizer scalars (NAdam's Π)
     steps = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
     keys = [k for k in OPTIMIZERS]
     print(
@@ -168,6 +196,15 @@ def main() -> int:
                     exact, first, worst = r[variant]
                     cells.append(f"{shown(exact)}/{shown(first)}/{worst:.0e}")
             print(surface.ljust(18) + "".join(c.rjust(19) for c in cells))
+    print()
+    for label, key, surface, hyper in EXTRA_CASES:
+        try:
+            r = identical_steps(key, surface, steps, hyper)
+        except AssertionError:
+            print(f"{label}: torch diverged")
+            continue
+        cells = [f"{v}: {shown(r[v][0])}/{shown(r[v][1])}/{r[v][2]:.0e}" for v in r]
+        print(f"{label}: " + ";  ".join(cells))
     return 0
 
 
