@@ -39,6 +39,7 @@ _PROJECTOR_CSS = """
   [class*="st-key-predictbox_"] [data-testid="stMarkdownContainer"] p { font-size: 1.75rem !important; line-height: 1.3; }
   [class*="st-key-predictbox_"] [role="radiogroup"] label p { font-size: 1.6rem !important; }
   [class*="st-key-predictbox_"] [role="radiogroup"] label { padding: 0.25rem 0; }
+  [class*="st-key-predictbox_"] [data-testid="stRadioOption"] > div > div:first-child { transform: scale(1.5); margin: 0 0.5rem 0 0.2rem; }
   [class*="st-key-predictbox_"] button p { font-size: 1.4rem !important; }
 </style>
 """
