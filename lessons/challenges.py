@@ -388,7 +388,7 @@ def settings_from_query(params: Mapping[str, Any], challenge: Challenge) -> tupl
 
     Anything unusable keeps the card's starting value and adds a notice; never raises.
     """
-    from ui.url_state import parse_float
+    from ui.url_state import parse_float, quote
 
     s = challenge.start_settings()
     notices: list[str] = []
@@ -411,8 +411,7 @@ def settings_from_query(params: Mapping[str, Any], challenge: Challenge) -> tupl
         if ok:
             _put(s, name, value)
         else:
-            shown = "".join(ch for ch in str(raw)[:24] if ch.isprintable()).replace("`", "'")
-            notices.append(f"`{name}={shown}` is not usable here; starting from {_get(s, name):g}.")
+            notices.append(f"{name}={quote(raw)} is not usable here; starting from {_get(s, name):g}.")
     return s, notices
 
 

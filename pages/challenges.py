@@ -15,6 +15,7 @@ from optimizers import OPTIMIZERS
 from lessons.challenges import CHALLENGES, parse_challenge_key, query_string, settings_from_query, share_query
 from ui.bootstrap import ensure_app_navigation
 from ui.lesson_common import page_style, spec_slider
+from ui.url_state import quote
 from ui.values import format_value, noise_options, snap
 
 ensure_app_navigation()
@@ -46,8 +47,7 @@ def _param(key: str):
 raw_key = _param("challenge")
 focus = parse_challenge_key(raw_key) if raw_key not in (None, "") else None
 if raw_key not in (None, "") and focus is None:
-    shown = "".join(ch for ch in str(raw_key)[:24] if ch.isprintable()).replace("`", "'")
-    st.info(f"Unknown challenge `{shown}` in the link; showing all cards.")
+    st.info(f"Unknown challenge {quote(raw_key)} in the link; showing all cards.")
 link_settings, link_notices = ({}, [])
 if focus is not None:
     try:

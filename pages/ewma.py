@@ -11,7 +11,7 @@ import streamlit as st
 from optimizers import effective_window, ewma
 from optimizers.series import SERIES_KINDS, noisy_series
 from ui.lesson_common import ewma_facts, show_chart, compare_link, page_style, steps_text
-from ui.lesson_url import LessonUrl
+from ui.lesson_url import BIND, LessonUrl
 from ui.predict import lesson_box
 from viz.lessons import ewma_figure, ewma_weights_figure
 from ui.bootstrap import ensure_app_navigation
@@ -24,22 +24,21 @@ st.title("Exponentially weighted averages")
 intro = st.empty()  # filled once β is known: its numbers are computed for the β on screen
 compare_link("Compare preset: Adam's bias correction (RMSProp without it, Adam with it)", preset="adam_bias")
 
-url = LessonUrl("ewma")
-beta0 = url.number("beta", BETA_DEFAULT, BETA_LOW, BETA_HIGH)
+url = LessonUrl(legacy={"beta": "ewma_beta", "series": "ewma_series", "seed": "ewma_seed"})
+url.number("ewma_beta", BETA_DEFAULT, BETA_LOW, BETA_HIGH)
 kinds = list(SERIES_KINDS)
-kind0 = url.choice("series", kinds, "temperature")
-seed0 = url.integer("seed", 0, 0, 9999)
+url.choice("ewma_series", kinds, "temperature", label=SERIES_KINDS.get)
+url.integer("ewma_seed", 0, 0, 9999)
 url.show_notices()
 
 c1, c2, c3 = st.columns([3, 2, 1])
 beta = c1.slider(
-    "β (how much of the old average to keep)", BETA_LOW, BETA_HIGH, float(beta0), step=0.001,
-    format="%.3f", key="ewma_beta",
+    "β (how much of the old average to keep)", BETA_LOW, BETA_HIGH, BETA_DEFAULT, step=0.001,
+    format="%.3f", key="ewma_beta", bind=BIND,
     help="vₜ = β·vₜ₋₁ + (1−β)·θₜ. Larger β: smoother, but slower to react.",
 )
-kind = c2.selectbox("Data", kinds, index=kinds.index(kind0), format_func=SERIES_KINDS.get, key="ewma_series")
-seed = int(c3.number_input("Seed", 0, 9999, int(seed0), key="ewma_seed"))
-url.write(beta=beta, series=kind, seed=seed)
+kind = c2.selectbox("Data", kinds, format_func=SERIES_KINDS.get, key="ewma_series", bind=BIND)
+seed = int(c3.number_input("Seed", 0, 9999, 0, key="ewma_seed", bind=BIND))
 
 t, observed, truth, y_label = noisy_series(kind, 365, seed)
 raw = ewma(observed, beta, bias_correction=False)

@@ -14,7 +14,7 @@ from optimizers import OPTIMIZERS
 from optimizers.minibatch_lesson import cost_rows, equal_work_runs
 from surfaces.regression import make_regression_surface, regression_data
 from ui.lesson_common import show_chart, compare_link, page_style, spec_slider
-from ui.lesson_url import LessonUrl
+from ui.lesson_url import BIND, LessonUrl
 from ui.predict import lesson_box
 from ui.style import show_table
 from viz.contours import contour_grid
@@ -40,28 +40,28 @@ st.markdown(
 )
 compare_link("Compare preset: every optimizer on this least-squares surface", preset="regression")
 
-url = LessonUrl("minibatch")
-n0 = url.integer("n", N_DEFAULT, N_LOW, N_HIGH)
-b0 = url.integer("batch", 8, 1, n0)
-opt0 = url.choice("opt", list(OPTIMIZERS), MINIBATCH_OPTIMIZER)
-epochs0 = url.integer("epochs", 20, 1, 200)
-seed0 = url.integer("seed", 0, 0, 9999)
+url = LessonUrl(legacy={"n": "mb_n", "batch": "mb_batch", "opt": "mb_opt", "epochs": "mb_epochs", "seed": "mb_seed"})
+n0 = url.integer("mb_n", N_DEFAULT, N_LOW, N_HIGH)
+url.integer("mb_batch", 8, 1, n0)
+url.choice("mb_opt", list(OPTIMIZERS), MINIBATCH_OPTIMIZER, label=lambda k: OPTIMIZERS[k].label)
+url.integer("mb_epochs", 20, 1, 200)
+url.integer("mb_seed", 0, 0, 9999)
 
 c1, c2, c3, c4, c5 = st.columns([2, 2, 2, 2, 1])
-n = int(c1.slider("Data points N", N_LOW, N_HIGH, n0, key="mb_n"))
-batch = int(c2.slider("Mini-batch size B", 1, n, min(b0, n), key="mb_batch",
+n = int(c1.slider("Data points N", N_LOW, N_HIGH, N_DEFAULT, key="mb_n", bind=BIND))
+batch = int(c2.slider("Mini-batch size B", 1, n, 8, key="mb_batch", bind=BIND,
                       help="Samples per gradient estimate. B = N is full-batch GD, B = 1 is SGD."))
-opt_key = c3.selectbox("Optimizer", list(OPTIMIZERS), index=list(OPTIMIZERS).index(opt0), key="mb_opt",
-                       format_func=lambda k: OPTIMIZERS[k].label)
+opt_key = c3.selectbox("Optimizer", list(OPTIMIZERS), index=list(OPTIMIZERS).index(MINIBATCH_OPTIMIZER), key="mb_opt",
+                       bind=BIND, format_func=lambda k: OPTIMIZERS[k].label)
 opt = OPTIMIZERS[opt_key]
 lr_default = MINIBATCH_LR.get(opt_key, MINIBATCH_LR_OTHER)
-lr0 = url.number("lr", lr_default, float(opt.spec("lr").low), float(opt.spec("lr").high))
+url.rename("lr", f"mb_lr_{opt_key}")
+url.spec(f"mb_lr_{opt_key}", opt.spec("lr"), lr_default)
 with c4:
-    lr = spec_slider(st, opt.spec("lr"), lr0, key=f"mb_lr_{opt_key}", label="learning rate η")
-epochs = int(c5.number_input("Epochs", 1, 200, epochs0, key="mb_epochs"))
-seed = int(st.sidebar.number_input("Mini-batch seed", 0, 9999, seed0, key="mb_seed",
+    lr = spec_slider(st, opt.spec("lr"), lr_default, key=f"mb_lr_{opt_key}", label="learning rate η", bind=BIND)
+epochs = int(c5.number_input("Epochs", 1, 200, 20, key="mb_epochs", bind=BIND))
+seed = int(st.sidebar.number_input("Mini-batch seed", 0, 9999, 0, key="mb_seed", bind=BIND,
                                    help="Seeds the shuffling of the data each epoch."))
-url.write(n=n, batch=batch, opt=opt_key, lr=lr, epochs=epochs, seed=seed)
 url.show_notices()
 
 
@@ -79,7 +79,7 @@ data = regression_data(surface)
 f_star = known_f_star(surface.f, surface.minima)  # the least-squares solution (w*, b*)
 colors = {r.label: c for r, c in zip(runs, COLORS)}
 style = page_style()
-lesson_box("minibatch", n, batch, opt_key, float(lr), epochs, seed, lazy=True)  # predict first (ui/predict.py); ~15 s
+lesson_box("minibatch", n, batch, opt_key, float(lr), epochs, seed, lazy=True)  # predict first (ui/predict.py); seconds: asked on demand
 
 # --- the race: one panel per batch size, side by side, synchronised by work done ----------
 trajs, run_colors = [], {}

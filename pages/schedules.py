@@ -13,7 +13,7 @@ from optimizers import OPTIMIZERS, SCHEDULES, make_schedule
 from optimizers.tuning import noise_cloud
 from surfaces import SURFACES
 from ui.lesson_common import show_chart, compare_link, page_style, spec_slider
-from ui.lesson_url import LessonUrl
+from ui.lesson_url import BIND, LessonUrl
 from ui.predict import lesson_box
 from viz.trajectory import f_star as known_f_star
 from viz.lessons import add_endpoints, add_paths, cloud_loss_figure, map_figure, schedule_figure, zoom_bounds
@@ -40,51 +40,52 @@ st.markdown(
 )
 compare_link("Compare preset: noisy gradients with and without a decaying schedule", preset="schedule")
 
-url = LessonUrl("schedules")
+url = LessonUrl(legacy={"schedule": "sched_name", "surface": "sched_surface", "opt": "sched_opt",
+                        "steps": "sched_steps", "noise": "sched_noise"})
 sched_keys = [k for k in SCHEDULES if k != "constant"]
-sched0 = url.choice("schedule", sched_keys, "cosine")
 surf_keys = [k for k in SURFACES if k not in ("regression",)]
-surf0 = url.choice("surface", surf_keys, "bowl" if "bowl" in surf_keys else surf_keys[0])
-opt0 = url.choice("opt", list(OPTIMIZERS), SCHEDULES_OPTIMIZER)
-steps0 = url.integer("steps", 500, 50, 2000)
-noise0 = url.number("noise", 1.0, 0.0, 20.0)
+steps0 = url.integer("sched_steps", 500, 50, 2000)  # a step-size slider reaches the run length
 
 left, right = st.columns([2, 3])
 with left:
+    url.choice("sched_name", sched_keys, "cosine", label=lambda k: SCHEDULES[k].label)
     sched_key = st.selectbox(
-        "Schedule", sched_keys, index=sched_keys.index(sched0), key="sched_key",
+        "Schedule", sched_keys, index=sched_keys.index("cosine"), key="sched_name", bind=BIND,
         format_func=lambda k: SCHEDULES[k].label,
     )
     spec = SCHEDULES[sched_key]
     st.latex(spec.latex)
     params: dict[str, float] = {}
     for p in spec.params:
-        default = url.number(f"s_{p.key}", float(p.default), float(p.low), float(max(p.high, steps0)))
+        url.rename(f"s_{p.key}", f"sched_{sched_key}_{p.key}")
+        url.spec(f"sched_{sched_key}_{p.key}", p, float(p.default), high=max(p.high, steps0))
         scale = max(1.0, steps0 / p.high) if getattr(p, "integer", False) else 1.0
-        params[p.key] = spec_slider(st, p, default, key=f"sched_{sched_key}_{p.key}", scale=scale)
+        params[p.key] = spec_slider(st, p, float(p.default), key=f"sched_{sched_key}_{p.key}", scale=scale, bind=BIND)
     st.caption(spec.note + (f"  \nPyTorch: `{spec.torch}`" if spec.torch else ""))
 
     st.markdown("**The run**")
+    surf_default = "bowl" if "bowl" in surf_keys else surf_keys[0]
+    url.choice("sched_surface", surf_keys, surf_default, label=lambda k: SURFACES[k].label)
     surf_key = st.selectbox(
-        "Surface", surf_keys, index=surf_keys.index(surf0), key="sched_surface",
+        "Surface", surf_keys, index=surf_keys.index(surf_default), key="sched_surface", bind=BIND,
         format_func=lambda k: SURFACES[k].label,
     )
+    url.choice("sched_opt", list(OPTIMIZERS), SCHEDULES_OPTIMIZER, label=lambda k: OPTIMIZERS[k].label)
     opt_key = st.selectbox(
-        "Optimizer", list(OPTIMIZERS), index=list(OPTIMIZERS).index(opt0), key="sched_opt",
-        format_func=lambda k: OPTIMIZERS[k].label,
+        "Optimizer", list(OPTIMIZERS), index=list(OPTIMIZERS).index(SCHEDULES_OPTIMIZER), key="sched_opt",
+        bind=BIND, format_func=lambda k: OPTIMIZERS[k].label,
     )
     opt = OPTIMIZERS[opt_key]
     lr_spec = opt.spec("lr")
     default_lr = SCHEDULES_LR.get(opt_key, SCHEDULES_LR_OTHER)
-    lr0 = url.number("lr", default_lr, float(lr_spec.low), float(lr_spec.high))
-    lr = spec_slider(st, lr_spec, lr0, key=f"sched_lr_{opt_key}", label="base learning rate η")
-    noise = st.slider("Gradient noise σ", 0.0, 20.0, float(noise0), 0.1, key="sched_noise",
+    url.rename("lr", f"sched_lr_{opt_key}")
+    url.spec(f"sched_lr_{opt_key}", lr_spec, default_lr)
+    lr = spec_slider(st, lr_spec, default_lr, key=f"sched_lr_{opt_key}", label="base learning rate η", bind=BIND)
+    url.number("sched_noise", 1.0, 0.0, 20.0)
+    noise = st.slider("Gradient noise σ", 0.0, 20.0, 1.0, 0.1, key="sched_noise", bind=BIND,
                       help="Each step adds σ·z (z standard normal, seeded) to the gradient.")
-    steps = st.slider("Steps", 50, 2000, int(steps0), 50, key="sched_steps")
+    steps = st.slider("Steps", 50, 2000, 500, 50, key="sched_steps", bind=BIND)
 
-url.write(schedule=sched_key, surface=surf_key, opt=opt_key, lr=lr, noise=noise, steps=steps,
-          **{f"s_{k}": v for k, v in params.items()})
-url.drop_stale("s_", [f"s_{k}" for k in params])
 url.show_notices()
 
 try:

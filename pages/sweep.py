@@ -11,15 +11,15 @@ import streamlit as st
 
 from optimizers import OPTIMIZERS, simulate
 from optimizers.sweep_map import (METRICS, GridResult, Selection, axis_values, chunk_rows, map_metric, range_options,
-                                  run_grid, snap_end, sweep_rows)
+                                  run_grid, sweep_rows)
 from surfaces import SURFACES
 from ui.custom_surface import CUSTOM_LABEL, custom_formula_input, custom_surface, seed_custom_state
 from ui.lesson_common import show_chart, compare_link, page_style
-from ui.lesson_url import LessonUrl
+from ui.lesson_url import BIND, LessonUrl
 from ui.predict import lesson_box
 from ui.values import format_number
 from ui.simulation import grid_for, make_ref, resolve_surface
-from ui.url_state import BOUND_KEYS, CUSTOM, custom_query, parse_custom_surface
+from ui.url_state import BOUND_KEYS, CUSTOM, custom_query, parse_custom_surface, read_number
 from viz.lessons import nearest_cell, sweep_heatmap
 from viz.paths import loss_figure, overlay_figure
 from viz.trajectory import Trajectory, f_star as known_f_star
@@ -29,6 +29,7 @@ from lessons.pages import SWEEP_OPTIMIZER
 ensure_app_navigation()
 
 RESOLUTIONS = (20, 50, 100, 150, 200, 300)
+STEPS = (100, 250, 500, 1000, 2000, 5000)
 
 st.title("Hyperparameter map")
 st.markdown(
@@ -49,44 +50,48 @@ st.markdown(
 )
 compare_link("Compare preset: the Rosenbrock valley race", preset="rosenbrock")
 
-url = LessonUrl("sweep")
+url = LessonUrl(legacy={"surface": "sw_surface", "opt": "sw_opt", "n": "sw_n", "steps": "sw_steps",
+                        "metric": "sw_metric"})
 surf_keys = [k for k in SURFACES] + [CUSTOM]
-surf0 = url.choice("surface", surf_keys, "rosenbrock" if "rosenbrock" in SURFACES else surf_keys[0])
+surf_label = lambda k: CUSTOM_LABEL if k == CUSTOM else SURFACES[k].label  # noqa: E731
+surf_default = "rosenbrock" if "rosenbrock" in SURFACES else surf_keys[0]
+surf0 = url.choice("sw_surface", surf_keys, surf_default, label=surf_label)
 opt_keys = list(OPTIMIZERS)
-opt0 = url.choice("opt", opt_keys, SWEEP_OPTIMIZER if SWEEP_OPTIMIZER in opt_keys else opt_keys[0])
-res0 = url.integer("n", 100, RESOLUTIONS[0], RESOLUTIONS[-1])
-steps0 = url.integer("steps", 1000, 50, 5000)
-metric0 = url.choice("metric", list(METRICS), "final")
+opt_default = SWEEP_OPTIMIZER if SWEEP_OPTIMIZER in opt_keys else opt_keys[0]
+url.choice("sw_opt", opt_keys, opt_default, label=lambda k: OPTIMIZERS[k].label)
+url.number("sw_n", 100, RESOLUTIONS[0], RESOLUTIONS[-1], options=RESOLUTIONS)
+url.number("sw_steps", 1000, STEPS[0], STEPS[-1], options=STEPS)
+url.choice("sw_metric", list(METRICS), "final", label=METRICS.get)
+url.integer("sw_tol", -4, -10, 0)
 
 c1, c2, c3, c4 = st.columns([2, 2, 2, 2])
-surf_key = c1.selectbox("Surface", surf_keys, index=surf_keys.index(surf0), key="sw_surface",
-                        format_func=lambda k: CUSTOM_LABEL if k == CUSTOM else SURFACES[k].label)
-opt_key = c2.selectbox("Optimizer", opt_keys, index=opt_keys.index(opt0), key="sw_opt",
+surf_key = c1.selectbox("Surface", surf_keys, index=surf_keys.index(surf_default), key="sw_surface", bind=BIND,
+                        format_func=surf_label)
+opt_key = c2.selectbox("Optimizer", opt_keys, index=opt_keys.index(opt_default), key="sw_opt", bind=BIND,
                        format_func=lambda k: OPTIMIZERS[k].label)
 opt = OPTIMIZERS[opt_key]
 hyper_keys = list(opt.hyper_keys)
-x0 = url.choice("x", hyper_keys, opt.sweep_axes[0])
-y0 = url.choice("y", hyper_keys, opt.sweep_axes[1])
-if y0 == x0:
-    y0 = next(k for k in hyper_keys if k != x0)
-x_key = c3.selectbox("Horizontal axis", hyper_keys, index=hyper_keys.index(x0), key=f"sw_x_{opt_key}")
+url.rename("x", f"sw_x_{opt_key}")
+url.rename("y", f"sw_y_{opt_key}")
+url.choice(f"sw_x_{opt_key}", hyper_keys, opt.sweep_axes[0])
+x_key = c3.selectbox("Horizontal axis", hyper_keys, index=hyper_keys.index(opt.sweep_axes[0]), key=f"sw_x_{opt_key}",
+                     bind=BIND)
 y_choices = [k for k in hyper_keys if k != x_key]
-y_key = c4.selectbox("Vertical axis", y_choices, index=y_choices.index(y0) if y0 in y_choices else 0,
-                     key=f"sw_y_{opt_key}")
+y_default = opt.sweep_axes[1] if opt.sweep_axes[1] in y_choices else y_choices[0]
+url.choice(f"sw_y_{opt_key}", y_choices, y_default)
+y_key = c4.selectbox("Vertical axis", y_choices, index=y_choices.index(y_default), key=f"sw_y_{opt_key}", bind=BIND)
 
 d1, d2, d3, d4 = st.columns([2, 2, 2, 2])
-resolution = int(d1.select_slider("Grid (cells per axis)", RESOLUTIONS, value=min(RESOLUTIONS, key=lambda r: abs(r - res0)),
-                                  key="sw_n", help="100 × 100 = 10,000 runs; 300 × 300 = 90,000 runs."))
-steps = int(d2.select_slider("Steps per run", [100, 250, 500, 1000, 2000, 5000],
-                             value=min([100, 250, 500, 1000, 2000, 5000], key=lambda s: abs(s - steps0)), key="sw_steps"))
-metric = d3.radio("Colour by", list(METRICS), index=list(METRICS).index(metric0), key="sw_metric",
-                  format_func=METRICS.get, horizontal=True)
-tol_exp = int(d4.select_slider("Tolerance 10^k on f − f*", list(range(-10, 1)), value=-4, key="sw_tol"))
+resolution = int(d1.select_slider("Grid (cells per axis)", RESOLUTIONS, value=100, key="sw_n", bind=BIND,
+                                  help="100 × 100 = 10,000 runs; 300 × 300 = 90,000 runs."))
+steps = int(d2.select_slider("Steps per run", STEPS, value=1000, key="sw_steps", bind=BIND))
+metric = d3.radio("Colour by", list(METRICS), key="sw_metric", bind=BIND, format_func=METRICS.get, horizontal=True)
+tol_exp = int(d4.select_slider("Tolerance 10^k on f − f*", list(range(-10, 1)), value=-4, key="sw_tol", bind=BIND))
 tol = 10.0**tol_exp
 
 if surf0 == CUSTOM and "sw_formula" not in st.session_state:
     # A shared link: its formula (validated first, else the default with a notice) seeds the box.
-    params = url.params()
+    params = dict(url.params)
     if "formula" not in params and "f" in params:  # links from before the shared key
         params["formula"] = params["f"]
     _, formula0, bounds0 = parse_custom_surface(params, url.notices, custom_surface)
@@ -96,36 +101,30 @@ surface = custom_formula_input(prefix="sw_") if custom else SURFACES[surf_key]
 ref = make_ref(surf_key, surface.source, surface.bounds)
 formula_query = custom_query(surface.source, surface.bounds) if custom else {}
 
-url.write(surface=surf_key, opt=opt_key, x=x_key, y=y_key, n=resolution, steps=steps, metric=metric,
-          **formula_query)
-url.drop("f", *[k for k in ("formula", *BOUND_KEYS) if k not in formula_query])
+url.write(formula_query, drop=("f", *[k for k in ("formula", *BOUND_KEYS) if k not in formula_query]))
 
 x_spec, y_spec = opt.spec(x_key), opt.spec(y_key)
 
 
-def axis_range(spec, axis: str, container) -> tuple[float, float]:
-    """A two-ended slider for one axis' range, initialised from the URL (``lr_lo``/``lr_hi``)."""
+def axis_range(spec, container) -> tuple[float, float]:
+    """A two-ended slider for one hyperparameter's range, in the link as ``sw_range_<opt>_<hyper>`` (twice)."""
     opts = range_options(spec)
-    lo0 = url.number(f"{spec.key}_lo", opts[0], opts[0], opts[-1])
-    hi0 = url.number(f"{spec.key}_hi", opts[-1], opts[0], opts[-1])
-    lo, hi = container.select_slider(
-        f"{spec.key} range", opts, value=(snap_end(lo0, opts, spec.log), snap_end(hi0, opts, spec.log)),
-        key=f"sw_{axis}range_{opt_key}_{spec.key}", format_func=format_number,
-    )
+    key = f"sw_range_{opt_key}_{spec.key}"
+    url.rename_pair(f"{spec.key}_lo", f"{spec.key}_hi", key)  # links from before the bindings
+    url.pair(key, opts, (opts[0], opts[-1]), log=spec.log)
+    lo, hi = container.select_slider(f"{spec.key} range", opts, value=(opts[0], opts[-1]), key=key, bind=BIND,
+                                     format_func=format_number)
     if hi <= lo:
         lo, hi = opts[0], opts[-1]
     return float(lo), float(hi)
 
 
 r1, r2 = st.columns(2)
-x_lo, x_hi = axis_range(x_spec, "x", r1)
-y_lo, y_hi = axis_range(y_spec, "y", r2)
+x_lo, x_hi = axis_range(x_spec, r1)
+y_lo, y_hi = axis_range(y_spec, r2)
 
 
 xs, ys = axis_values(x_spec, resolution, x_lo, x_hi), axis_values(y_spec, resolution, y_lo, y_hi)
-url.write(**{f"{x_key}_lo": x_lo, f"{x_key}_hi": x_hi, f"{y_key}_lo": y_lo, f"{y_key}_hi": y_hi})
-url.drop_stale("", [k for k in st.query_params.keys() if not k.endswith(("_lo", "_hi"))]
-               + [f"{x_key}_lo", f"{x_key}_hi", f"{y_key}_lo", f"{y_key}_hi"])
 
 
 if not custom:  # predict first (ui/predict.py): a custom formula has no engine-checked question here
@@ -162,8 +161,8 @@ if colour.undefined:
 # Selected cell: a click (new since the last rerun), else the link's cell on the first map, else the best.
 sig = (surf_key, opt_key, x_key, y_key, resolution, x_lo, x_hi, y_lo, y_hi)
 if "sw_selection" not in st.session_state:  # first visit: the link decides
-    sel_x0 = url.number("sel_x", float(xs[best[1]]), float(xs.min()), float(xs.max()))
-    sel_y0 = url.number("sel_y", float(ys[best[0]]), float(ys.min()), float(ys.max()))
+    sel_x0 = read_number(url.params, "sel_x", float(xs[best[1]]), float(xs.min()), float(xs.max()), url.notices)
+    sel_y0 = read_number(url.params, "sel_y", float(ys[best[0]]), float(ys.min()), float(ys.max()), url.notices)
     st.session_state["sw_selection"] = Selection(
         nearest_cell(xs, ys, sel_x0, sel_y0, x_log=x_spec.log, y_log=y_spec.log), signature=sig)
 points = ((st.session_state.get("sw_heat") or {}).get("selection") or {}).get("points") or []
@@ -171,7 +170,7 @@ click = (float(points[0]["x"]), float(points[0]["y"])) if points else None
 iy, ix = st.session_state["sw_selection"].update(
     sig, best, click, lambda x, y: nearest_cell(xs, ys, x, y, x_log=x_spec.log, y_log=y_spec.log), resolution)
 sel_x, sel_y = float(xs[ix]), float(ys[iy])
-url.write(sel_x=sel_x, sel_y=sel_y)
+url.write({"sel_x": format_number(sel_x), "sel_y": format_number(sel_y)})
 url.show_notices()
 
 style = page_style()

@@ -45,22 +45,25 @@ def page_style() -> Style:
     return current_style()
 
 
-def spec_slider(container, spec, value: float, *, key: str, label: str | None = None, scale: float = 1.0):
+def spec_slider(container, spec, value: float, *, key: str, label: str | None = None, scale: float = 1.0,
+                bind: str | None = None):
     """A slider for one `HyperSpec`, on the same value grid as the Compare page's sliders.
 
     Log and β-like specs use the shared select-slider grids (``ui.values``), so a lesson and
     the race offer exactly the same values. ``scale`` stretches an integer spec's upper end,
-    e.g. so a schedule's step size can reach the run length.
+    e.g. so a schedule's step size can reach the run length. ``bind="query-params"`` puts the
+    value in the link under ``key`` (``value`` is then the constant default; see ``ui.lesson_url``).
     """
     from ui.values import format_value, slider_options, snap
 
     label = label or f"{spec.key} (${spec.symbol}$)"
     if getattr(spec, "integer", False):
         low, high = int(spec.low), int(float(spec.high) * scale)
-        return int(container.slider(label, low, high, int(min(max(value, low), high)), key=key, help=spec.help))
+        return int(container.slider(label, low, high, int(min(max(value, low), high)), key=key, help=spec.help,
+                                   bind=bind))
     options = slider_options(spec, extra=[value])
     return float(container.select_slider(label, options=options, value=snap(value, options, log=spec.log), key=key,
-                                         help=spec.help, format_func=format_value))
+                                         help=spec.help, format_func=format_value, bind=bind))
 
 
 def show_chart(fig, *, key: str, **kwargs):

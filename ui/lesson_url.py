@@ -1,101 +1,168 @@
-"""URL state for the lesson pages: read, validate, fall back with a notice, write back.
+"""The lesson pages' links: Streamlit's bound widgets, checked first so a bad value gets a notice.
 
 Why the URL: a teacher shares one link and every student's screen opens on the same β, batch
-size or sweep. Why validation here: links get hand-edited and truncated in chat apps, so a bad
-value must clamp or fall back to the default *with a visible notice*, never a traceback.
+size or sweep. On the lesson pages one widget is one URL key, so the widgets carry
+``bind="query-params"`` (``BIND``) and Streamlit reads and writes the address bar itself,
+including Back/Forward. The widget's key is the parameter's name: every lesson key starts with
+its page's prefix (``ewma_``, ``sched_``, ``mb_``, ``sw_``), so none can collide with a Compare
+page key (``surface``, ``seed``, ``steps`` …, see ``ui.url_state.KNOWN_KEYS``) in session state
+or in the address bar.
+
+Why a check before each widget: Streamlit silently drops a bound value it cannot use (``beta=7``
+outside the slider, ``opt=nope``). Links get hand-edited and truncated in chat apps, so a bad
+value must clamp or fall back *with a visible notice*. ``LessonUrl`` reads the raw value with
+the shared readers (``ui.url_state.read_number``/``read_choice``, one wording, values shown
+through ``quote``), and when Streamlit would drop it, puts the clamped or default value in the
+widget's session state so the widget opens on it. It also maps a link's old names (``beta``,
+``seed``, ``s_gamma`` … from before the bindings) onto the new keys once, so old links still
+open the page they describe.
 
 Usage in a page::
 
-    url = LessonUrl("ewma")
-    beta = url.number("beta", default=0.98, low=0.5, high=0.999)
-    ...widgets use these values as their initial values...
-    url.write(beta=slider_value)   # keep the address bar in sync with the widgets
+    url = LessonUrl(legacy={"beta": "ewma_beta"})
+    url.number("ewma_beta", 0.98, 0.5, 0.999)       # before the widget
     url.show_notices()
+    beta = st.slider("β", 0.5, 0.999, 0.98, key="ewma_beta", bind=BIND)
 """
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import streamlit as st
 
-from ui.url_state import quote, read_choice, read_flag, read_number
-from ui.values import format_number
+from ui.url_state import quote, read_choice, read_number
+from ui.values import format_number, slider_options, snap
+
+#: Streamlit's binding mode: the widget's key is its URL parameter.
+BIND = "query-params"
 
 
 class LessonUrl:
-    """Typed, validated access to ``st.query_params`` for one page."""
+    """Checks the link's value of each bound widget before the widget reads it."""
 
-    def __init__(self, page: str) -> None:
-        self.page = page
+    def __init__(self, legacy: Mapping[str, str] | None = None) -> None:
         self.notices: list[str] = []
+        self.params = _params()
+        self.legacy: dict[str, Any] = {}  # new key -> raw value found under its old name
+        self.names: dict[str, str] = {}  # new key -> the old name the link used (for notices)
+        for old, new in (legacy or {}).items():
+            self.rename(old, new)
 
-    # -- reading -------------------------------------------------------------------------
-    def _raw(self, key: str) -> str | None:
+    def rename(self, old: str, new: str) -> None:
+        """Read a link's old name ``old`` as ``new`` (once; the old name leaves the address bar)."""
+        raw = self.params.pop(old, None)
+        if raw is None:
+            return
         try:
-            value = st.query_params.get(key)
-        except Exception:  # pragma: no cover - query params unavailable (bare script)
-            return None
-        return None if value in (None, "") else str(value)
+            del st.query_params[old]
+        except Exception:  # pragma: no cover - no session (bare script)
+            pass
+        if new not in self.params:
+            self.params[new] = raw
+            self.legacy[new] = raw
+            self.names[new] = old
 
-    def number(self, key: str, default: float, low: float, high: float, *, integer: bool = False) -> float:
-        """A number from the URL, clamped into [low, high]; the default when unreadable."""
-        value = read_number(self.params(), key, default, low, high, self.notices, integer=integer)
-        return int(value) if integer else value
+    def rename_pair(self, old_low: str, old_high: str, new: str) -> None:
+        """Read an old ``<hyper>_lo``/``<hyper>_hi`` pair as the range slider ``new``."""
+        low, high = self.params.pop(old_low, None), self.params.pop(old_high, None)
+        for old in (old_low, old_high):
+            try:
+                if old in st.query_params:
+                    del st.query_params[old]
+            except Exception:  # pragma: no cover
+                pass
+        if (low is not None or high is not None) and not _all(new):
+            self.legacy[new] = [low if low is not None else "", high if high is not None else ""]
+
+    # -- checks, one per widget kind; each returns the value the widget opens on ------------
+    def number(self, key: str, default: float, low: float, high: float, *, integer: bool = False,
+               options: Sequence[float] | None = None, log: bool = False) -> float:
+        """A number (snapped to ``options`` for a select-slider), clamped into [low, high]."""
+        raw = self.params.get(key)
+        if raw is None:
+            return st.session_state.get(key, default)
+        before = len(self.notices)
+        name = self.names.get(key, key)
+        value = read_number(self.params, key, default, low, high, self.notices, integer=integer, label=name)
+        if options is not None and len(self.notices) == before:
+            snapped = snap(value, options, log)
+            if format_number(snapped) != format_number(value):
+                self.notices.append(f"{name}={quote(raw)} is between slider values; using {format_number(snapped)}.")
+            value = snapped
+        exact = options is None or raw == format_number(value)
+        if options is None:  # a select-slider's value must be the option itself (50, not 50.0)
+            value = int(value) if integer else float(value)
+        return self._seed(key, value, len(self.notices) > before or not exact, format_number(value), default)
+
+    def spec(self, key: str, spec, default: float, *, high: float | None = None) -> float:
+        """The value of ``ui.lesson_common.spec_slider(spec, default)``: the same grid, the same ends."""
+        if getattr(spec, "integer", False):
+            return self.integer(key, int(default), int(spec.low), int(high if high is not None else spec.high))
+        return self.number(key, default, float(spec.low), float(spec.high),
+                           options=slider_options(spec, extra=[default]), log=spec.log)
 
     def integer(self, key: str, default: int, low: int, high: int) -> int:
         return int(self.number(key, default, low, high, integer=True))
 
-    def choice(self, key: str, options: Sequence[str], default: str) -> str:
-        """One of ``options`` (case-insensitive match), else the default with a notice."""
-        return read_choice(self.params(), key, list(options), default, self.notices)
-
-    def flag(self, key: str, default: bool) -> bool:
-        return read_flag(self.params(), key, default, self.notices)
-
-    def text(self, key: str, default: str = "", max_len: int = 300) -> str:
-        raw = self._raw(key)
+    def choice(self, key: str, options: Sequence[Any], default: Any, label: Callable[[Any], str] = str) -> Any:
+        """One of ``options``: its key (case-insensitive) or its label as shown; else the default."""
+        raw = self.params.get(key)
         if raw is None:
-            return default
-        if len(raw) > max_len:
-            self.notices.append(f"{quote(key)} is longer than {max_len} characters; using the default.")
-            return default
-        return raw
+            return st.session_state.get(key, default)
+        by_label = {label(o): o for o in options}
+        if raw in by_label:  # what Streamlit itself writes: the widget's label
+            return self._seed(key, by_label[raw], False, raw, default)
+        value = read_choice(self.params, key, list(options), default, self.notices, label=self.names.get(key))
+        return self._seed(key, value, True, label(value), default)
 
-    # -- writing -------------------------------------------------------------------------
-    def write(self, **values: Any) -> None:
-        """Put the current widget values in the address bar (only when they changed)."""
-        wanted = {k: _fmt(v) for k, v in values.items() if v is not None}
-        try:
-            current = {k: st.query_params.get(k) for k in wanted}
-            if current != wanted:
-                st.query_params.update(wanted)
-        except Exception:  # pragma: no cover
-            pass
+    def pair(self, key: str, options: Sequence[float], default: tuple[float, float], *, log: bool = False
+             ) -> None:
+        """A range select-slider's two ends (a repeated key).
 
-    def drop_stale(self, prefix: str, keep: Sequence[str]) -> None:
-        """Remove ``prefix*`` parameters not in ``keep`` (e.g. a previous schedule's sliders)."""
-        try:
-            for k in [k for k in st.query_params.keys() if k.startswith(prefix) and k not in keep]:
-                del st.query_params[k]
-        except Exception:  # pragma: no cover
-            pass
+        Streamlit keeps the ends that are slider values and drops the others: each dropped end
+        gets a notice. Old ``_lo``/``_hi`` links (no bound key yet) are snapped, as they always were.
+        """
+        texts = {format_number(o) for o in options}
+        if key in self.legacy:
+            ends = [snap(v, options, log) for v in (
+                read_number({key: raw}, key, d, options[0], options[-1], self.notices) for raw, d in zip(self.legacy[key], default))]
+            ends = tuple(ends) if ends[0] < ends[1] else tuple(default)
+            self._seed(key, ends, True, [format_number(e) for e in ends], tuple(default))
+            return
+        for raw in _all(key):
+            if raw not in texts:
+                self.notices.append(f"{key}={quote(raw)} is not one of the slider's values; ignored.")
 
-    def drop(self, *keys: str) -> None:
-        """Remove these parameters from the address bar (settings the page no longer uses)."""
+    def _seed(self, key: str, value: Any, needed: bool, text: Any, default: Any) -> Any:
+        """Give the widget ``value`` when Streamlit cannot take it from the link itself.
+
+        The value also goes into the address bar at once (Streamlit leaves out defaults), so
+        the link on screen reproduces the page before anything is touched. That write is only
+        possible before the widget first binds the key in this session; later Streamlit writes
+        the value itself on the next rerun.
+        """
+        if (needed or key in self.legacy) and key not in st.session_state:
+            st.session_state[key] = value
+            if text is not None and value != default:
+                try:
+                    st.query_params[key] = text
+                except Exception:  # already bound in this session, or no session
+                    pass
+        return value
+
+    def write(self, values: Mapping[str, str], drop: Sequence[str] = ()) -> None:
+        """Keys that are no single widget's (a custom formula with its range, a clicked map cell):
+        put ``values`` in the address bar and remove ``drop``, only when something changes."""
         try:
-            for k in keys:
+            changed = {k: v for k, v in values.items() if st.query_params.get(k) != v}
+            if changed:
+                st.query_params.update(changed)
+            for k in drop:
                 if k in st.query_params:
                     del st.query_params[k]
-        except Exception:  # pragma: no cover
+        except Exception:  # pragma: no cover - no session (bare script)
             pass
-
-    def params(self) -> dict[str, str]:
-        """All query parameters as ``{key: last value}`` (for the shared pure parsers)."""
-        try:
-            return {k: st.query_params.get(k) for k in st.query_params.keys()}
-        except Exception:  # pragma: no cover - query params unavailable (bare script)
-            return {}
 
     def show_notices(self) -> None:
         """Show every fallback once, as a quiet notice at the top of the page."""
@@ -103,9 +170,16 @@ class LessonUrl:
             st.info("Some values in the link were not usable:\n\n" + "\n".join(f"- {n}" for n in self.notices))
 
 
-def _fmt(value: Any) -> str:
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, (int, float)):
-        return format_number(value)
-    return str(value)
+def _params() -> dict[str, str]:
+    """All query parameters as ``{key: last value}`` (for the shared pure readers)."""
+    try:
+        return {k: st.query_params.get(k) for k in st.query_params.keys()}
+    except Exception:  # pragma: no cover - query params unavailable (bare script)
+        return {}
+
+
+def _all(key: str) -> list[str]:
+    try:
+        return list(st.query_params.get_all(key))
+    except Exception:  # pragma: no cover
+        return []

@@ -23,7 +23,7 @@ from typing import Any, Mapping
 import streamlit as st
 
 from .url_state import (BOUND_KEYS, CUSTOM, DEFAULT_BOUNDS, DEFAULT_CLOUD_RUNS, DEFAULT_FORMULA, PageState,
-                        defaults_from_preset, names_a_race, parse_query, to_query)
+                        defaults_from_preset, parse_query, to_query)
 
 #: The widget whose state tells "the page's widgets are alive" (dropped on a page switch).
 MOUNTED_KEY = "surface"
@@ -33,6 +33,21 @@ NOTICES_KEY = "_url_notices"
 MEMORY_KEY = "_hp_memory"
 ACTIVE_PRESET_KEY = "active_preset"
 LESSON_KEY = "lesson"
+
+
+#: Keys only a link to a race carries (every canonical Compare link has ``surface`` and ``opt``).
+RACE_KEYS = frozenset({"preset", "surface", "opt"})
+
+
+def names_a_race(params: Mapping[str, Any]) -> bool:
+    """True when a query describes a race; else it is a page switch, not a link to follow.
+
+    Why not "any Compare key": switching pages, Streamlit's frontend briefly pushes the new
+    page's path with the old page's query, so Back can land on Compare with a lesson's query.
+    The lesson keys carry their page's prefix (``ewma_seed``), but a lesson link from before
+    them (``/ewma?beta=0.98&seed=0``) still names Compare keys.
+    """
+    return any(str(k) in RACE_KEYS for k in params)
 
 
 def query_dict() -> dict[str, list[str]]:

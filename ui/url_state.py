@@ -5,13 +5,12 @@ and mangled by chat apps, so every key is parsed with a type, a range and a set 
 values, and a bad value falls back to the default (or is clamped) with a short notice, never a
 traceback. Keeping this pure makes the whole table of bad inputs a fast unit test.
 
-URL keys::
+URL keys (declared once, in ``COMPARE_KEYS``; ``parse_query`` and ``to_query`` walk that table)::
 
-    surface=rosenbrock  opt=sgd&opt=adam (repeated)  steps=500  x0=-1.5  y0=2
-    noise=0  seed=0  adam.lr=0.01 (<optimizer>.<hyperparameter>)
-    sched=inverse_time  sched.decay=0.05  clip=1  ghost=1  view=overlay|3d  preset=<key>
+    preset=<key>  surface=rosenbrock  opt=sgd&opt=adam  steps=500  x0=-1.5  y0=2  noise=0  seed=0
+    clip=1  clouds=32  adam.lr=0.01 (<optimizer>.<hyperparameter>, from the HyperSpecs)
+    sched=inverse_time  sched.decay=0.05  ghost=1  view=overlay|3d
     surface=custom  formula=sin(x)*cos(y)  xmin=-5  xmax=5  ymin=-5  ymax=5 (custom surfaces)
-    clouds=32 (noise clouds of 32 seeded runs; only with noise > 0)
 
 ``preset`` is a base: the preset's settings first, then every other key on top. Without it, a
 hyperparameter the link does not name is the optimizer's (PyTorch) default. The writer puts
@@ -28,9 +27,9 @@ from __future__ import annotations
 import math
 import string
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from .values import clip_options, format_number, nice, noise_options, slider_options, snap
+from .values import clip_options, format_number, noise_options, slider_options, snap
 
 Bounds = tuple[tuple[float, float], tuple[float, float]]
 
@@ -82,26 +81,6 @@ class PageState:
     bounds: Bounds | None = None
     #: Seeded runs per noise cloud (0: no clouds; only meaningful with noise > 0).
     clouds: int = 0
-
-
-#: The Compare page's plain keys (``<opt>.<hyper>`` and ``sched.<param>`` come on top).
-KNOWN_KEYS = frozenset({"surface", "opt", "steps", "x0", "y0", "noise", "seed", "clip", "sched", "ghost", "view",
-                        "preset", "formula", *BOUND_KEYS, "clouds",
-                        "mode"})  # mode=predict: read by ui/predict.py
-
-
-#: Keys only a link to a race carries (every canonical Compare link has ``surface`` and ``opt``).
-RACE_KEYS = frozenset({"preset", "surface", "opt"})
-
-
-def names_a_race(params: Mapping[str, Any]) -> bool:
-    """True when a query describes a race; else it is a page switch, not a link to follow.
-
-    Why not "any Compare key": switching pages, Streamlit's frontend briefly pushes the new
-    page's path with the old page's query, so Back can land on Compare with a lesson's
-    ``?beta=0.98&seed=0`` (``seed`` is a Compare key too).
-    """
-    return any(str(k) in RACE_KEYS for k in params)
 
 
 # ---------------------------------------------------------------------------------- helpers
@@ -199,7 +178,8 @@ def read_flag(params: Mapping[str, Any], key: str, default: bool, notices: list[
     return default
 
 
-def read_choice(params: Mapping[str, Any], key: str, options, default, notices: list[str]):
+def read_choice(params: Mapping[str, Any], key: str, options, default, notices: list[str], *,
+                label: str | None = None):
     """One of ``options`` (case-insensitive), else the default with a notice."""
     raw = _last(params, key)
     if raw is None:
@@ -207,7 +187,7 @@ def read_choice(params: Mapping[str, Any], key: str, options, default, notices: 
     for option in options:
         if raw.lower() == str(option).lower():
             return option
-    notices.append(f"{key}={quote(raw)} is not one of {', '.join(quote(o, 40) for o in options)}; "
+    notices.append(f"{label or key}={quote(raw)} is not one of {', '.join(quote(o, 40) for o in options)}; "
                    f"using {quote(default, 40)}.")
     return default
 
@@ -260,7 +240,7 @@ def parse_custom_surface(
     return build(DEFAULT_FORMULA, DEFAULT_BOUNDS), DEFAULT_FORMULA, DEFAULT_BOUNDS
 
 
-# ------------------------------------------------------------------------------------ parse
+# ------------------------------------------------------------------------- the table of keys
 
 
 def defaults_from_preset(preset, optimizers: Mapping[str, Any]) -> PageState:
@@ -272,26 +252,258 @@ def defaults_from_preset(preset, optimizers: Mapping[str, Any]) -> PageState:
             values.update({k: float(v) for k, v in overrides.items()})
             hyper[key] = values
     return PageState(
-        surface=preset.surface,
-        opts=[k for k in preset.optimizers if k in optimizers],
-        steps=int(preset.steps),
-        x0=float(preset.start[0]),
-        y0=float(preset.start[1]),
-        noise=float(preset.noise),
-        seed=int(preset.seed),
-        hyper=hyper,
-        sched=preset.schedule,
-        sched_params=dict(preset.schedule_params),
-        clip=float(preset.clip),
-        ghost=bool(preset.ghost),
-        view=preset.view,
-        preset=preset.key,
+        surface=preset.surface, opts=[k for k in preset.optimizers if k in optimizers], steps=int(preset.steps),
+        x0=float(preset.start[0]), y0=float(preset.start[1]), noise=float(preset.noise), seed=int(preset.seed),
+        hyper=hyper, sched=preset.schedule, sched_params=dict(preset.schedule_params), clip=float(preset.clip),
+        ghost=bool(preset.ghost), view=preset.view, preset=preset.key,
     )
 
 
 def hyper_options(optimizer, key: str, extra: Iterable[float] = ()) -> list[float]:
     """The slider grid of one hyperparameter (what the URL value is snapped to)."""
     return slider_options(optimizer.spec(key), extra)
+
+
+@dataclass
+class _Ctx:
+    """What a key's reader may look at besides the link: the registries and the state so far."""
+
+    params: dict[str, Any] = field(default_factory=dict)
+    notices: list[str] = field(default_factory=list)
+    surfaces: Mapping[str, Any] = field(default_factory=dict)
+    optimizers: Mapping[str, Any] = field(default_factory=dict)
+    schedules: Mapping[str, Any] = field(default_factory=dict)
+    presets: Mapping[str, Any] = field(default_factory=dict)
+    default_preset: str = ""
+    extra_values: Callable[[str, str], Iterable[float]] = lambda o, h: ()
+    custom_surface: Callable[[str, Bounds], Any] | None = None
+    bounds: Bounds | None = None  # the custom surface's range, once read
+
+
+Limit = float | Callable[[PageState, _Ctx], float]
+
+
+@dataclass(frozen=True)
+class UrlKey:
+    """One URL key of the Compare page, declared once: ``parse_query`` and ``to_query`` walk them.
+
+    ``kind`` picks the reader and writer (``_KINDS``): ``number``/``int`` (clamped into
+    [low, high], snapped onto ``grid`` when positive), ``flag``, ``choice`` (``choices``: the
+    notice's word and the options, a tuple or a registry), ``repeated`` (``opt=a&opt=b``), the
+    compound families ``hypers``/``sched_params`` (``adam.lr``, ``sched.gamma``: generated from
+    the HyperSpecs and schedule params, never listed), and the keys that set other fields too:
+    ``preset`` (the base), ``surface`` (moves the start, reads a custom formula) and ``runs``
+    (needs noise). ``written(state)`` says when the canonical link carries the key.
+    """
+
+    name: str
+    kind: str
+    low: Limit = 0.0
+    high: Limit = 0.0
+    grid: Callable[[], Sequence[float]] | None = None
+    choices: Any = None
+    written: Callable[[PageState], bool] = lambda state: True
+    field: str = ""  # the PageState field, when not ``name``
+
+
+def _limit(value: Limit, state: PageState, ctx: _Ctx) -> float:
+    return value(state, ctx) if callable(value) else value
+
+
+def _start_range(axis: int) -> tuple[Limit, Limit]:
+    """The start's [low, high] on one axis: the surface's (or the custom formula's) range."""
+    span = lambda state, ctx: (ctx.bounds or ctx.surfaces[state.surface].bounds)[axis]  # noqa: E731
+    return (lambda state, ctx: float(span(state, ctx)[0])), (lambda state, ctx: float(span(state, ctx)[1]))
+
+
+def _read_number(key: UrlKey, state: PageState, ctx: _Ctx) -> None:
+    low, high = _limit(key.low, state, ctx), _limit(key.high, state, ctx)
+    value = read_number(ctx.params, key.name, getattr(state, key.name), low, high, ctx.notices,
+                        integer=key.kind == "int")
+    if key.grid is not None:  # the slider's grid, so the page shows what was simulated
+        value = snap(value, key.grid(), True) if value > 0 else 0.0
+    setattr(state, key.name, value)
+
+
+def _read_flag(key: UrlKey, state: PageState, ctx: _Ctx) -> None:
+    setattr(state, key.name, read_flag(ctx.params, key.name, getattr(state, key.name), ctx.notices))
+
+
+def _read_choice(key: UrlKey, state: PageState, ctx: _Ctx) -> None:
+    raw = _last(ctx.params, key.name)
+    if raw is None:
+        return
+    label, choices = key.choices
+    options = choices(ctx) if callable(choices) else choices
+    if raw not in options:
+        ctx.notices.append(f"Unknown {label} {quote(raw)}; using {getattr(state, key.name)}.")
+    elif raw != getattr(state, key.name):
+        setattr(state, key.name, raw)
+        if key.name == "sched":  # another schedule: its own parameters, at their defaults
+            state.sched_params = {}
+
+
+def _write(key: UrlKey, state: PageState, q: dict, ctx: _Ctx) -> None:
+    """A field's value as link text: 1 for on, the one number format, a list for a repeated key."""
+    v = getattr(state, key.field or key.name)
+    q[key.name] = (list(v) if isinstance(v, list) else "1" if v is True
+                   else format_number(v) if isinstance(v, (int, float)) else str(v))
+
+
+def _read_preset(key: UrlKey, state: PageState, ctx: _Ctx) -> None:
+    """The base: a preset when the link names a known one, else the landing preset."""
+    base, raw = ctx.default_preset, _last(ctx.params, "preset")
+    if raw is not None:
+        if raw in ctx.presets:
+            base = raw
+        else:
+            ctx.notices.append(f"Unknown lesson {quote(raw)}; showing the default.")
+    vars(state).update(vars(defaults_from_preset(ctx.presets[base], ctx.optimizers)))  # the base, in place
+    explicit = raw in ctx.presets if raw is not None else False
+    state.preset = base if explicit else None
+    if not any(k not in IGNORED_KEYS for k in ctx.params):
+        state.preset = base  # the landing page is the default preset, shown as such
+    elif not explicit:
+        # A link without a lesson: hyperparameters it does not name are PyTorch's defaults
+        # (the landing lesson's tuned values would be a surprise nobody can see in the link).
+        state.hyper = {}
+
+
+def _read_surface(key: UrlKey, state: PageState, ctx: _Ctx) -> None:
+    """A change of surface moves the default start to that surface's start."""
+    raw = _last(ctx.params, "surface")
+    if raw == CUSTOM:
+        custom, state.formula, state.bounds = parse_custom_surface(ctx.params, ctx.notices, ctx.custom_surface)
+        state.surface, ctx.bounds = CUSTOM, state.bounds
+        state.x0, state.y0 = (float(c) for c in custom.start)
+    elif any(k in ctx.params for k in ("formula", *BOUND_KEYS)):
+        ctx.notices.append("A formula or plotting range is used only with surface=custom; ignored.")
+    if raw is not None and raw != CUSTOM:
+        if raw in ctx.surfaces:
+            if raw != state.surface:
+                state.surface = raw
+                state.x0, state.y0 = (float(c) for c in ctx.surfaces[raw].start)
+        else:
+            ctx.notices.append(f"Unknown surface {quote(raw)}; using {state.surface}.")
+
+
+def _write_surface(key: UrlKey, state: PageState, q: dict, ctx: _Ctx) -> None:
+    q["surface"] = state.surface
+    if state.surface == CUSTOM:
+        q.update(custom_query(state.formula, state.bounds))
+
+
+def _read_opts(key: UrlKey, state: PageState, ctx: _Ctx) -> None:
+    """Optimizers (repeated key), in the order of first mention."""
+    raw_opts = [v.strip() for v in _values(ctx.params, "opt") if v.strip() != ""]
+    if raw_opts:
+        chosen: list[str] = []
+        for v in raw_opts:
+            if v not in ctx.optimizers:
+                ctx.notices.append(f"Unknown optimizer {quote(v)} ignored.")
+            elif v not in chosen:
+                chosen.append(v)
+        if chosen:
+            state.opts = chosen
+        else:
+            ctx.notices.append(f"No known optimizer in the link; showing {', '.join(state.opts)}.")
+    elif "opt" in ctx.params:
+        ctx.notices.append("Empty optimizer list in the link; showing the default.")
+
+
+def _read_runs(key: UrlKey, state: PageState, ctx: _Ctx) -> None:
+    """Noise clouds: a slider value, and only with gradient noise (else every seed is one path)."""
+    if _last(ctx.params, "clouds") is None:
+        return
+    runs = read_number(ctx.params, "clouds", 0, 0, CLOUD_RUNS[-1], ctx.notices, integer=True)
+    state.clouds = int(snap(runs, CLOUD_RUNS)) if runs > 0 else 0
+    if state.clouds and state.clouds != runs:
+        ctx.notices.append(f"clouds={runs} is between slider values; using {state.clouds}.")
+    if state.clouds and state.noise == 0:
+        ctx.notices.append("Noise clouds need gradient noise (noise > 0); not shown.")
+        state.clouds = 0
+
+
+# -- compound keys ``<owner>.<setting>``, generated from declarations: each optimizer's HyperSpecs
+#    (``adam.lr``) and the schedule's params (``sched.gamma``). None is listed here.
+
+
+def _read_hypers(key: UrlKey, state: PageState, ctx: _Ctx) -> None:
+    for name in [k for k in ctx.params if "." in k and not k.startswith("sched.")]:
+        opt_key, _, hyper = name.partition(".")
+        opt = ctx.optimizers.get(opt_key)
+        if opt is None or hyper not in opt.hyper_keys:
+            ctx.notices.append(f"{opt.label} has no setting {quote(hyper)}; ignored." if opt is not None
+                               else f"Unknown optimizer in {quote(name)} ignored.")
+            continue
+        spec = opt.spec(hyper)
+        current = state.hyper.get(opt_key, {}).get(hyper, spec.default)
+        value = read_number(ctx.params, name, current, float(spec.low), float(spec.high), ctx.notices)
+        if spec.high_open and value >= spec.valid_high:
+            value = current
+        snapped = snap(value, slider_options(spec, ctx.extra_values(opt_key, hyper)), spec.log)
+        if abs(snapped - value) > 1e-9 * max(1.0, abs(value)):
+            ctx.notices.append(f"{name}={format_number(value, 4)} is between slider values; using {format_number(snapped)}.")
+        state.hyper.setdefault(opt_key, opt.defaults())[hyper] = snapped
+    for opt_key in state.opts:  # every optimizer on screen gets a complete set
+        state.hyper[opt_key] = {**ctx.optimizers[opt_key].defaults(), **state.hyper.get(opt_key, {})}
+
+
+def _write_hypers(key: UrlKey, state: PageState, q: dict, ctx: _Ctx) -> None:
+    for opt_key in state.opts:  # the learning rate always, the others when not the default
+        for spec in ctx.optimizers[opt_key].hypers:
+            v = float(state.hyper.get(opt_key, {}).get(spec.key, spec.default))
+            if spec.key == "lr" or not math.isclose(v, float(spec.default), rel_tol=1e-12, abs_tol=0.0):
+                q[f"{opt_key}.{spec.key}"] = format_number(v)
+
+
+def _read_sched_params(key: UrlKey, state: PageState, ctx: _Ctx) -> None:
+    specs = {s.key: s for s in ctx.schedules[state.sched].params} if state.sched in ctx.schedules else {}
+    values = {k: float(s.default) for k, s in specs.items()}
+    state.sched_params = {**values, **{k: v for k, v in state.sched_params.items() if k in specs}}
+    for name in [k for k in ctx.params if k.startswith("sched.")]:
+        spec = specs.get(name.partition(".")[2])
+        if spec is None:
+            ctx.notices.append(f"Schedule {state.sched} has no setting {quote(name.partition('.')[2])}; ignored.")
+            continue
+        value = read_number(ctx.params, name, state.sched_params[spec.key], float(spec.low), float(spec.high),
+                            ctx.notices, integer=bool(getattr(spec, "integer", False)))
+        state.sched_params[spec.key] = snap(value, slider_options(spec), spec.log)
+
+
+def _write_sched_params(key: UrlKey, state: PageState, q: dict, ctx: _Ctx) -> None:
+    for spec in ctx.schedules[state.sched].params if state.sched in ctx.schedules else ():
+        q[f"sched.{spec.key}"] = format_number(state.sched_params.get(spec.key, spec.default))
+
+
+#: kind -> (reader, writer)
+_KINDS = {"preset": (_read_preset, _write), "surface": (_read_surface, _write_surface), "repeated": (_read_opts, _write),
+          "number": (_read_number, _write), "int": (_read_number, _write), "flag": (_read_flag, _write),
+          "choice": (_read_choice, _write), "runs": (_read_runs, _write), "hypers": (_read_hypers, _write_hypers),
+          "sched_params": (_read_sched_params, _write_sched_params)}
+
+#: The Compare page's URL keys, in reading (and writing) order: a key may depend on those above it.
+COMPARE_KEYS: tuple[UrlKey, ...] = (
+    UrlKey("preset", "preset", written=lambda s: bool(s.preset)),
+    UrlKey("surface", "surface"),
+    UrlKey("opt", "repeated", field="opts"),
+    UrlKey("steps", "int", 1, MAX_STEPS),
+    UrlKey("x0", "number", *_start_range(0)),
+    UrlKey("y0", "number", *_start_range(1)),
+    UrlKey("noise", "number", 0.0, MAX_NOISE, grid=lambda: noise_options(MAX_NOISE)),
+    UrlKey("seed", "int", 0, MAX_SEED),
+    UrlKey("clip", "number", 0.0, MAX_CLIP, grid=clip_options, written=lambda s: s.clip > 0),
+    UrlKey("clouds", "runs", written=lambda s: bool(s.clouds and s.noise > 0)),
+    UrlKey("<opt>.<hyper>", "hypers"),
+    UrlKey("sched", "choice", choices=("schedule", lambda c: c.schedules), written=lambda s: s.sched != "constant"),
+    UrlKey("sched.<param>", "sched_params", written=lambda s: s.sched != "constant"),
+    UrlKey("ghost", "flag", written=lambda s: s.ghost),
+    UrlKey("view", "choice", choices=("view", VIEWS), written=lambda s: s.view != "side"),
+)
+
+#: The Compare page's plain keys (``<opt>.<hyper>`` and ``sched.<param>`` come on top); ``mode``
+#: (``mode=predict``) is read by ui/predict.py, not part of the race.
+KNOWN_KEYS = frozenset({k.name for k in COMPARE_KEYS if "." not in k.name} | {"formula", *BOUND_KEYS, "mode"})
 
 
 def parse_query(
@@ -312,151 +524,17 @@ def parse_query(
     (the preset values). ``custom_surface(formula, bounds)`` builds ``surface=custom`` links
     (default: ``surfaces.from_expression``). Never raises on any input.
     """
-    notices: list[str] = []
-    extra_values = extra_values or (lambda o, h: ())
-    params = {str(k): v for k, v in params.items()}
-
-    # 1. The base: a preset when asked for (and known), else the landing preset.
-    base_key = default_preset
-    raw_preset = _last(params, "preset")
-    if raw_preset is not None:
-        if raw_preset in presets:
-            base_key = raw_preset
-        else:
-            notices.append(f"Unknown lesson {quote(raw_preset)}; showing the default.")
-    state = defaults_from_preset(presets[base_key], optimizers)
-    explicit = raw_preset in presets if raw_preset is not None else False
-    state.preset = base_key if explicit else None
-    has_any = any(k not in IGNORED_KEYS for k in params)
-    if not has_any:
-        state.preset = base_key  # the landing page is the default preset, shown as such
-    elif not explicit:
-        # A link without a lesson: hyperparameters it does not name are PyTorch's defaults
-        # (the landing lesson's tuned values would be a surprise nobody can see in the link).
-        state.hyper = {}
-
-    # 2. Surface: a change of surface moves the default start to that surface's start.
-    raw = _last(params, "surface")
-    bounds = None
-    if raw == CUSTOM:
-        custom, state.formula, state.bounds = parse_custom_surface(params, notices, custom_surface)
-        state.surface = CUSTOM
-        state.x0, state.y0 = (float(c) for c in custom.start)
-        bounds = state.bounds
-    elif any(k in params for k in ("formula", *BOUND_KEYS)):
-        notices.append("A formula or plotting range is used only with surface=custom; ignored.")
-    if raw is not None and raw != CUSTOM:
-        if raw in surfaces:
-            if raw != state.surface:
-                state.surface = raw
-                state.x0, state.y0 = (float(c) for c in surfaces[raw].start)
-        else:
-            notices.append(f"Unknown surface {quote(raw)}; using {state.surface}.")
-
-    # 3. Optimizers (repeated key), in the registry's order of first mention.
-    raw_opts = [v.strip() for v in _values(params, "opt") if v.strip() != ""]
-    if raw_opts:
-        chosen: list[str] = []
-        for v in raw_opts:
-            if v in optimizers:
-                if v not in chosen:
-                    chosen.append(v)
-            else:
-                notices.append(f"Unknown optimizer {quote(v)} ignored.")
-        if chosen:
-            state.opts = chosen
-        else:
-            notices.append(f"No known optimizer in the link; showing {', '.join(state.opts)}.")
-    elif "opt" in params:
-        notices.append("Empty optimizer list in the link; showing the default.")
-
-    # 4. Numbers.
-    (bx0, bx1), (by0, by1) = bounds or surfaces[state.surface].bounds
-    state.steps = read_number(params, "steps", state.steps, 1, MAX_STEPS, notices, integer=True)
-    state.x0 = read_number(params, "x0", state.x0, float(bx0), float(bx1), notices)
-    state.y0 = read_number(params, "y0", state.y0, float(by0), float(by1), notices)
-    state.noise = read_number(params, "noise", state.noise, 0.0, MAX_NOISE, notices)
-    state.seed = read_number(params, "seed", state.seed, 0, MAX_SEED, notices, integer=True)
-    state.clip = read_number(params, "clip", state.clip, 0.0, MAX_CLIP, notices)
-    # Noise and clipping live on slider grids too: snap so the page shows what was simulated.
-    state.noise = snap(state.noise, noise_options(MAX_NOISE), state.noise > 0) if state.noise > 0 else 0.0
-    state.clip = snap(state.clip, clip_options(), state.clip > 0) if state.clip > 0 else 0.0
-    if _last(params, "clouds") is not None:
-        runs = read_number(params, "clouds", 0, 0, CLOUD_RUNS[-1], notices, integer=True)
-        state.clouds = int(snap(runs, CLOUD_RUNS)) if runs > 0 else 0
-        if state.clouds and state.clouds != runs:
-            notices.append(f"clouds={runs} is between slider values; using {state.clouds}.")
-        if state.clouds and state.noise == 0:
-            notices.append("Noise clouds need gradient noise (noise > 0); not shown.")
-            state.clouds = 0
-
-    # 5. Hyperparameters <opt>.<key> (kept also for optimizers not selected: harmless).
-    for key in list(params):
-        if "." not in key or key.startswith("sched."):
-            continue
-        opt_key, _, hyper_key = key.partition(".")
-        if opt_key not in optimizers:
-            notices.append(f"Unknown optimizer in {quote(key)} ignored.")
-            continue
-        opt = optimizers[opt_key]
-        if hyper_key not in opt.hyper_keys:
-            notices.append(f"{opt.label} has no setting {quote(hyper_key)}; ignored.")
-            continue
-        spec = opt.spec(hyper_key)
-        current = state.hyper.get(opt_key, {}).get(hyper_key, spec.default)
-        value = read_number(params, key, current, float(spec.low), float(spec.high), notices)
-        if spec.high_open and value >= spec.valid_high:
-            value = current
-        options = slider_options(spec, extra_values(opt_key, hyper_key))
-        snapped = snap(value, options, spec.log)
-        if abs(snapped - value) > 1e-9 * max(1.0, abs(value)):
-            notices.append(f"{key}={format_number(value, 4)} is between slider values; using {format_number(snapped)}.")
-        state.hyper.setdefault(opt_key, opt.defaults())[hyper_key] = snapped
-    for opt_key in state.opts:
-        full = optimizers[opt_key].defaults()
-        full.update(state.hyper.get(opt_key, {}))
-        state.hyper[opt_key] = full
-
-    # 6. Schedule, clipping, ghost paths, view.
-    raw = _last(params, "sched")
-    if raw is not None:
-        if raw in schedules:
-            if raw != state.sched:
-                state.sched, state.sched_params = raw, {}
-        else:
-            notices.append(f"Unknown schedule {quote(raw)}; using {state.sched}.")
-    spec_params = {s.key: s for s in schedules[state.sched].params} if state.sched in schedules else {}
-    params_full = {k: float(s.default) for k, s in spec_params.items()}
-    params_full.update({k: v for k, v in state.sched_params.items() if k in spec_params})
-    for key in list(params):
-        if not key.startswith("sched."):
-            continue
-        pkey = key.partition(".")[2]
-        if pkey not in spec_params:
-            notices.append(f"Schedule {state.sched} has no setting {quote(pkey)}; ignored.")
-            continue
-        spec = spec_params[pkey]
-        value = read_number(params, key, params_full[pkey], float(spec.low), float(spec.high), notices,
-                        integer=bool(getattr(spec, "integer", False)))
-        params_full[pkey] = snap(value, slider_options(spec), spec.log)
-    state.sched_params = params_full
-    state.ghost = read_flag(params, "ghost", state.ghost, notices)
-    raw = _last(params, "view")
-    if raw is not None:
-        if raw in VIEWS:
-            state.view = raw
-        else:
-            notices.append(f"Unknown view {quote(raw)}; using {state.view}.")
-
-    # 7. Anything else is reported once.
-    for key in params:
-        if key in KNOWN_KEYS or key in IGNORED_KEYS or "." in key:
-            continue
-        notices.append(f"Unknown setting {quote(key)} ignored.")
-
+    ctx = _Ctx({str(k): v for k, v in params.items()}, [], surfaces, optimizers, schedules, presets, default_preset,
+               extra_values or (lambda o, h: ()), custom_surface)
+    state = PageState(surface="", opts=[], steps=1, x0=0.0, y0=0.0)
+    for key in COMPARE_KEYS:
+        _KINDS[key.kind][0](key, state, ctx)
+    for key in ctx.params:  # anything else is reported once
+        if key not in KNOWN_KEYS and key not in IGNORED_KEYS and "." not in key:
+            ctx.notices.append(f"Unknown setting {quote(key)} ignored.")
     if state.preset is not None and not same_as_preset(state, presets[state.preset], optimizers):
         state.preset = None
-    return state, notices
+    return state, ctx.notices
 
 
 # ------------------------------------------------------------------------------------ write
@@ -494,42 +572,16 @@ def custom_query(formula: str | None, bounds: Bounds | None) -> dict[str, str]:
 
 
 def to_query(state: PageState, *, optimizers: Mapping[str, Any], schedules: Mapping[str, Any]) -> dict[str, Any]:
-    """The canonical URL of ``state``: every setting that determines the picture.
+    """The canonical URL of ``state``: every key of ``COMPARE_KEYS`` whose ``written`` holds.
 
     Hyperparameters are written for the selected optimizers: the learning rate always, the
     others when they differ from the optimizer's default (keeps links short and readable).
     """
+    ctx = _Ctx(optimizers=optimizers, schedules=schedules)
     q: dict[str, Any] = {}
-    if state.preset:
-        q["preset"] = state.preset
-    q["surface"] = state.surface
-    if state.surface == CUSTOM:
-        q.update(custom_query(state.formula, state.bounds))
-    q["opt"] = list(state.opts)
-    q["steps"] = str(int(state.steps))
-    q["x0"] = format_number(state.x0)
-    q["y0"] = format_number(state.y0)
-    q["noise"] = format_number(state.noise)
-    q["seed"] = str(int(state.seed))
-    for opt_key in state.opts:
-        opt = optimizers[opt_key]
-        values = state.hyper.get(opt_key, {})
-        for spec in opt.hypers:
-            v = float(values.get(spec.key, spec.default))
-            if spec.key == "lr" or not math.isclose(v, float(spec.default), rel_tol=1e-12, abs_tol=0.0):
-                q[f"{opt_key}.{spec.key}"] = format_number(v)
-    if state.sched != "constant" and state.sched in schedules:
-        q["sched"] = state.sched
-        for spec in schedules[state.sched].params:
-            q[f"sched.{spec.key}"] = format_number(state.sched_params.get(spec.key, spec.default))
-    if state.clip > 0:
-        q["clip"] = format_number(state.clip)
-    if state.ghost:
-        q["ghost"] = "1"
-    if state.view != "side":
-        q["view"] = state.view
-    if state.clouds and state.noise > 0:
-        q["clouds"] = str(int(state.clouds))
+    for key in COMPARE_KEYS:
+        if key.written(state):
+            _KINDS[key.kind][1](key, state, q, ctx)
     return q
 
 

@@ -140,3 +140,38 @@ def test_a_deep_link_on_a_fresh_server_gets_the_apps_navigation(laptop, fresh_se
     assert page.title().startswith("Descent")  # app.py's page config
     assert "sweep" in urlparse(page.url).path
     assert_no_exception(page)
+
+
+def test_a_lesson_control_lives_in_the_link_and_back_restores_it(laptop, app_url):
+    """The lesson widgets are bound to the URL (``bind="query-params"``): an old link's name is
+    read once as the new key, a change goes into the address bar (replacing the entry, as
+    Streamlit does), and Back from another page brings the lesson's values back."""
+    page = laptop
+    page.goto(f"{app_url}/ewma?beta=0.9")
+    wait_for_app(page, timeout=120_000)
+    _wait_for_query(page, "ewma_beta")
+    assert _query(page)["ewma_beta"] == ["0.9"] and "beta" not in _query(page)
+    window = page.locator('[data-testid="stMetric"]', has_text="Effective window")
+    assert "10 steps" in window.inner_text()
+
+    page.get_by_test_id("stNumberInputStepUp").first.click()  # the seed: 0 -> 1
+    page.wait_for_function("() => new URLSearchParams(location.search).get('ewma_seed') === '1'", timeout=60_000)
+    wait_for_app(page, timeout=120_000)
+    assert_no_exception(page)
+
+    _sidebar(page, "Compare optimizers")
+    _wait_for_query(page, "opt")
+    assert "ewma_beta" not in _query(page)  # a lesson key never lands in Compare's link
+    # Leaving a page, Streamlit's frontend adds entries (the old page without its bound keys,
+    # the new page's path with the old query), so the lesson's own entry is a few Backs away.
+    for _ in range(4):
+        page.go_back()
+        wait_for_app(page, timeout=120_000)
+        if "ewma_seed" in _query(page):
+            break
+    assert "ewma" in urlparse(page.url).path
+    assert _query(page)["ewma_beta"] == ["0.9"] and _query(page)["ewma_seed"] == ["1"]
+    seed = page.locator('[data-testid="stNumberInput"] input').first
+    page.wait_for_function("el => el.value === '1'", arg=seed.element_handle(), timeout=60_000)
+    assert "10 steps" in window.inner_text()
+    assert_no_exception(page)
