@@ -17,6 +17,7 @@ from ui import controls, page_state
 from ui.bootstrap import ensure_app_navigation
 from ui.custom_surface import current_custom_surface, custom_surface, show_formula_error_near_race
 from ui.inspector import step_inspector
+from ui.predict import predict_toggle, predict_view, show_predict
 from ui.simulation import grid_for, run_all, surface_ref
 from ui.style import current_style, show_table
 from ui.tuning import current_report, show_tune_report, tune_learning_rates
@@ -92,6 +93,7 @@ sb = st.sidebar
 sb.selectbox("Lesson presets", list(PRESETS_BY_KEY), index=None, key=page_state.LESSON_KEY,
              format_func=lambda k: PRESETS_BY_KEY[k].title, placeholder="Choose a lesson…",
              on_change=_on_lesson, help="One click sets surface, optimizers, settings, start and steps.")
+predict_toggle(sb)
 style = current_style()  # the projector toggle lives in app.py (one switch for the whole visit)
 
 sb.subheader("Surface")
@@ -142,6 +144,8 @@ active = st.session_state.get(page_state.ACTIVE_PRESET_KEY)
 unchanged = bool(active) and active in PRESETS_BY_KEY and same_as_preset(state, PRESETS_BY_KEY[active], OPTIMIZERS)
 state.preset = active if unchanged else None
 page_state.sync_url(state, optimizers=OPTIMIZERS, schedules=SCHEDULES)
+predict = predict_view(state, active=active, presets=PRESETS_BY_KEY, custom=custom)
+hidden = predict.hidden  # predict first, not yet locked in: no path and no number that gives the answer away
 
 # ------------------------------------------------------------------------------------ main
 
@@ -156,7 +160,7 @@ with st.container():
                    + (f"\n- … and {len(notices) - 8} more" if len(notices) > 8 else ""))
     if active in PRESETS_BY_KEY:
         preset = PRESETS_BY_KEY[active]
-        st.info(f"**{preset.title}.** {preset.watch}"
+        st.info(f"**{preset.title}.** {predict.lesson_note(preset.watch)}"
                 + ("" if unchanged else "  \n*(You have changed the lesson's settings since.)*"))
         if not unchanged:
             st.button("Restore the lesson's settings", icon=":material/restart_alt:", key="restore_lesson",
@@ -166,6 +170,8 @@ with st.container():
         show_formula_error_near_race()
 
 st.markdown(f"**{'Custom formula' if custom else md_escape(surface.label)}** &nbsp; ${surface.latex}$")
+with st.container():  # predict first (ui/predict.py): the question above the race, hidden until locked in
+    show_predict(predict, style, notes=PRESETS_BY_KEY[active].watch if active in PRESETS_BY_KEY else "")
 
 c_view, c_tune = st.columns([3, 1], vertical_alignment="center")
 view_label = c_view.segmented_control("View", list(VIEWS), key="view", label_visibility="collapsed")
@@ -189,7 +195,7 @@ with st.container():  # always there, so the player below keeps its place (see a
     full = bool(st.session_state.get(INSPECTOR_OPEN_KEY)) or bool(st.session_state.get(ARROWS_KEY))
     with st.spinner("Simulating the runs…", show_time=True):
         runs = run_all(state, OPTIMIZERS, full=full)
-    if report is not None:
+    if report is not None and not hidden:
         show_tune_report(report, steps=int(steps), style=style, f_star=fstar)
     for opt_key, message in runs.errors.items():
         st.error(f"{OPTIMIZERS[opt_key].label}: {message}")
@@ -209,11 +215,11 @@ def _payload(mode: str, shown=None) -> dict:
                           velocities=lambda t: velocity_arrows(t, hyper.get(t.key, {})), ghosts=shown.ghosts,
                           clouds=cl, title=f"{surface.label}: {', '.join(t.label for t in ts)}",
                           playback=str(active or ""), axis_titles=surface.axis_titles, loss_chart=scale,
-                          run_keys=shown.keys)
+                          run_keys=shown.keys, hide_runs=hidden, arrows=bool(st.session_state.get(ARROWS_KEY)))
 
 
 payload = None
-if trajs and view in ("side", "overlay"):
+if trajs and (view in ("side", "overlay") or hidden):
     payload = _payload("overlay" if view == "overlay" else "grid")
     player(payload, key=PLAYER_KEY, on_change=_on_player)
 elif trajs:
@@ -221,7 +227,7 @@ elif trajs:
     st.caption("Drag to rotate. The paths lie on the surface at their own loss."
                + (" Noise clouds are drawn in the side-by-side and overlay views." if clouds else ""))
 
-if trajs:
+if trajs and not hidden:
     st.session_state[INSPECT_KEY] = max(0, min(int(st.session_state.get(INSPECT_KEY, 0) or 0), int(steps)))
     inspector = st.expander("Step inspector: the numbers behind the picture", key=INSPECTOR_OPEN_KEY,
                             on_change="rerun")

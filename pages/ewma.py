@@ -12,6 +12,7 @@ from optimizers import effective_window, ewma
 from optimizers.series import SERIES_KINDS, noisy_series
 from ui.lesson_common import ewma_facts, show_chart, compare_link, page_style, steps_text
 from ui.lesson_url import BIND, LessonUrl
+from ui.predict import lesson_box
 from viz.lessons import ewma_figure, ewma_weights_figure
 from ui.bootstrap import ensure_app_navigation
 
@@ -58,6 +59,7 @@ intro.markdown(
 )
 
 style = page_style()
+lesson_box("ewma", float(beta), kind, int(seed))  # predict first (ui/predict.py)
 ewma_fig = ewma_figure(t, observed, raw, corrected, beta, truth=truth, y_title=y_label, style=style)
 show_chart(ewma_fig, key="ewma_chart")
 

@@ -15,6 +15,7 @@ from optimizers.minibatch_lesson import cost_rows, equal_work_runs
 from surfaces.regression import make_regression_surface, regression_data
 from ui.lesson_common import show_chart, compare_link, page_style, spec_slider
 from ui.lesson_url import BIND, LessonUrl
+from ui.predict import lesson_box
 from ui.style import show_table
 from viz.contours import contour_grid
 from viz.lesson_player import recolor_payload, work_synced
@@ -78,6 +79,7 @@ data = regression_data(surface)
 f_star = known_f_star(surface.f, surface.minima)  # the least-squares solution (w*, b*)
 colors = {r.label: c for r, c in zip(runs, COLORS)}
 style = page_style()
+lesson_box("minibatch", n, batch, opt_key, float(lr), epochs, seed, lazy=True)  # predict first (ui/predict.py); seconds: asked on demand
 
 # --- the race: one panel per batch size, side by side, synchronised by work done ----------
 trajs, run_colors = [], {}

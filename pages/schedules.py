@@ -14,6 +14,7 @@ from optimizers.tuning import noise_cloud
 from surfaces import SURFACES
 from ui.lesson_common import show_chart, compare_link, page_style, spec_slider
 from ui.lesson_url import BIND, LessonUrl
+from ui.predict import lesson_box
 from viz.trajectory import f_star as known_f_star
 from viz.lessons import add_endpoints, add_paths, cloud_loss_figure, map_figure, schedule_figure, zoom_bounds
 from ui.bootstrap import ensure_app_navigation
@@ -110,6 +111,8 @@ def _clouds(surf_key: str, opt_key: str, lr: float, noise: float, steps: int, sc
 const, sched_cloud = _clouds(surf_key, opt_key, lr, noise, steps, sched_key, tuple(sorted(schedule.params.items())), N_SEEDS)
 surface = SURFACES[surf_key]
 style = page_style()
+lesson_box("schedules", surf_key, opt_key, float(lr), float(noise), int(steps), sched_key,
+           dict(schedule.params))  # predict first (ui/predict.py)
 
 with right:
     t = np.arange(1, steps + 1)

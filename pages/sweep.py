@@ -16,6 +16,7 @@ from surfaces import SURFACES
 from ui.custom_surface import CUSTOM_LABEL, custom_formula_input, custom_surface, seed_custom_state
 from ui.lesson_common import show_chart, compare_link, page_style
 from ui.lesson_url import BIND, LessonUrl
+from ui.predict import lesson_box
 from ui.values import format_number
 from ui.simulation import grid_for, make_ref, resolve_surface
 from ui.url_state import BOUND_KEYS, CUSTOM, custom_query, parse_custom_surface, read_number
@@ -124,6 +125,10 @@ y_lo, y_hi = axis_range(y_spec, r2)
 
 
 xs, ys = axis_values(x_spec, resolution, x_lo, x_hi), axis_values(y_spec, resolution, y_lo, y_hi)
+
+
+if not custom:  # predict first (ui/predict.py): a custom formula has no engine-checked question here
+    lesson_box("sweep", surf_key, opt_key, x_key, y_key, tuple(map(float, xs)), float(y_lo), float(y_hi), int(steps))
 
 
 @st.cache_data(show_spinner=False, max_entries=256)

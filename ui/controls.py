@@ -84,7 +84,7 @@ def surface_picker(surfaces: Mapping[str, Any], *, key: str = "surface", contain
     surface = surfaces[chosen]
     if show_details:
         box.markdown(f"${surface.latex}$")  # inline maths wraps in the narrow sidebar; display maths is cut off
-        box.caption(surface.note)
+        box.container(key="surface_note").caption(surface.note)  # keyed: predict mode hides it (ui/predict.py)
     return surface
 
 

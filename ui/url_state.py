@@ -501,8 +501,9 @@ COMPARE_KEYS: tuple[UrlKey, ...] = (
     UrlKey("view", "choice", choices=("view", VIEWS), written=lambda s: s.view != "side"),
 )
 
-#: The Compare page's plain keys (``<opt>.<hyper>`` and ``sched.<param>`` come on top).
-KNOWN_KEYS = frozenset({k.name for k in COMPARE_KEYS if "." not in k.name} | {"formula", *BOUND_KEYS})
+#: The Compare page's plain keys (``<opt>.<hyper>`` and ``sched.<param>`` come on top); ``mode``
+#: (``mode=predict``) is read by ui/predict.py, not part of the race.
+KNOWN_KEYS = frozenset({k.name for k in COMPARE_KEYS if "." not in k.name} | {"formula", *BOUND_KEYS, "mode"})
 
 
 def parse_query(

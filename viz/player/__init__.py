@@ -196,6 +196,13 @@ def _loss_line(traj: Trajectory, scale: LossScale) -> dict:
     return {"y": scale.shown(traj.loss)}
 
 
+def _hidden_run(traj: Trajectory, start: Sequence[float]) -> Trajectory:
+    """A run reduced to its name, colour and start point (``hide_runs``): nothing of its path."""
+    point = np.asarray([[float(start[0]), float(start[1])]])
+    return Trajectory(key=traj.key, label=traj.label, path=point, loss=np.array([math.nan]),
+                      steps=int(traj.steps), diverged_at=None)
+
+
 def _run_entry(traj: Trajectory, velocity: np.ndarray | None, ghost: Trajectory | None = None,
                cloud: RawJSON | None = None, scale: LossScale | None = None) -> dict:
     entry: dict[str, Any] = {
@@ -323,8 +330,6 @@ def player_payload(
     style: Style = DEFAULT_STYLE,
     mode: str = "grid",
     arrows: bool = False,
-    speed: int | None = None,
-    clickable: bool = True,
     velocities: Mapping[str, np.ndarray | None] | None = None,
     ghosts: Sequence[Trajectory] = (),
     clouds: Sequence[CloudView] = (),
@@ -334,6 +339,7 @@ def player_payload(
     axis_titles: Sequence[str] = ("", ""),
     loss_chart: LossScale | None = None,
     run_keys: Mapping[str, Hashable] | None = None,
+    hide_runs: bool = False,
 ) -> dict:
     """Everything the player needs, as ``{"data": <compact JSON str>, "data_id": <hash>}``.
 
@@ -346,7 +352,12 @@ def player_payload(
     it fits). ``note`` is a line of explanation under the maps. ``playback`` names the race being
     shown (e.g. a lesson preset): when it changes, the browser starts over at step 0 at this
     payload's default speed instead of keeping the previous race's step and speed. ``axis_titles``
-    label the maps' x and y axes (empty: none). The data id lets
+    label the maps' x and y axes (empty: none). ``arrows`` ticks the player's arrows box when it
+    mounts (the page keeps it ticked across reruns and remounts). ``hide_runs`` (predict first: the race before the
+    student commits to a prediction) sends each run's name, colour and start point only: no path,
+    loss, divergence step, arrow, ghost or cloud is in the payload (hidden, not just invisible,
+    so reading the JSON gives nothing away); the browser draws the maps and start points and
+    keeps Play off. The data id lets
     the browser ignore a re-render with identical data instead of resetting playback.
 
     ``loss_chart`` (a `viz.paths.LossScale`) adds the loss-versus-step chart under the maps,
@@ -360,6 +371,13 @@ def player_payload(
     if mode not in ("grid", "overlay"):
         raise ValueError(f"mode must be 'grid' or 'overlay', got {mode!r}")
     steps = max([t.steps for t in trajectories], default=0)
+    if hide_runs:
+        # Nothing of a path may reach the browser before the prediction: not drawn is not enough,
+        # a student could read the JSON. Hidden runs also bypass the per-run JSON cache.
+        trajectories = [_hidden_run(t, start) for t in trajectories]
+        velocities, ghosts, clouds, loss_chart, run_keys, arrows = None, (), (), None, None, False
+        note = "The paths are hidden until you lock in a prediction."
+        playback = f"{playback}|hidden"
     grid_json, grid_id = _grid_json(grid)
     velocity_of = velocities if callable(velocities) else (lambda t, v=velocities or {}: v.get(t.key))
     limit = runs_to_draw(len(clouds), max((len(c.idx) for c in clouds), default=0))
@@ -379,18 +397,19 @@ def player_payload(
         "start": [float(start[0]), float(start[1])],
         "minima": [float(c) for m in minima for c in m],
         "style": style.as_dict(),
-        "speed": int(speed or default_speed(steps)),
+        "speed": int(default_speed(steps)),
         "speeds": list(SPEED_OPTIONS),
         "playback": f"{playback}|{int(steps)}",
         "colors": MARK_COLORS,
         "axis_titles": [str(axis_titles[0]), str(axis_titles[1])],
         "arrows": bool(arrows),
-        "clickable": bool(clickable),
+        "clickable": True,  # the standalone HTML export turns it off (no server to re-run from a click)
         "colorscale": CONTOUR_COLORSCALE,
         "line_color": CONTOUR_LINE_COLOR,
         "diverged_color": DIVERGED_COLOR,
         "grid_id": grid_id,
         "note": note,
+        "hidden": bool(hide_runs),
     }
     if loss_chart is not None:
         meta["loss_chart"] = {"title": loss_chart.title, "log": loss_chart.log, "floor": LOSS_FLOOR,

@@ -137,6 +137,18 @@
     this._onKey = function (ev) {
       var t = ev.target;
       if (isTextField(t) || t && t.tagName === "SELECT" || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+      var digit = /^(Digit|Numpad)([1-4])$/.exec(ev.code || "");
+      if (digit) {
+        // Keys 1–4 pick a "Predict first" choice on the page (ui/predict.py listens there). A key
+        // pressed inside this iframe never reaches the page, so pass it on as an event.
+        if (ev.type === "keydown" && !ev.repeat && (t && t.ownerDocument) === document && global.parent !== global) {
+          try {
+            var Ev = global.parent.CustomEvent || global.CustomEvent;
+            global.parent.document.dispatchEvent(new Ev("descent:choose", { detail: parseInt(digit[2], 10) }));
+          } catch (e) { /* cross-origin host */ }
+        }
+        return;
+      }
       if (ev.code === "Space") {
         // Capture phase, default prevented: Space neither scrolls the page nor presses the
         // button or toggle clicked last (a button fires on Space's keyup, blocked below too).
@@ -208,9 +220,19 @@
       if (v === self.speed) o.selected = true;
     });
     this.root.classList.toggle("projector", !!(data.style && data.style.projector));
+    // Predict first: the runs are hidden (the payload holds only their start points), so there
+    // is nothing to play until the student commits a prediction.
+    this.hidden = !!data.hidden;
+    if (this.hidden && this.playing) this.pause(false);
+    if (this.hidden) this.s = 0;
+    this.root.classList.toggle("hidden-runs", this.hidden);
+    this.playBtn.disabled = this.hidden;
+    this.scrub.disabled = this.hidden;
+    this.arrowsBox.disabled = this.hidden;
+    this.playBtn.title = this.hidden ? "Lock in your prediction first" : "Play / pause (space)";
     this.root.classList.toggle("touch", this.touch);
     this.startBtn.style.display = data.clickable && this.touch ? "" : "none";
-    var how = this.touch ? (data.clickable ? "Tap “Set start”, then a map, to start from there." : "") :
+    var how = this.hidden ? "" : this.touch ? (data.clickable ? "Tap “Set start”, then a map, to start from there." : "") :
       (data.clickable ? "Click a map to start from there. Space: play/pause, ←/→: one step." :
         "Space: play/pause, ←/→: one step.");
     this.hint.textContent = (how + (data.note ? "  " + data.note : "")).trim();
@@ -465,7 +487,7 @@
   // the fit-to-screen sizing of the maps measures: the race still fits one screen above it.
   Player.prototype._lossChart = function () {
     var d = this.data, lc = d && d.loss_chart;
-    if (!lc || d.hide_runs || !d.runs.length) {
+    if (!lc || d.hidden || !d.runs.length) {
       if (this.lossDiv) {
         try { global.Plotly.purge(this.lossDiv); } catch (e) { /* ignore */ }
         this.lossDiv.style.display = "none";
@@ -559,7 +581,7 @@
   Player.prototype.toggle = function () { if (this.playing) this.pause(true); else this.play(); };
 
   Player.prototype.play = function () {
-    if (!this.data) return;
+    if (!this.data || this.hidden) return;
     if (this.s >= this.data.steps) this.s = 0;
     this.playing = true;
     this.playBtn.textContent = "❚❚ Pause";
@@ -595,7 +617,7 @@
   };
 
   Player.prototype.seek = function (k) {
-    if (!this.data) return;
+    if (!this.data || this.hidden) return;
     this.s = Math.max(0, Math.min(this.data.steps, k));
     this.draw(true);
   };
@@ -838,9 +860,12 @@
       ctx.clearRect(0, 0, p.canvas.width, p.canvas.height);
       ctx.save();
       ctx.beginPath(); ctx.rect(G.l, G.t, G.w, G.h); ctx.clip();
-      p.runs.forEach(function (r) { if (r.cloud) self._drawCloud(ctx, G, r.cloud, r.color, s, st); });
-      var heads = p.runs.map(function (r) { return self._drawRun(ctx, G, r, s, st); });
-      p.arrowScale = self.showArrows ? self._drawArrows(ctx, G, p, heads, st) : 1;
+      var heads = [];
+      if (!self.hidden) {
+        p.runs.forEach(function (r) { if (r.cloud) self._drawCloud(ctx, G, r.cloud, r.color, s, st); });
+        heads = p.runs.map(function (r) { return self._drawRun(ctx, G, r, s, st); });
+      }
+      p.arrowScale = self.showArrows && !self.hidden ? self._drawArrows(ctx, G, p, heads, st) : 1;
       if (self.pendingStart) {
         ctx.strokeStyle = "#333"; ctx.lineWidth = 2; ctx.setLineDash([3, 3]);
         ctx.beginPath(); ctx.arc(G.X(self.pendingStart[0]), G.Y(self.pendingStart[1]), 10, 0, 2 * Math.PI); ctx.stroke();
@@ -862,6 +887,7 @@
   Player.prototype._readout = function (p, heads, k) {
     if (!p.readout) return;
     var self = this;
+    if (this.hidden) { p.readout.textContent = ""; return; }
     if (p.runs.length === 1) {
       var r = p.runs[0], h = heads[0];
       var kk = Math.min(k, r.n - 1);
