@@ -42,7 +42,11 @@ def payload(at: AppTest) -> dict:
 
 
 def has_loss_chart(at: AppTest) -> bool:
-    return any(getattr(c, "key", None) == "loss" for c in at.get("plotly_chart"))
+    """The loss chart: drawn by the player from the payload's ``loss_chart`` (side-by-side and
+    overlay views), or a Streamlit chart keyed "loss" (3-D view)."""
+    players = [e for e in at.get("component_instance") if "descent_player" in e.proto.component_name]
+    in_player = bool(players) and "loss_chart" in json.loads(json.loads(players[-1].proto.json_args)["data"])
+    return in_player or any(getattr(c, "key", None) == "loss" for c in at.get("plotly_chart"))
 
 
 def has_summary(at: AppTest) -> bool:

@@ -37,6 +37,22 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def wait_healthy(url: str, seconds: float, proc: subprocess.Popen | None = None) -> bool:
+    """Poll Streamlit's /_stcore/health at ``url`` until it answers 200 (False on time-out or if
+    ``proc`` exits first)."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
+                if resp.status == 200:
+                    return True
+        except OSError:
+            if proc is not None and proc.poll() is not None:
+                return False
+            time.sleep(0.3)
+    return False
+
+
 @pytest.fixture(scope="session")
 def app_url() -> Iterator[str]:
     """Start `streamlit run app.py` headless on a free loopback port for the whole session."""
@@ -48,15 +64,7 @@ def app_url() -> Iterator[str]:
     ]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-                if resp.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.3)
-    else:
+    if not wait_healthy(url, 60, proc):
         proc.kill()
         out = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
         pytest.fail(f"streamlit did not start within 60 s:\n{out}")

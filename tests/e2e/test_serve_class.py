@@ -16,12 +16,10 @@ import shutil
 import signal
 import socket
 import subprocess
-import time
-import urllib.request
 
 import pytest
 
-from tests.e2e.conftest import ROOT, assert_no_exception, wait_for_app
+from tests.e2e.conftest import ROOT, assert_no_exception, wait_for_app, wait_healthy
 from tests.e2e.test_compare_browser import player_frame
 
 pytestmark = pytest.mark.browser
@@ -42,19 +40,10 @@ def class_url():
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             start_new_session=True)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-                if resp.status == 200:
-                    break
-        except OSError:
-            if proc.poll() is not None:
-                pytest.fail(f"deploy/serve-class exited:\n{proc.stdout.read() if proc.stdout else ''}")
-            time.sleep(0.3)
-    else:
+    if not wait_healthy(url, 120, proc):
+        out = proc.stdout.read() if proc.poll() is not None and proc.stdout else ""
         os.killpg(proc.pid, signal.SIGTERM)
-        pytest.fail("the proxy did not answer within 120 s")
+        pytest.fail(f"the proxy did not answer within 120 s {out}")
     yield url
     os.killpg(proc.pid, signal.SIGTERM)
     try:
