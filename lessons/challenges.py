@@ -27,6 +27,7 @@ from typing import Any, Callable, Mapping
 import numpy as np
 
 from optimizers import OPTIMIZERS, run_batch
+from optimizers.explain import short_number
 from surfaces import SURFACES
 
 from .questions import NOISY_SEEDS, TOL, f_star
@@ -149,9 +150,7 @@ def _gap(s: Settings, res, i: int = 0) -> float:
 
 
 def _fmt(v: float) -> str:
-    if math.isinf(v):
-        return "∞ (diverged)"
-    return f"{v:.3g}" if v == 0 or 1e-3 <= abs(v) < 1e4 else f"{v:.2e}"
+    return short_number(v, 3, inf="∞ (diverged)")
 
 
 def _label(opt: str) -> str:

@@ -30,6 +30,7 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 
 from optimizers import OPTIMIZERS, make_schedule, run_batch
+from optimizers.explain import short_number
 from surfaces import SURFACES
 
 #: f − f* below this counts as "at the minimum" (the Compare table's tolerance).
@@ -174,11 +175,7 @@ def measure(race: Race, opt_key: str) -> Outcome:
 
 
 def _num(v: float) -> str:
-    if math.isinf(v):
-        return "never"
-    if v == 0 or 1e-3 <= abs(v) < 1e4:
-        return f"{v:.3g}"
-    return f"{v:.2e}"
+    return short_number(v, 3, inf="never")
 
 
 def _steps(v: float) -> str:

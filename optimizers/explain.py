@@ -17,6 +17,25 @@ from .base import Array, State, UpdateFn
 from .transforms import l2_decay
 
 
+def short_number(value: float, digits: int = 3, inf: str = "inf") -> str:
+    """A number in a sentence a student reads: ``digits`` significant digits, no padded exponent.
+
+    0.3, 12, 0.000722, 2.1e-9 (not 2.1e-09); ``inf`` says what an infinite value means where it
+    is printed ("never", "∞ (diverged)"). The one prose formatter of Tune's explanation, the
+    lesson questions and the challenges (LaTeX numbers use `num`, links `ui.values.format_number`).
+    """
+    value = float(value)
+    if math.isinf(value):
+        return inf if value > 0 else f"-{inf}"
+    if math.isnan(value):
+        return "nan"
+    text = f"{value:.{digits}g}"
+    if "e" in text:
+        mantissa, exp = text.split("e")
+        text = f"{mantissa}e{int(exp)}"
+    return text
+
+
 def num(v: float) -> str:
     """A number for LaTeX: 4 significant digits, ×10^k outside [1e-3, 1e5), a dash if not finite."""
     if v is None or not math.isfinite(v):

@@ -23,6 +23,7 @@ from typing import Mapping
 import numpy as np
 
 from optimizers.base import Optimizer
+from optimizers.explain import short_number
 
 Array = np.ndarray
 
@@ -96,14 +97,8 @@ def default_lr_grid(low: float = LR_LOW, high: float = LR_HIGH, points: int = LR
 
 
 def _fmt(value: float) -> str:
-    """Short human number: 0.3, 12, 2.1e-09 -> '2.1e-9'."""
-    if not np.isfinite(value):
-        return str(value)
-    text = f"{value:.2g}"
-    if "e" in text:
-        mantissa, exp = text.split("e")
-        text = f"{mantissa}e{int(exp)}"
-    return text
+    """Short human number with two digits: 0.3, 12, 2.1e-9."""
+    return short_number(value, 2)
 
 
 @dataclass(frozen=True)

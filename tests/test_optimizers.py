@@ -648,3 +648,14 @@ def test_per_run_betas_give_each_run_the_bits_of_a_single_run(key, axes):
         alone = run_batch(beale, key, {"lr": 0.01, **{k: v[r] for k, v in axes.items()}},
                           np.array(beale.start), 300, record="path")
         np.testing.assert_array_equal(batch.path[:, r], alone.path[:, 0])
+
+
+def test_short_number_is_the_prose_formatter():
+    from optimizers.explain import short_number
+
+    assert short_number(2.1e-9, 2) == "2.1e-9"
+    assert short_number(0.000722) == "0.000722"
+    assert short_number(123456.0) == "1.23e5"
+    assert short_number(float("inf"), inf="never") == "never"
+    assert short_number(-float("inf")) == "-inf"
+    assert short_number(0.3, 2) == "0.3"
