@@ -9,6 +9,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from ui.gc_policy import freeze_startup_heap
 from ui.style import projector_toggle
 
 ROOT = Path(__file__).resolve().parent
@@ -34,3 +35,5 @@ compare = st.Page("pages/compare.py", title="Compare optimizers", icon=":materia
 lessons = [st.Page(path, title=title, icon=icon) for path, title, icon in LESSON_PAGES if (ROOT / path).exists()]
 nav = st.navigation({"Race": [compare], "Lessons": lessons} if lessons else [compare])
 nav.run()
+# After the first page is built every library is imported: keep them out of later collections.
+freeze_startup_heap()
