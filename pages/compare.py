@@ -7,6 +7,7 @@ controls and URL state from ui/. See ARCHITECTURE.md.
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import streamlit as st
 
@@ -24,7 +25,7 @@ from ui.tuning import current_report, show_tune_report, tune_learning_rates
 from ui.url_state import CUSTOM, PageState, md_escape, same_as_preset
 from viz.paths import loss_figure, loss_scale
 from viz.player import player, player_payload, standalone_html, velocity_arrows
-from viz.summary import DEFAULT_TOL, summary_table, trajectories_csv
+from viz.summary import DEFAULT_TOL, summary_table, tolerance_column, trajectories_csv
 from viz.surface3d import surface3d_figure
 from viz.trajectory import f_star as known_f_star
 
@@ -239,9 +240,10 @@ if trajs and not hidden:
 
     if payload is None:  # the 3-D view has no player: its loss chart is a plotly figure
         st.plotly_chart(loss_figure(trajs, ghosts=runs.ghosts, clouds=clouds, f_star=fstar, style=style), key="loss")
-    table = summary_table(trajs + runs.ghosts, minima=surface.minima, f_star=fstar, tol=DEFAULT_TOL, clouds=clouds)
-    tol_col = [c for c in table.columns if c.startswith("steps to")][0]
-    show_table(table, style=style, empty_as={tol_col: "—" if fstar is None else "never"})
+    table = partial(summary_table, trajs + runs.ghosts, minima=surface.minima, f_star=fstar, tol=DEFAULT_TOL,
+                    clouds=clouds)  # built only when the cache below does not hold it
+    show_table(table, style=style, empty_as={tolerance_column(DEFAULT_TOL): "—" if fstar is None else "never"},
+               cache_key=("summary", tuple(runs.keys.values()), tuple(t.label for t in trajs + runs.ghosts)))
     c1, c2, _ = st.columns([1, 1, 3])
     # Downloads are built on click, with every recorded number (the HTML player's arrows too).
     c1.download_button("Trajectories (CSV)", file_name=f"descent_{surface.key}.csv", mime="text/csv",

@@ -33,7 +33,7 @@ def new_app(query: dict | None = None) -> AppTest:
 
 
 def summary(at: AppTest) -> pd.DataFrame:
-    frames = [d.value for d in at.dataframe if "final loss" in d.value.columns]
+    frames = [d.value for d in at.table if "final loss" in d.value.columns]
     assert frames, "summary table missing"
     return frames[-1]
 
@@ -197,7 +197,7 @@ def test_step_inspector_shows_substituted_rules():
     assert_clean(at)
     latex = [el.value for el in at.latex]
     assert any(r"\theta_{4}" in v for v in latex)  # update 4 leaves step 3
-    tables = [d.value for d in at.dataframe if "gx" in d.value.columns]
+    tables = [d.value for d in at.table if "gx" in d.value.columns]
     assert tables and len(tables[0]) == len(PRESETS_BY_KEY[DEFAULT_PRESET].optimizers)
 
 
@@ -221,7 +221,7 @@ def test_diverged_run_is_reported_not_crashed():
     at = new_app({"preset": "too_large"})
     table = summary(at).set_index("optimizer")
     assert table.loc["SGD", "diverged"].startswith("diverged at step")
-    assert np.isfinite(table.loc["SGD", "final loss"])
+    assert np.isfinite(float(table.loc["SGD", "final loss"]))
 
 
 # The presets' claims (every number in their texts) are checked in tests/test_lesson_claims.py.

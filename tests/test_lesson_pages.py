@@ -106,13 +106,13 @@ def test_minibatch_batch_size_changes_steps_and_table():
     at.slider(key="mb_batch").set_value(32).run()
     _ok(at)
     assert _total_steps(at) == [5, 10, 320]
-    table = at.dataframe[0].value
-    assert list(table["sample-gradients per step"]) == [64, 32, 1]
-    assert list(table["steps per epoch"]) == [1, 2, 64]
+    table = at.table[0].value
+    assert [int(v) for v in table["sample-gradients per step"]] == [64, 32, 1]
+    assert [int(v) for v in table["steps per epoch"]] == [1, 2, 64]
 
 
 def _total_steps(at: AppTest) -> list[int]:
-    return [int(v) for v in at.dataframe[0].value["total steps"]]
+    return [int(v) for v in at.table[0].value["total steps"]]
 
 
 @pytest.mark.parametrize("opt", ["momentum", "adam", "rmsprop"])

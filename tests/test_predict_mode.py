@@ -50,7 +50,7 @@ def has_loss_chart(at: AppTest) -> bool:
 
 
 def has_summary(at: AppTest) -> bool:
-    return any("final loss" in d.value.columns for d in at.dataframe)
+    return any("final loss" in d.value.columns for d in at.table)
 
 
 def clean(at: AppTest) -> None:

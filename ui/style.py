@@ -7,15 +7,18 @@ of a classroom (the lesson pages read it through ``current_style()`` as well).
 
 from __future__ import annotations
 
-from typing import Mapping
+import inspect
+from typing import Callable, Hashable, Mapping
 
 import pandas as pd
 import streamlit as st
 
 from viz.style import Style
-from viz.text import EMPTY, cell
+from viz.text import display_frame
 
 PROJECTOR_KEY = "projector"
+#: st.table's hide_index (Streamlit >= 1.5x); older versions show the first column as the index
+_TABLE_HIDES_INDEX = "hide_index" in inspect.signature(st.table).parameters
 
 _PROJECTOR_CSS = """
 <style>
@@ -44,21 +47,34 @@ def current_style() -> Style:
     return Style(projector=bool(st.session_state.get(PROJECTOR_KEY, False)))
 
 
-def show_table(df: pd.DataFrame, *, style: Style, empty_as: Mapping[str, str] | None = None, digits: int = 4,
-               container=None) -> None:
+def show_table(df: "pd.DataFrame | Callable[[], pd.DataFrame]", *, style: Style, empty_as: Mapping[str, str] | None = None, digits: int = 4,
+               container=None, cache_key: Hashable | None = None) -> None:
     """A small results table, readable at every size, with no raw "None"/"nan" in it.
 
-    Cells are shown through `viz.text.cell` (an em dash, or a column's own word from
-    ``empty_as`` such as "never", for an empty cell) while the data stays numeric. On a laptop it
-    is a sortable ``st.dataframe``; in projector mode an HTML ``st.table``, because the
-    dataframe's canvas ignores CSS and keeps its ~13 px font, and a table wraps its headers so
-    every column fits.
+    Every cell is text from `viz.text.display_frame` (one formatter for the whole app: an em
+    dash, or a column's own word from ``empty_as`` such as "never", for an empty cell), shown as
+    an HTML ``st.table`` on every screen. Why not a sortable ``st.dataframe``: its canvas ignores
+    CSS (projector mode needs larger cells), it shows missing numbers as a grey "None", and
+    formatting its cells goes through a pandas Styler, which profiled (py-spy) at about a tenth
+    of the server's CPU per slider change; a table of a handful of runs needs no sorting.
+    ``style`` is accepted so a caller need not know that both modes now draw the same element
+    (projector mode enlarges it with CSS).
+
+    ``cache_key``: a hashable name of everything ``df`` was computed from; the formatted table
+    is then shared by every session that shows the same runs (a bounded cache), and ``df`` may
+    be a function that builds the frame, called only when the cache does not hold it yet.
     """
+    del style  # same element in both modes; the projector CSS (above) scales it
     box = container if container is not None else st
     empty_as = dict(empty_as or {})
-    styler = df.style.format({col: (lambda v, w=empty_as.get(col, EMPTY): cell(v, digits=digits, empty=w))
-                              for col in df.columns}).hide(axis="index")
-    if style.projector:
-        box.table(styler)
+    if cache_key is None:
+        text = display_frame(df() if callable(df) else df, digits=digits, empty_as=empty_as)
     else:
-        box.dataframe(styler, hide_index=True, width="stretch")
+        text = _display_cached((cache_key, digits, tuple(sorted(empty_as.items()))), df, empty_as, digits)
+    box.table(text, hide_index=True) if _TABLE_HIDES_INDEX else box.table(text.set_index(text.columns[0]))
+
+
+@st.cache_resource(show_spinner=False, max_entries=384, ttl=3600)
+def _display_cached(key: Hashable, _df, _empty_as: Mapping[str, str], _digits: int) -> pd.DataFrame:
+    """`display_frame` under the caller's key (the underscored arguments are not hashed)."""
+    return display_frame(_df() if callable(_df) else _df, digits=_digits, empty_as=_empty_as)

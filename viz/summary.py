@@ -25,6 +25,11 @@ def steps_to_tolerance(traj: Trajectory, f_star: float | None, tol: float) -> in
     return int(hit[0]) if hit.size else None
 
 
+def tolerance_column(tol: float) -> str:
+    """The summary table's steps-to-tolerance column name."""
+    return f"steps to f − f* ≤ {tol:g}"
+
+
 def summary_table(
     trajectories: Sequence[Trajectory],
     *,
@@ -40,7 +45,7 @@ def summary_table(
     clouds, matched to runs by label) two columns say how the seeded runs ended: the median
     final loss and how many diverged, so one lucky run cannot carry the table.
     """
-    tol_col = f"steps to f − f* ≤ {tol:g}"
+    tol_col = tolerance_column(tol)
     rows = []
     for traj in trajectories:
         hit = steps_to_tolerance(traj, f_star, tol)
