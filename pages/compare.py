@@ -189,13 +189,13 @@ c_tune.button("Tune learning rates", icon=":material/tune:", key="tune", width="
 fstar = known_f_star(surface.f, surface.minima)
 report = current_report(state, OPTIMIZERS, SCHEDULES)
 with st.container():  # always there, so the player below keeps its place (see above)
-    # A slow run (a busy server, many steps) shows progress, never a blank page (issue 10 point 6);
-    # st.spinner appears only after 0.5 s, so a fast rerun does not flicker.
+    # A slow run (a busy server, many steps) shows progress, never a blank page (issue 10 point 6):
+    # the run cache (ui.simulation.run_cached) shows a spinner while it computes, and only then,
+    # so a rerun served from the cache starts no spinner thread.
     # Gradients, learning rates and optimizer states (about half the engine's time) are recorded
     # only when something shows them: the open inspector or the player's arrows.
     full = bool(st.session_state.get(INSPECTOR_OPEN_KEY)) or bool(st.session_state.get(ARROWS_KEY))
-    with st.spinner("Simulating the runs…", show_time=True):
-        runs = run_all(state, OPTIMIZERS, full=full)
+    runs = run_all(state, OPTIMIZERS, full=full)
     if report is not None and not hidden:
         show_tune_report(report, steps=int(steps), style=style, f_star=fstar)
     for opt_key, message in runs.errors.items():

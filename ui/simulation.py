@@ -137,7 +137,7 @@ def path_trajectory(spec: RunSpec, opt_key: str, hyper: Hyper) -> Trajectory:
                       diverged_at=None if d < 0 else d)
 
 
-@st.cache_resource(show_spinner=False, max_entries=RUN_ENTRIES, ttl=CACHE_TTL)
+@st.cache_resource(show_spinner="Simulating the runs…", max_entries=RUN_ENTRIES, ttl=CACHE_TTL)
 def run_cached(spec: RunSpec, opt_key: str, hyper: Hyper, full: bool = False
                ) -> tuple[pd.DataFrame | None, Trajectory]:
     """One run, shared by every session: the engine's ``simulate`` table and its `Trajectory`
@@ -172,7 +172,7 @@ def tune_cached(spec: RunSpec, opt_key: str, hyper: Hyper, lr_grid: tuple[float,
                               schedule=spec.schedule, clip_norm=spec.clip_norm)
 
 
-@st.cache_data(show_spinner=False, max_entries=64, ttl=CACHE_TTL)
+@st.cache_data(show_spinner="Simulating the seeded runs…", max_entries=64, ttl=CACHE_TTL)
 def cloud_cached(spec: RunSpec, opt_key: str, label: str, hyper: Hyper, n_runs: int) -> CloudView:
     """``optimizers.tuning.noise_cloud`` for seeds ``seed … seed + n_runs − 1``, thinned for display.
 

@@ -9,6 +9,7 @@ slider, or a preset would be silently rounded. Every grid contains the spec's de
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -39,17 +40,27 @@ def log_grid(low: float, high: float) -> list[float]:
 
 
 def slider_options(spec, extra: Iterable[float] = ()) -> list[float]:
-    """The sorted option list of a select-slider for ``spec`` (a `HyperSpec`)."""
-    low, high = float(spec.low), float(spec.high)
+    """The sorted option list of a select-slider for ``spec`` (a `HyperSpec`).
+
+    Memoized on the numbers that define it: every rerun of every session draws the same
+    sliders, and the list is rebuilt from a log grid otherwise (the caller gets its own copy).
+    """
+    return list(_slider_options(float(spec.low), float(spec.high), float(spec.default), bool(spec.log),
+                                bool(getattr(spec, "integer", False)), tuple(float(v) for v in extra)))
+
+
+@lru_cache(maxsize=1024)
+def _slider_options(low: float, high: float, default: float, log: bool, integer: bool,
+                    extra: tuple[float, ...]) -> tuple[float, ...]:
     values: set[float] = set()
-    if getattr(spec, "integer", False):
+    if integer:
         lo, hi = int(math.ceil(low)), int(math.floor(high))
         if hi - lo <= 200:
             values.update(float(v) for v in range(lo, hi + 1))
         else:
             values.update(v for v in log_grid(max(lo, 1), hi) if float(v).is_integer())
             values.update((float(lo), float(hi)))
-    elif spec.log:
+    elif log:
         if low <= 0:
             values.add(0.0)
             values.update(log_grid(max(high * 1e-4, 1e-12), high))
@@ -58,12 +69,11 @@ def slider_options(spec, extra: Iterable[float] = ()) -> list[float]:
     else:
         values.update(nice(v) for v in np.linspace(low, high, LINEAR_POINTS + 1))
         values.update(v for v in NEAR_ONE if low <= v <= high)
-    values.add(nice(float(spec.default)))
+    values.add(nice(default))
     for v in extra:
-        v = float(v)
         if math.isfinite(v) and low <= v <= high:
             values.add(nice(v))
-    return sorted(v for v in values if low - 1e-12 <= v <= high + 1e-12 or v == nice(float(spec.default)))
+    return tuple(sorted(v for v in values if low - 1e-12 <= v <= high + 1e-12 or v == nice(default)))
 
 
 def snap(value: float, options: Sequence[float], log: bool = False) -> float:
