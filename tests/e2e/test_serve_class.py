@@ -12,6 +12,7 @@ The proxy and the processes listen on loopback only and are stopped by the test.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -40,11 +41,17 @@ def class_url():
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             start_new_session=True)
     url = f"http://127.0.0.1:{port}"
+    pids: dict[str, int] = {}
+    while len(pids) < 2 and proc.poll() is None:  # serve-class prints "app <i> pid <pid> port <port>"
+        line = proc.stdout.readline() if proc.stdout else ""
+        match = re.search(r"\bapp (\d+) pid (\d+)", line)
+        if match:
+            pids[f"app{match.group(1)}"] = int(match.group(2))
     if not wait_healthy(url, 120, proc):
         out = proc.stdout.read() if proc.poll() is not None and proc.stdout else ""
         os.killpg(proc.pid, signal.SIGTERM)
         pytest.fail(f"the proxy did not answer within 120 s {out}")
-    yield url
+    yield url, pids
     os.killpg(proc.pid, signal.SIGTERM)
     try:
         proc.wait(timeout=20)
@@ -65,6 +72,7 @@ def _backend(context) -> str:
 
 
 def test_students_spread_over_both_processes_and_pages_work(class_url, browser):
+    class_url, _ = class_url
     students = [_student(browser, class_url) for _ in range(4)]
     try:
         backends = [_backend(ctx) for ctx, _ in students]
@@ -95,3 +103,43 @@ def test_students_spread_over_both_processes_and_pages_work(class_url, browser):
     finally:
         for ctx, _ in students:
             ctx.close()
+
+
+def test_a_student_whose_process_dies_continues_on_the_other_with_the_same_settings(class_url, browser):
+    """Issue 10 point 6: while the dead process is down HAProxy sends the student to the live one
+    (``option redispatch``), serve-class's supervisor starts the dead one again, and the page
+    comes back with the settings of the link without a reload by the student."""
+    class_url, pids = class_url
+    ctx, page = _student(browser, f"{class_url}/?preset=textbook")
+    try:
+        slider = page.locator('[data-testid="stSidebar"] [data-testid="stSlider"]:visible').first
+        slider.scroll_into_view_if_needed()
+        value = slider.locator('[data-testid="stSliderThumbValue"]')
+        before = value.inner_text()
+        slider.locator('input[type="range"]').locator("xpath=../..").click()
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function("([el, t]) => el.innerText !== t", arg=[value.element_handle(), before],
+                               timeout=30_000)
+        wait_for_app(page)
+        moved, link = value.inner_text(), page.url
+
+        sockets: list[str] = []
+        page.on("websocket", lambda ws: sockets.append(ws.url))
+        os.kill(pids[_backend(ctx)], signal.SIGKILL)
+        deadline = 60_000
+        while not sockets and deadline > 0:  # the page opens a new websocket through the proxy
+            page.wait_for_timeout(200)
+            deadline -= 200
+        assert sockets, "the page did not reconnect"
+        page.wait_for_selector('[data-testid="stDialog"]', state="detached", timeout=60_000)
+        wait_for_app(page, timeout=60_000)
+        assert_no_exception(page)
+        slider = page.locator('[data-testid="stSidebar"] [data-testid="stSlider"]:visible').first
+        assert slider.locator('[data-testid="stSliderThumbValue"]').inner_text() == moved
+        assert page.url == link
+        player_frame(page).wait_for_function(
+            "() => document.querySelectorAll('.panel g.contourlayer path').length > 0", timeout=30_000)
+        # Served by the live process, or by the dead one once its supervisor has started it again.
+        assert _backend(ctx) in ("app1", "app2")
+    finally:
+        ctx.close()
