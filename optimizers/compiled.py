@@ -20,8 +20,9 @@ computed before the loop, in Python and numpy exactly as the numpy path computes
 in as tables; the compiled loop only does +, −, ×, ÷ and √, which round the same everywhere
 (IEEE 754; no fastmath, no fused multiply-add: LLVM does not contract without fastmath).
 
-Compiling one (surface, optimizer) pair takes about a second; ``warm_up`` compiles the pairs a
-page is about to use (the app calls it at import). A pair is compiled once per process.
+Compiling one (surface, optimizer) pair takes 1-2 s of CPU; the compiled driver is cached on
+disk (``cache_dir()``), so another process loads it in ~10 ms. ``warm_up`` compiles or loads
+pairs ahead of use (a deployment can call it once at install or start-up).
 """
 
 from __future__ import annotations
@@ -38,6 +39,11 @@ from .base import Array
 
 #: runs × steps up to which per-run noise streams are drawn up front (larger: numpy path)
 MAX_PER_RUN_NOISE = 1 << 21
+#: Under DESCENT_ENGINE=auto, batches of more runs take the numpy loop: the compiled loop is
+#: scalar code (numba does not vectorize it across runs), ~30-50 ns per run-step against
+#: numpy's ~20 ns plus ~40 µs per step, so numpy wins from about 2,000 runs on
+#: (``benchmarks/README.md``). DESCENT_ENGINE=compiled lifts the limit.
+MAX_RUNS = 2048
 
 _DRIVER_SOURCE = '''
 def drive(P, L, ST, NEW, HY, LR, IDX, SC, SP, factors, has_sched, Z, per_run_z, NZ, noise_on,
@@ -127,14 +133,18 @@ def _numba():
     return _NUMBA
 
 
+def mode() -> str:
+    """DESCENT_ENGINE, read at each call: "auto" (default: compiled where it is exact and
+    faster), "compiled" (wherever it is exact, any batch size) or "numpy" (the reference)."""
+    value = os.environ.get("DESCENT_ENGINE", "auto").strip().lower() or "auto"
+    if value not in ("auto", "compiled", "numpy"):
+        raise ValueError(f"DESCENT_ENGINE must be 'numpy', 'auto' or 'compiled', got {value!r}")
+    return value
+
+
 def enabled() -> bool:
     """True when the compiled path may run: numba imports and DESCENT_ENGINE is not "numpy"."""
-    mode = os.environ.get("DESCENT_ENGINE", "auto").strip().lower()
-    if mode == "numpy":
-        return False
-    if mode not in ("auto", "compiled", ""):
-        raise ValueError(f"DESCENT_ENGINE must be 'numpy', 'auto' or 'compiled', got {mode!r}")
-    return bool(_numba())
+    return mode() != "numpy" and bool(_numba())
 
 
 _JIT_OPTIONS = dict(nogil=True, error_model="numpy")  # IEEE: x / 0 is inf, not an exception
@@ -222,6 +232,32 @@ def _driver(surface_kernel, opt_kernel):
     return fn
 
 
+def warm_up(surfaces=None, optimizers=None) -> float:
+    """Compile (or load from the disk cache) the drivers of these pairs; returns the seconds.
+
+    Defaults: every registered surface and optimizer that declares a kernel. Holds the GIL
+    while numba compiles, so call it before serving, not beside it.
+    """
+    import time
+
+    from surfaces import SURFACES
+
+    from . import OPTIMIZERS
+
+    t0 = time.perf_counter()
+    if not enabled():
+        return 0.0
+    surfs = [SURFACES[k] if isinstance(k, str) else k for k in (surfaces or SURFACES)]
+    opts = [OPTIMIZERS[k] if isinstance(k, str) else k for k in (optimizers or OPTIMIZERS)]
+    for s in surfs:
+        for o in opts:
+            if s.kernel is not None and o.kernel is not None:
+                from .engine import run_batch
+
+                run_batch(s, o, None, np.asarray(s.start, dtype=float), 1, record="full")
+    return time.perf_counter() - t0
+
+
 # ---------------------------------------------------------------------------------------------
 # Per-step scalars on Python floats, cached (a slider change reruns the same β's)
 
@@ -245,6 +281,9 @@ def _scalar_table(kernel, rows: list[tuple[float, ...]], steps: int) -> Array:
 def supports(setup) -> bool:
     """Can the compiled path run these settings with the numpy path's exact bits?"""
     opt, surface = setup.optimizer, setup.surface
+    chosen = mode()
+    if chosen == "numpy" or (chosen == "auto" and setup.runs > MAX_RUNS):
+        return False
     if getattr(opt, "kernel", None) is None or getattr(surface, "kernel", None) is None:
         return False
     if setup.dtype != np.float64 or setup.clip_norm is not None:
@@ -255,7 +294,7 @@ def supports(setup) -> bool:
     if not isinstance(setup.seed, int) and np.any(np.asarray(setup.noise) != 0):
         if setup.runs * setup.steps > MAX_PER_RUN_NOISE:
             return False
-    return enabled()
+    return bool(_numba())
 
 
 def _per_entry(value: Any, runs: int) -> Array:

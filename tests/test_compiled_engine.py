@@ -181,6 +181,15 @@ def test_without_numba_the_numpy_path_runs(engines, monkeypatch):
     engines(run_batch, "rosenbrock", "adam", {"lr": 0.01}, np.array([-1.5, 2.0]), 30, expect_compiled=False)
 
 
+def test_big_batches_take_the_numpy_path_unless_forced(engines, monkeypatch):
+    monkeypatch.setattr(compiled, "MAX_RUNS", 8)
+    engines(run_batch, "rosenbrock", "adam", {"lr": LRS}, np.array([-1.5, 2.0]), 30, expect_compiled=False)
+    monkeypatch.setenv("DESCENT_ENGINE", "compiled")
+    forced = run_batch("rosenbrock", "adam", {"lr": LRS}, np.array([-1.5, 2.0]), 30, record="full")
+    monkeypatch.setenv("DESCENT_ENGINE", "numpy")
+    assert_identical(run_batch("rosenbrock", "adam", {"lr": LRS}, np.array([-1.5, 2.0]), 30, record="full"), forced)
+
+
 def test_engine_switch_is_checked(monkeypatch):
     monkeypatch.setenv("DESCENT_ENGINE", "fast please")
     with pytest.raises(ValueError, match="DESCENT_ENGINE"):
