@@ -15,7 +15,11 @@ Timed, in float64 and float32:
       ``optax.adam`` over all steps for one run, with the hand-written Rosenbrock gradient (no
       ``jax.grad``, one optax transform built once per run). This is the reference the engine
       is measured against (the issue's target: run_batch within 2x of it).
-Also: ``sweep`` 100 x 100 cells x 1000 steps, and ``simulate`` 6 optimizers x 2000 steps.
+  (e) the engine's compiled path (numba, ``optimizers/compiled.py``) for the same work as (b),
+      forced with DESCENT_ENGINE=compiled (under the default "auto" a batch this big takes the
+      numpy loop, which is faster here); bit-identical to (b).
+Also: ``sweep`` 100 x 100 cells x 1000 steps, ``simulate`` 6 optimizers x 2000 steps, and one
+run (the Compare page's case) under both engines.
 
 Usage:  python benchmarks/bench_core.py [--quick] [--ratio]   (--ratio: only the interleaved
 (b)/(d) comparison in CPU seconds, the figure the target is judged on)
@@ -35,6 +39,7 @@ try:
 except (AttributeError, OSError):  # not Linux
     pass
 
+import contextlib
 import sys
 import time
 from pathlib import Path
@@ -48,6 +53,20 @@ from optimizers import OPTIMIZERS, run_batch, simulate, sweep  # noqa: E402
 R = 10_000
 STEPS = 1_000
 START = (-1.5, 2.0)
+
+
+@contextlib.contextmanager
+def engine(mode: str):
+    """Run the block under DESCENT_ENGINE=mode (numpy, auto or compiled)."""
+    old = os.environ.get("DESCENT_ENGINE")
+    os.environ["DESCENT_ENGINE"] = mode
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("DESCENT_ENGINE", None)
+        else:
+            os.environ["DESCENT_ENGINE"] = old
 
 
 def best_of(fn, repeat: int) -> float:
@@ -246,22 +265,27 @@ def interleaved_ratio(rounds: int = 7) -> None:
     def ours():
         run_batch(rosen, "adam", {"lr": lr}, np.array(START), STEPS, record="final")
 
-    ratios, t_ours, t_jax = [], [], []
+    with engine("compiled"):
+        run_batch(rosen, "adam", {"lr": lr[:4]}, np.array(START), 2, record="final")  # compile
+    times: dict[str, list[float]] = {"numpy": [], "compiled": [], "jax": []}
     for _ in range(rounds):
+        for mode in ("numpy", "compiled"):
+            with engine(mode):
+                c0 = time.process_time()
+                ours()
+                times[mode].append(time.process_time() - c0)
         c0 = time.process_time()
-        ours()
-        c1 = time.process_time()
         jax_job()
-        c2 = time.process_time()
-        t_ours.append(c1 - c0)
-        t_jax.append(c2 - c1)
-        ratios.append((c1 - c0) / (c2 - c1))
-    print(
-        f"float64, interleaved x{rounds}, CPU seconds: run_batch (registry Rosenbrock) median "
-        f"{np.median(t_ours):.3f} s (min {min(t_ours):.3f}), (d) median {np.median(t_jax):.3f} s "
-        f"(min {min(t_jax):.3f}); run_batch / (d) per round: median {np.median(ratios):.2f}x "
-        f"(range {min(ratios):.2f}-{max(ratios):.2f}, target <= 2x)"
-    )
+        times["jax"].append(time.process_time() - c0)
+    t_jax = np.array(times["jax"])
+    print(f"float64, interleaved x{rounds}, CPU seconds, (d) median {np.median(t_jax):.3f} s (min {t_jax.min():.3f}):")
+    for mode, label in (("numpy", "(b) run_batch, numpy loop"), ("compiled", "(e) run_batch, compiled path")):
+        t = np.array(times[mode])
+        ratios = t / t_jax
+        print(
+            f"  {label} (registry Rosenbrock): median {np.median(t):.3f} s (min {t.min():.3f}); / (d) per "
+            f"round: median {np.median(ratios):.2f}x (range {ratios.min():.2f}-{ratios.max():.2f}, target <= 2x)"
+        )
 
 
 def main() -> None:
@@ -272,6 +296,7 @@ def main() -> None:
     if "--ratio" in sys.argv:  # only the interleaved (b)/(d) comparison, float64
         jax_fastest(np.float64)
         interleaved_ratio()
+        single_run()
         return
     rosen = rosenbrock_surface()
     print(f"Adam, {R} runs x {STEPS} steps on Rosenbrock, per-run lr (10000, 1); best of 3, one thread")
@@ -336,8 +361,25 @@ def main() -> None:
             f"  [{int(out['r'].diverged.sum())} diverged]"
         )
     keys = ["sgd", "momentum", "nesterov", "rmsprop", "adam", "adamw"]
-    t_sim = best_of(lambda: [simulate(rosen, k, {"lr": 1e-3}, None, 2000) for k in keys], 3)
-    print(f"simulate 6 optimizers x 2000 steps: {t_sim:.3f} s total ({t_sim / 6 * 1e3:.1f} ms each)")
+    for mode in ("numpy", "auto"):
+        with engine(mode):
+            [simulate(rosen, k, {"lr": 1e-3}, None, 20) for k in keys]  # compile / load the drivers
+            t_sim = best_of(lambda: [simulate(rosen, k, {"lr": 1e-3}, None, 2000) for k in keys], 3)
+            print(f"[{mode:5}] simulate 6 optimizers x 2000 steps: {t_sim:.3f} s total ({t_sim / 6 * 1e3:.1f} ms each)")
+    single_run()
+
+
+def single_run() -> None:
+    """One run, the Compare page's case: 500 Adam steps on Rosenbrock, path recorded."""
+    rosen = rosenbrock_surface()
+    for mode in ("numpy", "auto"):
+        with engine(mode):
+            job = lambda: run_batch(rosen, "adam", {"lr": 0.01}, np.array(START), 500, record="path")  # noqa: E731
+            job()
+            t = best_of(job, 20)
+            t_sim = best_of(lambda: simulate(rosen, "adam", {"lr": 0.01}, None, 2000), 5)
+        print(f"[{mode:5}] one run_batch, 500 Adam steps, record='path': {t * 1e3:.2f} ms; "
+              f"simulate (record='full') 2000 steps: {t_sim * 1e3:.2f} ms")
 
 
 if __name__ == "__main__":

@@ -13,9 +13,11 @@ is exactly why AdaGrad stalls on long runs and why RMSprop replaced the sum with
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from .base import Array, Explanation, Optimizer, State
+from .base import Array, Explanation, Optimizer, ScalarKernel, State
 from .explain import gradient_lines, num, one_step, row, vec
 from .specs import eps_spec, lr_spec, weight_decay_spec
 from .transforms import as_grads, descend, hyper_value, l2_decay
@@ -39,6 +41,20 @@ def _update(params: Array, grads: Array, state: State, hyper, t: int) -> tuple[A
 def _preconditioner(state: State, hyper, t: int) -> Array:
     s = state["sum"]
     return 1.0 / (np.sqrt(s) + hyper_value(hyper, "eps", s.dtype))
+
+
+def _kernel(p, g, lr, st, new, i, c, hy, sc, d):
+    """``_update`` for one coordinate (hy: lr, eps, weight_decay; state entry 0: sum)."""
+    wd = hy[i, c, 2]
+    if wd != 0.0:
+        g = p * wd + g
+    s = g * g + st[i, c, 0]
+    new[i, c, 0] = s
+    return p - g * lr / (math.sqrt(s) + hy[i, c, 1])
+
+
+def _kernel_preconditioner(new, i, c, hy, sc, d):
+    return 1.0 / (math.sqrt(new[i, c, 0]) + hy[i, c, 1])
 
 
 def _explain(params, grads, state, hyper, t) -> Explanation:
@@ -70,6 +86,7 @@ ADAGRAD = Optimizer(
     explain=_explain,
     stability=lambda hyper, lam_max: None,  # the step is rescaled by the gradient's own size
     arrow=lambda states, hyper, t: None,
+    kernel=ScalarKernel(_kernel, _kernel_preconditioner),
     sweep_axes=("lr", "eps"),
     note=(
         "AdaGrad divides each coordinate's step by the root of its summed squared gradients, "

@@ -25,9 +25,11 @@ equals the single run with its β exactly.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from .base import Array, Explanation, Optimizer, State
+from .base import Array, Explanation, Optimizer, ScalarKernel, State
 from .explain import gradient_lines, num, one_step, row, vec
 from .specs import beta_spec, eps_spec, lr_spec, weight_decay_spec
 from .transforms import (
@@ -92,6 +94,58 @@ def _preconditioner(state: State, hyper, t: int) -> Array:
     eps = hyper_value(hyper, "eps", v.dtype)
     c2 = scalar_rule(lambda c: c ** 0.5, bias_correction(state["beta2_pow"]))
     return (1.0 / bias_correction(state["beta1_pow"])) / (np.sqrt(v) / c2 + eps)
+
+
+# Scalar kernels for the compiled path (one coordinate of one run; see ``ScalarKernel``).
+# hy[i, c, :] = lr, beta1, beta2, eps, weight_decay; state entries in ``_init``'s order:
+# count, exp_avg, exp_avg_sq, beta1_pow, beta2_pow; sc[d, :] = β₁ᵗ, β₂ᵗ, (1 − β₂ᵗ) ** 0.5.
+
+
+def _kernel_scalars(beta1: float, beta2: float, t: int) -> tuple[float, float, float]:
+    """What ``_adam_step`` computes on Python floats at update t (``decay_power``, ``_correction_sqrt``)."""
+    return beta1 ** float(t), beta2 ** float(t), (1.0 - beta2 ** float(t)) ** 0.5
+
+
+def _adam_kernel(p, g, lr, st, new, i, c, hy, sc, d):
+    wd = hy[i, c, 4]
+    if wd != 0.0:  # l2_decay
+        g = p * wd + g
+    b1 = hy[i, c, 1]
+    b2 = hy[i, c, 2]
+    m = st[i, c, 1]
+    w = 1.0 - b1  # ema: torch's lerp, two forms
+    diff = g - m
+    m = diff * w + m if w < 0.5 else g - diff * (1.0 - w)
+    v = st[i, c, 2] * b2 + g * (1.0 - b2) * g  # ema_of_squares
+    new[i, c, 0] = st[i, c, 0] + 1.0
+    new[i, c, 1] = m
+    new[i, c, 2] = v
+    new[i, c, 3] = sc[d, 0]
+    new[i, c, 4] = sc[d, 1]
+    return p - m * (lr / (1.0 - sc[d, 0])) / (math.sqrt(v) / sc[d, 2] + hy[i, c, 3])  # descend
+
+
+def _adamw_kernel(p, g, lr, st, new, i, c, hy, sc, d):
+    wd = hy[i, c, 4]
+    if wd != 0.0:  # decoupled_decay
+        p = p * (1.0 - lr * wd)
+    b1 = hy[i, c, 1]
+    b2 = hy[i, c, 2]
+    m = st[i, c, 1]
+    w = 1.0 - b1
+    diff = g - m
+    m = diff * w + m if w < 0.5 else g - diff * (1.0 - w)
+    v = st[i, c, 2] * b2 + g * (1.0 - b2) * g
+    new[i, c, 0] = st[i, c, 0] + 1.0
+    new[i, c, 1] = m
+    new[i, c, 2] = v
+    new[i, c, 3] = sc[d, 0]
+    new[i, c, 4] = sc[d, 1]
+    return p - m * (lr / (1.0 - sc[d, 0])) / (math.sqrt(v) / sc[d, 2] + hy[i, c, 3])
+
+
+def _kernel_preconditioner(new, i, c, hy, sc, d):
+    return (1.0 / (1.0 - new[i, c, 3])) / (math.sqrt(new[i, c, 2]) / sc[d, 2] + hy[i, c, 3])
 
 
 def _explain(decoupled: bool):
@@ -161,6 +215,7 @@ ADAM = Optimizer(
     stability=lambda hyper, lam_max: None,  # the step is about η whatever the curvature
     arrow=_arrow,
     sweep_axes=("lr", "beta2"),
+    kernel=ScalarKernel(_adam_kernel, _kernel_preconditioner, ("beta1", "beta2"), _kernel_scalars),
     note=(
         "Adam combines momentum (the average m) with RMSprop's per-coordinate scaling (the "
         "average v), bias-corrected so the first steps are not tiny. Its steps are about η in "
@@ -191,6 +246,7 @@ ADAMW = Optimizer(
     stability=lambda hyper, lam_max: None,  # the step is about η whatever the curvature
     arrow=_arrow,
     sweep_axes=("lr", "beta2"),
+    kernel=ScalarKernel(_adamw_kernel, _kernel_preconditioner, ("beta1", "beta2"), _kernel_scalars),
     note=(
         "AdamW shrinks the parameters directly instead of adding λθ to the gradient, so the "
         "decay is not rescaled by Adam's per-coordinate step sizes. Compare it with Adam's "

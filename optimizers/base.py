@@ -125,6 +125,37 @@ class HyperSpec:
             )
 
 
+#: (θ, g, lr, state, new_state, i, c, hyper, scalars, d) -> new θ for coordinate c of run i.
+KernelStepFn = Callable[..., float]
+
+
+@dataclass(frozen=True)
+class ScalarKernel:
+    """The update rule once more, for one coordinate of one run, as a plain Python function.
+
+    Optional: ``optimizers/compiled.py`` compiles it (numba) into a fast path of the engine; an
+    optimizer without one always runs on the numpy path, which stays the reference. The scalar
+    form must round *exactly* as ``update`` does (the same operations in the same order; no
+    fused multiply-add, no ``**`` with an integer): ``tests/test_compiled_engine.py`` checks
+    every array of the result bit for bit. Plain Python with ``math`` only, so this module
+    never needs numba.
+
+    ``step(p, g, lr, st, new, i, c, hy, sc, d)``: ``p`` and ``g`` are the coordinate and its
+    gradient (after noise), ``lr`` the learning rate in force; ``st[i, c, k]`` is state entry k
+    (the keys of ``init``'s dict, in order; scalar entries such as a step count are repeated per
+    coordinate), and the step writes the new state to ``new[i, c, k]``; ``hy[i, c, j]`` is
+    hyperparameter j (``hypers`` order). ``sc[d, q]`` are the per-step scalars that torch
+    computes on Python floats (β powers), made by ``scalars(*values of scalar_keys, t)`` in
+    plain Python for each distinct combination of those hyperparameters.
+    ``preconditioner(new, i, c, hy, sc, d)`` is ``Optimizer.preconditioner`` for one entry.
+    """
+
+    step: KernelStepFn
+    preconditioner: Callable[..., float]
+    scalar_keys: tuple[str, ...] = ()
+    scalars: Callable[..., tuple[float, ...]] | None = None
+
+
 @dataclass(frozen=True)
 class Optimizer:
     """A declared optimizer. ``init``/``update`` are pure; the rest is for people.
@@ -157,6 +188,8 @@ class Optimizer:
     #: resolved hyper -> state vectors that mean nothing for these settings (RMSprop's buffer
     #: with μ = 0 is not a momentum); the inspector leaves them out.
     hidden_states: Callable[[Hyper], tuple[str, ...]] = lambda hyper: ()
+    #: The scalar form of ``update`` for the compiled fast path (None: numpy path only).
+    kernel: ScalarKernel | None = None
 
     def __post_init__(self) -> None:
         unknown = [k for k in self.sweep_axes if k not in self.hyper_keys]

@@ -30,6 +30,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from . import compiled
 from .base import Array, Optimizer
 from .schedules import Schedule, clip_by_norm, resolve_schedule
 
@@ -538,6 +539,10 @@ def _loop(setup: _Setup) -> BatchResult:
         _freeze(run, bad_start, 0, _Snapshot(run.P, run.state, run.L), out)
         run.keep(~bad_start)
 
+    if compiled.supports(setup):  # the same loop, compiled (bit-identical; see compiled.py)
+        compiled.run(setup, out, stream, factors, threshold)
+        return _result(out)
+
     for t in range(1, S + 1):
         if run.n == 0:
             break
@@ -600,7 +605,10 @@ def _loop(setup: _Setup) -> BatchResult:
         rows = slice(None) if run.ids is None else run.ids
         out.final[rows] = run.P
         out.final_loss[rows] = run.L
+    return _result(out)
 
+
+def _result(out: _Record) -> BatchResult:
     return BatchResult(
         out.final, out.final_loss, out.diverged_at, out.steps_to_tol, path=out.path, loss=out.loss,
         grads=out.grads, lr=out.lr, eff_lr=out.eff_lr, states=out.states,

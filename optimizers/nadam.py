@@ -21,9 +21,11 @@ first steps gentler than Adam's. The step count, Π_t and β₂ᵗ live in the s
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from .base import Array, Explanation, HyperSpec, Optimizer, State
+from .base import Array, Explanation, HyperSpec, Optimizer, ScalarKernel, State
 from .explain import gradient_lines, num, one_step, row, vec
 from .specs import beta_spec, eps_spec, lr_spec, weight_decay_spec
 from .transforms import (
@@ -89,6 +91,47 @@ def _preconditioner(state: State, hyper, t: int) -> Array:
                           increment_count(state))
     denom = np.sqrt(v / bias_correction(state["beta2_pow"])) + hyper_value(hyper, "eps", dtype)
     return mu_next / (1.0 - state["mu_product"] * mu_next) / denom
+
+
+# Scalar kernel for the compiled path (one coordinate of one run; see ``ScalarKernel``).
+# hy[i, c, :] = lr, beta1, beta2, eps, weight_decay, momentum_decay; state entries: count,
+# exp_avg, exp_avg_sq, mu_product, beta2_pow; sc[d, :] = μ_t, μ_{t+1}, β₂ᵗ.
+
+
+def _kernel_scalars(beta1: float, beta2: float, psi: float, t: int) -> tuple[float, float, float]:
+    """What ``_update`` computes on Python floats at update t."""
+    return momentum_at(beta1, psi, t), momentum_at(beta1, psi, t + 1), beta2 ** float(t)
+
+
+def _kernel(p, g, lr, st, new, i, c, hy, sc, d):
+    wd = hy[i, c, 4]
+    if wd != 0.0:
+        g = p * wd + g
+    b1 = hy[i, c, 1]
+    b2 = hy[i, c, 2]
+    mu = sc[d, 0]
+    mu_next = sc[d, 1]
+    mu_product = st[i, c, 3] * mu
+    m = st[i, c, 1]
+    w = 1.0 - b1
+    diff = g - m
+    m = diff * w + m if w < 0.5 else g - diff * (1.0 - w)
+    v = st[i, c, 2] * b2 + g * (1.0 - b2) * g
+    denom = math.sqrt(v / (1.0 - sc[d, 2])) + hy[i, c, 3]
+    new[i, c, 0] = st[i, c, 0] + 1.0
+    new[i, c, 1] = m
+    new[i, c, 2] = v
+    new[i, c, 3] = mu_product
+    new[i, c, 4] = sc[d, 2]
+    step = g * (lr * (1.0 - mu) / (1.0 - mu_product)) / denom
+    look = m * (lr * mu_next / (1.0 - mu_product * mu_next)) / denom
+    return p - step - look
+
+
+def _kernel_preconditioner(new, i, c, hy, sc, d):
+    mu_next = sc[d, 1]
+    denom = math.sqrt(new[i, c, 2] / (1.0 - new[i, c, 4])) + hy[i, c, 3]
+    return mu_next / (1.0 - new[i, c, 3] * mu_next) / denom
 
 
 def _explain(params, grads, state, hyper, t) -> Explanation:
@@ -164,6 +207,7 @@ NADAM = Optimizer(
     stability=lambda hyper, lam_max: None,  # the step is about η whatever the curvature
     arrow=_arrow,
     sweep_axes=("lr", "momentum_decay"),
+    kernel=ScalarKernel(_kernel, _kernel_preconditioner, ("beta1", "beta2", "momentum_decay"), _kernel_scalars),
     note=(
         "NAdam is Adam with Nesterov's look-ahead: each step mixes this gradient with the "
         "momentum of the next step, so it turns a step earlier than Adam. Its momentum warms "

@@ -16,9 +16,11 @@ every surface and is exactly what Adam's bias correction removes.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from .base import Array, Explanation, HyperSpec, Optimizer, State
+from .base import Array, Explanation, HyperSpec, Optimizer, ScalarKernel, State
 from .explain import gradient_lines, num, one_step, row, vec
 from .specs import eps_spec, lr_spec, momentum_spec, weight_decay_spec
 from .transforms import (
@@ -60,6 +62,29 @@ def _update(params: Array, grads: Array, state: State, hyper, t: int) -> tuple[A
 def _preconditioner(state: State, hyper, t: int) -> Array:
     v = state["square_avg"]
     return 1.0 / (np.sqrt(v) + hyper_value(hyper, "eps", v.dtype))
+
+
+def _kernel(p, g, lr, st, new, i, c, hy, sc, d):
+    """``_update`` for one coordinate (hy: lr, alpha, eps, momentum, weight_decay; state:
+    square_avg, buf). μ = 0 takes torch's addcdiv form, as ``_update`` does run by run."""
+    wd = hy[i, c, 4]
+    if wd != 0.0:
+        g = p * wd + g
+    alpha = hy[i, c, 1]
+    v = st[i, c, 0] * alpha + g * (1.0 - alpha) * g
+    avg = math.sqrt(v) + hy[i, c, 2]
+    mu = hy[i, c, 3]
+    new[i, c, 0] = v
+    if mu != 0.0:
+        buf = st[i, c, 1] * mu + g / avg
+        new[i, c, 1] = buf
+        return p - buf * lr
+    new[i, c, 1] = g / avg
+    return p - g * lr / avg
+
+
+def _kernel_preconditioner(new, i, c, hy, sc, d):
+    return 1.0 / (math.sqrt(new[i, c, 0]) + hy[i, c, 2])
 
 
 def _explain(params, grads, state, hyper, t) -> Explanation:
@@ -126,6 +151,7 @@ RMSPROP = Optimizer(
     stability=lambda hyper, lam_max: None,  # the step is rescaled by the gradient's own size
     arrow=_arrow,
     sweep_axes=("lr", "alpha"),
+    kernel=ScalarKernel(_kernel, _kernel_preconditioner),
     hidden_states=lambda hyper: () if float(np.max(hyper["momentum"])) > 0 else ("buf",),
     note=(
         "RMSprop replaces AdaGrad's ever-growing sum by a moving average of g², so the "

@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Array, Explanation, Optimizer, StabilityLimit, State
+from .base import Array, Explanation, Optimizer, ScalarKernel, StabilityLimit, State
 from .explain import gradient_lines, num, one_step, row, vec
 from .specs import lr_spec, momentum_spec, weight_decay_spec
 from .transforms import as_grads, hyper_value, l2_decay, momentum_trace
@@ -99,6 +99,40 @@ def _nesterov_update(params: Array, grads: Array, state: State, hyper, t: int) -
     step += g
     step *= hyper_value(hyper, "lr", dtype)
     return params - step, {"buf": buf}
+
+
+# Scalar kernels for the compiled path (one coordinate of one run; see ``ScalarKernel``).
+# hy[i, c, :]: lr, [momentum,] weight_decay in ``hypers`` order; state entry 0 is ``buf``.
+
+
+def _sgd_kernel(p, g, lr, st, new, i, c, hy, sc, d):
+    wd = hy[i, c, 1]
+    if wd != 0.0:
+        g = p * wd + g
+    return p - g * lr
+
+
+def _momentum_kernel(p, g, lr, st, new, i, c, hy, sc, d):
+    wd = hy[i, c, 2]
+    if wd != 0.0:
+        g = p * wd + g
+    buf = st[i, c, 0] * hy[i, c, 1] + g
+    new[i, c, 0] = buf
+    return p - buf * lr
+
+
+def _nesterov_kernel(p, g, lr, st, new, i, c, hy, sc, d):
+    wd = hy[i, c, 2]
+    if wd != 0.0:
+        g = p * wd + g
+    mu = hy[i, c, 1]
+    buf = st[i, c, 0] * mu + g
+    new[i, c, 0] = buf
+    return p - (buf * mu + g) * lr
+
+
+def _ones_kernel(new, i, c, hy, sc, d):
+    return 1.0
 
 
 def _ones(state: State, hyper, t: int) -> Array:
@@ -209,6 +243,7 @@ SGD = Optimizer(
     stability=_sgd_stability,
     arrow=_no_arrow,
     sweep_axes=("lr", "weight_decay"),
+    kernel=ScalarKernel(_sgd_kernel, _ones_kernel),
     note=(
         "Plain gradient descent steps straight down the local slope, so its speed depends on "
         "how steep each direction is: on a long narrow valley it zig-zags across and crawls "
@@ -233,6 +268,7 @@ MOMENTUM = Optimizer(
     stability=_momentum_stability,
     arrow=_velocity_arrow,
     sweep_axes=("lr", "momentum"),
+    kernel=ScalarKernel(_momentum_kernel, _ones_kernel),
     note=(
         "The velocity b accumulates past gradients, so consistent directions speed up (up to "
         "1/(1−μ) times) while oscillating ones cancel. It is a heavy ball rolling downhill: "
@@ -257,6 +293,7 @@ NESTEROV = Optimizer(
     stability=_nesterov_stability,
     arrow=_velocity_arrow,
     sweep_axes=("lr", "momentum"),
+    kernel=ScalarKernel(_nesterov_kernel, _ones_kernel),
     note=(
         "Nesterov momentum steps along the gradient plus a look-ahead μ·b of the updated "
         "velocity, which corrects an overshoot one step earlier than heavy-ball momentum, so "

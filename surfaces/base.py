@@ -23,6 +23,24 @@ BatchGradient = Callable[[Array, Array, Array], tuple[Array, Array]]
 
 
 @dataclass(frozen=True)
+class SurfaceKernel:
+    """``f`` and ``grad`` once more, for one point, as plain Python functions of floats.
+
+    Optional: the engine's compiled fast path (``optimizers/compiled.py``) uses it; a surface
+    without one runs on the numpy path, the reference. ``f(x, y, k)`` and ``grad(x, y, k) ->
+    (gx, gy)`` must round exactly as the numpy ``f``/``grad`` do (same operations, same order;
+    ``x**2`` is numpy's ``square``, so write ``x * x``; numpy's own ``power``, ``cos``, ``exp``
+    and ``hypot`` round differently from the C library, so surfaces using them get no kernel).
+    ``k`` holds the surface's constants (``params``), so one compiled kernel serves every
+    rotated quadratic. ``tests/test_compiled_engine.py`` checks the bits.
+    """
+
+    f: Callable[..., float]
+    grad: Callable[..., tuple[float, float]]
+    params: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True)
 class Surface:
     """A 2-D objective with its analytic gradient and the facts a lesson needs.
 
@@ -55,6 +73,8 @@ class Surface:
     #: What the map's horizontal and vertical axes mean, when they are not plain x and y
     #: (the regression surface's slope w and intercept b); drawn as the maps' axis titles.
     axis_titles: tuple[str, str] = ("", "")
+    #: The scalar form of ``f``/``grad`` for the engine's compiled path (None: numpy only).
+    kernel: SurfaceKernel | None = None
 
     def loss(self, xy: Array) -> Array:
         """f at points stacked on the last axis: ``xy[..., 0]`` is x, ``xy[..., 1]`` is y."""

@@ -19,7 +19,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .base import Surface
+from .base import Surface, SurfaceKernel
 from .base import broadcast_xy as _xy
 from .base import quiet as _quiet
 from .base import scalar_out as _out
@@ -42,6 +42,14 @@ def _bowl_grad(x, y):
     return _out(x / 10.0), _out(2.0 * y)
 
 
+def _bowl_kernel_f(x, y, k):
+    return x * x / 20.0 + y * y
+
+
+def _bowl_kernel_grad(x, y, k):
+    return x / 10.0, 2.0 * y
+
+
 BOWL = Surface(
     key="bowl",
     label="Elongated bowl",
@@ -59,6 +67,7 @@ BOWL = Surface(
         "RMSProp rescale each coordinate and head almost straight for the minimum."
     ),
     hessian_eigs=(0.1, 2.0),
+    kernel=SurfaceKernel(_bowl_kernel_f, _bowl_kernel_grad),
 )
 
 
@@ -98,6 +107,17 @@ def _rosenbrock_grad(x, y):
     return _out(gx), _out(r)
 
 
+def _rosenbrock_kernel_f(x, y, k):
+    a = 1.0 - x
+    r = y - x * x
+    return r * r * 100.0 + a * a
+
+
+def _rosenbrock_kernel_grad(x, y, k):
+    r = y - x * x
+    return (1.0 - x) * -2.0 - x * 400.0 * r, r * 200.0
+
+
 ROSENBROCK = Surface(
     key="rosenbrock",
     label="Rosenbrock valley",
@@ -107,6 +127,7 @@ ROSENBROCK = Surface(
     bounds=((-2.0, 2.0), (-1.0, 3.0)),
     minima=((1.0, 1.0),),
     start=(-1.5, 2.0),
+    kernel=SurfaceKernel(_rosenbrock_kernel_f, _rosenbrock_kernel_grad),
     note=(
         "A curved, banana-shaped valley with steep walls and an almost flat floor. Finding the "
         "valley is easy; following its bend to the minimum at (1, 1) is hard, because the "
@@ -184,6 +205,26 @@ def _beale_grad(x, y):
     return _out(gx), _out(gy)
 
 
+def _beale_kernel_f(x, y, k):
+    y2 = y * y
+    y3 = y2 * y
+    a = 1.5 - x + x * y
+    b = 2.25 - x + x * y2
+    c = 2.625 - x + x * y3
+    return a * a + b * b + c * c
+
+
+def _beale_kernel_grad(x, y, k):
+    y2 = y * y
+    y3 = y2 * y
+    a = 1.5 - x + x * y
+    b = 2.25 - x + x * y2
+    c = 2.625 - x + x * y3
+    gx = 2.0 * (a * (y - 1.0) + b * (y2 - 1.0) + c * (y3 - 1.0))
+    gy = 2.0 * x * (a + 2.0 * b * y + 3.0 * c * y2)
+    return gx, gy
+
+
 BEALE = Surface(
     key="beale",
     label="Beale",
@@ -196,6 +237,7 @@ BEALE = Surface(
     bounds=((-4.5, 4.5), (-4.5, 4.5)),
     minima=((3.0, 0.5),),
     start=(1.0, 1.5),
+    kernel=SurfaceKernel(_beale_kernel_f, _beale_kernel_grad),
     note=(
         "Sharp ridges in the corners (values reach 10⁵) around a large, almost flat basin; the "
         "minimum at (3, 0.5) lies in a narrow, curved valley. Gradient sizes vary by orders of "
@@ -225,6 +267,18 @@ def _himmelblau_grad(x, y):
     return _out(4.0 * x * a + 2.0 * b), _out(2.0 * a + 4.0 * y * b)
 
 
+def _himmelblau_kernel_f(x, y, k):
+    a = x * x + y - 11.0
+    b = x + y * y - 7.0
+    return a * a + b * b
+
+
+def _himmelblau_kernel_grad(x, y, k):
+    a = x * x + y - 11.0
+    b = x + y * y - 7.0
+    return 4.0 * x * a + 2.0 * b, 2.0 * a + 4.0 * y * b
+
+
 HIMMELBLAU = Surface(
     key="himmelblau",
     label="Himmelblau",
@@ -239,6 +293,7 @@ HIMMELBLAU = Surface(
         (3.5844283403304917, -1.8481265269644034),
     ),
     start=(0.5, -0.5),
+    kernel=SurfaceKernel(_himmelblau_kernel_f, _himmelblau_kernel_grad),
     note=(
         "Four minima, all with f = 0, around a local maximum near (−0.27, −0.92). Which minimum "
         "a run finds depends on where it starts and on the optimizer's path, not on which "
@@ -325,6 +380,14 @@ DEFAULT_ANGLE_DEG = 30.0
 DEFAULT_SCALE = 1.0
 
 
+def _rotated_kernel_f(x, y, k):
+    return 0.5 * (k[0] * x * x + 2.0 * k[1] * x * y + k[2] * y * y)
+
+
+def _rotated_kernel_grad(x, y, k):
+    return k[0] * x + k[1] * y, k[1] * x + k[2] * y
+
+
 @lru_cache(maxsize=64)
 def make_rotated_quadratic(
     condition: float = DEFAULT_CONDITION,
@@ -370,6 +433,9 @@ def make_rotated_quadratic(
         x, y = _xy(x, y)
         return _out(a11 * x + a12 * y), _out(a12 * x + a22 * y)
 
+    # the scalar form takes the constants as k = (a11, a12, a22): one compiled kernel for all
+    kernel = SurfaceKernel(_rotated_kernel_f, _rotated_kernel_grad, (a11, a12, a22))
+
     # Start far out along the flat direction and a little way up the steep wall, so gradient
     # descent both zig-zags and crawls. |start| = √17 ≈ 4.1 stays inside the ±5 box at any angle.
     u, v = -4.0, 1.0  # coordinates along (c, s) [flat] and (-s, c) [steep]
@@ -398,6 +464,7 @@ def make_rotated_quadratic(
             "bowl: set θ = 0° and compare. Momentum's advantage grows like √κ."
         ),
         hessian_eigs=(lmin, lmax),
+        kernel=kernel,
     )
 
 
@@ -469,6 +536,18 @@ def _booth_grad(x, y):
     return _out(2.0 * a + 4.0 * b), _out(4.0 * a + 2.0 * b)
 
 
+def _booth_kernel_f(x, y, k):
+    a = x + 2.0 * y - 7.0
+    b = 2.0 * x + y - 5.0
+    return a * a + b * b
+
+
+def _booth_kernel_grad(x, y, k):
+    a = x + 2.0 * y - 7.0
+    b = 2.0 * x + y - 5.0
+    return 2.0 * a + 4.0 * b, 4.0 * a + 2.0 * b
+
+
 BOOTH = Surface(
     key="booth",
     label="Booth",
@@ -478,6 +557,7 @@ BOOTH = Surface(
     bounds=((-10.0, 10.0), (-10.0, 10.0)),
     minima=((1.0, 3.0),),
     start=(-7.0, -8.0),
+    kernel=SurfaceKernel(_booth_kernel_f, _booth_kernel_grad),
     note=(
         "A quadratic whose valley runs diagonally (Hessian [[10, 8], [8, 10]], curvatures 2 "
         "and 18, condition number 9). The coupling between x and y means each coordinate on "

@@ -11,7 +11,7 @@ walls: the surface where gradient-scale-free methods (Adam, RMSprop) show their 
 
 from __future__ import annotations
 
-from .base import Surface, broadcast_xy, quiet, scalar_out
+from .base import Surface, SurfaceKernel, broadcast_xy, quiet, scalar_out
 
 
 def _parts(x, y):
@@ -39,6 +39,28 @@ def _grad(x, y):
     return scalar_out(dp * q + p * dq_x), scalar_out(dp * q + p * dq_y)
 
 
+def _kernel_f(x, y, k):
+    """``_f`` for one point (``_parts`` written out: a kernel calls no other function)."""
+    u = x + y + 1.0
+    a = 19.0 - 14.0 * x + 3.0 * x * x - 14.0 * y + 6.0 * x * y + 3.0 * y * y
+    w = 2.0 * x - 3.0 * y
+    b = 18.0 - 32.0 * x + 12.0 * x * x + 48.0 * y - 36.0 * x * y + 27.0 * y * y
+    return (1.0 + u * u * a) * (30.0 + w * w * b)
+
+
+def _kernel_grad(x, y, k):
+    u = x + y + 1.0
+    a = 19.0 - 14.0 * x + 3.0 * x * x - 14.0 * y + 6.0 * x * y + 3.0 * y * y
+    w = 2.0 * x - 3.0 * y
+    b = 18.0 - 32.0 * x + 12.0 * x * x + 48.0 * y - 36.0 * x * y + 27.0 * y * y
+    p = 1.0 + u * u * a
+    q = 30.0 + w * w * b
+    dp = 2.0 * u * a + u * u * (6.0 * x + 6.0 * y - 14.0)
+    dq_x = 4.0 * w * b + w * w * (24.0 * x - 36.0 * y - 32.0)
+    dq_y = -6.0 * w * b + w * w * (54.0 * y - 36.0 * x + 48.0)
+    return dp * q + p * dq_x, dp * q + p * dq_y
+
+
 GOLDSTEIN_PRICE = Surface(
     key="goldstein_price",
     label="Goldstein–Price",
@@ -51,6 +73,7 @@ GOLDSTEIN_PRICE = Surface(
     bounds=((-2.0, 2.0), (-2.0, 2.0)),
     minima=((0.0, -1.0), (-0.6, -0.4), (1.8, 0.2), (1.2, 0.8)),
     start=(-1.0, 1.0),
+    kernel=SurfaceKernel(_kernel_f, _kernel_grad),
     note=(
         "A global minimum f(0, −1) = 3 and three local ones (30, 84 and 840) in a landscape whose "
         "values run from 3 to about a million, so use a log colour scale. Which basin a run ends "

@@ -1,0 +1,196 @@
+"""The compiled fast path (optimizers/compiled.py) against the numpy loop, bit for bit.
+
+The numpy loop is the reference; the compiled path may only run where it reproduces every array
+of ``BatchResult`` exactly (``np.array_equal``, NaN equal to NaN), so each case runs twice:
+``DESCENT_ENGINE=numpy`` and ``auto``, and checks that ``auto`` really took the compiled path.
+The first run on a machine compiles each (surface, optimizer) pair (about a second each); the
+drivers are cached on disk (``compiled.cache_dir()``), so later runs load them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from optimizers import OPTIMIZERS, SCHEDULES, make_schedule, run_batch, simulate, sweep
+from optimizers import compiled
+from surfaces import SURFACES, make_rotated_quadratic
+
+pytest.importorskip("numba")
+
+KERNEL_SURFACES = [key for key, s in SURFACES.items() if s.kernel is not None]
+FIELDS = ("final", "final_loss", "diverged_at", "steps_to_tol", "path", "loss", "grads", "lr", "eff_lr")
+
+
+@pytest.fixture
+def engines(monkeypatch):
+    """``run(fn, *args, **kw)``: fn under both engines; asserts identical results, returns them."""
+    calls = []
+    real = compiled.run
+
+    def spy(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(compiled, "run", spy)
+
+    def run(fn, *args, expect_compiled=True, **kwargs):
+        monkeypatch.setenv("DESCENT_ENGINE", "numpy")
+        ref = fn(*args, **kwargs)
+        assert not calls
+        monkeypatch.setenv("DESCENT_ENGINE", "auto")
+        fast = fn(*args, **kwargs)
+        assert bool(calls) == expect_compiled, "compiled path used" if calls else "compiled path not used"
+        calls.clear()
+        assert_identical(ref, fast)
+        return ref, fast
+
+    return run
+
+
+def assert_identical(a, b) -> None:
+    if hasattr(a, "columns"):  # simulate's DataFrame
+        assert list(a.columns) == list(b.columns) and a.attrs == b.attrs
+        for col in a.columns:
+            assert np.array_equal(a[col].to_numpy(), b[col].to_numpy(), equal_nan=True), col
+        return
+    if hasattr(a, "keys") and hasattr(a, "values") and not hasattr(a, "path"):  # SweepResult
+        for name in ("final_loss", "diverged", "diverged_at", "steps_to_tol", "final"):
+            assert np.array_equal(getattr(a, name), getattr(b, name), equal_nan=True), name
+        return
+    for name in FIELDS:
+        x, y = getattr(a, name), getattr(b, name)
+        if x is None:
+            assert y is None, name
+            continue
+        assert x.dtype == y.dtype and x.shape == y.shape, name
+        assert np.array_equal(x, y, equal_nan=True), (name, np.argwhere(~((x == y) | (np.isnan(x) & np.isnan(y))))[:5])
+    if a.states is None:
+        assert b.states is None
+    else:
+        assert list(a.states) == list(b.states)
+        for key in a.states:
+            assert np.array_equal(a.states[key], b.states[key], equal_nan=True), key
+
+
+LRS = np.array([1e-5, 1e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 10.0, 1e3, 1e7])
+
+
+#: Every optimizer on Rosenbrock, every other surface with Adam and momentum: a surface's kernel
+#: is the same code whatever the optimizer, and each pair costs a compile on a fresh machine.
+PAIRS = [(opt, "rosenbrock") for opt in OPTIMIZERS] + [
+    (opt, surface) for surface in KERNEL_SURFACES if surface != "rosenbrock" for opt in ("adam", "momentum")
+]
+
+
+@pytest.mark.parametrize("opt, surface", PAIRS)
+def test_pairs_with_diverging_runs(engines, opt, surface):
+    """Per-run lrs from crawling to exploding (divergence freezing included), everything
+    recorded, steps to tol, and a single run with the defaults."""
+    s = SURFACES[surface]
+    ref, _ = engines(run_batch, s, opt, {"lr": LRS}, np.array(s.start), 120, record="full", tol=1e-2)
+    assert (ref.diverged_at > 0).any()  # the freezing rules are exercised
+    engines(run_batch, s, opt, None, np.array(s.start), 60, record="path")
+
+
+def _second_axis(opt):
+    key = OPTIMIZERS[opt].sweep_axes[1]
+    spec = OPTIMIZERS[opt].spec(key)
+    lo, hi = max(spec.low, spec.valid_low), spec.high
+    return key, np.linspace(lo, hi, 4)
+
+
+SETTINGS = {
+    "shared noise": dict(noise=0.5, seed=3),
+    "per-run seeds": dict(noise=np.array([0.0, 0.3, 1.0, 2.0] * 3), seed=np.arange(12) + 5),
+    "weight decay": dict(hyper={"weight_decay": 0.05}),
+    "tol, final only": dict(record="final", tol=1e-3),
+    "noise per coordinate": dict(noise=np.tile([[0.2, 1.5]], (12, 1)), seed=1, record="final"),
+    **{f"schedule {key}": dict(schedule=make_schedule(key)) for key in SCHEDULES},
+}
+
+
+@pytest.mark.parametrize("case", list(SETTINGS))
+@pytest.mark.parametrize("opt", list(OPTIMIZERS))
+def test_settings(engines, opt, case):
+    kw = dict(SETTINGS[case])
+    hyper = {"lr": np.geomspace(1e-4, 3.0, 12), **kw.pop("hyper", {})}
+    kw.setdefault("record", "full")
+    engines(run_batch, "rosenbrock", opt, hyper, np.array([-1.5, 2.0]), 150, **kw)
+
+
+@pytest.mark.parametrize("opt", list(OPTIMIZERS))
+def test_per_run_and_per_coordinate_hyperparameters(engines, opt):
+    """A grid over (lr, the optimizer's second sweep axis), as a sweep passes it, and a
+    hyperparameter given per coordinate ((R, 2)); one pow per distinct β, as in numpy."""
+    key, values = _second_axis(opt)
+    lr, v = np.meshgrid(np.geomspace(1e-4, 1.0, 5), values, indexing="ij")
+    hyper = {"lr": lr.reshape(-1, 1), key: v.reshape(-1, 1)}
+    engines(run_batch, "rosenbrock", opt, hyper, np.array([-1.5, 2.0]), 150, record="full", tol=1e-3)
+    opt_obj = OPTIMIZERS[opt]
+    other = next(k for k in opt_obj.hyper_keys if k != "lr")
+    spec = opt_obj.spec(other)
+    lo, hi = max(spec.low, spec.valid_low), spec.high
+    per_coord = np.tile([[lo + 0.25 * (hi - lo), lo + 0.75 * (hi - lo)]], (6, 1))
+    engines(run_batch, "rosenbrock", opt, {"lr": np.geomspace(1e-3, 0.3, 6), other: per_coord},
+            np.array([-1.5, 2.0]), 100, record="full")
+
+
+def test_many_starts_and_float_edge_cases(engines):
+    """R starts (one diverging at step 0, where f overflows), a start on the minimum."""
+    starts = np.array([[-1.5, 2.0], [1.0, 1.0], [1e200, 1e200], [0.3, -0.7], [2.0, 2.0]])
+    res, _ = engines(run_batch, "rosenbrock", "adam", {"lr": 0.05}, starts, 80, record="full", tol=1e-6)
+    assert res.diverged_at[2] == 0 and res.steps_to_tol[1] == 0
+
+
+def test_rotated_quadratics_share_one_kernel(engines):
+    for cond, angle in ((10.0, 30.0), (100.0, -20.0), (3.0, 75.0)):
+        s = make_rotated_quadratic(cond, angle)
+        engines(run_batch, s, "momentum", {"lr": LRS}, np.array(s.start), 100, record="full")
+
+
+@pytest.mark.parametrize("opt", ["sgd", "adam", "nadam", "rmsprop"])
+def test_simulate_and_sweep_identical(engines, opt):
+    engines(simulate, "rosenbrock", opt, {"lr": 0.01}, None, 400, noise=0.3, seed=2, schedule="warmup_cosine")
+    key, values = _second_axis(opt)
+    engines(sweep, "himmelblau", opt, {"lr": np.geomspace(1e-4, 10.0, 8), key: values}, steps=200)
+
+
+@pytest.mark.parametrize(
+    "surface, kwargs",
+    [
+        ("rastrigin", {}),  # cos/sin: numpy's SIMD rounds unlike the C library
+        ("saddle", {}),  # y**4: numpy's power
+        ("six_hump_camel", {}),
+        ("rosenbrock", {"clip_norm": 1.0}),  # numpy's hypot
+        ("regression", {"batch_size": 4}),  # mini-batches
+    ],
+)
+def test_numpy_path_where_no_exact_kernel(engines, surface, kwargs):
+    engines(run_batch, surface, "adam", {"lr": 0.01}, np.array(SURFACES[surface].start), 30,
+            expect_compiled=False, **kwargs)
+
+
+def test_float32_runs_use_the_numpy_path(engines):
+    engines(run_batch, "rosenbrock", "adam", {"lr": 0.01}, np.array([-1.5, 2.0], np.float32), 30,
+            expect_compiled=False)
+
+
+def test_without_numba_the_numpy_path_runs(engines, monkeypatch):
+    monkeypatch.setattr(compiled, "_NUMBA", False)
+    engines(run_batch, "rosenbrock", "adam", {"lr": 0.01}, np.array([-1.5, 2.0]), 30, expect_compiled=False)
+
+
+def test_big_batches_take_the_numpy_path_unless_forced(engines, monkeypatch):
+    monkeypatch.setattr(compiled, "MAX_RUNS", 8)
+    engines(run_batch, "rosenbrock", "adam", {"lr": LRS}, np.array([-1.5, 2.0]), 30, expect_compiled=False)
+    monkeypatch.setenv("DESCENT_ENGINE", "compiled")
+    forced = run_batch("rosenbrock", "adam", {"lr": LRS}, np.array([-1.5, 2.0]), 30, record="full")
+    monkeypatch.setenv("DESCENT_ENGINE", "numpy")
+    assert_identical(run_batch("rosenbrock", "adam", {"lr": LRS}, np.array([-1.5, 2.0]), 30, record="full"), forced)
+
+
+def test_engine_switch_is_checked(monkeypatch):
+    monkeypatch.setenv("DESCENT_ENGINE", "fast please")
+    with pytest.raises(ValueError, match="DESCENT_ENGINE"):
+        run_batch("rosenbrock", "adam", {"lr": 0.01}, np.array([-1.5, 2.0]), 3)
