@@ -19,9 +19,11 @@ from typing import Any, Callable, Mapping, Sequence, Union
 import numpy as np
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from viz.clouds import CloudView, cloud_view
 from viz.contours import ContourGrid, contour_grid
+from viz.lru import LRU
 from viz.trajectory import Trajectory
 
 from .url_state import CUSTOM, DEFAULT_BOUNDS, DEFAULT_FORMULA, Bounds
@@ -137,16 +139,35 @@ def path_trajectory(spec: RunSpec, opt_key: str, hyper: Hyper) -> Trajectory:
                       diverged_at=None if d < 0 else d)
 
 
-@st.cache_resource(show_spinner="Simulating the runs…", max_entries=RUN_ENTRIES, ttl=CACHE_TTL)
+#: Runs by (RunSpec, optimizer, hyperparameters, full): see `run_cached`.
+RUNS = LRU(RUN_ENTRIES, ttl=CACHE_TTL)
+
+
 def run_cached(spec: RunSpec, opt_key: str, hyper: Hyper, full: bool = False
                ) -> tuple[pd.DataFrame | None, Trajectory]:
     """One run, shared by every session: the engine's ``simulate`` table and its `Trajectory`
     with ``full`` (the inspector, the player's arrows, the CSV), else only its path (no table).
 
-    A resource cache (no copy per rerun, unlike st.cache_data's pickling): callers only read the
+    Held in `RUNS` (no copy per rerun; keys hashed natively, see viz.lru): callers only read the
     table (the CSV export copies it) and the Trajectory's arrays are made read-only here. Students
-    with the same settings share one computation.
+    with the same settings share one computation. While a run is computed the page shows a
+    spinner (only then: a rerun served from the cache starts none). A ValueError (settings the
+    core rejects) is raised to the caller and not cached.
     """
+    key = (spec, opt_key, hyper, bool(full))
+    hit = RUNS.get(key)
+    if hit is not None:
+        return hit
+    if get_script_run_ctx() is not None:
+        with st.spinner("Simulating the runs…"):
+            value = _compute_run(spec, opt_key, hyper, bool(full))
+    else:  # e.g. a download button's data function
+        value = _compute_run(spec, opt_key, hyper, bool(full))
+    RUNS.put(key, value)
+    return value
+
+
+def _compute_run(spec: RunSpec, opt_key: str, hyper: Hyper, full: bool) -> tuple[pd.DataFrame | None, Trajectory]:
     from optimizers import OPTIMIZERS, simulate
 
     if full:

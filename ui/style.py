@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from viz.style import Style
+from viz.lru import LRU
 from viz.text import display_frame
 
 PROJECTOR_KEY = "projector"
@@ -70,11 +71,13 @@ def show_table(df: "pd.DataFrame | Callable[[], pd.DataFrame]", *, style: Style,
     if cache_key is None:
         text = display_frame(df() if callable(df) else df, digits=digits, empty_as=empty_as)
     else:
-        text = _display_cached((cache_key, digits, tuple(sorted(empty_as.items()))), df, empty_as, digits)
+        key = (cache_key, digits, tuple(sorted(empty_as.items())))
+        text = _DISPLAYED.get(key)
+        if text is None:
+            text = display_frame(df() if callable(df) else df, digits=digits, empty_as=empty_as)
+            _DISPLAYED.put(key, text)
     box.table(text, hide_index=True) if _TABLE_HIDES_INDEX else box.table(text.set_index(text.columns[0]))
 
 
-@st.cache_resource(show_spinner=False, max_entries=384, ttl=3600)
-def _display_cached(key: Hashable, _df, _empty_as: Mapping[str, str], _digits: int) -> pd.DataFrame:
-    """`display_frame` under the caller's key (the underscored arguments are not hashed)."""
-    return display_frame(_df() if callable(_df) else _df, digits=_digits, empty_as=_empty_as)
+#: Formatted tables by the caller's cache key (native hashing, bounded: see viz.lru).
+_DISPLAYED = LRU(384, ttl=3600)

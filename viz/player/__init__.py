@@ -22,14 +22,13 @@ import math
 import os
 import shutil
 import tempfile
-import threading
-from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Callable, Hashable, Mapping, Sequence
 
 import numpy as np
 
 from ..clouds import CloudView, drawn_runs, runs_to_draw
+from ..lru import LRU
 from ..contours import CONTOUR_COLORSCALE, CONTOUR_LINE_COLOR, ContourGrid, contour_levels
 from ..palette import DIVERGED_COLOR, color_for, rgba
 from ..paths import LOSS_FLOOR, LossScale
@@ -234,45 +233,10 @@ def _run_entry(traj: Trajectory, velocity: np.ndarray | None, ghost: Trajectory 
 # ------------------------------------------------------------------------ shared JSON caches
 
 
-class _LRU:
-    """A small thread-safe LRU dict (Streamlit runs each session's script in its own thread).
-
-    Why here and not st.cache_data: the payload is built from Trajectory objects; the page names
-    each run by its specification (``run_keys``) and the serialized fragments are shared by every
-    session in the process. Bounded, so many students with distinct settings cannot grow it.
-    """
-
-    def __init__(self, max_entries: int) -> None:
-        self.max_entries = max_entries
-        self._data: OrderedDict = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: Hashable) -> Any:
-        with self._lock:
-            value = self._data.get(key)
-            if value is not None:
-                self._data.move_to_end(key)
-            return value
-
-    def put(self, key: Hashable, value: Any) -> None:
-        with self._lock:
-            self._data[key] = value
-            self._data.move_to_end(key)
-            while len(self._data) > self.max_entries:
-                self._data.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._data.clear()
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-
 #: Serialized runs by (page's run key, cloud limit, loss scale): one slider change re-serializes one run.
-RUN_JSON = _LRU(512)
+RUN_JSON = LRU(512)
 #: Serialized contour grids by the grid object (the pages' grids come from a shared resource cache).
-GRID_JSON = _LRU(32)
+GRID_JSON = LRU(32)
 
 
 def _grid_json(grid: ContourGrid) -> tuple[str, str]:
