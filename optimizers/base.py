@@ -141,12 +141,17 @@ class ScalarKernel:
     never needs numba.
 
     ``step(p, g, lr, st, new, i, c, hy, sc, d)``: ``p`` and ``g`` are the coordinate and its
-    gradient (after noise), ``lr`` the learning rate in force; ``st[i, c, k]`` is state entry k
+    gradient (after noise), ``lr`` the learning rate in force; ``st[k, c, i]`` is state entry k
     (the keys of ``init``'s dict, in order; scalar entries such as a step count are repeated per
-    coordinate), and the step writes the new state to ``new[i, c, k]``; ``hy[i, c, j]`` is
-    hyperparameter j (``hypers`` order). ``sc[d, q]`` are the per-step scalars that torch
+    coordinate), and the step writes the new state to ``new[k, c, i]``; ``hy[j, c, i]`` is
+    hyperparameter j (``hypers`` order). The run index comes last (structure of arrays: each
+    entry is contiguous over runs, so the compiled loop over runs vectorizes), and ``st`` and
+    ``new`` may be the same array: read ``st[k, c, i]`` before writing ``new[k, c, i]``.
+    ``sc[d, q]`` are the per-step scalars that torch
     computes on Python floats (β powers), made by ``scalars(*values of scalar_keys, t)`` in
-    plain Python for each distinct combination of those hyperparameters.
+    plain Python for each distinct combination of those hyperparameters. Write the step
+    branch-free where it costs nothing (``a if cond else b`` on values, no early exit inside a
+    loop): the big-batch driver relies on LLVM turning it into vector selects.
     ``preconditioner(new, i, c, hy, sc, d)`` is ``Optimizer.preconditioner`` for one entry.
     """
 

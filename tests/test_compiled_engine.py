@@ -93,6 +93,33 @@ def test_pairs_with_diverging_runs(engines, opt, surface):
     engines(run_batch, s, opt, None, np.array(s.start), 60, record="path")
 
 
+#: The big-batch driver (record "final"/"path", vectorized across runs, in blocks of
+#: compiled.BLOCK runs): every optimizer on Rosenbrock, Adam on a few other surfaces.
+BIG_PAIRS = [(opt, "rosenbrock") for opt in OPTIMIZERS] + [
+    ("adam", surface) for surface in ("himmelblau", "beale", "bowl") if surface in KERNEL_SURFACES
+]
+
+
+@pytest.mark.parametrize("opt, surface", BIG_PAIRS)
+def test_big_batch_driver(engines, monkeypatch, opt, surface):
+    """More runs than a block (block edges, runs diverging and compacted away mid-block),
+    per-run lr and second hyperparameter (one β per run: per-run scalar tables), a schedule,
+    shared noise, tol; then "path" with the defaults' other values shared."""
+    used = []
+    real = compiled._driver
+    monkeypatch.setattr(compiled, "_driver", lambda *a: used.append(a[2:]) or real(*a))
+    s = SURFACES[surface]
+    key, values = _second_axis(opt)
+    R = 2 * compiled.BLOCK + 37
+    lr = np.resize(LRS, R).reshape(-1, 1)
+    hyper = {"lr": lr, key: np.resize(values, R).reshape(-1, 1)}
+    engines(run_batch, s, opt, hyper, np.array(s.start), 120, record="final", tol=1e-2,
+            noise=0.3, seed=4, schedule="warmup_cosine")
+    ref, _ = engines(run_batch, s, opt, {"lr": lr}, np.array(s.start), 120, record="path", tol=1e-2)
+    assert (ref.diverged_at > 0).any() and (ref.diverged_at < 0).any()
+    assert used and all(u and u[0] is not None for u in used)  # the big-batch driver ran
+
+
 def _second_axis(opt):
     key = OPTIMIZERS[opt].sweep_axes[1]
     spec = OPTIMIZERS[opt].spec(key)
