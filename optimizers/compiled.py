@@ -39,10 +39,11 @@ from .base import Array
 
 #: runs × steps up to which per-run noise streams are drawn up front (larger: numpy path)
 MAX_PER_RUN_NOISE = 1 << 21
-#: Under DESCENT_ENGINE=auto, batches of more runs take the numpy loop: the compiled loop is
-#: scalar code (numba does not vectorize it across runs), ~30-50 ns per run-step against
-#: numpy's ~20 ns plus ~40 µs per step, so numpy wins from about 2,000 runs on
-#: (``benchmarks/README.md``). DESCENT_ENGINE=compiled lifts the limit.
+#: Under DESCENT_ENGINE=auto, batches of more runs take the numpy loop when they need the
+#: general driver (record="full", or one noise stream per run): it is scalar code, ~30-50 ns
+#: per run-step against numpy's ~20 ns plus ~40 µs per step, so numpy wins from about 2,000
+#: runs on. "final" and "path" take the big-batch driver (vectorized, ~4-5 ns per run-step for
+#: Adam) at any size (``benchmarks/README.md``). DESCENT_ENGINE=compiled lifts the limit.
 MAX_RUNS = 2048
 
 _DRIVER_SOURCE = '''
@@ -431,7 +432,9 @@ def supports(setup) -> bool:
     """Can the compiled path run these settings with the numpy path's exact bits?"""
     opt, surface = setup.optimizer, setup.surface
     chosen = mode()
-    if chosen == "numpy" or (chosen == "auto" and setup.runs > MAX_RUNS):
+    per_run_noise = not isinstance(setup.seed, int) and np.any(np.asarray(setup.noise) != 0)
+    big_batch = setup.record != "full" and not per_run_noise  # the vectorized driver
+    if chosen == "numpy" or (chosen == "auto" and setup.runs > MAX_RUNS and not big_batch):
         return False
     if getattr(opt, "kernel", None) is None or getattr(surface, "kernel", None) is None:
         return False

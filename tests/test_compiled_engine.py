@@ -210,7 +210,9 @@ def test_without_numba_the_numpy_path_runs(engines, monkeypatch):
 
 def test_big_batches_take_the_numpy_path_unless_forced(engines, monkeypatch):
     monkeypatch.setattr(compiled, "MAX_RUNS", 8)
-    engines(run_batch, "rosenbrock", "adam", {"lr": LRS}, np.array([-1.5, 2.0]), 30, expect_compiled=False)
+    engines(run_batch, "rosenbrock", "adam", {"lr": LRS}, np.array([-1.5, 2.0]), 30, record="full",
+            expect_compiled=False)
+    engines(run_batch, "rosenbrock", "adam", {"lr": LRS}, np.array([-1.5, 2.0]), 30, record="final")
     monkeypatch.setenv("DESCENT_ENGINE", "compiled")
     forced = run_batch("rosenbrock", "adam", {"lr": LRS}, np.array([-1.5, 2.0]), 30, record="full")
     monkeypatch.setenv("DESCENT_ENGINE", "numpy")
