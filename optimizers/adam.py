@@ -97,7 +97,7 @@ def _preconditioner(state: State, hyper, t: int) -> Array:
 
 
 # Scalar kernels for the compiled path (one coordinate of one run; see ``ScalarKernel``).
-# hy[:, c, i] = lr, beta1, beta2, eps, weight_decay; state entries in ``_init``'s order:
+# hy[:, c, h] = lr, beta1, beta2, eps, weight_decay; state entries in ``_init``'s order:
 # count, exp_avg, exp_avg_sq, beta1_pow, beta2_pow; sc[d, :] = β₁ᵗ, β₂ᵗ, (1 − β₂ᵗ) ** 0.5.
 
 
@@ -106,12 +106,12 @@ def _kernel_scalars(beta1: float, beta2: float, t: int) -> tuple[float, float, f
     return beta1 ** float(t), beta2 ** float(t), (1.0 - beta2 ** float(t)) ** 0.5
 
 
-def _adam_kernel(p, g, lr, st, new, i, c, hy, sc, d):
-    wd = hy[4, c, i]
+def _adam_kernel(p, g, lr, st, new, i, c, hy, h, sc, d):
+    wd = hy[4, c, h]
     if wd != 0.0:  # l2_decay
         g = p * wd + g
-    b1 = hy[1, c, i]
-    b2 = hy[2, c, i]
+    b1 = hy[1, c, h]
+    b2 = hy[2, c, h]
     m = st[1, c, i]
     w = 1.0 - b1  # ema: torch's lerp, two forms
     diff = g - m
@@ -122,15 +122,15 @@ def _adam_kernel(p, g, lr, st, new, i, c, hy, sc, d):
     new[2, c, i] = v
     new[3, c, i] = sc[d, 0]
     new[4, c, i] = sc[d, 1]
-    return p - m * (lr / (1.0 - sc[d, 0])) / (math.sqrt(v) / sc[d, 2] + hy[3, c, i])  # descend
+    return p - m * (lr / (1.0 - sc[d, 0])) / (math.sqrt(v) / sc[d, 2] + hy[3, c, h])  # descend
 
 
-def _adamw_kernel(p, g, lr, st, new, i, c, hy, sc, d):
-    wd = hy[4, c, i]
+def _adamw_kernel(p, g, lr, st, new, i, c, hy, h, sc, d):
+    wd = hy[4, c, h]
     if wd != 0.0:  # decoupled_decay
         p = p * (1.0 - lr * wd)
-    b1 = hy[1, c, i]
-    b2 = hy[2, c, i]
+    b1 = hy[1, c, h]
+    b2 = hy[2, c, h]
     m = st[1, c, i]
     w = 1.0 - b1
     diff = g - m
@@ -141,11 +141,11 @@ def _adamw_kernel(p, g, lr, st, new, i, c, hy, sc, d):
     new[2, c, i] = v
     new[3, c, i] = sc[d, 0]
     new[4, c, i] = sc[d, 1]
-    return p - m * (lr / (1.0 - sc[d, 0])) / (math.sqrt(v) / sc[d, 2] + hy[3, c, i])
+    return p - m * (lr / (1.0 - sc[d, 0])) / (math.sqrt(v) / sc[d, 2] + hy[3, c, h])
 
 
-def _kernel_preconditioner(new, i, c, hy, sc, d):
-    return (1.0 / (1.0 - new[3, c, i])) / (math.sqrt(new[2, c, i]) / sc[d, 2] + hy[3, c, i])
+def _kernel_preconditioner(new, i, c, hy, h, sc, d):
+    return (1.0 / (1.0 - new[3, c, i])) / (math.sqrt(new[2, c, i]) / sc[d, 2] + hy[3, c, h])
 
 
 def _explain(decoupled: bool):

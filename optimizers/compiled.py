@@ -68,8 +68,8 @@ def drive(P, L, ST, NEW, HY, LR, IDX, SC, SP, factors, has_sched, Z, per_run_z, 
                 gx = gx + NZ[i, 0] * Z[r, t - 1, 0]
                 gy = gy + NZ[i, 1] * Z[r, t - 1, 1]
             lr = LR[i] * f if has_sched else LR[i]
-            nx = _step(x, gx, lr, ST, NEW, i, 0, HY, sc, IDX[i, 0])
-            ny = _step(y, gy, lr, ST, NEW, i, 1, HY, sc, IDX[i, 1])
+            nx = _step(x, gx, lr, ST, NEW, i, 0, HY, i, sc, IDX[i, 0])
+            ny = _step(y, gy, lr, ST, NEW, i, 1, HY, i, sc, IDX[i, 1])
             ln = _f(nx, ny, SP)
             ok = abs(nx) <= 1e6 and abs(ny) <= 1e6 and ln <= 1e30 and ln > -math.inf
             if ok:
@@ -106,8 +106,8 @@ def drive(P, L, ST, NEW, HY, LR, IDX, SC, SP, factors, has_sched, Z, per_run_z, 
             if full:
                 grads[t - 1, i, 0] = gx
                 grads[t - 1, i, 1] = gy
-                eff[t - 1, i, 0] = lr * _pre(ST, i, 0, HY, sc, IDX[i, 0])
-                eff[t - 1, i, 1] = lr * _pre(ST, i, 1, HY, sc, IDX[i, 1])
+                eff[t - 1, i, 0] = lr * _pre(ST, i, 0, HY, i, sc, IDX[i, 0])
+                eff[t - 1, i, 1] = lr * _pre(ST, i, 1, HY, i, sc, IDX[i, 1])
                 for k in range(K):
                     states[k, t - 1, i, 0] = ST[k, 0, i]
                     states[k, t - 1, i, 1] = ST[k, 1, i]
@@ -128,31 +128,29 @@ BLOCK = 128
 # exit and no call, which LLVM vectorizes (AVX-512/AVX2) without fastmath: +, -, *, /, sqrt
 # round the same in every lane. All rows are views of one allocation with constant shapes, so
 # LLVM proves they do not overlap (separate arrays need runtime alias checks, too many here).
-# State is updated in place; the old point (x, y, f) is kept in XO/LO for freezing. Divergence
+# State is updated in place; a run that went bad keeps its old point (selects). Hyperparameters
+# shared by all runs (all but lr, in a sweep over lr) are read from HYS, one value each, not
+# from per-run rows. Divergence
 # is a per-run flag computed branch-free; only when a run went bad this step does the slow path
 # freeze it (engine._freeze: last finite point, diverged_at = t) and move the block's last run
 # into its slot. _K, _J and _B are constants of the generated module.
 _SOA_SOURCE = """
-def drive(P0, L0, ST0, HY0, LR0, IDX0, SC, SP, factors, has_sched, Z, NZ0, noise_on, thr,
-          pend0, keep_path, path, loss, diverged_at, steps_to_tol, final, final_loss, ids0,
-          per_run_sc):
+def drive(P0, L0, ST0, HY0, HYS, LR0, IDX0, SC, SP, factors, has_sched, Z, NZ0, noise_on, thr,
+          keep_path, path, loss, diverged_at, steps_to_tol, final, final_loss, ids0, shared):
     S = SC.shape[0]
     N = ids0.shape[0]
-    W = np.zeros((_K + _J + 5, 2, _B))
+    W = np.zeros((_K + _J + 3, 2, _B))
     ST = W[0:_K]
     HY = W[_K:_K + _J]
     X = W[_K + _J]
-    XO = W[_K + _J + 1]
-    L = W[_K + _J + 2, 0]
-    LO = W[_K + _J + 2, 1]
-    LR = W[_K + _J + 3, 0]
-    NZ = W[_K + _J + 4]
-    I = np.zeros((3, 2, _B), dtype=np.int64)
+    L = W[_K + _J + 1, 0]
+    LR = W[_K + _J + 1, 1]
+    NZ = W[_K + _J + 2]
+    I = np.zeros((2, 2, _B), dtype=np.int64)
     IDX = I[0]
     TT = I[1, 0]
-    PD = I[1, 1]
-    BAD = I[2, 0]
-    ID = I[2, 1]
+    BAD = I[1, 1]
+    ID = np.zeros(_B, dtype=np.int64)
     R = W.shape[0]
     for b0 in range(0, N, _B):
         n = min(_B, N - b0)
@@ -165,16 +163,16 @@ def drive(P0, L0, ST0, HY0, LR0, IDX0, SC, SP, factors, has_sched, Z, NZ0, noise
             for k in range(_K):
                 ST[k, 0, j] = ST0[k, 0, i]
                 ST[k, 1, j] = ST0[k, 1, i]
-            for q in range(_J):
-                HY[q, 0, j] = HY0[q, 0, i]
-                HY[q, 1, j] = HY0[q, 1, i]
+            if not shared:
+                for q in range(_J):
+                    HY[q, 0, j] = HY0[q, 0, i]
+                    HY[q, 1, j] = HY0[q, 1, i]
+                IDX[0, j] = IDX0[0, i]
+                IDX[1, j] = IDX0[1, i]
             LR[j] = LR0[i]
-            IDX[0, j] = IDX0[0, i]
-            IDX[1, j] = IDX0[1, i]
             NZ[0, j] = NZ0[0, i]
             NZ[1, j] = NZ0[1, i]
             TT[j] = steps_to_tol[i]
-            PD[j] = pend0[i]
         for t in range(1, S + 1):
             if n == 0:
                 break
@@ -183,12 +181,12 @@ def drive(P0, L0, ST0, HY0, LR0, IDX0, SC, SP, factors, has_sched, Z, NZ0, noise
             z0 = Z[t - 1, 0]
             z1 = Z[t - 1, 1]
             nbad = 0
-            if per_run_sc:
-                for j in range(n):
-%(body_per_run)s
-            else:
+            if shared:
                 for j in range(n):
 %(body_shared)s
+            else:
+                for j in range(n):
+%(body_per_run)s
             if nbad:
                 j = 0
                 while j < n:
@@ -197,22 +195,23 @@ def drive(P0, L0, ST0, HY0, LR0, IDX0, SC, SP, factors, has_sched, Z, NZ0, noise
                         continue
                     i = ID[j]
                     diverged_at[i] = t
-                    final[i, 0] = XO[0, j]
-                    final[i, 1] = XO[1, j]
-                    final_loss[i] = LO[j]
+                    final[i, 0] = X[0, j]
+                    final[i, 1] = X[1, j]
+                    final_loss[i] = L[j]
                     steps_to_tol[i] = TT[j]
                     if keep_path:
                         for s in range(t, S + 1):
-                            path[s, i, 0] = XO[0, j]
-                            path[s, i, 1] = XO[1, j]
-                            loss[s, i] = LO[j]
+                            path[s, i, 0] = X[0, j]
+                            path[s, i, 1] = X[1, j]
+                            loss[s, i] = L[j]
                     n -= 1
                     for r in range(R):
                         W[r, 0, j] = W[r, 0, n]
                         W[r, 1, j] = W[r, 1, n]
-                    for r in range(3):
+                    for r in range(2):
                         I[r, 0, j] = I[r, 0, n]
                         I[r, 1, j] = I[r, 1, n]
+                    ID[j] = ID[n]
             if keep_path:
                 for j in range(n):
                     i = ID[j]
@@ -227,41 +226,41 @@ def drive(P0, L0, ST0, HY0, LR0, IDX0, SC, SP, factors, has_sched, Z, NZ0, noise
             steps_to_tol[i] = TT[j]
 """
 
+# One step of one run, branch-free. The old point is not saved: a run that went bad keeps it
+# (selects), its state is left as the step made it (the fast path no longer reads it) and the
+# slow path freezes it at X, L. thr is -inf when tol is not tracked, and TT < 0 means pending.
 _SOA_BODY = """
 x = X[0, j]
 y = X[1, j]
-XO[0, j] = x
-XO[1, j] = y
-LO[j] = L[j]
+lo = L[j]
 gx, gy = _grad(x, y, SP)
 gx = gx + NZ[0, j] * z0 if noise_on else gx
 gy = gy + NZ[1, j] * z1 if noise_on else gy
 lr = LR[j] * f if has_sched else LR[j]
-nx = _step(x, gx, lr, ST, ST, j, 0, HY, sc, %(d0)s)
-ny = _step(y, gy, lr, ST, ST, j, 1, HY, sc, %(d1)s)
+nx = _step(x, gx, lr, ST, ST, j, 0, %(hy)s, sc, %(d0)s)
+ny = _step(y, gy, lr, ST, ST, j, 1, %(hy)s, sc, %(d1)s)
 ln = _f(nx, ny, SP)
 ok = (abs(nx) <= 1e6) & (abs(ny) <= 1e6) & (ln <= 1e30) & (ln > -math.inf)
 for k in range(_K):
     ok &= math.isfinite(ST[k, 0, j]) & math.isfinite(ST[k, 1, j])
-X[0, j] = nx
-X[1, j] = ny
-L[j] = ln
-hit = (PD[j] != 0) & (ln <= thr) & ok
-TT[j] = t if hit else TT[j]
-PD[j] = 0 if hit else PD[j]
+X[0, j] = nx if ok else x
+X[1, j] = ny if ok else y
+L[j] = ln if ok else lo
+tt = TT[j]
+TT[j] = t if (tt < 0) & (ln <= thr) & ok else tt
 BAD[j] = 0 if ok else 1
 nbad += 0 if ok else 1
 """
 
 
 def _soa_source(K: int, J: int) -> str:
-    def body(d0, d1):
-        text = _SOA_BODY % {"d0": d0, "d1": d1}
+    def body(hy, d0, d1):
+        text = _SOA_BODY % {"hy": hy, "d0": d0, "d1": d1}
         return "\n".join(" " * 20 + line for line in text.strip().splitlines())
 
     head = f"_K = {K}\n_J = {J}\n_B = {BLOCK}\n"
-    return head + _SOA_SOURCE % {"body_per_run": body("IDX[0, j]", "IDX[1, j]"),
-                                 "body_shared": body("0", "0")}
+    return head + _SOA_SOURCE % {"body_per_run": body("HY, j", "IDX[0, j]", "IDX[1, j]"),
+                                 "body_shared": body("HYS, 0", "0", "0")}
 
 
 _LOCK = threading.RLock()
@@ -517,13 +516,15 @@ def run(setup, out, stream, factors, threshold: float) -> None:
     if not full and not per_run_z:  # the big-batch driver, vectorized across runs
         drive = _driver(skernel, kernel, (len(keys), len(hkeys)))
         zs = np.ascontiguousarray(Z[0]) if noise_on else np.zeros((S, 2))
+        others = [j for j, key in enumerate(hkeys) if key != "lr"]  # kernels take lr apart
+        shared = bool((HY[others] == HY[others, :, :1]).all()) and SC.shape[1] == 1
         drive(
-            np.ascontiguousarray(P.T), L, ST, HY, LR, np.ascontiguousarray(IDX.T), SC,
-            np.asarray(skernel.params, dtype=float), fac, has_sched, zs,
-            np.ascontiguousarray(NZ.T), noise_on, float(threshold), pend.astype(np.int64),
-            keep_path, out.path if keep_path else empty3,
-            out.loss if keep_path else np.zeros((0, 0)), out.diverged_at, out.steps_to_tol,
-            out.final, out.final_loss, act, SC.shape[1] > 1,
+            np.ascontiguousarray(P.T), L, ST, HY, np.ascontiguousarray(HY[:, :, :1]), LR,
+            np.ascontiguousarray(IDX.T), SC, np.asarray(skernel.params, dtype=float), fac,
+            has_sched, zs, np.ascontiguousarray(NZ.T), noise_on,
+            float(threshold) if math.isfinite(threshold) else -math.inf, keep_path,
+            out.path if keep_path else empty3, out.loss if keep_path else np.zeros((0, 0)),
+            out.diverged_at, out.steps_to_tol, out.final, out.final_loss, act, shared,
         )  # runs frozen at step 0 (not in act) keep what the engine wrote
         return
 

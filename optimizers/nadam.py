@@ -94,7 +94,7 @@ def _preconditioner(state: State, hyper, t: int) -> Array:
 
 
 # Scalar kernel for the compiled path (one coordinate of one run; see ``ScalarKernel``).
-# hy[:, c, i] = lr, beta1, beta2, eps, weight_decay, momentum_decay; state entries: count,
+# hy[:, c, h] = lr, beta1, beta2, eps, weight_decay, momentum_decay; state entries: count,
 # exp_avg, exp_avg_sq, mu_product, beta2_pow; sc[d, :] = μ_t, μ_{t+1}, β₂ᵗ.
 
 
@@ -103,12 +103,12 @@ def _kernel_scalars(beta1: float, beta2: float, psi: float, t: int) -> tuple[flo
     return momentum_at(beta1, psi, t), momentum_at(beta1, psi, t + 1), beta2 ** float(t)
 
 
-def _kernel(p, g, lr, st, new, i, c, hy, sc, d):
-    wd = hy[4, c, i]
+def _kernel(p, g, lr, st, new, i, c, hy, h, sc, d):
+    wd = hy[4, c, h]
     if wd != 0.0:
         g = p * wd + g
-    b1 = hy[1, c, i]
-    b2 = hy[2, c, i]
+    b1 = hy[1, c, h]
+    b2 = hy[2, c, h]
     mu = sc[d, 0]
     mu_next = sc[d, 1]
     mu_product = st[3, c, i] * mu
@@ -117,7 +117,7 @@ def _kernel(p, g, lr, st, new, i, c, hy, sc, d):
     diff = g - m
     m = diff * w + m if w < 0.5 else g - diff * (1.0 - w)
     v = st[2, c, i] * b2 + g * (1.0 - b2) * g
-    denom = math.sqrt(v / (1.0 - sc[d, 2])) + hy[3, c, i]
+    denom = math.sqrt(v / (1.0 - sc[d, 2])) + hy[3, c, h]
     new[0, c, i] = st[0, c, i] + 1.0
     new[1, c, i] = m
     new[2, c, i] = v
@@ -128,9 +128,9 @@ def _kernel(p, g, lr, st, new, i, c, hy, sc, d):
     return p - step - look
 
 
-def _kernel_preconditioner(new, i, c, hy, sc, d):
+def _kernel_preconditioner(new, i, c, hy, h, sc, d):
     mu_next = sc[d, 1]
-    denom = math.sqrt(new[2, c, i] / (1.0 - new[4, c, i])) + hy[3, c, i]
+    denom = math.sqrt(new[2, c, i] / (1.0 - new[4, c, i])) + hy[3, c, h]
     return mu_next / (1.0 - new[3, c, i] * mu_next) / denom
 
 
