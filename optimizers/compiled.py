@@ -42,9 +42,14 @@ MAX_PER_RUN_NOISE = 1 << 21
 #: Under DESCENT_ENGINE=auto, batches of more runs take the numpy loop when they need the
 #: general driver (record="full", or one noise stream per run): it is scalar code, ~30-50 ns
 #: per run-step against numpy's ~20 ns plus ~40 µs per step, so numpy wins from about 2,000
-#: runs on. "final" and "path" take the big-batch driver (vectorized, ~4-5 ns per run-step for
+#: runs on. "final" and "path" take the big-batch driver (vectorized, ~3.5-4.5 ns per run-step for
 #: Adam) at any size (``benchmarks/README.md``). DESCENT_ENGINE=compiled lifts the limit.
 MAX_RUNS = 2048
+#: Fewer runs than this take the general driver even for "final"/"path": one run (the web
+#: page's case, 500 Adam steps, record="path") costs ~0.24 ms of run_batch with it against
+#: ~0.27-0.37 ms with the big-batch driver (a block's setup and copies for one lane); from
+#: about 4-8 runs on the two are even, from 16 the big-batch driver wins for Adam.
+SOA_MIN_RUNS = 4
 
 _DRIVER_SOURCE = '''
 def drive(P, L, ST, NEW, HY, LR, IDX, SC, SP, factors, has_sched, Z, per_run_z, NZ, noise_on,
@@ -513,7 +518,7 @@ def run(setup, out, stream, factors, threshold: float) -> None:
     bad0 = out.diverged_at == 0  # f undefined at the start: already frozen by the engine
     act = np.flatnonzero(~bad0).astype(np.int64)
 
-    if not full and not per_run_z:  # the big-batch driver, vectorized across runs
+    if not full and not per_run_z and R >= SOA_MIN_RUNS:  # the big-batch driver, vectorized
         drive = _driver(skernel, kernel, (len(keys), len(hkeys)))
         zs = np.ascontiguousarray(Z[0]) if noise_on else np.zeros((S, 2))
         others = [j for j, key in enumerate(hkeys) if key != "lr"]  # kernels take lr apart
