@@ -141,7 +141,7 @@ BLOCK = 128
 # into its slot. _K, _J and _B are constants of the generated module.
 _SOA_SOURCE = """
 def drive(P0, L0, ST0, HY0, HYS, LR0, IDX0, SC, SP, factors, has_sched, Z, NZ0, noise_on, thr,
-          keep_path, path, loss, diverged_at, steps_to_tol, final, final_loss, ids0, shared):
+          keep_path, path, loss, diverged_at, steps_to_tol, final, final_loss, ids0, mode):
     S = SC.shape[0]
     N = ids0.shape[0]
     W = np.zeros((_K + _J + 3, 2, _B))
@@ -168,7 +168,7 @@ def drive(P0, L0, ST0, HY0, HYS, LR0, IDX0, SC, SP, factors, has_sched, Z, NZ0, 
             for k in range(_K):
                 ST[k, 0, j] = ST0[k, 0, i]
                 ST[k, 1, j] = ST0[k, 1, i]
-            if not shared:
+            if mode != 0:
                 for q in range(_J):
                     HY[q, 0, j] = HY0[q, 0, i]
                     HY[q, 1, j] = HY0[q, 1, i]
@@ -186,12 +186,15 @@ def drive(P0, L0, ST0, HY0, HYS, LR0, IDX0, SC, SP, factors, has_sched, Z, NZ0, 
             z0 = Z[t - 1, 0]
             z1 = Z[t - 1, 1]
             nbad = 0
-            if shared:
+            if mode == 0:
                 for j in range(n):
-%(body_shared)s
+%(shared)s
+            elif mode == 1:
+                for j in range(n):
+%(run)s
             else:
                 for j in range(n):
-%(body_per_run)s
+%(run_sc)s
             if nbad:
                 j = 0
                 while j < n:
@@ -258,14 +261,22 @@ nbad += 0 if ok else 1
 """
 
 
+#: The big-batch driver's variants, one loop each in the compiled driver (``mode`` is the
+#: index here): every hyperparameter but lr shared by all runs ("shared"); per-run values with
+#: one table of per-step scalars ("run"); per-run values of the scalars' hyperparameters, each
+#: run reading its own row of the table ("run_sc", a gather LLVM leaves scalar). One driver
+#: with three loops compiles in about the time of one with one (numba's cost is per function).
+SOA_MODES = {"shared": ("HYS, 0", "0", "0"), "run": ("HY, j", "0", "0"),
+             "run_sc": ("HY, j", "IDX[0, j]", "IDX[1, j]")}
+
+
 def _soa_source(K: int, J: int) -> str:
     def body(hy, d0, d1):
         text = _SOA_BODY % {"hy": hy, "d0": d0, "d1": d1}
         return "\n".join(" " * 20 + line for line in text.strip().splitlines())
 
     head = f"_K = {K}\n_J = {J}\n_B = {BLOCK}\n"
-    return head + _SOA_SOURCE % {"body_per_run": body("HY, j", "IDX[0, j]", "IDX[1, j]"),
-                                 "body_shared": body("HYS, 0", "0", "0")}
+    return head + _SOA_SOURCE % {name: body(*args) for name, args in SOA_MODES.items()}
 
 
 _LOCK = threading.RLock()
@@ -519,17 +530,19 @@ def run(setup, out, stream, factors, threshold: float) -> None:
     act = np.flatnonzero(~bad0).astype(np.int64)
 
     if not full and not per_run_z and R >= SOA_MIN_RUNS:  # the big-batch driver, vectorized
-        drive = _driver(skernel, kernel, (len(keys), len(hkeys)))
         zs = np.ascontiguousarray(Z[0]) if noise_on else np.zeros((S, 2))
         others = [j for j, key in enumerate(hkeys) if key != "lr"]  # kernels take lr apart
         shared = bool((HY[others] == HY[others, :, :1]).all()) and SC.shape[1] == 1
+        soa_mode = "shared" if shared else "run" if SC.shape[1] == 1 else "run_sc"
+        drive = _driver(skernel, kernel, (len(keys), len(hkeys)))
         drive(
             np.ascontiguousarray(P.T), L, ST, HY, np.ascontiguousarray(HY[:, :, :1]), LR,
             np.ascontiguousarray(IDX.T), SC, np.asarray(skernel.params, dtype=float), fac,
             has_sched, zs, np.ascontiguousarray(NZ.T), noise_on,
             float(threshold) if math.isfinite(threshold) else -math.inf, keep_path,
             out.path if keep_path else empty3, out.loss if keep_path else np.zeros((0, 0)),
-            out.diverged_at, out.steps_to_tol, out.final, out.final_loss, act, shared,
+            out.diverged_at, out.steps_to_tol, out.final, out.final_loss, act,
+            list(SOA_MODES).index(soa_mode),
         )  # runs frozen at step 0 (not in act) keep what the engine wrote
         return
 
