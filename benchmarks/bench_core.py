@@ -16,8 +16,8 @@ Timed, in float64 and float32:
       ``jax.grad``, one optax transform built once per run). This is the reference the engine
       is measured against (the issue's target: run_batch within 2x of it).
   (e) the engine's compiled path (numba, ``optimizers/compiled.py``) for the same work as (b),
-      forced with DESCENT_ENGINE=compiled (under the default "auto" a batch this big takes the
-      numpy loop, which is faster here); bit-identical to (b).
+      forced with DESCENT_ENGINE=compiled (the default "auto" takes it too for record="final":
+      the big-batch driver, vectorized across runs); bit-identical to (b).
 Also: ``sweep`` 100 x 100 cells x 1000 steps, ``simulate`` 6 optimizers x 2000 steps, and one
 run (the Compare page's case) under both engines.
 

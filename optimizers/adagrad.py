@@ -43,18 +43,18 @@ def _preconditioner(state: State, hyper, t: int) -> Array:
     return 1.0 / (np.sqrt(s) + hyper_value(hyper, "eps", s.dtype))
 
 
-def _kernel(p, g, lr, st, new, i, c, hy, sc, d):
+def _kernel(p, g, lr, st, new, i, c, hy, h, sc, d):
     """``_update`` for one coordinate (hy: lr, eps, weight_decay; state entry 0: sum)."""
-    wd = hy[i, c, 2]
+    wd = hy[2, c, h]
     if wd != 0.0:
         g = p * wd + g
-    s = g * g + st[i, c, 0]
-    new[i, c, 0] = s
-    return p - g * lr / (math.sqrt(s) + hy[i, c, 1])
+    s = g * g + st[0, c, i]
+    new[0, c, i] = s
+    return p - g * lr / (math.sqrt(s) + hy[1, c, h])
 
 
-def _kernel_preconditioner(new, i, c, hy, sc, d):
-    return 1.0 / (math.sqrt(new[i, c, 0]) + hy[i, c, 1])
+def _kernel_preconditioner(new, i, c, hy, h, sc, d):
+    return 1.0 / (math.sqrt(new[0, c, i]) + hy[1, c, h])
 
 
 def _explain(params, grads, state, hyper, t) -> Explanation:

@@ -97,7 +97,7 @@ def _preconditioner(state: State, hyper, t: int) -> Array:
 
 
 # Scalar kernels for the compiled path (one coordinate of one run; see ``ScalarKernel``).
-# hy[i, c, :] = lr, beta1, beta2, eps, weight_decay; state entries in ``_init``'s order:
+# hy[:, c, h] = lr, beta1, beta2, eps, weight_decay; state entries in ``_init``'s order:
 # count, exp_avg, exp_avg_sq, beta1_pow, beta2_pow; sc[d, :] = β₁ᵗ, β₂ᵗ, (1 − β₂ᵗ) ** 0.5.
 
 
@@ -106,46 +106,46 @@ def _kernel_scalars(beta1: float, beta2: float, t: int) -> tuple[float, float, f
     return beta1 ** float(t), beta2 ** float(t), (1.0 - beta2 ** float(t)) ** 0.5
 
 
-def _adam_kernel(p, g, lr, st, new, i, c, hy, sc, d):
-    wd = hy[i, c, 4]
+def _adam_kernel(p, g, lr, st, new, i, c, hy, h, sc, d):
+    wd = hy[4, c, h]
     if wd != 0.0:  # l2_decay
         g = p * wd + g
-    b1 = hy[i, c, 1]
-    b2 = hy[i, c, 2]
-    m = st[i, c, 1]
+    b1 = hy[1, c, h]
+    b2 = hy[2, c, h]
+    m = st[1, c, i]
     w = 1.0 - b1  # ema: torch's lerp, two forms
     diff = g - m
     m = diff * w + m if w < 0.5 else g - diff * (1.0 - w)
-    v = st[i, c, 2] * b2 + g * (1.0 - b2) * g  # ema_of_squares
-    new[i, c, 0] = st[i, c, 0] + 1.0
-    new[i, c, 1] = m
-    new[i, c, 2] = v
-    new[i, c, 3] = sc[d, 0]
-    new[i, c, 4] = sc[d, 1]
-    return p - m * (lr / (1.0 - sc[d, 0])) / (math.sqrt(v) / sc[d, 2] + hy[i, c, 3])  # descend
+    v = st[2, c, i] * b2 + g * (1.0 - b2) * g  # ema_of_squares
+    new[0, c, i] = st[0, c, i] + 1.0
+    new[1, c, i] = m
+    new[2, c, i] = v
+    new[3, c, i] = sc[d, 0]
+    new[4, c, i] = sc[d, 1]
+    return p - m * (lr / (1.0 - sc[d, 0])) / (math.sqrt(v) / sc[d, 2] + hy[3, c, h])  # descend
 
 
-def _adamw_kernel(p, g, lr, st, new, i, c, hy, sc, d):
-    wd = hy[i, c, 4]
+def _adamw_kernel(p, g, lr, st, new, i, c, hy, h, sc, d):
+    wd = hy[4, c, h]
     if wd != 0.0:  # decoupled_decay
         p = p * (1.0 - lr * wd)
-    b1 = hy[i, c, 1]
-    b2 = hy[i, c, 2]
-    m = st[i, c, 1]
+    b1 = hy[1, c, h]
+    b2 = hy[2, c, h]
+    m = st[1, c, i]
     w = 1.0 - b1
     diff = g - m
     m = diff * w + m if w < 0.5 else g - diff * (1.0 - w)
-    v = st[i, c, 2] * b2 + g * (1.0 - b2) * g
-    new[i, c, 0] = st[i, c, 0] + 1.0
-    new[i, c, 1] = m
-    new[i, c, 2] = v
-    new[i, c, 3] = sc[d, 0]
-    new[i, c, 4] = sc[d, 1]
-    return p - m * (lr / (1.0 - sc[d, 0])) / (math.sqrt(v) / sc[d, 2] + hy[i, c, 3])
+    v = st[2, c, i] * b2 + g * (1.0 - b2) * g
+    new[0, c, i] = st[0, c, i] + 1.0
+    new[1, c, i] = m
+    new[2, c, i] = v
+    new[3, c, i] = sc[d, 0]
+    new[4, c, i] = sc[d, 1]
+    return p - m * (lr / (1.0 - sc[d, 0])) / (math.sqrt(v) / sc[d, 2] + hy[3, c, h])
 
 
-def _kernel_preconditioner(new, i, c, hy, sc, d):
-    return (1.0 / (1.0 - new[i, c, 3])) / (math.sqrt(new[i, c, 2]) / sc[d, 2] + hy[i, c, 3])
+def _kernel_preconditioner(new, i, c, hy, h, sc, d):
+    return (1.0 / (1.0 - new[3, c, i])) / (math.sqrt(new[2, c, i]) / sc[d, 2] + hy[3, c, h])
 
 
 def _explain(decoupled: bool):

@@ -140,14 +140,22 @@ class ScalarKernel:
     every array of the result bit for bit. Plain Python with ``math`` only, so this module
     never needs numba.
 
-    ``step(p, g, lr, st, new, i, c, hy, sc, d)``: ``p`` and ``g`` are the coordinate and its
-    gradient (after noise), ``lr`` the learning rate in force; ``st[i, c, k]`` is state entry k
+    ``step(p, g, lr, st, new, i, c, hy, h, sc, d)``: ``p`` and ``g`` are the coordinate and its
+    gradient (after noise), ``lr`` the learning rate in force; ``st[k, c, i]`` is state entry k
     (the keys of ``init``'s dict, in order; scalar entries such as a step count are repeated per
-    coordinate), and the step writes the new state to ``new[i, c, k]``; ``hy[i, c, j]`` is
-    hyperparameter j (``hypers`` order). ``sc[d, q]`` are the per-step scalars that torch
+    coordinate), and the step writes the new state to ``new[k, c, i]``; ``hy[j, c, h]`` is
+    hyperparameter j (``hypers`` order), with its own run index ``h``: ``i`` when values differ
+    per run, 0 when every run shares them (the big-batch driver then reads each as one value,
+    not a row per run). Read the learning rate only from ``lr`` (it carries the schedule; its
+    entry of ``hy`` may hold another run's value). The run index comes last (structure of arrays: each
+    entry is contiguous over runs, so the compiled loop over runs vectorizes), and ``st`` and
+    ``new`` may be the same array: read ``st[k, c, i]`` before writing ``new[k, c, i]``.
+    ``sc[d, q]`` are the per-step scalars that torch
     computes on Python floats (β powers), made by ``scalars(*values of scalar_keys, t)`` in
-    plain Python for each distinct combination of those hyperparameters.
-    ``preconditioner(new, i, c, hy, sc, d)`` is ``Optimizer.preconditioner`` for one entry.
+    plain Python for each distinct combination of those hyperparameters. Write the step
+    branch-free where it costs nothing (``a if cond else b`` on values, no early exit inside a
+    loop): the big-batch driver relies on LLVM turning it into vector selects.
+    ``preconditioner(new, i, c, hy, h, sc, d)`` is ``Optimizer.preconditioner`` for one entry.
     """
 
     step: KernelStepFn

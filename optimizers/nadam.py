@@ -94,7 +94,7 @@ def _preconditioner(state: State, hyper, t: int) -> Array:
 
 
 # Scalar kernel for the compiled path (one coordinate of one run; see ``ScalarKernel``).
-# hy[i, c, :] = lr, beta1, beta2, eps, weight_decay, momentum_decay; state entries: count,
+# hy[:, c, h] = lr, beta1, beta2, eps, weight_decay, momentum_decay; state entries: count,
 # exp_avg, exp_avg_sq, mu_product, beta2_pow; sc[d, :] = μ_t, μ_{t+1}, β₂ᵗ.
 
 
@@ -103,35 +103,35 @@ def _kernel_scalars(beta1: float, beta2: float, psi: float, t: int) -> tuple[flo
     return momentum_at(beta1, psi, t), momentum_at(beta1, psi, t + 1), beta2 ** float(t)
 
 
-def _kernel(p, g, lr, st, new, i, c, hy, sc, d):
-    wd = hy[i, c, 4]
+def _kernel(p, g, lr, st, new, i, c, hy, h, sc, d):
+    wd = hy[4, c, h]
     if wd != 0.0:
         g = p * wd + g
-    b1 = hy[i, c, 1]
-    b2 = hy[i, c, 2]
+    b1 = hy[1, c, h]
+    b2 = hy[2, c, h]
     mu = sc[d, 0]
     mu_next = sc[d, 1]
-    mu_product = st[i, c, 3] * mu
-    m = st[i, c, 1]
+    mu_product = st[3, c, i] * mu
+    m = st[1, c, i]
     w = 1.0 - b1
     diff = g - m
     m = diff * w + m if w < 0.5 else g - diff * (1.0 - w)
-    v = st[i, c, 2] * b2 + g * (1.0 - b2) * g
-    denom = math.sqrt(v / (1.0 - sc[d, 2])) + hy[i, c, 3]
-    new[i, c, 0] = st[i, c, 0] + 1.0
-    new[i, c, 1] = m
-    new[i, c, 2] = v
-    new[i, c, 3] = mu_product
-    new[i, c, 4] = sc[d, 2]
+    v = st[2, c, i] * b2 + g * (1.0 - b2) * g
+    denom = math.sqrt(v / (1.0 - sc[d, 2])) + hy[3, c, h]
+    new[0, c, i] = st[0, c, i] + 1.0
+    new[1, c, i] = m
+    new[2, c, i] = v
+    new[3, c, i] = mu_product
+    new[4, c, i] = sc[d, 2]
     step = g * (lr * (1.0 - mu) / (1.0 - mu_product)) / denom
     look = m * (lr * mu_next / (1.0 - mu_product * mu_next)) / denom
     return p - step - look
 
 
-def _kernel_preconditioner(new, i, c, hy, sc, d):
+def _kernel_preconditioner(new, i, c, hy, h, sc, d):
     mu_next = sc[d, 1]
-    denom = math.sqrt(new[i, c, 2] / (1.0 - new[i, c, 4])) + hy[i, c, 3]
-    return mu_next / (1.0 - new[i, c, 3] * mu_next) / denom
+    denom = math.sqrt(new[2, c, i] / (1.0 - new[4, c, i])) + hy[3, c, h]
+    return mu_next / (1.0 - new[3, c, i] * mu_next) / denom
 
 
 def _explain(params, grads, state, hyper, t) -> Explanation:

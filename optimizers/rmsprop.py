@@ -64,27 +64,27 @@ def _preconditioner(state: State, hyper, t: int) -> Array:
     return 1.0 / (np.sqrt(v) + hyper_value(hyper, "eps", v.dtype))
 
 
-def _kernel(p, g, lr, st, new, i, c, hy, sc, d):
+def _kernel(p, g, lr, st, new, i, c, hy, h, sc, d):
     """``_update`` for one coordinate (hy: lr, alpha, eps, momentum, weight_decay; state:
     square_avg, buf). μ = 0 takes torch's addcdiv form, as ``_update`` does run by run."""
-    wd = hy[i, c, 4]
+    wd = hy[4, c, h]
     if wd != 0.0:
         g = p * wd + g
-    alpha = hy[i, c, 1]
-    v = st[i, c, 0] * alpha + g * (1.0 - alpha) * g
-    avg = math.sqrt(v) + hy[i, c, 2]
-    mu = hy[i, c, 3]
-    new[i, c, 0] = v
+    alpha = hy[1, c, h]
+    v = st[0, c, i] * alpha + g * (1.0 - alpha) * g
+    avg = math.sqrt(v) + hy[2, c, h]
+    mu = hy[3, c, h]
+    new[0, c, i] = v
     if mu != 0.0:
-        buf = st[i, c, 1] * mu + g / avg
-        new[i, c, 1] = buf
+        buf = st[1, c, i] * mu + g / avg
+        new[1, c, i] = buf
         return p - buf * lr
-    new[i, c, 1] = g / avg
+    new[1, c, i] = g / avg
     return p - g * lr / avg
 
 
-def _kernel_preconditioner(new, i, c, hy, sc, d):
-    return 1.0 / (math.sqrt(new[i, c, 0]) + hy[i, c, 2])
+def _kernel_preconditioner(new, i, c, hy, h, sc, d):
+    return 1.0 / (math.sqrt(new[0, c, i]) + hy[2, c, h])
 
 
 def _explain(params, grads, state, hyper, t) -> Explanation:

@@ -102,36 +102,36 @@ def _nesterov_update(params: Array, grads: Array, state: State, hyper, t: int) -
 
 
 # Scalar kernels for the compiled path (one coordinate of one run; see ``ScalarKernel``).
-# hy[i, c, :]: lr, [momentum,] weight_decay in ``hypers`` order; state entry 0 is ``buf``.
+# hy[:, c, h]: lr, [momentum,] weight_decay in ``hypers`` order; state entry 0 is ``buf``.
 
 
-def _sgd_kernel(p, g, lr, st, new, i, c, hy, sc, d):
-    wd = hy[i, c, 1]
+def _sgd_kernel(p, g, lr, st, new, i, c, hy, h, sc, d):
+    wd = hy[1, c, h]
     if wd != 0.0:
         g = p * wd + g
     return p - g * lr
 
 
-def _momentum_kernel(p, g, lr, st, new, i, c, hy, sc, d):
-    wd = hy[i, c, 2]
+def _momentum_kernel(p, g, lr, st, new, i, c, hy, h, sc, d):
+    wd = hy[2, c, h]
     if wd != 0.0:
         g = p * wd + g
-    buf = st[i, c, 0] * hy[i, c, 1] + g
-    new[i, c, 0] = buf
+    buf = st[0, c, i] * hy[1, c, h] + g
+    new[0, c, i] = buf
     return p - buf * lr
 
 
-def _nesterov_kernel(p, g, lr, st, new, i, c, hy, sc, d):
-    wd = hy[i, c, 2]
+def _nesterov_kernel(p, g, lr, st, new, i, c, hy, h, sc, d):
+    wd = hy[2, c, h]
     if wd != 0.0:
         g = p * wd + g
-    mu = hy[i, c, 1]
-    buf = st[i, c, 0] * mu + g
-    new[i, c, 0] = buf
+    mu = hy[1, c, h]
+    buf = st[0, c, i] * mu + g
+    new[0, c, i] = buf
     return p - (buf * mu + g) * lr
 
 
-def _ones_kernel(new, i, c, hy, sc, d):
+def _ones_kernel(new, i, c, hy, h, sc, d):
     return 1.0
 
 

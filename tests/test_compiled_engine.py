@@ -76,10 +76,10 @@ def assert_identical(a, b) -> None:
 LRS = np.array([1e-5, 1e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 10.0, 1e3, 1e7])
 
 
-#: Every optimizer on Rosenbrock, every other surface with Adam and momentum: a surface's kernel
-#: is the same code whatever the optimizer, and each pair costs a compile on a fresh machine.
+#: Every optimizer on Rosenbrock, every other surface with momentum: a surface's kernel is the same code whatever the optimizer, and each
+#: pair costs a compile of ~2 s per driver on a fresh machine.
 PAIRS = [(opt, "rosenbrock") for opt in OPTIMIZERS] + [
-    (opt, surface) for surface in KERNEL_SURFACES if surface != "rosenbrock" for opt in ("adam", "momentum")
+    ("momentum", surface) for surface in KERNEL_SURFACES if surface != "rosenbrock"
 ]
 
 
@@ -91,6 +91,62 @@ def test_pairs_with_diverging_runs(engines, opt, surface):
     ref, _ = engines(run_batch, s, opt, {"lr": LRS}, np.array(s.start), 120, record="full", tol=1e-2)
     assert (ref.diverged_at > 0).any()  # the freezing rules are exercised
     engines(run_batch, s, opt, None, np.array(s.start), 60, record="path")
+
+
+def _spy_drivers(monkeypatch) -> list:
+    """Which driver each compiled run took: None (general) or a big-batch variant's name."""
+    used = []
+    real = compiled._driver
+
+    def spy(*args):
+        fn = real(*args)
+        if len(args) < 3 or args[2] is None:
+            return lambda *a: used.append(None) or fn(*a)
+        return lambda *a: used.append(list(compiled.SOA_MODES)[a[-1]]) or fn(*a)
+
+    monkeypatch.setattr(compiled, "_driver", spy)
+    return used
+
+
+#: The big-batch driver (record "final"/"path", vectorized across runs, in blocks of
+#: compiled.BLOCK runs): every optimizer on Rosenbrock (the surface kernels are the same code
+#: in both drivers and all run through the general one above; a big-batch driver costs 3-6 s
+#: to compile on a fresh machine).
+BIG_PAIRS = [(opt, "rosenbrock") for opt in OPTIMIZERS]
+
+
+@pytest.mark.parametrize("opt, surface", BIG_PAIRS)
+def test_big_batch_driver(engines, monkeypatch, opt, surface):
+    """More runs than a block (block edges, runs diverging and compacted away mid-block),
+    per-run lr and second hyperparameter (one β per run: per-run scalar tables), a schedule,
+    shared noise, tol; then "path" with the defaults' other values shared; then per-run
+    weight decay with shared β's. Every variant of ``compiled.SOA_MODES`` the optimizer has."""
+    used = _spy_drivers(monkeypatch)
+    s = SURFACES[surface]
+    key, values = _second_axis(opt)
+    R = 2 * compiled.BLOCK + 37
+    lr = np.resize(LRS, R).reshape(-1, 1)
+    hyper = {"lr": lr, key: np.resize(values, R).reshape(-1, 1)}
+    engines(run_batch, s, opt, hyper, np.array(s.start), 120, record="final", tol=1e-2,
+            noise=0.3, seed=4, schedule="warmup_cosine")
+    ref, _ = engines(run_batch, s, opt, {"lr": lr}, np.array(s.start), 120, record="path", tol=1e-2)
+    assert (ref.diverged_at > 0).any() and (ref.diverged_at < 0).any()
+    modes = {"run_sc" if OPTIMIZERS[opt].kernel.scalars else "run", "shared"}
+    if OPTIMIZERS[opt].kernel.scalars:  # per-run values, one table of β powers
+        wd = np.resize([0.0, 1e-3, 0.1], R).reshape(-1, 1)
+        engines(run_batch, s, opt, {"lr": lr, "weight_decay": wd}, np.array(s.start), 120, record="final")
+        modes.add("run")
+    assert set(used) == modes  # the big-batch driver ran, in these variants
+
+
+def test_single_runs_take_the_general_driver(engines, monkeypatch):
+    """Below compiled.SOA_MIN_RUNS runs (the web page's one run), "path" takes the general
+    driver, faster there; from it on, the big-batch one."""
+    used = _spy_drivers(monkeypatch)
+    for runs in (1, compiled.SOA_MIN_RUNS):
+        engines(run_batch, "rosenbrock", "adam", {"lr": np.geomspace(0.01, 0.3, runs)},
+                np.array([-1.5, 2.0]), 50, record="path")
+    assert used == [None, "shared"]
 
 
 def _second_axis(opt):
@@ -153,7 +209,7 @@ def test_rotated_quadratics_share_one_kernel(engines):
 def test_simulate_and_sweep_identical(engines, opt):
     engines(simulate, "rosenbrock", opt, {"lr": 0.01}, None, 400, noise=0.3, seed=2, schedule="warmup_cosine")
     key, values = _second_axis(opt)
-    engines(sweep, "himmelblau", opt, {"lr": np.geomspace(1e-4, 10.0, 8), key: values}, steps=200)
+    engines(sweep, "rosenbrock", opt, {"lr": np.geomspace(1e-4, 10.0, 8), key: values}, steps=200)
 
 
 @pytest.mark.parametrize(
@@ -183,7 +239,9 @@ def test_without_numba_the_numpy_path_runs(engines, monkeypatch):
 
 def test_big_batches_take_the_numpy_path_unless_forced(engines, monkeypatch):
     monkeypatch.setattr(compiled, "MAX_RUNS", 8)
-    engines(run_batch, "rosenbrock", "adam", {"lr": LRS}, np.array([-1.5, 2.0]), 30, expect_compiled=False)
+    engines(run_batch, "rosenbrock", "adam", {"lr": LRS}, np.array([-1.5, 2.0]), 30, record="full",
+            expect_compiled=False)
+    engines(run_batch, "rosenbrock", "adam", {"lr": LRS}, np.array([-1.5, 2.0]), 30, record="final")
     monkeypatch.setenv("DESCENT_ENGINE", "compiled")
     forced = run_batch("rosenbrock", "adam", {"lr": LRS}, np.array([-1.5, 2.0]), 30, record="full")
     monkeypatch.setenv("DESCENT_ENGINE", "numpy")
