@@ -397,11 +397,13 @@ def _driver(surface_kernel, opt_kernel, soa: "tuple[int, int] | None" = None):
     return fn
 
 
-def warm_up(surfaces=None, optimizers=None) -> float:
+def warm_up(surfaces=None, optimizers=None, *, batches: bool = False) -> float:
     """Compile (or load from the disk cache) the drivers of these pairs; returns the seconds.
 
-    Defaults: every registered surface and optimizer that declares a kernel. Holds the GIL
-    while numba compiles, so call it before serving, not beside it.
+    Defaults: every registered surface and optimizer that declares a kernel. The scalar driver
+    (one run: the Compare page, simulate) always; with ``batches`` also the big-batch driver for
+    a learning rate per run (Tune, a sweep over lr), which compiles in a few seconds per pair
+    the first time. Holds the GIL while numba compiles, so call it before serving, not beside it.
     """
     import time
 
@@ -419,7 +421,11 @@ def warm_up(surfaces=None, optimizers=None) -> float:
             if s.kernel is not None and o.kernel is not None:
                 from .engine import run_batch
 
-                run_batch(s, o, None, np.asarray(s.start, dtype=float), 1, record="full")
+                start = np.asarray(s.start, dtype=float)
+                run_batch(s, o, None, start, 1, record="full")
+                if batches:
+                    lrs = np.full(SOA_MIN_RUNS, float(o.resolve(None)["lr"]))
+                    run_batch(s, o, {"lr": lrs}, start, 1, record="final")
     return time.perf_counter() - t0
 
 

@@ -252,3 +252,15 @@ def test_engine_switch_is_checked(monkeypatch):
     monkeypatch.setenv("DESCENT_ENGINE", "fast please")
     with pytest.raises(ValueError, match="DESCENT_ENGINE"):
         run_batch("rosenbrock", "adam", {"lr": 0.01}, np.array([-1.5, 2.0]), 3)
+
+
+def test_warm_up_compiles_what_a_class_will_use(monkeypatch):
+    """deploy/serve-class warms the general driver (single runs); the Docker build also the
+    big-batch one for a learning rate per run (Tune, lr sweeps): both reach the drivers."""
+    monkeypatch.setenv("DESCENT_ENGINE", "auto")
+    used = _spy_drivers(monkeypatch)
+    assert compiled.warm_up(["rosenbrock"], ["adam"]) > 0
+    assert used == [None]
+    used.clear()
+    compiled.warm_up(["rosenbrock"], ["adam"], batches=True)
+    assert used[0] is None and len(used) == 2 and used[1] is not None
