@@ -391,10 +391,11 @@ async def run_processes(args) -> None:
     for procs in (1, args.processes):
         server = Server.start_class(f"{procs} proc", procs)
         try:
-            # Warm every process once (imports, the compiled engine), as the teacher's own visit
-            # would; the proxy deals new connections round-robin, so `procs` joins reach each one.
+            # Warm every process with the lesson the class will open (imports, the compiled
+            # engine, the surface's contour grid), as the teacher's own visit would; the proxy deals
+            # new connections round-robin, so `procs` joins reach each process.
             for _ in range(2):
-                _, warm = await join_class(server, [""] * procs, OUR_SLIDER)
+                _, warm = await join_class(server, individual_queries(procs, offset=n), OUR_SLIDER)
                 await close_all(warm)
             fig, st_ = await join_class(server, individual_queries(n), OUR_SLIDER)
             await close_all(st_)
