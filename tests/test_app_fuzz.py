@@ -20,6 +20,12 @@ with ``derandomize=True`` for the same reason.
 Runtime is bounded on purpose: the Compare page's step count stays at ≤ 200 (size is not what
 breaks) and the hyperparameter map at ≤ 50 × 50 cells of ≤ 250 steps; `test_compare_extremes`
 covers 5,000 steps, every optimizer, 128-run clouds and tuning once, explicitly.
+
+Which engine: the reference numpy loop (``DESCENT_ENGINE=numpy``). Random surfaces and
+optimizers would make a fresh machine compile the engine's numba loop for each new pair (1-6 s
+each, minutes over this file), and what is fuzzed here is the interface. The compiled loop is
+proven bit-identical to the numpy loop in tests/test_compiled_engine.py, and the browser tests
+run the app as served, compiled.
 """
 
 from __future__ import annotations
@@ -40,6 +46,15 @@ from optimizers.series import SERIES_KINDS
 from surfaces import SURFACES
 from ui.custom_surface import EXAMPLES
 from ui.url_state import BOUND_KEYS, CLOUD_RUNS, parse_query
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _reference_engine():
+    """The numpy loop for the whole module (see the module docstring)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DESCENT_ENGINE", "numpy")
+        yield
+
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
