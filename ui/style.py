@@ -68,13 +68,11 @@ def show_table(df: "pd.DataFrame | Callable[[], pd.DataFrame]", *, style: Style,
     del style  # same element in both modes; the projector CSS (above) scales it
     box = container if container is not None else st
     empty_as = dict(empty_as or {})
-    if cache_key is None:
+    key = None if cache_key is None else (cache_key, digits, tuple(sorted(empty_as.items())))
+    text = None if key is None else _DISPLAYED.get(key)
+    if text is None:
         text = display_frame(df() if callable(df) else df, digits=digits, empty_as=empty_as)
-    else:
-        key = (cache_key, digits, tuple(sorted(empty_as.items())))
-        text = _DISPLAYED.get(key)
-        if text is None:
-            text = display_frame(df() if callable(df) else df, digits=digits, empty_as=empty_as)
+        if key is not None:
             _DISPLAYED.put(key, text)
     box.table(text, hide_index=True) if _TABLE_HIDES_INDEX else box.table(text.set_index(text.columns[0]))
 
