@@ -13,6 +13,7 @@ Surface object (whose compiled closures cannot be hashed or pickled).
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Mapping, Sequence, Union
 
@@ -158,10 +159,8 @@ def run_cached(spec: RunSpec, opt_key: str, hyper: Hyper, full: bool = False
     hit = RUNS.get(key)
     if hit is not None:
         return hit
-    if get_script_run_ctx() is not None:
-        with st.spinner("Simulating the runs…"):
-            value = _compute_run(spec, opt_key, hyper, bool(full))
-    else:  # e.g. a download button's data function
+    # No spinner outside a script run (e.g. a download button's data function).
+    with st.spinner("Simulating the runs…") if get_script_run_ctx() is not None else nullcontext():
         value = _compute_run(spec, opt_key, hyper, bool(full))
     RUNS.put(key, value)
     return value
