@@ -410,6 +410,7 @@ def warm_up(surfaces=None, optimizers=None, *, batches: bool = False) -> float:
     from surfaces import SURFACES
 
     from . import OPTIMIZERS
+    from .engine import run_batch
 
     t0 = time.perf_counter()
     if not enabled():
@@ -419,8 +420,6 @@ def warm_up(surfaces=None, optimizers=None, *, batches: bool = False) -> float:
     for s in surfs:
         for o in opts:
             if s.kernel is not None and o.kernel is not None:
-                from .engine import run_batch
-
                 start = np.asarray(s.start, dtype=float)
                 run_batch(s, o, None, start, 1, record="full")
                 if batches:
