@@ -151,8 +151,8 @@ def numpy_run_batch(dtype, surface) -> tuple[float, np.ndarray]:
     return best_of(work, 3), out["p"]
 
 
-def jax_times(dtype) -> tuple[float, float, np.ndarray] | None:
-    """(c): jit(vmap(step)) called per step, and one lax.scan over all steps."""
+def _jax_for(dtype):
+    """(jax, jax.numpy, optax, JAX dtype) set up for ``dtype``, or None when JAX is not installed."""
     try:
         import jax
         import jax.numpy as jnp
@@ -160,7 +160,15 @@ def jax_times(dtype) -> tuple[float, float, np.ndarray] | None:
     except ImportError:
         return None
     jax.config.update("jax_enable_x64", dtype == np.float64)
-    jdt = jnp.float64 if dtype == np.float64 else jnp.float32
+    return jax, jnp, optax, (jnp.float64 if dtype == np.float64 else jnp.float32)
+
+
+def jax_times(dtype) -> tuple[float, float, np.ndarray] | None:
+    """(c): jit(vmap(step)) called per step, and one lax.scan over all steps."""
+    mods = _jax_for(dtype)
+    if mods is None:
+        return None
+    jax, jnp, optax, jdt = mods
 
     def loss(p):
         return (1.0 - p[0]) ** 2 + 100.0 * (p[1] - p[0] ** 2) ** 2
@@ -203,14 +211,10 @@ def jax_times(dtype) -> tuple[float, float, np.ndarray] | None:
 
 def jax_fastest(dtype) -> tuple[float, np.ndarray] | None:
     """(d): jit(vmap(one lax.scan of optax.adam per run)) with the hand-written gradient."""
-    try:
-        import jax
-        import jax.numpy as jnp
-        import optax
-    except ImportError:
+    mods = _jax_for(dtype)
+    if mods is None:
         return None
-    jax.config.update("jax_enable_x64", dtype == np.float64)
-    jdt = jnp.float64 if dtype == np.float64 else jnp.float32
+    jax, jnp, optax, jdt = mods
 
     def grad(p):
         x, y = p[0], p[1]
