@@ -120,8 +120,15 @@ def test_simulate_never_breaks(case):
         assert any(k in str(err) for k in case["hyper"]), f"error does not name the parameter: {err}"
         return
     assert valid, "invalid hyperparameters were accepted"
-    values = df.to_numpy(dtype=float)
+    values = df.drop(columns=["eff_lr_x", "eff_lr_y"]).to_numpy(dtype=float)
     assert np.all(np.isfinite(values)), "NaN or inf in the table"
+    # lr × preconditioner is the one number that may honestly overflow: Adam with lr = 1e300 at a
+    # zero gradient divides by eps (1e-8) and by 1 − β1. Only then, and only to +inf.
+    eff = df[["eff_lr_x", "eff_lr_y"]].to_numpy(dtype=float)
+    if not np.all(np.isfinite(eff)):
+        full = opt.resolve(case["hyper"])
+        assert np.all(eff[~np.isfinite(eff)] == np.inf), "NaN or -inf effective learning rate"
+        assert full["lr"] / full.get("eps", 1.0) > 1e280, f"effective lr overflowed for {full}"
     assert (np.abs(df[["x", "y"]].to_numpy()) <= 1e6).all()
     d = df.attrs["diverged_at"]
     if d is None:
