@@ -108,9 +108,16 @@ hyper: dict[str, dict[str, float]] = {}
 for opt_key in opts:
     opt = OPTIMIZERS[opt_key]
     memory = {s.key: page_state.remembered(f"hp.{opt_key}.{s.key}", s.default) for s in opt.hypers}
-    with sb.expander(opt.label, expanded=len(opts) <= 2):
-        hyper[opt_key] = controls.hyper_sliders(opt, container=st.container(), defaults=memory,
-                                                extra_values=preset_values, hessian_eigs=surface.hessian_eigs)
+    # Lazy (key + on_change="rerun"): a closed optimizer's sliders, rule and limit are not built;
+    # its numbers come from the session. A class's four-optimizer race sends a third fewer
+    # elements on every rerun (issue 10).
+    box = sb.expander(opt.label, expanded=len(opts) <= 2, key=f"open.{opt_key}", on_change="rerun")
+    if box.open is False:
+        hyper[opt_key] = controls.hyper_values(opt, defaults=memory, extra_values=preset_values)
+    else:
+        with box:
+            hyper[opt_key] = controls.hyper_sliders(opt, container=st.container(), defaults=memory,
+                                                    extra_values=preset_values, hessian_eigs=surface.hessian_eigs)
     page_state.remember({f"hp.{opt_key}.{k}": v for k, v in hyper[opt_key].items()})
 with sb.expander("Why momentum looks different in every book"):
     st.markdown(MOMENTUM_CONVENTIONS)

@@ -85,6 +85,10 @@ def test_default_page_runs():
 def test_changing_surface_optimizers_and_slider_changes_the_result():
     at = new_app()
     before = summary(at).set_index("optimizer")["final loss"]
+    assert not any(s.key == "hp.sgd.lr" for s in at.select_slider)  # four optimizers: folded, not built
+    at.session_state["open.sgd"] = True  # the student opens SGD's expander
+    at.run()
+    assert summary(at).set_index("optimizer")["final loss"].tolist() == before.tolist()  # opening changes nothing
 
     at.select_slider(key="hp.sgd.lr").set_value(0.5).run()
     assert_clean(at)
@@ -204,6 +208,9 @@ def test_step_inspector_shows_substituted_rules():
 def test_stability_limit_is_shown_on_quadratics():
     at = new_app({"preset": "too_large"})
     assert_clean(at)
+    for key in PRESETS_BY_KEY["too_large"].optimizers:  # open every optimizer's expander
+        at.session_state[f"open.{key}"] = True
+    at.run()
     text = " ".join(m.value for m in at.markdown)
     assert "diverges" in text and "stable" in text  # SGD at 1.5 is red, momentum at 0.5 green
 

@@ -101,8 +101,9 @@ def format_number(value: float, digits: int = 8) -> str:
     return f"{value:.{digits}g}"
 
 
-#: Slider ``format_func``: the same formatter.
-format_value = format_number
+#: Slider ``format_func``: the same formatter, memoized. Streamlit calls it for every option of
+#: every select-slider on every rerun (about 100 options each), for every student.
+format_value = lru_cache(maxsize=8192)(format_number)
 
 
 class _Spec:
