@@ -230,14 +230,30 @@ def test_standalone_html_is_offline_and_has_the_data(bowl_runs):
 
 def test_build_dir_has_plotly_and_is_ignored():
     build = ensure_build()
-    assert (build / "plotly.min.js").stat().st_size > 1_000_000
+    bundle = build / "plotly-cartesian.min.js"
+    assert bundle.stat().st_size > 1_000_000
     for name in ("index.html", "player.js", "player.css"):
         assert (build / name).exists()
     if build.is_relative_to(ROOT):
-        ignored = subprocess.run(["git", "check-ignore", "-q", str(build / "plotly.min.js")], cwd=ROOT)
-        assert ignored.returncode == 0, "the copied plotly.min.js must be git-ignored"
+        ignored = subprocess.run(["git", "check-ignore", "-q", str(bundle)], cwd=ROOT)
+        assert ignored.returncode == 0, "the copied plotly.js bundle must be git-ignored"
     index = (build / "index.html").read_text()
     assert "http://" not in index and "https://" not in index  # no CDN
+    assert '<script src="./plotly-cartesian.min.js">' in index  # one Plotly bundle, the small one
+
+
+def test_vendored_plotly_bundle_has_the_traces_the_player_draws():
+    """The cartesian partial bundle holds every trace type player.js asks Plotly for."""
+    from viz.player import PLOTLY_JS, FRONTEND
+
+    head = PLOTLY_JS.read_text(encoding="utf-8")[:300]
+    assert "plotly.js (cartesian" in head and "MIT" in head
+    html_input_types = {"button", "checkbox", "range"}  # el("input", {type: ...}) in the player's chrome
+    used = set(re.findall(r'type: "(\w+)"', (FRONTEND / "player.js").read_text())) - html_input_types
+    assert used == {"contour", "scatter"}, used  # a new trace type must be checked against the bundle
+    bundle = PLOTLY_JS.read_text(encoding="utf-8")
+    for trace in used:
+        assert f'name:"{trace}"' in bundle, trace  # each trace module registers its name
 
 
 def test_figures_are_plotly_figures(bowl_runs):

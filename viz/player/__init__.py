@@ -4,11 +4,13 @@ Why a component: a Plotly figure with one frame per step re-sends every path pre
 grows with steps²) and Plotly.animate(redraw=False) wipes contour traces. The player receives
 the paths once, as compact JSON, and animates them in the browser (see frontend/player.js).
 
-Files: ``frontend/`` holds the committed index.html, player.js and player.css. Plotly.js is not
-committed: ``ensure_build()`` copies it from the installed ``plotly`` package next to copies of
-the frontend files in a git-ignored ``build/`` directory, which Streamlit serves as static files
-(browser-cached, no CDN, so it works in an offline classroom). Only the data goes over the
-websocket.
+Files: ``frontend/`` holds the committed index.html, player.js and player.css. ``vendor/`` holds
+plotly.js's official *cartesian* partial bundle (MIT, see vendor/LICENSE-plotly.js): the player
+draws only contour and scatter traces, and this 1.5 MB build is a third of the full 4.8 MB one
+the ``plotly`` package ships, which every student's browser would otherwise parse before the
+first map (issue 10). ``ensure_build()`` copies these files into a git-ignored ``build/``
+directory, which Streamlit serves as static files (browser-cached, no CDN, so it works in an
+offline classroom). Only the data goes over the websocket.
 
 Public functions: ``player_payload`` (data → args), ``player`` (render in Streamlit),
 ``standalone_html`` (a self-contained HTML page that plays without a server), ``ensure_build``.
@@ -38,6 +40,8 @@ from ..trajectory import Trajectory
 FRONTEND = Path(__file__).resolve().with_name("frontend")
 BUILD = Path(__file__).resolve().with_name("build")
 FRONTEND_FILES = ("index.html", "player.js", "player.css")
+#: plotly.js's official cartesian partial bundle, as published on npm (plotly.js-cartesian-dist-min).
+PLOTLY_JS = Path(__file__).resolve().with_name("vendor") / "plotly-cartesian.min.js"
 COMPONENT_NAME = "descent_player"
 #: Significant digits sent to the browser: far below a pixel, and it halves the payload.
 SIG_DIGITS = 5
@@ -53,13 +57,8 @@ class RawJSON(str):
 
 
 def plotly_js_path() -> Path:
-    """plotly.min.js as shipped inside the installed ``plotly`` Python package."""
-    import plotly
-
-    path = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
-    if not path.exists():  # pragma: no cover - broken plotly install
-        raise FileNotFoundError(f"plotly.min.js not found at {path}")
-    return path
+    """The vendored plotly.js cartesian bundle (contour, scatter, ...), served and inlined."""
+    return PLOTLY_JS
 
 
 def _copy_if_changed(src: Path, dst: Path) -> None:
@@ -72,7 +71,7 @@ def _copy_if_changed(src: Path, dst: Path) -> None:
 
 
 def ensure_build(build_dir: Path | None = None) -> Path:
-    """Populate the served directory (frontend files + plotly.min.js) and return it.
+    """Populate the served directory (frontend files + the plotly.js bundle) and return it.
 
     Falls back to a per-user temp directory when the package directory is read-only.
     """
@@ -83,10 +82,7 @@ def ensure_build(build_dir: Path | None = None) -> Path:
             directory.mkdir(parents=True, exist_ok=True)
             for name in FRONTEND_FILES:
                 _copy_if_changed(FRONTEND / name, directory / name)
-            target = directory / "plotly.min.js"
-            src = plotly_js_path()
-            if not target.exists() or target.stat().st_size != src.stat().st_size:
-                _copy_if_changed(src, target)
+            _copy_if_changed(PLOTLY_JS, directory / PLOTLY_JS.name)
             return directory
         except OSError as exc:  # read-only install: try the next place
             last_error = exc
