@@ -17,6 +17,7 @@ from surfaces import SURFACES
 from ui import controls, page_state
 from ui.bootstrap import ensure_app_navigation
 from ui.custom_surface import current_custom_surface, custom_surface, show_formula_error_near_race
+from ui.folded import FOLDED
 from ui.inspector import step_inspector
 from ui.predict import predict_toggle, predict_view, show_predict
 from ui.simulation import grid_for, run_all, surface_ref
@@ -88,6 +89,11 @@ def _on_player() -> None:
             st.session_state["y0"] = float(f"{min(max(y, by0), by1):.3g}")
 
 
+def inside(box):
+    """Where a lazy expander's content goes: a container in it when open, else FOLDED (draws nothing)."""
+    return FOLDED if box.open is False else box.container()
+
+
 # --------------------------------------------------------------------------------- sidebar
 
 sb = st.sidebar
@@ -112,15 +118,12 @@ for opt_key in opts:
     # its numbers come from the session. A class's four-optimizer race sends a third fewer
     # elements on every rerun (issue 10).
     box = sb.expander(opt.label, expanded=len(opts) <= 2, key=f"open.{opt_key}", on_change="rerun")
-    if box.open is False:
-        hyper[opt_key] = controls.hyper_values(opt, defaults=memory, extra_values=preset_values)
-    else:
-        with box:
-            hyper[opt_key] = controls.hyper_sliders(opt, container=st.container(), defaults=memory,
-                                                    extra_values=preset_values, hessian_eigs=surface.hessian_eigs)
+    with box:
+        hyper[opt_key] = controls.hyper_sliders(opt, container=inside(box), defaults=memory,
+                                                extra_values=preset_values, hessian_eigs=surface.hessian_eigs)
     page_state.remember({f"hp.{opt_key}.{k}": v for k, v in hyper[opt_key].items()})
-with sb.expander("Why momentum looks different in every book"):
-    st.markdown(MOMENTUM_CONVENTIONS)
+inside(sb.expander("Why momentum looks different in every book", key="momentum_open", on_change="rerun")).markdown(
+    MOMENTUM_CONVENTIONS)
 
 sb.subheader("Run")
 x0, y0 = controls.start_controls(surface, container=sb)
@@ -128,19 +131,20 @@ steps = controls.steps_control(container=sb)
 noise, seed = controls.noise_controls(container=sb)
 cloud_runs = controls.cloud_controls(noise=noise, container=sb)
 # Lazy expanders (key + on_change="rerun" give them an `.open` state): what a closed one would hold
-# (the schedule's preview chart, the inspector) is not built on every rerun (issue 10).
+# is not built on every rerun (issue 10); its controls still give their values (ui/folded.py).
 sched_box = sb.expander("Learning-rate schedule and clipping", key="sched_open", on_change="rerun",
                         expanded=st.session_state.get("sched", "constant") != "constant")
 with sched_box:
-    sched, sched_params = controls.schedule_controls(SCHEDULES, steps=steps, container=st.container(), style=style,
+    sched_in = inside(sched_box)
+    sched, sched_params = controls.schedule_controls(SCHEDULES, steps=steps, container=sched_in, style=style,
                                                      factor_fn=lambda k, p: make_schedule(k, **p),
-                                                     preview=sched_box.open is not False)
-    ghost = st.toggle("Also show each run with a constant lr (faint)", key="ghost", disabled=sched == "constant")
-    clip = controls.clip_controls(container=st.container())
+                                                     preview=sched_in is not FOLDED)
+    ghost = sched_in.toggle("Also show each run with a constant lr (faint)", key="ghost", disabled=sched == "constant")
+    clip = controls.clip_controls(container=sched_in)
 
-with sb.expander("About", expanded=False):
-    st.markdown(controls.PYTORCH_NOTE)
-    st.caption("Paths are computed in plain numpy; the map, the race and the inspector show the same numbers.")
+about = inside(sb.expander("About", expanded=False, key="about_open", on_change="rerun"))
+about.markdown(controls.PYTORCH_NOTE)
+about.caption("Paths are computed in plain numpy; the map, the race and the inspector show the same numbers.")
 
 state = PageState(surface=surface.key, opts=opts, steps=int(steps), x0=float(x0), y0=float(y0), noise=float(noise),
                   seed=int(seed), hyper=hyper, sched=sched, sched_params=sched_params, clip=float(clip),

@@ -79,7 +79,35 @@ def test_default_page_runs():
     assert any(preset.title in i.value for i in at.info)  # the lesson's "what to watch" box
     chart = player_data(at)["loss_chart"]  # drawn by the player: one Plotly bundle on the page (issue 10)
     assert chart["log"] and "f − f*" in chart["title"]
+    assert not any("PyTorch" in m.value for m in at.markdown)  # About is closed and lazy: not built
+    at.session_state["about_open"] = True  # the student opens it
+    at.run()
     assert any("PyTorch" in m.value for m in at.markdown)  # the About box names the convention
+
+
+def test_closed_expanders_keep_their_settings_and_build_nothing():
+    """Lazy expanders (issue 10): closing one hides its widgets, never the values they hold."""
+    link = {"surface": "bowl", "opt": ["sgd", "momentum", "adam"], "steps": "60", "x0": "-7", "y0": "2",
+            "sgd.lr": "0.5", "sched": "step", "sched.step_size": "20", "sched.gamma": "0.5", "clip": "2",
+            "ghost": "1"}
+    at = new_app(link)
+    assert_clean(at)
+    before = summary(at)
+    query = dict(at.query_params)
+    assert at.select_slider(key="clip").value == 2.0  # a schedule in the link opens its expander
+    for key in ("sched_open", "open.sgd"):
+        at.session_state[key] = False  # the student folds the schedule box (SGD's is folded already)
+    at.run()
+    assert_clean(at)
+    assert not any(s.key in ("clip", "sched.gamma", "hp.sgd.lr") for s in at.select_slider)
+    assert summary(at).equals(before) and dict(at.query_params) == query  # same race, same link
+    at.run()  # a second rerun without the widgets: Streamlit would have dropped unheld widget state
+    assert summary(at).equals(before) and dict(at.query_params) == query
+    at.session_state["sched_open"] = True
+    at.session_state["open.sgd"] = True
+    at.run()
+    assert at.select_slider(key="clip").value == 2.0 and at.select_slider(key="sched.gamma").value == 0.5
+    assert at.select_slider(key="hp.sgd.lr").value == 0.5 and at.toggle(key="ghost").value is True
 
 
 def test_changing_surface_optimizers_and_slider_changes_the_result():

@@ -124,18 +124,6 @@ def _seed_hypers(opt, key_prefix: str, defaults: Mapping[str, float] | None,
         yield spec, key, options
 
 
-def hyper_values(opt, *, key_prefix: str = "hp", defaults: Mapping[str, float] | None = None,
-                 extra_values: Callable[[str, str], Iterable[float]] | None = None) -> dict[str, float]:
-    """The values ``hyper_sliders`` would return, without drawing a widget.
-
-    For an optimizer whose sliders are folded away (a closed expander): a widget costs the
-    server and every browser work on each rerun (issue 10), and the race needs only the numbers.
-    The session keeps each value under the slider's key, so opening the expander shows it.
-    """
-    return {spec.key: float(st.session_state[key])
-            for spec, key, _ in _seed_hypers(opt, key_prefix, defaults, extra_values)}
-
-
 def hyper_sliders(
     opt,
     *,
