@@ -12,9 +12,13 @@ websocket protocol with the protobuf messages that ship with Streamlit: a ``Back
 then widget changes (the slider's new value in ``widget_states``), each timed until the
 server's ``script_finished``. Scenarios:
 
-  a  the class joins at once with one shared lesson link;
+  a  the class joins at once with one shared lesson link (the teacher's tab, opened first on
+     the projector, stays connected on both servers);
   b  the class joins at once, every student with individual settings;
   c  after b, every student makes --changes slider changes at a human pace (one every 2-5 s);
+     on our page a student first opens the Adam expander that holds their lr slider (four
+     optimizers' expanders start closed and their sliders are built only when opened), a
+     rerun timed like the changes;
   m  --memory-students students (default 200) join in waves with individual settings and
      leave: the server's memory must level off (bounded caches), not grow with every student.
 
@@ -63,6 +67,9 @@ INDIVIDUAL_QUERY = ("surface=rosenbrock&opt=sgd&opt=momentum&opt=nesterov&opt=ad
 INDIVIDUAL_LRS = [0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2]
 OUR_SLIDER = r"^lr\b|learning rate|\\eta"
 BARE_SLIDER = r"learning rate"
+#: With four optimizers their expanders start closed and lazy (their sliders are not sent), so
+#: a student first opens the one whose lr the link gave them (Adam), as in the browser.
+OUR_EXPANDER = r"^Adam$"
 
 
 # ------------------------------------------------------------------------------------ servers
@@ -178,11 +185,14 @@ class SliderInfo:
 class Student:
     """One browser tab, reduced to the websocket messages a browser exchanges with the server."""
 
-    def __init__(self, url: str, query: str, slider_pattern: str):
+    def __init__(self, url: str, query: str, slider_pattern: str, expander_pattern: str | None = None):
         self.ws_url = url.replace("http://", "ws://") + "/_stcore/stream"
         self.query = query
         self.pattern = re.compile(slider_pattern)
+        self.expander_pattern = re.compile(expander_pattern) if expander_pattern else None
         self.sliders: dict[str, SliderInfo] = {}
+        self.expanders: dict[str, str] = {}  # label -> widget id of a lazy (keyed) expander
+        self.opened: set[str] = set()  # expander ids this student has opened
         self.errors = 0
         self.last_error = ""
         self.ws = None
@@ -196,7 +206,7 @@ class Student:
             await self.ws.close()
 
     def _widget_states(self) -> list[WidgetState]:
-        states = []
+        states = [WidgetState(id=eid, bool_value=True) for eid in sorted(self.opened)]
         for info in self.sliders.values():
             state = WidgetState(id=info.id)
             if info.options:  # select_slider: Streamlit >= 1.5x sends the formatted option strings
@@ -222,6 +232,10 @@ class Student:
             kind = fwd.WhichOneof("type")
             if kind == "delta" and fwd.delta.WhichOneof("type") == "new_element":
                 self._see(fwd.delta.new_element)
+            elif kind == "delta" and fwd.delta.WhichOneof("type") == "add_block":
+                block = fwd.delta.add_block
+                if block.WhichOneof("type") == "expandable" and block.expandable.id:
+                    self.expanders[block.expandable.label] = block.expandable.id
             elif kind == "script_finished" and fwd.script_finished != EARLY:
                 return time.perf_counter() - t0
 
@@ -238,6 +252,16 @@ class Student:
     async def join(self) -> float:
         await self.connect()
         return await self._run(None)
+
+    async def open_expanders(self) -> float | None:
+        """Open the closed expanders whose label matches (a click on each); None if none to open."""
+        if self.expander_pattern is None:
+            return None
+        wanted = {eid for label, eid in self.expanders.items() if self.expander_pattern.search(label)}
+        if wanted <= self.opened:
+            return None
+        self.opened |= wanted
+        return await self._run(self._widget_states())
 
     async def move_slider(self, rng: random.Random) -> float:
         """Move the first slider whose label matches to another value, as a drag would."""
@@ -286,8 +310,9 @@ async def _gather(coros) -> tuple[list[float], int]:
     return times, len(results) - len(times)
 
 
-async def join_class(server: Server, queries: list[str], pattern: str) -> tuple[Figures, list[Student]]:
-    students = [Student(server.url, q, pattern) for q in queries]
+async def join_class(server: Server, queries: list[str], pattern: str,
+                     expander: str | None = None) -> tuple[Figures, list[Student]]:
+    students = [Student(server.url, q, pattern, expander) for q in queries]
     cpu0 = server.cpu_seconds()
     times, lost = await _gather([s.join() for s in students])
     cpu = server.cpu_seconds() - cpu0
@@ -300,6 +325,10 @@ async def slider_changes(server: Server, students: list[Student], changes: int, 
                          seed: int) -> Figures:
     async def one(student: Student, rng: random.Random) -> list[float]:
         out = []
+        await asyncio.sleep(rng.uniform(*pace))
+        opened = await student.open_expanders()  # a click that reruns too: timed like a change
+        if opened is not None:
+            out.append(opened)
         for _ in range(changes):
             await asyncio.sleep(rng.uniform(*pace))
             out.append(await student.move_slider(rng))
@@ -311,7 +340,8 @@ async def slider_changes(server: Server, students: list[Student], changes: int, 
     cpu = server.cpu_seconds() - cpu0
     times = [t for r in results if isinstance(r, list) for t in r]
     lost = sum(1 for r in results if not isinstance(r, list))
-    fig = Figures(times, len(students) * changes, cpu, lost * changes, sum(s.errors for s in students))
+    interactions = len(times) + lost * changes
+    fig = Figures(times, interactions, cpu, lost * changes, sum(s.errors for s in students))
     fig.first_error = next((s.last_error for s in students if s.last_error), "")
     return fig
 
@@ -340,7 +370,7 @@ async def run_pair(ours: Server, bare: Server, args) -> None:
         print(f"\n(b) {n} students join at once with individual settings (4 optimizers x 500 steps, "
               "Rosenbrock, own lr)")
         rss0 = ours.rss_bytes()
-        fo, so = await join_class(ours, individual_queries(n), OUR_SLIDER)
+        fo, so = await join_class(ours, individual_queries(n), OUR_SLIDER, OUR_EXPANDER)
         per_session = (ours.rss_bytes() - rss0) / n
         brss0 = bare.rss_bytes()
         fb, sb = await join_class(bare, [f"student={i}" for i in range(n)], BARE_SLIDER)
@@ -434,13 +464,17 @@ def main() -> None:
         servers.append(ours)
         bare = Server.start("bare", BARE)
         servers.append(bare)
-        # Warm both processes once (imports, first script compile), as a teacher's own visit would.
-        for server, pattern in ((ours, OUR_SLIDER), (bare, BARE_SLIDER)):
-            _, st_ = await join_class(server, [""], pattern)
-            await close_all(st_)
+        # The teacher opens the lesson link first and keeps it on the projector: each process is
+        # warm (imports, the first script compile, the lesson's runs) before the class arrives,
+        # and the teacher's tab stays connected throughout, as in a classroom.
+        teachers = []
+        for server, query, pattern in ((ours, SHARED_QUERY, OUR_SLIDER), (bare, "", BARE_SLIDER)):
+            _, st_ = await join_class(server, [query], pattern)
+            teachers += st_
         print(f"{args.students} students; ours at {ours.url}, bare page at {bare.url}; "
               f"{os.cpu_count()} cores")
         await run_pair(ours, bare, args)
+        await close_all(teachers)
         for server in servers:
             server.stop()
         servers.clear()
