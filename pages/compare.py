@@ -255,13 +255,14 @@ if trajs and not hidden:
                     clouds=clouds)  # built only when the cache below does not hold it
     show_table(table, style=style, empty_as={tolerance_column(DEFAULT_TOL): "—" if fstar is None else "never"},
                cache_key=("summary", tuple(runs.keys.values()), tuple(t.label for t in trajs + runs.ghosts)))
-    c1, c2, _ = st.columns([1, 1, 3])
+    # One horizontal row (it wraps on a phone): three elements where columns made six (issue 10).
+    downloads = st.container(horizontal=True)
     # Downloads are built on click, with every recorded number (the HTML player's arrows too).
-    c1.download_button("Trajectories (CSV)", file_name=f"descent_{surface.key}.csv", mime="text/csv",
+    downloads.download_button("Trajectories (CSV)", file_name=f"descent_{surface.key}.csv", mime="text/csv",
                        data=lambda: trajectories_csv({OPTIMIZERS[k].label: df for k, df in
                                                       run_all(state, OPTIMIZERS, full=True).frames.items()}),
                        on_click="ignore", icon=":material/download:")
-    c2.download_button("Animation (HTML)", data=lambda: standalone_html(
+    downloads.download_button("Animation (HTML)", data=lambda: standalone_html(
                            _payload("overlay" if view == "overlay" else "grid", run_all(state, OPTIMIZERS, full=True)),
                            title=f"Descent: {surface.label}"),
                        file_name=f"descent_{surface.key}.html", mime="text/html", on_click="ignore",
