@@ -115,12 +115,11 @@ for opt_key in opts:
     opt = OPTIMIZERS[opt_key]
     memory = {s.key: page_state.remembered(f"hp.{opt_key}.{s.key}", s.default) for s in opt.hypers}
     # Lazy (key + on_change="rerun"): a closed optimizer's sliders, rule and limit are not built;
-    # its numbers come from the session. A class's four-optimizer race sends a third fewer
-    # elements on every rerun (issue 10).
+    # its numbers come from the session (ui/folded.py). With every expander lazy, a four-optimizer
+    # race sends 48 elements per rerun instead of 88 (issue 10).
     box = sb.expander(opt.label, expanded=len(opts) <= 2, key=f"open.{opt_key}", on_change="rerun")
-    with box:
-        hyper[opt_key] = controls.hyper_sliders(opt, container=inside(box), defaults=memory,
-                                                extra_values=preset_values, hessian_eigs=surface.hessian_eigs)
+    hyper[opt_key] = controls.hyper_sliders(opt, container=inside(box), defaults=memory,
+                                            extra_values=preset_values, hessian_eigs=surface.hessian_eigs)
     page_state.remember({f"hp.{opt_key}.{k}": v for k, v in hyper[opt_key].items()})
 inside(sb.expander("Why momentum looks different in every book", key="momentum_open", on_change="rerun")).markdown(
     MOMENTUM_CONVENTIONS)
@@ -134,13 +133,12 @@ cloud_runs = controls.cloud_controls(noise=noise, container=sb)
 # is not built on every rerun (issue 10); its controls still give their values (ui/folded.py).
 sched_box = sb.expander("Learning-rate schedule and clipping", key="sched_open", on_change="rerun",
                         expanded=st.session_state.get("sched", "constant") != "constant")
-with sched_box:
-    sched_in = inside(sched_box)
-    sched, sched_params = controls.schedule_controls(SCHEDULES, steps=steps, container=sched_in, style=style,
-                                                     factor_fn=lambda k, p: make_schedule(k, **p),
-                                                     preview=sched_in is not FOLDED)
-    ghost = sched_in.toggle("Also show each run with a constant lr (faint)", key="ghost", disabled=sched == "constant")
-    clip = controls.clip_controls(container=sched_in)
+sched_in = inside(sched_box)
+sched, sched_params = controls.schedule_controls(SCHEDULES, steps=steps, container=sched_in, style=style,
+                                                 factor_fn=lambda k, p: make_schedule(k, **p),
+                                                 preview=sched_in is not FOLDED)
+ghost = sched_in.toggle("Also show each run with a constant lr (faint)", key="ghost", disabled=sched == "constant")
+clip = controls.clip_controls(container=sched_in)
 
 about = inside(sb.expander("About", expanded=False, key="about_open", on_change="rerun"))
 about.markdown(controls.PYTORCH_NOTE)

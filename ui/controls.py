@@ -103,27 +103,6 @@ def optimizer_picker(optimizers: Mapping[str, Any], *, key: str = "opts", contai
     return [k for k in optimizers if k in chosen]
 
 
-def _seed_hypers(opt, key_prefix: str, defaults: Mapping[str, float] | None,
-                 extra_values: Callable[[str, str], Iterable[float]] | None):
-    """Yield ``(spec, key, options)`` after putting each hyperparameter's value on its grid.
-
-    The value is the session's (a slider, a link or a preset set it), else ``defaults``, else
-    the spec's default, snapped to the slider's options: what the slider would show and return.
-    """
-    extra_values = extra_values or (lambda o, h: ())
-    defaults = dict(defaults or {})
-    for spec in opt.hypers:
-        key = hyper_key(key_prefix, opt.key, spec.key)
-        options = slider_options(spec, extra_values(opt.key, spec.key))
-        current = st.session_state.get(key, defaults.get(spec.key, spec.default))
-        try:
-            current = float(current)
-        except (TypeError, ValueError):
-            current = float(spec.default)
-        st.session_state[key] = snap(current, options, spec.log)
-        yield spec, key, options
-
-
 def hyper_sliders(
     opt,
     *,
@@ -143,11 +122,21 @@ def hyper_sliders(
     ``show_rule`` the update rule (LaTeX) and the equivalent PyTorch call are shown too.
     """
     box = _container(container)
+    extra_values = extra_values or (lambda o, h: ())
+    defaults = dict(defaults or {})
     values: dict[str, float] = {}
     if show_rule:
         box.latex(r"\footnotesize " + opt.latex)  # the sidebar is narrow: Adam's rule fits at this size
         box.caption(f"PyTorch: `{opt.torch}`")
-    for spec, key, options in _seed_hypers(opt, key_prefix, defaults, extra_values):
+    for spec in opt.hypers:
+        key = hyper_key(key_prefix, opt.key, spec.key)
+        options = slider_options(spec, extra_values(opt.key, spec.key))
+        current = st.session_state.get(key, defaults.get(spec.key, spec.default))
+        try:
+            current = float(current)
+        except (TypeError, ValueError):
+            current = float(spec.default)
+        st.session_state[key] = snap(current, options, spec.log)
         label = f"{spec.key}  ${spec.symbol}$"
         value = box.select_slider(label, options=options, key=key, format_func=format_value,
                                   help=f"{spec.help} {spec.default_text()}")
