@@ -9,11 +9,17 @@ from pathlib import Path
 
 import streamlit as st
 
+from ui.bootstrap import ensure_app_navigation
 from ui.gc_policy import freeze_startup_heap
 from ui.style import projector_toggle
 
 ROOT = Path(__file__).resolve().parent
 
+# The first run of a fresh process starts in Streamlit's legacy pages/ mode, whose script hash
+# differs from every later run's: a widget drawn here before st.navigation (the projector toggle)
+# would get another ID in the second run, and the visitor's first click on it was lost. Leave
+# that mode before any widget exists (one cheap rerun, once per process; ui/bootstrap.py).
+ensure_app_navigation()
 st.set_page_config(page_title="Descent: optimizers, visualized", page_icon="⛰️", layout="wide",
                    initial_sidebar_state="expanded")
 

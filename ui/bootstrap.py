@@ -9,6 +9,12 @@ student opens the shared link, and that is what they would see. Each page calls
 reruns, so the same URL is served by app.py (page config + `st.navigation`) like every later
 request.
 
+app.py calls it first too, before it draws any widget. The legacy mode also gives the first run
+of a fresh process another script hash than every later run, and Streamlit folds that hash into
+each widget's ID: the projector toggle, drawn by app.py before `st.navigation`, changed ID
+between the first and the second run, so the first visitor's first click on it was lost.
+Leaving the mode before any widget exists costs one empty rerun, once per process.
+
 Why no supported switch instead: Streamlit 1.67 sets ``PagesManager.uses_pages_directory`` from
 the mere existence of a ``pages/`` folder next to the main script (``runtime/pages_manager.py``)
 and offers no config option for it; only ``st.navigation`` clears it. Renaming ``pages/`` would

@@ -142,6 +142,24 @@ def test_a_deep_link_on_a_fresh_server_gets_the_apps_navigation(laptop, fresh_se
     assert_no_exception(page)
 
 
+def test_the_first_click_on_a_fresh_server_counts(laptop, fresh_server):
+    """The very first visitor's first click (the teacher's, on Projector mode) is not lost.
+
+    The first run of a fresh process starts in Streamlit's legacy pages/ mode, whose script hash
+    differs from later runs'; app.py leaves that mode before drawing the toggle, so the toggle
+    keeps one widget ID from the first run on (ui/bootstrap.py).
+    """
+    page = laptop
+    page.goto(fresh_server)
+    wait_for_app(page, timeout=120_000)
+    toggle = page.locator('[data-testid="stSidebar"] label', has_text="Projector mode").locator("input")
+    page.get_by_text("Projector mode").click(timeout=60_000)
+    page.wait_for_function("() => getComputedStyle(document.querySelector('h1')).fontSize === '44.8px'",
+                           timeout=60_000)  # projector CSS applied: the server got the click
+    assert toggle.is_checked()
+    assert_no_exception(page)
+
+
 def test_a_lesson_control_lives_in_the_link_and_back_restores_it(laptop, app_url):
     """The lesson widgets are bound to the URL (``bind="query-params"``): an old link's name is
     read once as the new key, a change goes into the address bar (replacing the entry, as
