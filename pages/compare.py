@@ -17,7 +17,7 @@ from surfaces import SURFACES
 from ui import controls, page_state
 from ui.bootstrap import ensure_app_navigation
 from ui.custom_surface import current_custom_surface, custom_surface, show_formula_error_near_race
-from ui.folded import FOLDED
+from ui.folded import FOLDED, inside
 from ui.inspector import step_inspector
 from ui.predict import predict_toggle, predict_view, show_predict
 from ui.simulation import grid_for, run_all, surface_ref
@@ -87,11 +87,6 @@ def _on_player() -> None:
         if math.isfinite(x) and math.isfinite(y):
             st.session_state["x0"] = float(f"{min(max(x, bx0), bx1):.3g}")
             st.session_state["y0"] = float(f"{min(max(y, by0), by1):.3g}")
-
-
-def inside(box):
-    """Where a lazy expander's content goes: a container in it when open, else FOLDED (draws nothing)."""
-    return FOLDED if box.open is False else box.container()
 
 
 # --------------------------------------------------------------------------------- sidebar
@@ -257,11 +252,12 @@ if trajs and not hidden:
     downloads = st.container(horizontal=True)
     # Downloads are built on click, with every recorded number (the HTML player's arrows too).
     downloads.download_button("Trajectories (CSV)", file_name=f"descent_{surface.key}.csv", mime="text/csv",
-                       data=lambda: trajectories_csv({OPTIMIZERS[k].label: df for k, df in
-                                                      run_all(state, OPTIMIZERS, full=True).frames.items()}),
-                       on_click="ignore", icon=":material/download:")
+                              data=lambda: trajectories_csv({OPTIMIZERS[k].label: df for k, df in
+                                                             run_all(state, OPTIMIZERS, full=True).frames.items()}),
+                              on_click="ignore", icon=":material/download:")
     downloads.download_button("Animation (HTML)", data=lambda: standalone_html(
-                           _payload("overlay" if view == "overlay" else "grid", run_all(state, OPTIMIZERS, full=True)),
-                           title=f"Descent: {surface.label}"),
-                       file_name=f"descent_{surface.key}.html", mime="text/html", on_click="ignore",
-                       icon=":material/download:", help="A single file that plays offline, without a server.")
+                                  _payload("overlay" if view == "overlay" else "grid",
+                                           run_all(state, OPTIMIZERS, full=True)),
+                                  title=f"Descent: {surface.label}"),
+                              file_name=f"descent_{surface.key}.html", mime="text/html", on_click="ignore",
+                              icon=":material/download:", help="A single file that plays offline, without a server.")

@@ -43,24 +43,22 @@ class _Folded:
     def toggle(self, label: str, value: bool = False, *, key: str | None = None, **_: Any) -> bool:
         return bool(self._value(key, value))
 
-    checkbox = toggle
-
     def _nothing(self, *_: Any, **__: Any) -> None:
         return None
 
-    latex = caption = markdown = plotly_chart = error = warning = info = _nothing
+    latex = caption = markdown = plotly_chart = error = _nothing
 
     def empty(self) -> "_Folded":
         return self
 
-    container = empty
-
-    def __enter__(self) -> "_Folded":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        return None
-
 
 #: Pass as ``container=`` to a control builder whose expander is closed.
 FOLDED = _Folded()
+
+
+def inside(expander):
+    """Where a lazy expander's content goes: a container in it when open, else `FOLDED`.
+
+    ``expander`` was made with ``key=`` and ``on_change="rerun"``, which gives it ``.open``.
+    """
+    return FOLDED if expander.open is False else expander.container()

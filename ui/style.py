@@ -17,6 +17,8 @@ from viz.style import Style
 from viz.lru import LRU
 from viz.text import display_frame
 
+from .simulation import CACHE_TTL, RUN_ENTRIES
+
 PROJECTOR_KEY = "projector"
 #: st.table's hide_index (Streamlit >= 1.5x); older versions show the first column as the index
 _TABLE_HIDES_INDEX = "hide_index" in inspect.signature(st.table).parameters
@@ -77,5 +79,6 @@ def show_table(df: "pd.DataFrame | Callable[[], pd.DataFrame]", *, style: Style,
     box.table(text, hide_index=True) if _TABLE_HIDES_INDEX else box.table(text.set_index(text.columns[0]))
 
 
-#: Formatted tables by the caller's cache key (native hashing, bounded: see viz.lru).
-_DISPLAYED = LRU(384, ttl=3600)
+#: Formatted tables by the caller's cache key (native hashing, bounded: see viz.lru). The tables
+#: are made from runs, so they are kept as many and as long as the runs (`ui.simulation.RUNS`).
+_DISPLAYED = LRU(RUN_ENTRIES, ttl=CACHE_TTL)

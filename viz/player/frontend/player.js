@@ -309,6 +309,7 @@
     var self = this;
     var mx = [], my = [];
     for (var m = 0; m + 1 < (d.minima || []).length; m += 2) { mx.push(d.minima[m]); my.push(d.minima[m + 1]); }
+    var plots = []; // [traces, layout] per panel, drawn once every panel is in place (below)
     groups.forEach(function (runs, idx) {
       var panel = el("div", { class: "panel" }, self.panelsDiv);
       var head = el("div", { class: "phead" }, panel);
@@ -358,7 +359,7 @@
         height: self._plotHeight(groups.length, cols)
       };
       p.gd.style.height = layout.height + "px";
-      p.plot = [traces, layout];
+      plots.push([traces, layout]);
       if (d.clickable) {
         p.gd.addEventListener("click", function (ev) { self._click(p, ev); });
         p.gd.style.cursor = self.touch && !self.setStart ? "" : "crosshair";
@@ -369,16 +370,14 @@
     // yet, so each map is drawn once, at its final height: refitting after drawing re-rendered
     // every map (about 35 ms each in Chromium, on every first paint; issue 10).
     this._updateHeaders();
-    if (this.panels.length) {
-      var rows = d.mode === "overlay" ? 1 : Math.ceil(groups.length / cols);
-      this._chrome = Math.ceil(this.root.getBoundingClientRect().height) - rows * this.panels[0].plot[1].height;
+    if (plots.length) {
+      this._chrome = this._chromeHeight(plots[0][1].height);
       var h = this._plotHeight(groups.length, cols);
-      this.panels.forEach(function (p) { p.plot[1].height = h; p.gd.style.height = h + "px"; });
+      plots.forEach(function (pl, k) { pl[1].height = h; self.panels[k].gd.style.height = h + "px"; });
     }
-    this.panels.forEach(function (p) {
-      global.Plotly.newPlot(p.gd, p.plot[0], p.plot[1], { displayModeBar: false, responsive: false,
+    plots.forEach(function (pl, k) {
+      global.Plotly.newPlot(self.panels[k].gd, pl[0], pl[1], { displayModeBar: false, responsive: false,
         doubleClick: false, scrollZoom: false, showTips: false });
-      delete p.plot;
     });
     this._sizeCanvases();
     // Drawn at this width: the resize observer's first call must not draw every map again.
@@ -421,13 +420,19 @@
   };
 
   // Re-measure what is not map (bar, legend, headers, hint) and resize the maps to fit.
+  // Height of what is not map (bar, headers, hint) when each map is ``mapHeight`` tall.
+  Player.prototype._chromeHeight = function (mapHeight) {
+    var n = this._panelGroups().length;
+    var rows = this.data.mode === "overlay" ? 1 : Math.ceil(n / this._columns(n));
+    return Math.ceil(this.root.getBoundingClientRect().height) - rows * mapHeight;
+  };
+
   Player.prototype._refit = function () {
     if (!this.data || !this.panels.length) return;
     var groups = this._panelGroups();
     var cols = this._columns(groups.length);
-    var rows = this.data.mode === "overlay" ? 1 : Math.ceil(groups.length / cols);
     var current = this.panels[0].gd.clientHeight;
-    var chrome = Math.ceil(this.root.getBoundingClientRect().height) - rows * current;
+    var chrome = this._chromeHeight(current);
     if (this._chrome !== undefined && Math.abs(chrome - this._chrome) <= 2) return;
     this._chrome = chrome;
     var h = this._plotHeight(groups.length, cols);
