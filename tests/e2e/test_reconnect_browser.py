@@ -78,6 +78,10 @@ def test_a_restarted_server_comes_back_to_the_students_settings(browser):
         assert moved != before
         assert any(moved in v for vs in parse_qs(urlparse(link).query).values() for v in vs), link
 
+        # The student has the race on screen before the crash. (A crash while the player's frame
+        # is still loading its files leaves that frame empty until a reload: Streamlit keeps the
+        # frame across the reconnect. That was this test's occasional failure on a busy machine.)
+        _assert_race_with(page, moved)
         _stop(proc, signal.SIGKILL)  # a crash: no goodbye to the browser
         # The page notices ("Connection error") ...
         page.wait_for_selector('[data-testid="stDialog"]', timeout=30_000)
