@@ -16,7 +16,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lessons.presets import DEFAULT_PRESET, PRESETS, PRESETS_BY_KEY
-from optimizers import OPTIMIZERS, SCHEDULES, simulate
+from optimizers import OPTIMIZERS, SCHEDULES, make_schedule, simulate
 from surfaces import SURFACES
 from ui.inspector import substituted_rule
 from ui.url_state import defaults_from_preset, to_query
@@ -248,6 +248,12 @@ def test_schedule_with_ghost_runs_and_projector():
     assert_clean(at)
     table = summary(at)
     assert any("constant lr" in o for o in table["optimizer"])
+    # The schedule's thumbnail is an inline SVG: no Streamlit Plotly chart, so the page loads one
+    # Plotly bundle (the player's), not two (issue 10).
+    assert not at.get("plotly_chart")
+    (thumb,) = [m.value for m in at.markdown if "schedule-preview" in m.value]
+    last = make_schedule("inverse_time", decay=0.01).factor(500, 500)
+    assert f"× {last:.3g} at update 500" in thumb
     at.toggle(key="projector").set_value(True).run()
     assert_clean(at)
 

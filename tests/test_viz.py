@@ -6,18 +6,20 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from optimizers import OPTIMIZERS, simulate
+from optimizers import OPTIMIZERS, make_schedule, simulate
 from surfaces import SURFACES
 from viz.contours import contour_figure, contour_grid
 from viz.palette import DIVERGED_COLOR, OPTIMIZER_COLORS, color_for
-from viz.paths import loss_figure, overlay_figure, schedule_preview_figure
+from viz.paths import loss_figure, overlay_figure
 from viz.player import ensure_build, payload_bytes, player_payload, standalone_html, to_json, velocity_arrows
+from viz.schedule_preview import nice_ticks, schedule_preview_svg
 from viz.style import Style
 from viz.summary import summary_table, trajectories_csv
 from viz.surface3d import surface3d_figure
@@ -166,9 +168,53 @@ def test_csv_export(bowl_runs):
     assert len(lines) == 1 + 6 + 6
 
 
-def test_schedule_preview():
-    fig = schedule_preview_figure([1, 2, 3], [1.0, 0.5, 0.25])
-    assert len(fig.data) == 1 and fig.layout.height == 140
+def _svg(text: str) -> ET.Element:
+    return ET.fromstring(text)
+
+
+def test_nice_ticks_are_round_and_cover_the_range():
+    assert nice_ticks(1, 500, 6) == [100, 200, 300, 400, 500]
+    assert nice_ticks(0, 1.05, 4) == [0, 0.5, 1]
+    assert nice_ticks(1, 30, 6) == [10, 20, 30]
+    for lo, hi, n in [(0, 0.0037, 4), (1, 5000, 4), (-2.5, 7.1, 5), (0, 1e-9, 3)]:
+        ticks = nice_ticks(lo, hi, n)
+        steps = np.diff(ticks)
+        assert len(ticks) >= 2 and lo - 1e-12 <= ticks[0] and ticks[-1] <= hi + 1e-12
+        np.testing.assert_allclose(steps, steps[0])
+        mantissa = steps[0] / 10 ** np.floor(np.log10(steps[0]))
+        assert min(abs(mantissa - m) for m in (1, 2, 5)) < 1e-9
+
+
+@pytest.mark.parametrize("projector", [False, True])
+def test_schedule_preview_svg_draws_the_engines_multipliers(projector):
+    """The sidebar's thumbnail: the line's heights are the schedule's multipliers (y from 0)."""
+    t = np.arange(1, 501)
+    factor = make_schedule("inverse_time", decay=0.01).factor(t, 500)
+    svg = _svg(schedule_preview_svg(t, factor, style=Style(projector=projector)))
+    ns = {"s": "http://www.w3.org/2000/svg"}
+    (line,) = svg.findall("s:polyline", ns)
+    pts = np.array([[float(c) for c in p.split(",")] for p in line.get("points").split()])
+    assert len(pts) == len(t) and np.all(np.diff(pts[:, 0]) > 0)
+    texts = {e.text: e for e in svg.findall("s:text", ns)}
+    zero = float(svg.findall("s:line", ns)[0].get("y1"))  # the gridline of the "0" tick
+    assert "0" in texts
+    heights = zero - pts[:, 1]
+    np.testing.assert_allclose(heights / heights[0], factor / factor[0], atol=0.01)
+    title = svg.find("s:title", ns).text
+    assert f"× 1 at update 1, × {factor[-1]:.3g} at update 500" in title
+    # The x ticks do not run into each other, even at the projector's font.
+    font = float(svg.get("font-size"))
+    xs = sorted(float(e.get("x")) for e in svg.findall("s:text", ns) if e.get("text-anchor") == "middle"
+                and e.text != "lr ×")
+    widest = max(len(e.text) for e in svg.findall("s:text", ns) if e.text != "lr ×") * 0.6 * font
+    assert len(xs) >= 2 and min(np.diff(xs)) > widest
+
+
+def test_schedule_preview_svg_skips_bad_values():
+    svg = _svg(schedule_preview_svg([1, 2, 3, 4], [1.0, float("nan"), 0.5, float("inf")]))
+    (line,) = svg.findall("{http://www.w3.org/2000/svg}polyline")
+    assert len(line.get("points").split()) == 2
+    assert schedule_preview_svg([], []) == ""
 
 
 def test_to_json_compact_and_valid():

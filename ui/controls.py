@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 import numpy as np
 import streamlit as st
 
-from viz.paths import schedule_preview_figure
+from viz.schedule_preview import schedule_preview_svg
 from viz.style import DEFAULT_STYLE, Style
 
 from .stability import VERDICTS, stability_limit, verdict
@@ -204,8 +204,7 @@ def schedule_controls(schedules: Mapping[str, Any], *, steps: int, key: str = "s
             sched = factor_fn(chosen, params)
             t = np.unique(np.linspace(1, steps, min(steps, 200)).round().astype(int))
             f = np.asarray(sched.factor(t, steps), dtype=float) * np.ones(len(t))
-            box.plotly_chart(schedule_preview_figure(t, f, style=style), config={"displayModeBar": False},
-                             key=f"{key}.preview")
+            box.markdown(schedule_preview_svg(t, f, style=style), unsafe_allow_html=True)
         except ValueError as exc:
             box.error(str(exc))
     return chosen, params

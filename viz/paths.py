@@ -170,16 +170,3 @@ def loss_figure(
     fig.update_layout(hovermode="x unified" if len(trajectories) > 1 else "closest",
                       legend=dict(orientation="h", yanchor="bottom", y=1.01, xanchor="left", x=0))
     return style.apply(fig, height=height)
-
-
-def schedule_preview_figure(t: Sequence[float], factor: Sequence[float], *, style: Style = DEFAULT_STYLE,
-                            height: int = 140) -> go.Figure:
-    """A thumbnail of a learning-rate schedule: multiplier of the base lr versus update."""
-    fig = go.Figure(go.Scatter(x=list(t), y=list(factor), mode="lines",
-                               line=dict(color="#0072B2", width=style.line_width),
-                               hovertemplate="update %{x}<br>× %{y:.3g}<extra></extra>"))
-    fig.update_layout(template="plotly_white", height=height, margin=dict(l=40, r=10, t=10, b=30),
-                      font=dict(size=max(style.font_size - 2, 10)), showlegend=False)
-    fig.update_xaxes(title_text=None)
-    fig.update_yaxes(title_text="lr ×", rangemode="tozero")
-    return fig
