@@ -19,6 +19,7 @@ import streamlit as st
 from viz.schedule_preview import schedule_preview_svg
 from viz.style import DEFAULT_STYLE, Style
 
+from .folded import FOLDED
 from .stability import VERDICTS, stability_limit, verdict
 from .values import clip_options, format_value, noise_options, slider_options, snap
 
@@ -125,6 +126,7 @@ def hyper_sliders(
     extra_values = extra_values or (lambda o, h: ())
     defaults = dict(defaults or {})
     values: dict[str, float] = {}
+    slot = None  # where the lr's stability badge goes
     if show_rule:
         box.latex(r"\footnotesize " + opt.latex)  # the sidebar is narrow: Adam's rule fits at this size
         box.caption(f"PyTorch: `{opt.torch}`")
@@ -142,12 +144,9 @@ def hyper_sliders(
                                   help=f"{spec.help} {spec.default_text()}")
         values[spec.key] = float(value)
         if spec.key == "lr" and hessian_eigs:
-            # The limit depends on μ, whose slider comes later: computed after the loop.
-            values["__lr_slot__"] = 0.0
-            slot = box.empty()
-    limit = None
-    if hessian_eigs and "__lr_slot__" in values:
-        values.pop("__lr_slot__")
+            slot = box.empty()  # the limit depends on μ, whose slider comes later: filled below
+    # The badge is not worked out when nobody sees it (a folded expander, issue 10).
+    if slot is not None and slot is not FOLDED:
         limit = stability_limit(opt, values, float(max(hessian_eigs)))
         if limit is None:
             slot.caption("Adaptive step size: no fixed learning-rate limit on this quadratic.")

@@ -46,7 +46,7 @@ class _Folded:
     def _nothing(self, *_: Any, **__: Any) -> None:
         return None
 
-    latex = caption = markdown = plotly_chart = error = _nothing
+    latex = caption = markdown = error = _nothing
 
     def empty(self) -> "_Folded":
         return self
