@@ -7,13 +7,13 @@ payload carries its style constants from Python.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from lessons.presets import PRESETS, PRESETS_BY_KEY
+from tests.player_args import payload_of
 from viz.player import PLAY_SECONDS, SPEED_OPTIONS, default_speed
 from viz.style import Style
 
@@ -29,7 +29,7 @@ def _app(**query) -> AppTest:
 
 def _payload(at: AppTest) -> dict:
     (player,) = at.get("component_instance")
-    return json.loads(json.loads(player.proto.json_args)["data"])
+    return payload_of(player)
 
 
 @pytest.mark.parametrize("steps", sorted({p.steps for p in PRESETS} | {10, 25, 5000}))

@@ -6,7 +6,6 @@ read from the component's proto, so these tests check what would be drawn withou
 
 from __future__ import annotations
 
-import json
 
 import numpy as np
 import pytest
@@ -15,6 +14,7 @@ from lessons.presets import PRESETS_BY_KEY, preset_values
 from optimizers import OPTIMIZERS, simulate
 from optimizers.tuning import tune_learning_rate
 from surfaces import SURFACES
+from tests.player_args import payload_of
 from tests.test_compare_page import assert_clean, new_app, summary
 from ui.url_state import DEFAULT_FORMULA, hyper_options
 from viz.clouds import CLOUD_POINTS
@@ -25,7 +25,7 @@ def payload(at) -> dict:
     """The player's data as the browser would receive it."""
     players = [e for e in at.get("component_instance") if "descent_player" in e.proto.component_name]
     assert players, "player missing"
-    return json.loads(json.loads(players[-1].proto.json_args)["data"])
+    return payload_of(players[-1])
 
 
 def texts(at, kind: str) -> str:
@@ -128,7 +128,7 @@ def test_long_runs_send_thinned_clouds_within_budget():
         assert run["cloud"]["n"] <= CLOUD_POINTS and run["cloud"]["of"] == 128
         assert run["cloud"]["k"] < 128  # 7 clouds of 128 runs do not all fit: a spread subset is drawn
     assert f"{data['runs'][0]['cloud']['k']} of them drawn" in data["note"]
-    size = len(json.dumps(json.loads(at.get("component_instance")[0].proto.json_args)))
+    size = at.get("component_instance")[0].proto.ByteSize()  # the element as it crosses the websocket
     assert size < 2_000_000, size
 
 

@@ -7,7 +7,6 @@ tests/e2e cover the player itself.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 from lessons.presets import DEFAULT_PRESET, PRESETS, PRESETS_BY_KEY
 from optimizers import OPTIMIZERS, SCHEDULES, make_schedule, simulate
 from surfaces import SURFACES
+from tests.player_args import payload_of
 from ui.inspector import substituted_rule
 from ui.url_state import defaults_from_preset, to_query
 
@@ -42,7 +42,7 @@ def player_data(at: AppTest) -> dict:
     """The player's data as the browser would receive it (the loss chart is drawn from it)."""
     players = [e for e in at.get("component_instance") if "descent_player" in e.proto.component_name]
     assert players, "player missing"
-    return json.loads(json.loads(players[-1].proto.json_args)["data"])
+    return payload_of(players[-1])
 
 
 def test_loss_chart_in_the_player_plots_the_engines_f_minus_f_star():

@@ -14,6 +14,7 @@ import numpy as np
 from streamlit.testing.v1 import AppTest
 
 from lessons.presets import PRESETS_BY_KEY
+from tests.player_args import payload_of
 from lessons.questions import Race, ewma_question, minibatch_question, preset_question
 from ui.url_state import defaults_from_preset
 from optimizers import OPTIMIZERS
@@ -38,14 +39,14 @@ def new_app(query: dict | None = None) -> AppTest:
 def payload(at: AppTest) -> dict:
     players = [e for e in at.get("component_instance") if "descent_player" in e.proto.component_name]
     assert players, "player missing"
-    return json.loads(json.loads(players[-1].proto.json_args)["data"])
+    return payload_of(players[-1])
 
 
 def has_loss_chart(at: AppTest) -> bool:
     """The loss chart: drawn by the player from the payload's ``loss_chart`` (side-by-side and
     overlay views), or a Streamlit chart keyed "loss" (3-D view)."""
     players = [e for e in at.get("component_instance") if "descent_player" in e.proto.component_name]
-    in_player = bool(players) and "loss_chart" in json.loads(json.loads(players[-1].proto.json_args)["data"])
+    in_player = bool(players) and "loss_chart" in payload_of(players[-1])
     return in_player or any(getattr(c, "key", None) == "loss" for c in at.get("plotly_chart"))
 
 

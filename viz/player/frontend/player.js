@@ -1024,7 +1024,10 @@
       if (args.data_id !== undefined && args.data_id === lastId) return;
       lastId = args.data_id;
       var data;
-      try { data = JSON.parse(args.data); } catch (e) { root.textContent = "Player: bad data (" + e + ")"; return; }
+      try {
+        // The data arrives as bytes (a binary argument: see viz.player.player), JSON inside.
+        data = JSON.parse(typeof args.data === "string" ? args.data : new TextDecoder().decode(args.data));
+      } catch (e) { root.textContent = "Player: bad data (" + e + ")"; return; }
       if (!player) player = global.DescentPlayer.mount(root, data, hooks);
       else player.setData(data);
       global.descentPlayer = player;
