@@ -169,10 +169,10 @@ def test_projector_loss_chart_and_table_are_large(app_url, new_page, tmp_path):
     big = Style(projector=True).font_size
     # The loss chart is drawn by the player, under the race (issue 10: one Plotly bundle).
     frame = player_frame(page, timeout=90_000)
+    chart = frame.locator(".losschart")
+    chart.scroll_into_view_if_needed()  # it is drawn when it comes on screen
     frame.wait_for_function("() => document.querySelector('.losschart .xtick text') && "
                             f"parseFloat(getComputedStyle(document.querySelector('.losschart .xtick text')).fontSize) >= {big}")
-    chart = frame.locator(".losschart")
-    chart.scroll_into_view_if_needed()
     sizes = chart.evaluate("""e => ({
         ticks: Array.from(e.querySelectorAll('.xtick text, .ytick text')).map(t => parseFloat(getComputedStyle(t).fontSize)),
         titles: Array.from(e.querySelectorAll('.xtitle, .ytitle')).map(t => parseFloat(getComputedStyle(t).fontSize))})""")

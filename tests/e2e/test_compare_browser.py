@@ -9,6 +9,7 @@ the browser in well under 3 MB of websocket traffic.
 
 from __future__ import annotations
 
+import json
 import re
 from urllib.parse import parse_qs, urlparse
 
@@ -182,7 +183,9 @@ def test_custom_formula_link_with_noise_clouds(app_url, page):
     after = frame.evaluate(PANEL_STATE_JS)
     assert all(a["ink"] > b["ink"] for a, b in zip(after, before))
     assert "median" in frame.locator(".readout").first.inner_text()
-    # The loss chart with its bands, drawn by the player under the race (one Plotly bundle, issue 10).
+    # The loss chart with its bands, drawn by the player under the race (one Plotly bundle, issue 10)
+    # when it comes on screen.
+    frame.locator(".losschart").scroll_into_view_if_needed()
     frame.wait_for_function("() => document.querySelectorAll('.losschart .scatterlayer .trace').length > 0")
     legend = frame.evaluate("() => document.querySelector('.losschart .legend').textContent")
     assert "median of 32 runs" in legend, legend
@@ -224,3 +227,37 @@ def test_downloads_carry_the_full_record_though_the_page_records_paths_only(app_
     html = open(dl.value.path(), encoding="utf-8").read()
     assert '"grad":' in html and '"loss_chart":' in html  # arrows work offline; the loss chart is drawn
     assert_no_exception(page)
+
+
+def test_loss_chart_is_drawn_when_it_comes_on_screen(app_url, page):
+    """Below the fold the loss chart keeps its room but is not drawn: a slider change then costs
+    the browser no Plotly redraw (issue 10). Scrolled to, it shows the latest race."""
+    page.goto(app_url + "/?preset=textbook")
+    wait_for_app(page)
+    frame = player_frame(page)
+    drawn = "() => document.querySelectorAll('.losschart .main-svg').length > 0"
+    chart = frame.locator(".losschart")
+    top = page.locator('iframe[title*="descent_player"]').bounding_box()["y"] + chart.bounding_box()["y"]
+    assert top > page.viewport_size["height"] + 200, top  # below the fold (and the 200-px margin)
+    room = chart.bounding_box()["height"]
+    assert room >= 300 and not frame.evaluate(drawn)
+
+    last_losses = "() => window.descentPlayer.data.runs.map(r => r.loss[r.loss.length - 1])"
+    before = frame.evaluate(last_losses)
+    slider = page.locator('[data-testid="stSidebar"] [data-testid="stSlider"]:visible').first
+    slider.locator('input[type="range"]').locator("xpath=../..").click()
+    page.keyboard.press("ArrowRight")  # more gradient noise: every run changes
+    frame.wait_for_function(f"() => JSON.stringify(({last_losses})()) !== {json.dumps(json.dumps(before))}",
+                            timeout=30_000)
+    wait_for_app(page)
+    page.wait_for_timeout(500)
+    assert not frame.evaluate(drawn)
+
+    chart.scroll_into_view_if_needed()
+    frame.wait_for_function(drawn, timeout=10_000)
+    assert abs(chart.bounding_box()["height"] - room) <= 1  # drawn in the room it kept: no jump
+    shown = frame.evaluate("() => document.querySelector('.losschart').data.filter(t => t.mode === 'lines')"
+                           ".map(t => t.y[t.y.length - 1])")
+    want = frame.evaluate(last_losses)
+    assert want != before and shown == pytest.approx(want, rel=1e-9)  # the latest race, not the one before
+    assert not page.js_errors, page.js_errors

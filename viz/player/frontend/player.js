@@ -512,6 +512,7 @@
   Player.prototype._lossChart = function () {
     var d = this.data, lc = d && d.loss_chart;
     if (!lc || d.hidden || !d.runs.length) {
+      this.lossPending = null;
       if (this.lossDiv) {
         try { global.Plotly.purge(this.lossDiv); } catch (e) { /* ignore */ }
         this.lossDiv.style.display = "none";
@@ -521,8 +522,10 @@
     if (!this.lossDiv) {
       this.lossDiv = el("div", { class: "losschart" });
       this.root.parentNode.insertBefore(this.lossDiv, this.root.nextSibling);
+      this._watchLossChart();
     }
     this.lossDiv.style.display = "";
+    this.lossDiv.style.minHeight = lc.height + "px"; // its room is kept while it waits to be drawn
     var st = d.style || {}, fs = st.font || 13, lw = st.line || 2, mk = st.marker || 7;
     var traces = [], tail = [];
     function steps(c, n) {
@@ -579,7 +582,28 @@
         tickfont: { size: fs }, exponentformat: lc.log ? "power" : "B", gridcolor: grid, zeroline: false,
         automargin: true }
     };
-    global.Plotly.react(this.lossDiv, traces.concat(tail), layout, { displaylogo: false, responsive: true });
+    this.lossPending = [traces.concat(tail), layout];
+    if (this.lossOnScreen) this._drawLossChart();
+  };
+
+  // The chart is drawn when it is on screen (or about to be), and only then: under the maps it is
+  // usually below the fold, and redrawing it was about 45 ms of every slider change in Chromium
+  // (issue 10). Without IntersectionObserver it is drawn at once.
+  Player.prototype._watchLossChart = function () {
+    var self = this;
+    if (!global.IntersectionObserver) { this.lossOnScreen = true; return; }
+    this.lossOnScreen = false;
+    new global.IntersectionObserver(function (entries) {
+      self.lossOnScreen = entries[entries.length - 1].isIntersecting;
+      if (self.lossOnScreen) self._drawLossChart();
+    }, { rootMargin: "200px" }).observe(this.lossDiv);
+  };
+
+  Player.prototype._drawLossChart = function () {
+    var pending = this.lossPending;
+    if (!pending) return;
+    this.lossPending = null;
+    global.Plotly.react(this.lossDiv, pending[0], pending[1], { displaylogo: false, responsive: true });
   };
 
   Player.prototype._click = function (p, ev) {
