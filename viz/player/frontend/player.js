@@ -371,7 +371,7 @@
     // every map (about 35 ms each in Chromium, on every first paint; issue 10).
     this._updateHeaders();
     if (plots.length) {
-      this._chrome = this._chromeHeight(plots[0][1].height);
+      this._chrome = this._chromeHeight(plots[0][1].height, this._rows(groups.length, cols));
       var h = this._plotHeight(groups.length, cols);
       plots.forEach(function (pl, k) { pl[1].height = h; self.panels[k].gd.style.height = h + "px"; });
     }
@@ -398,7 +398,7 @@
     // Fit the whole race (bar, every map, the hint) into one screen, so a class sees all maps
     // and the Play bar at once. Not for a phone's single stacked column: it scrolls anyway.
     if (single || cols > 1) {
-      var rows = single ? 1 : Math.ceil(n / cols);
+      var rows = this._rows(n, cols);
       var chrome = this._chrome !== undefined ? this._chrome : 110 + rows * 40;
       var fit = Math.floor((this._viewportHeight() - chrome) / rows);
       h = Math.min(h, Math.max(fit, 160));
@@ -419,20 +419,23 @@
     return (global.innerHeight || 800) - 16;
   };
 
-  // Re-measure what is not map (bar, legend, headers, hint) and resize the maps to fit.
-  // Height of what is not map (bar, headers, hint) when each map is ``mapHeight`` tall.
-  Player.prototype._chromeHeight = function (mapHeight) {
-    var n = this._panelGroups().length;
-    var rows = this.data.mode === "overlay" ? 1 : Math.ceil(n / this._columns(n));
+  // Rows of maps: n panels in cols columns (one for the overlay map).
+  Player.prototype._rows = function (n, cols) {
+    return this.data.mode === "overlay" || n <= 1 ? 1 : Math.ceil(n / cols);
+  };
+
+  // Height of what is not map (bar, headers, hint) when ``rows`` rows of maps are ``mapHeight`` tall.
+  Player.prototype._chromeHeight = function (mapHeight, rows) {
     return Math.ceil(this.root.getBoundingClientRect().height) - rows * mapHeight;
   };
 
+  // Re-measure what is not map (bar, legend, headers, hint) and resize the maps to fit.
   Player.prototype._refit = function () {
     if (!this.data || !this.panels.length) return;
     var groups = this._panelGroups();
     var cols = this._columns(groups.length);
     var current = this.panels[0].gd.clientHeight;
-    var chrome = this._chromeHeight(current);
+    var chrome = this._chromeHeight(current, this._rows(groups.length, cols));
     if (this._chrome !== undefined && Math.abs(chrome - this._chrome) <= 2) return;
     this._chrome = chrome;
     var h = this._plotHeight(groups.length, cols);
