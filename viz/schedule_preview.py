@@ -15,6 +15,8 @@ from typing import Sequence
 
 import numpy as np
 
+from optimizers.explain import short_number
+
 from .style import DEFAULT_STYLE, Style
 
 LINE = "#0072B2"  # the app's accent (Okabe–Ito blue), as the Plotly thumbnail had
@@ -39,8 +41,8 @@ def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
 
 
 def _label(v: float) -> str:
-    """3 significant digits; whole numbers (update counts) in full, never as 2e+03."""
-    return str(int(v)) if v == int(v) and abs(v) < 1e7 else f"{v:.3g}"
+    """Whole numbers (update counts) in full, never as 2e3; others as the app's prose writes them."""
+    return str(int(v)) if v == int(v) and abs(v) < 1e7 else short_number(v)
 
 
 def _fitting_ticks(lo: float, hi: float, room: float, font: float) -> list[float]:
