@@ -134,11 +134,10 @@ def tune_figures() -> None:
     (32 up to 1,000 steps, 16 beyond) in one call per optimizer. Rosenbrock, where large rates
     diverge and drop out early, and six-hump camel, where none do (the costly case).
     """
-    from lessons.presets import preset_values
     from optimizers import OPTIMIZERS
     from optimizers.tuning import default_streams, tune_learning_rate
     from surfaces import SURFACES
-    from ui.url_state import hyper_options
+    from lessons.race_link import hyper_grid
 
     for surface_key in ("rosenbrock", "six_hump_camel"):
         s = SURFACES[surface_key]
@@ -147,7 +146,7 @@ def tune_figures() -> None:
             for noise in (0.0, 0.5):
                 t0, c0 = time.perf_counter(), time.process_time()
                 for key in OPTIMIZERS:
-                    grid = hyper_options(OPTIMIZERS[key], "lr", preset_values(key, "lr"))
+                    grid = hyper_grid(key, "lr")
                     tune_learning_rate(s, key, {}, s.start, steps, lr_grid=grid, noise=noise)
                 times.append((time.perf_counter() - t0, time.process_time() - c0))
             (w0, c0), (w1, c1) = times

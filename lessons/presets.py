@@ -1,39 +1,51 @@
 """Lesson presets for the Compare page: one click sets everything a demonstration needs.
 
-Plain data, no Streamlit and no core imports, so a test can check every preset against the
-registries and a notebook can replay one. Every number and claim in a "watch" text is
-recomputed with the engine by tests/test_lesson_claims.py (noisy claims over 64 seeds): if the
-core's behaviour changes, that test names the sentence to re-read.
+A preset is a `Race` plus what a lesson says about it: a title, the "what to watch" text, the
+predict-first question it asks (a kind from ``lessons.questions``; the answer is computed by the
+engine at whatever settings are on screen) and the view it opens in. Every number and claim in a
+"watch" text is recomputed with the engine by tests/test_lesson_claims.py (noisy claims over 64
+seeds): if the core's behaviour changes, that test names the sentence to re-read.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Mapping
+from dataclasses import dataclass
+
+from .questions import Ask, Question, ask
+from .race import Race
 
 
 @dataclass(frozen=True)
 class Preset:
-    """Everything the Compare page needs to reproduce one demonstration.
+    """One demonstration: its race, its words, its question and how it is viewed.
 
-    ``optimizers`` maps optimizer keys (in display order) to the hyperparameters that differ
-    from the optimizer's declared (PyTorch) defaults.
+    The race's optimizers are listed with the hyperparameters that differ from the optimizer's
+    declared (PyTorch) defaults; the race itself holds them complete.
     """
 
     key: str
     title: str
     watch: str
-    surface: str
-    optimizers: Mapping[str, Mapping[str, float]]
-    start: tuple[float, float]
-    steps: int
-    noise: float = 0.0
-    seed: int = 0
-    schedule: str = "constant"
-    schedule_params: Mapping[str, float] = field(default_factory=dict)
-    clip: float = 0.0
-    ghost: bool = False
+    race: Race
+    question: Ask
     view: str = "side"
+    #: Also draw each run with a constant learning rate, faint (a schedule lesson's comparison).
+    ghost: bool = False
+
+    def question_at(self, race: Race | None = None) -> Question | None:
+        """This lesson's question at ``race`` (default: its own), the answer computed by the engine.
+
+        Pass the page's current race so the answer follows a teacher's changes. None when the
+        race has left what the question can ask about (a custom formula, an optimizer the kind
+        needs removed and none left, settings the engine refuses).
+        """
+        race = race or self.race
+        if race.is_custom or not race.optimizers:
+            return None
+        try:
+            return ask(race, self.key, self.question)
+        except ValueError:
+            return None
 
 
 PRESETS: tuple[Preset, ...] = (
@@ -56,10 +68,10 @@ PRESETS: tuple[Preset, ...] = (
             "book's differ by at most 1e-5 over the 30 steps. The book plots the positions before "
             "each update, θ₀ … θ₂₉, so its figure stops one step short of the end shown here."
         ),
-        surface="bowl",
-        optimizers={"sgd": {"lr": 0.95}, "momentum": {"lr": 0.1}, "adagrad": {"lr": 1.5}, "adam": {"lr": 0.3}},
-        start=(-7.0, 2.0),
-        steps=30,
+        race=Race("bowl", {"sgd": {"lr": 0.95}, "momentum": {"lr": 0.1}, "adagrad": {"lr": 1.5}, "adam": {"lr": 0.3}},
+                  (-7.0, 2.0), 30),
+        question=Ask("ends_lowest", {"among": ("sgd", "adagrad", "adam")},
+                     "Now try raising Adam's learning rate, or giving SGD lr 0.5, and ask again."),
     ),
     Preset(
         key="momentum",
@@ -72,10 +84,9 @@ PRESETS: tuple[Preset, ...] = (
             "4.8e-5 against SGD's 0.013, 277 times lower. Turn on the arrows and scrub to see "
             "each step."
         ),
-        surface="bowl",
-        optimizers={"sgd": {"lr": 0.95}, "momentum": {"lr": 0.5, "momentum": 0.6}},
-        start=(-7.0, 2.0),
-        steps=30,
+        race=Race("bowl", {"sgd": {"lr": 0.95}, "momentum": {"lr": 0.5, "momentum": 0.6}},
+                  (-7.0, 2.0), 30),
+        question=Ask("zigzag", {"among": ("sgd", "momentum")}, "Now try Momentum with μ = 0.9, or SGD with lr 0.5."),
     ),
     Preset(
         key="nesterov",
@@ -86,10 +97,10 @@ PRESETS: tuple[Preset, ...] = (
             "*new* velocity, a look-ahead that brakes earlier: its largest overshoot is x = 2.00 "
             "and after 80 steps its loss is 3.4e-5 against 0.0011, 34 times lower (see the table)."
         ),
-        surface="bowl",
-        optimizers={"momentum": {"lr": 0.3}, "nesterov": {"lr": 0.3}},
-        start=(-7.0, 2.0),
-        steps=80,
+        race=Race("bowl", {"momentum": {"lr": 0.3}, "nesterov": {"lr": 0.3}},
+                  (-7.0, 2.0), 80),
+        question=Ask("first_to_tol", {"among": ("momentum", "nesterov")},
+                     "Now try μ = 0.5 for both and see whether the gap closes."),
     ),
     Preset(
         key="saddle",
@@ -104,10 +115,10 @@ PRESETS: tuple[Preset, ...] = (
             "after 100 steps 62 are off the ridge's neighbourhood (|y| > 0.1) and 29 already past "
             "|y| = 1."
         ),
-        surface="saddle",
-        optimizers={"sgd": {"lr": 0.02}, "momentum": {"lr": 0.02}, "adam": {"lr": 0.02}},
-        start=(-2.0, 0.001),
-        steps=100,
+        race=Race("saddle", {"sgd": {"lr": 0.02}, "momentum": {"lr": 0.02}, "adam": {"lr": 0.02}},
+                  (-2.0, 0.001), 100),
+        question=Ask("basin", {"subject": "sgd"},
+                     "Now try y₀ = −0.001, or gradient noise σ = 0.5, and predict SGD's basin again."),
     ),
     Preset(
         key="rosenbrock",
@@ -123,10 +134,10 @@ PRESETS: tuple[Preset, ...] = (
             "Nesterov needs a smaller rate here (from 0.00115 up it diverges); at lr 0.001 it "
             "reaches loss 2.3e-5. Adam (lr 0.1) rescales each coordinate: loss 6.6e-7."
         ),
-        surface="rosenbrock",
-        optimizers={"sgd": {"lr": 0.002}, "momentum": {"lr": 0.002}, "nesterov": {"lr": 0.001}, "adam": {"lr": 0.1}},
-        start=(-1.5, 2.0),
-        steps=1000,
+        race=Race("rosenbrock", {"sgd": {"lr": 0.002}, "momentum": {"lr": 0.002}, "nesterov": {"lr": 0.001}, "adam": {"lr": 0.1}},
+                  (-1.5, 2.0), 1000),
+        question=Ask("first_to_tol", {"among": ("momentum", "nesterov", "adam")},
+                     "Now try Adam's learning rate at 0.1, or 2,000 steps."),
     ),
     Preset(
         key="too_large",
@@ -137,10 +148,9 @@ PRESETS: tuple[Preset, ...] = (
             "step and diverges (red). Momentum's limit is 2(1 + μ)/λmax = 1.9 with μ = 0.9, so lr "
             "0.5 is safe. Move the sliders across the limits shown next to them."
         ),
-        surface="bowl",
-        optimizers={"sgd": {"lr": 1.5}, "momentum": {"lr": 0.5}, "adam": {"lr": 0.3}},
-        start=(-7.0, 2.0),
-        steps=50,
+        race=Race("bowl", {"sgd": {"lr": 1.5}, "momentum": {"lr": 0.5}, "adam": {"lr": 0.3}},
+                  (-7.0, 2.0), 50),
+        question=Ask("diverges", {"subject": "sgd"}, "Now try SGD's lr just below 1, then just above."),
     ),
     Preset(
         key="adagrad_stall",
@@ -157,10 +167,9 @@ PRESETS: tuple[Preset, ...] = (
             "not stopped: run 5,000 steps and it reaches loss 0.0027, below RMSProp, whose "
             "constant rate keeps it bouncing at about 0.022."
         ),
-        surface="rosenbrock",
-        optimizers={"adagrad": {"lr": 0.5}, "rmsprop": {"lr": 0.01}},
-        start=(-1.5, 2.0),
-        steps=2000,
+        race=Race("rosenbrock", {"adagrad": {"lr": 0.5}, "rmsprop": {"lr": 0.01}},
+                  (-1.5, 2.0), 2000),
+        question=Ask("ends_lowest", {"among": ("adagrad", "rmsprop")}, "Now try AdaGrad's lr at 1.5."),
     ),
     Preset(
         key="schedule",
@@ -174,15 +183,10 @@ PRESETS: tuple[Preset, ...] = (
             "(SGD) and 0.97 against 1.81 (Momentum). The noise is the same for both paths shown "
             "(seed 0); change the seed to see others."
         ),
-        surface="bowl",
-        optimizers={"sgd": {"lr": 0.3}, "momentum": {"lr": 0.03}},
-        start=(-7.0, 2.0),
-        steps=500,
-        noise=2.0,
-        seed=0,
-        schedule="inverse_time",
-        schedule_params={"decay": 0.01},
         ghost=True,
+        race=Race("bowl", {"sgd": {"lr": 0.3}, "momentum": {"lr": 0.03}},
+                  (-7.0, 2.0), 500, noise=2.0, seed=0, schedule="inverse_time", schedule_params={"decay": 0.01}),
+        question=Ask("noise_ball", {"subject": "sgd"}, "Now try a smaller constant rate, or a faster decay."),
     ),
     Preset(
         key="adam_bias",
@@ -195,10 +199,10 @@ PRESETS: tuple[Preset, ...] = (
             "Adam divides m and v by (1 − βᵗ), which undoes the zero start, and its first step is "
             "lr = 0.1 per coordinate (up to the tiny ε): it lands at (−6.90, 1.90). Scrub steps 0–3."
         ),
-        surface="bowl",
-        optimizers={"rmsprop": {"lr": 0.1, "alpha": 0.999}, "adam": {"lr": 0.1}},
-        start=(-7.0, 2.0),
-        steps=50,
+        race=Race("bowl", {"rmsprop": {"lr": 0.1, "alpha": 0.999}, "adam": {"lr": 0.1}},
+                  (-7.0, 2.0), 50),
+        question=Ask("first_step", {"among": ("rmsprop", "adam")},
+                     "Now try RMSProp with α = 0.9 and compare the first steps again."),
     ),
     Preset(
         key="regression",
@@ -209,11 +213,10 @@ PRESETS: tuple[Preset, ...] = (
             "least-squares line (to 3 decimals after 200 steps), by different routes and at "
             "different speeds."
         ),
-        surface="regression",
-        optimizers={"sgd": {"lr": 0.5}, "momentum": {"lr": 0.1}, "adagrad": {"lr": 1.0}, "rmsprop": {"lr": 0.05},
-                    "adam": {"lr": 0.1}},
-        start=(0.0, 0.0),
-        steps=200,
+        race=Race("regression", {"sgd": {"lr": 0.5}, "momentum": {"lr": 0.1}, "adagrad": {"lr": 1.0}, "rmsprop": {"lr": 0.05}, "adam": {"lr": 0.1}},
+                  (0.0, 0.0), 200),
+        question=Ask("first_to_tol", {"among": ("sgd", "momentum", "adam")},
+                     "Now try SGD with lr 1.0, or Adam with lr 0.5."),
     ),
 )
 
@@ -224,5 +227,4 @@ DEFAULT_PRESET = "textbook"
 
 def preset_values(optimizer: str, hyper: str) -> list[float]:
     """Every value any preset uses for ``optimizer.hyper`` (so sliders can represent them)."""
-    return sorted({float(p.optimizers[optimizer][hyper]) for p in PRESETS
-                   if optimizer in p.optimizers and hyper in p.optimizers[optimizer]})
+    return sorted({p.race.hyper(optimizer)[hyper] for p in PRESETS if optimizer in p.race.opts})

@@ -29,9 +29,11 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-from optimizers import OPTIMIZERS, make_schedule, run_batch
+from optimizers import OPTIMIZERS, run_batch
 from optimizers.explain import short_number
 from surfaces import SURFACES
+
+from .race import Race
 
 #: f − f* below this counts as "at the minimum" (the Compare table's tolerance).
 TOL = 1e-3
@@ -70,44 +72,6 @@ class Question:
         return int(index) == self.answer_index
 
 
-@dataclass(frozen=True)
-class Race:
-    """The Compare page's settings that decide a race (everything a question may depend on)."""
-
-    surface: str
-    optimizers: Mapping[str, Mapping[str, float]]
-    start: tuple[float, float]
-    steps: int
-    noise: float = 0.0
-    seed: int = 0
-    schedule: str = "constant"
-    schedule_params: Mapping[str, float] = field(default_factory=dict)
-    clip: float = 0.0
-
-    @classmethod
-    def from_preset(cls, preset) -> "Race":
-        return cls(surface=preset.surface, optimizers={k: dict(v) for k, v in preset.optimizers.items()},
-                   start=(float(preset.start[0]), float(preset.start[1])), steps=int(preset.steps),
-                   noise=float(preset.noise), seed=int(preset.seed), schedule=preset.schedule,
-                   schedule_params=dict(preset.schedule_params), clip=float(preset.clip))
-
-    @classmethod
-    def from_state(cls, state) -> "Race":
-        """From the Compare page's ``PageState`` (or any object/dict with its field names)."""
-        get = state.get if isinstance(state, Mapping) else (lambda k, d=None: getattr(state, k, d))
-        hyper = get("hyper", {}) or {}
-        opts = list(get("opts", None) or hyper)
-        return cls(surface=get("surface"), optimizers={k: dict(hyper.get(k, {})) for k in opts},
-                   start=(float(get("x0")), float(get("y0"))), steps=int(get("steps")),
-                   noise=float(get("noise", 0.0) or 0.0), seed=int(get("seed", 0) or 0),
-                   schedule=get("sched", "constant") or "constant",
-                   schedule_params=dict(get("sched_params", {}) or {}), clip=float(get("clip", 0.0) or 0.0))
-
-    def with_schedule(self, key: str, params: Mapping[str, float] | None = None) -> "Race":
-        return Race(self.surface, self.optimizers, self.start, self.steps, self.noise, self.seed, key,
-                    dict(params or {}), self.clip)
-
-
 # ------------------------------------------------------------------------------ measuring
 
 
@@ -135,12 +99,6 @@ def f_star(surface) -> float:
     return 0.0 if value is None else value
 
 
-def _schedule(race: Race):
-    if race.schedule in (None, "", "constant"):
-        return None
-    return make_schedule(race.schedule, **dict(race.schedule_params))
-
-
 def _sign_changes(path: np.ndarray) -> np.ndarray:
     """Per run: how often the y-step reverses direction (path (S+1, R, 2)); zero steps skipped."""
     dy = np.sign(np.diff(path[:, :, 1], axis=0))
@@ -153,14 +111,8 @@ def _sign_changes(path: np.ndarray) -> np.ndarray:
 
 def measure(race: Race, opt_key: str) -> Outcome:
     """Run one optimizer of the race (64 seeded runs when noisy) and summarise it."""
-    surface = SURFACES[race.surface]
-    noisy = race.noise > 0
-    runs = NOISY_SEEDS if noisy else 1
-    seed: Any = race.seed + np.arange(runs) if noisy else int(race.seed)
-    starts = np.tile(np.asarray(race.start, dtype=float), (runs, 1))
-    res = run_batch(surface, opt_key, dict(race.optimizers.get(opt_key, {})), starts, race.steps,
-                    noise=race.noise, seed=seed, schedule=_schedule(race),
-                    clip_norm=race.clip if race.clip > 0 else None, record="path", tol=TOL)
+    surface = race.surface_object()
+    res = race.run(opt_key, record="path", seeds=NOISY_SEEDS if race.noise > 0 else 1, tol=TOL)
     fs = f_star(surface)
     div = res.diverged_at >= 0
     gaps = np.where(div, np.inf, res.final_loss - fs)
@@ -189,7 +141,7 @@ def _noisy_note(race: Race) -> str:
 
 def _compared(race: Race, among: Sequence[str] | None, limit: int) -> list[str]:
     """The optimizers a question compares: ``among`` (those in the race), else the race's first ones."""
-    keys = [k for k in (among or ()) if k in race.optimizers] or list(race.optimizers)
+    keys = [k for k in (among or ()) if k in race.opts] or list(race.opts)
     return keys[:limit]
 
 
@@ -205,7 +157,7 @@ def _tied(a: float, b: float) -> bool:
 
 
 def _subset_note(race: Race, keys: Sequence[str]) -> str:
-    return "" if len(keys) == len(race.optimizers) else f" (of {_names(keys).replace(' or ', ' and ')})"
+    return "" if len(keys) == len(race.opts) else f" (of {_names(keys).replace(' or ', ' and ')})"
 
 
 # ------------------------------------------------------------------------------ kinds
@@ -265,9 +217,9 @@ def zigzag(race: Race, key: str, among: Sequence[str] | None = None) -> Question
 
 def diverges(race: Race, key: str, subject: str | None = None) -> Question:
     """Does ``subject`` blow up (diverge) within the race's steps?"""
-    subject = subject if subject in race.optimizers else next(iter(race.optimizers))
+    subject = subject if subject in race.opts else race.opts[0]
     o = measure(race, subject)
-    lr = race.optimizers[subject].get("lr", OPTIMIZERS[subject].spec("lr").default)
+    lr = race.hyper(subject)["lr"]
     did = o.diverged_frac > 0.5
     if race.noise > 0:
         detail = (f"{o.diverged_frac:.0%} of {NOISY_SEEDS} seeded runs diverged"
@@ -283,8 +235,8 @@ def diverges(race: Race, key: str, subject: str | None = None) -> Question:
 
 def basin(race: Race, key: str, subject: str | None = None) -> Question:
     """Which minimum does ``subject`` end in (within BASIN_RADIUS), or none yet?"""
-    subject = subject if subject in race.optimizers else next(iter(race.optimizers))
-    surface = SURFACES[race.surface]
+    subject = subject if subject in race.opts else race.opts[0]
+    surface = race.surface_object()
     if not surface.minima:
         return ends_lowest(race, key)
     every = [tuple(map(float, m)) for m in surface.minima]
@@ -323,15 +275,11 @@ def first_step(race: Race, key: str, among: Sequence[str] | None = None) -> Ques
 
 def noise_ball(race: Race, key: str, subject: str | None = None) -> Question:
     """Noisy race: does the schedule end closer to the minimum than a constant rate? (64 seeds)"""
-    subject = subject if subject in race.optimizers else next(iter(race.optimizers))
-    surface = SURFACES[race.surface]
-    seeds = race.seed + np.arange(NOISY_SEEDS)
+    subject = subject if subject in race.opts else race.opts[0]
+    surface = race.surface_object()
     balls = {}
-    for name, sched in (("schedule", _schedule(race)), ("constant", None)):
-        res = run_batch(surface, subject, dict(race.optimizers[subject]),
-                        np.tile(np.asarray(race.start, dtype=float), (NOISY_SEEDS, 1)), race.steps,
-                        noise=race.noise, seed=seeds, schedule=sched,
-                        clip_norm=race.clip if race.clip > 0 else None, record="final")
+    for name, variant in (("schedule", race), ("constant", race.with_(schedule="constant"))):
+        res = variant.run(subject, record="final", seeds=NOISY_SEEDS)
         balls[name] = float(np.median(surface.distance_to_nearest_minimum(res.final)))
     s, c = balls["schedule"], balls["constant"]
     label = OPTIMIZERS[subject].label
@@ -363,73 +311,10 @@ class Ask:
     try_next: str = ""
 
 
-#: Preset key -> the question it asks. Only data: the answers come from the engine.
-PRESET_KINDS: dict[str, Ask] = {
-    "textbook": Ask("ends_lowest", {"among": ("sgd", "adagrad", "adam")},
-                    "Now try raising Adam's learning rate, or giving SGD lr 0.5, and ask again."),
-    "momentum": Ask("zigzag", {"among": ("sgd", "momentum")},
-                    "Now try Momentum with μ = 0.9, or SGD with lr 0.5."),
-    "nesterov": Ask("first_to_tol", {"among": ("momentum", "nesterov")},
-                    "Now try μ = 0.5 for both and see whether the gap closes."),
-    "saddle": Ask("basin", {"subject": "sgd"},
-                  "Now try y₀ = −0.001, or gradient noise σ = 0.5, and predict SGD's basin again."),
-    "rosenbrock": Ask("first_to_tol", {"among": ("momentum", "nesterov", "adam")},
-                      "Now try Adam's learning rate at 0.1, or 2,000 steps."),
-    "too_large": Ask("diverges", {"subject": "sgd"},
-                     "Now try SGD's lr just below 1, then just above."),
-    "adagrad_stall": Ask("ends_lowest", {"among": ("adagrad", "rmsprop")},
-                         "Now try AdaGrad's lr at 1.5."),
-    "schedule": Ask("noise_ball", {"subject": "sgd"},
-                    "Now try a smaller constant rate, or a faster decay."),
-    "adam_bias": Ask("first_step", {"among": ("rmsprop", "adam")},
-                     "Now try RMSProp with α = 0.9 and compare the first steps again."),
-    "regression": Ask("first_to_tol", {"among": ("sgd", "momentum", "adam")},
-                      "Now try SGD with lr 1.0, or Adam with lr 0.5."),
-}
-#: Kind used for a preset missing from the table (a new preset still gets a question).
-FALLBACK = Ask("ends_lowest")
-
-
 def ask(race: Race, key: str, spec: Ask) -> Question:
+    """The question ``spec`` asks about ``race``, with its "now try" suggestion."""
     q = KINDS[spec.kind](race, key, **dict(spec.args))
     return Question(q.key, q.prompt, q.choices, q.answer_index, q.explanation, q.kind, spec.try_next)
-
-
-def preset_question(preset_key: str, race: Race | None = None) -> Question | None:
-    """The question of a Compare preset at ``race`` (default: the preset's own settings).
-
-    Pass the page's current settings as ``race`` so the answer follows a teacher's changes.
-    Unknown preset key → None (never raises for a bad link).
-    """
-    from lessons.presets import PRESETS_BY_KEY
-
-    preset = PRESETS_BY_KEY.get(str(preset_key)) if preset_key is not None else None
-    if preset is None:
-        return None
-    race = race or Race.from_preset(preset)
-    if race.surface not in SURFACES or not race.optimizers or any(k not in OPTIMIZERS for k in race.optimizers):
-        return None  # a custom formula or an unknown optimizer: no engine-checked question to ask
-    try:
-        return ask(race, preset.key, PRESET_KINDS.get(preset.key, FALLBACK))
-    except ValueError:  # settings the engine refuses (e.g. a hand-made invalid hyperparameter)
-        return None
-
-
-#: Page modes a link may ask for (``mode=predict``); anything else falls back to watching.
-MODES = ("watch", "predict")
-
-
-def parse_mode(raw: Any) -> tuple[str, str | None]:
-    """``(mode, notice)`` from a ``mode=`` link value: unknown values give "watch" and a notice."""
-    if isinstance(raw, (list, tuple)):
-        raw = raw[-1] if raw else None
-    if raw is None or str(raw).strip() == "":
-        return "watch", None
-    text = str(raw).strip().lower()
-    if text in MODES:
-        return text, None
-    shown = "".join(ch for ch in str(raw)[:24] if ch.isprintable()).replace("`", "'")
-    return "watch", f"Unknown mode `{shown}`; showing the race without a question."
 
 
 # ------------------------------------------------------------------------ lesson-page demos
@@ -459,7 +344,8 @@ def schedules_question(surface: str, opt: str, lr: float, noise: float, steps: i
                        params: Mapping[str, float] | None = None) -> Question:
     """Schedules page: does the schedule shrink the noise ball? (64 seeds, the page's settings)"""
     start = tuple(float(c) for c in SURFACES[surface].start)
-    race = Race(surface, {opt: {"lr": float(lr)}}, start, int(steps), float(noise), 0, schedule, dict(params or {}))
+    race = Race(surface, {opt: {"lr": float(lr)}}, start, int(steps), float(noise), 0, schedule,
+                tuple(dict(params or {}).items()))
     q = noise_ball(race, "schedules", opt)
     return Question(q.key, q.prompt, q.choices, q.answer_index, q.explanation, "noise_ball",
                     "Now try warm-up, which starts small instead of ending small.")
@@ -510,7 +396,7 @@ def sweep_question(surface: str, opt: str, x_key: str, y_key: str, x_values: Seq
 
     lo, hi = largest(0), largest(1)
     label = OPTIMIZERS[opt].label
-    choices = (f"It shrinks", f"It grows", "It stays the same")
+    choices = ("It shrinks", "It grows", "It stays the same")
     if math.isnan(lo) or math.isnan(hi) or lo == hi:
         answer = 2
     else:
@@ -523,5 +409,5 @@ def sweep_question(surface: str, opt: str, x_key: str, y_key: str, x_values: Seq
                     "sweep", "Now try another optimizer's second axis.")
 
 
-__all__ = ["MODES", "parse_mode", "Question", "Race", "Ask", "KINDS", "PRESET_KINDS", "preset_question", "measure", "ask",
+__all__ = ["Question", "Ask", "KINDS", "measure", "ask",
            "ewma_question", "schedules_question", "minibatch_question", "sweep_question", "TOL", "NOISY_SEEDS"]

@@ -22,7 +22,7 @@ def short_number(value: float, digits: int = 3, inf: str = "inf") -> str:
 
     0.3, 12, 0.000722, 2.1e-9 (not 2.1e-09); ``inf`` says what an infinite value means where it
     is printed ("never", "∞ (diverged)"). The one prose formatter of Tune's explanation, the
-    lesson questions and the challenges (LaTeX numbers use `num`, links `ui.values.format_number`).
+    lesson questions and the challenges (LaTeX numbers use `num`, links `lessons.grids.format_number`).
     """
     value = float(value)
     if math.isinf(value):

@@ -12,11 +12,12 @@ from __future__ import annotations
 import streamlit as st
 
 from optimizers import OPTIMIZERS
-from lessons.challenges import CHALLENGES, parse_challenge_key, query_string, settings_from_query, share_query
+from lessons.challenges import CHALLENGES, parse_challenge_key, share_query, values_from_query
+from lessons.link_values import query_string, quote
+from lessons.race import MAX_NOISE
 from ui.bootstrap import ensure_app_navigation
 from ui.lesson_common import page_style, spec_slider
-from ui.url_state import quote
-from ui.values import format_value, noise_options, snap
+from lessons.grids import format_value, noise_options, snap
 
 ensure_app_navigation()
 
@@ -48,22 +49,22 @@ raw_key = _param("challenge")
 focus = parse_challenge_key(raw_key) if raw_key not in (None, "") else None
 if raw_key not in (None, "") and focus is None:
     st.info(f"Unknown challenge {quote(raw_key)} in the link; showing all cards.")
-link_settings, link_notices = ({}, [])
+link_values, link_notices = ({}, [])
 if focus is not None:
     try:
         params = {k: st.query_params.get(k) for k in st.query_params.keys()}
     except Exception:  # pragma: no cover
         params = {}
-    link_settings, link_notices = settings_from_query(params, focus)
+    link_values, link_notices = values_from_query(params, focus)
     if link_notices:
         st.info("Some values in the link were not usable:\n\n" + "\n".join(f"- {n}" for n in link_notices))
 
-NOISE_OPTIONS = noise_options()
+NOISE_OPTIONS = noise_options(MAX_NOISE)
 
 
 def _widgets(card, initial):
-    """One slider per free setting; returns the settings dict the student built."""
-    settings = card.start_settings()
+    """One slider per free setting; returns the race the student built."""
+    race = card.race
     cols = st.columns(max(1, len(card.free)))
     for col, (name, spec) in zip(cols, card.free_specs()):
         start = card.value(initial, name)
@@ -71,16 +72,15 @@ def _widgets(card, initial):
         if spec is not None:
             opt, _, hyper = name.partition(".")
             value = spec_slider(col, spec, start, key=key, label=f"{OPTIMIZERS[opt].label}: {hyper} (${spec.symbol}$)")
-            settings["hyper"][opt][hyper] = float(value)
         else:  # a race setting such as gradient noise
             value = col.select_slider(name, options=NOISE_OPTIONS, value=snap(start, NOISE_OPTIONS), key=key,
                                       format_func=format_value, help="Gradient noise σ added to every step.")
-            settings[name] = float(value)
-    return settings
+        race = race.with_setting(name, float(value))
+    return race
 
 
 def _link(path: str, query: dict) -> str:
-    return f"/{path}?{query_string(query)}"
+    return f"/{path}{query_string(query)}"
 
 
 cards = [focus] if focus is not None else list(CHALLENGES)
@@ -93,25 +93,25 @@ for card in cards:
         st.markdown(f"**Goal:** {card.goal}")
         with st.expander("Hint"):
             st.markdown(card.hint)
-        st.markdown(f"[Try it on Compare →]({_link(COMPARE_PATH, share_query(card.start_settings()))})")
-        initial = link_settings if card is focus else card.start_settings()
-        settings = _widgets(card, initial)
+        st.markdown(f"[Try it on Compare →]({_link(COMPARE_PATH, share_query(card.race))})")
+        initial = link_values if card is focus else {}
+        race = _widgets(card, initial)
         verdict_key = f"ch_verdict_{card.key}"
         if st.button("Check", key=f"ch_check_{card.key}", type="primary"):
-            verdict = card.check(settings)
-            st.session_state[verdict_key] = (settings, verdict)
+            verdict = card.check(race)
+            st.session_state[verdict_key] = (race, verdict)
             if verdict.solved:
                 solved.add(card.key)
         stored = st.session_state.get(verdict_key)
-        if stored is not None and stored[0] == settings:
+        if stored is not None and stored[0] == race:
             verdict = stored[1]
             if verdict.solved:
                 st.success(f"Solved! {verdict.message}")
                 st.markdown(
-                    f"Share this solution: [challenge link]({_link(PAGE_PATH, share_query(settings, card))}) · "
-                    f"[the race on Compare]({_link(COMPARE_PATH, share_query(settings))})"
+                    f"Share this solution: [challenge link]({_link(PAGE_PATH, share_query(race, card))}) · "
+                    f"[the race on Compare]({_link(COMPARE_PATH, share_query(race))})"
                 )
-                st.code(_link(PAGE_PATH, share_query(settings, card)), language=None)
+                st.code(_link(PAGE_PATH, share_query(race, card)), language=None)
             else:
                 st.warning(f"Not yet. {verdict.message}")
         elif stored is not None:

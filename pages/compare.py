@@ -11,19 +11,22 @@ from functools import partial
 
 import streamlit as st
 
-from lessons.presets import DEFAULT_PRESET, PRESETS_BY_KEY, preset_values
+from lessons.link_values import md_escape
+from lessons.presets import PRESETS_BY_KEY
+from lessons.race import CUSTOM, Race
 from optimizers import MOMENTUM_CONVENTIONS, OPTIMIZERS, SCHEDULES, make_schedule
 from surfaces import SURFACES
 from ui import controls, page_state
 from ui.bootstrap import ensure_app_navigation
-from ui.custom_surface import current_custom_surface, custom_surface, show_formula_error_near_race
+from ui.custom_surface import current_custom_surface, show_formula_error_near_race
 from ui.folded import FOLDED, inside
 from ui.inspector import step_inspector
+from ui.page_state import LESSON_KEY, VIEW_LABELS, widget_key
 from ui.predict import predict_toggle, predict_view, show_predict
 from ui.simulation import grid_for, run_all, surface_ref
 from ui.style import current_style, show_table
 from ui.tuning import current_report, show_tune_report, tune_learning_rates
-from ui.url_state import CUSTOM, PageState, md_escape, same_as_preset
+from ui.url_state import PageState
 from viz.paths import loss_figure, loss_scale
 from viz.player import player, player_payload, standalone_html, velocity_arrows
 from viz.summary import DEFAULT_TOL, summary_table, tolerance_column, trajectories_csv
@@ -31,40 +34,37 @@ from viz.surface3d import surface3d_figure
 from viz.trajectory import f_star as known_f_star
 
 ensure_app_navigation()  # a deep link on a fresh server: serve it through app.py's navigation
-VIEWS = {"Side by side": "side", "Overlay": "overlay", "3-D": "3d"}
+VIEWS = {label: view for view, label in VIEW_LABELS.items()}
 PLAYER_KEY = "player"
 INSPECT_KEY = "inspect_step"
 INSPECTOR_OPEN_KEY = "inspector_open"
 ARROWS_KEY = "player_arrows"  # the player's "arrows" box is ticked: gradients and states are needed
 
-page_state.load_from_url(surfaces=SURFACES, optimizers=OPTIMIZERS, schedules=SCHEDULES, presets=PRESETS_BY_KEY,
-                         default_preset=DEFAULT_PRESET, extra_values=preset_values, custom_surface=custom_surface)
+store = page_state.load()
 
 
 # ------------------------------------------------------------------------------- callbacks
 
 
 def _on_lesson() -> None:
-    key = st.session_state.get(page_state.LESSON_KEY)
+    key = st.session_state.get(LESSON_KEY)
     if key:
-        page_state.apply_preset(key, optimizers=OPTIMIZERS, presets=PRESETS_BY_KEY)
+        page_state.apply_preset(key)
 
 
 def _page_surface():
     """The surface the sidebar has chosen (the custom formula on screen for "custom")."""
-    key = st.session_state.get("surface")
+    key = st.session_state.get(widget_key("surface"))
     return current_custom_surface() if key == CUSTOM else SURFACES.get(key, next(iter(SURFACES.values())))
 
 
 def _start_at(surface) -> None:
-    st.session_state["x0"], st.session_state["y0"] = (float(c) for c in surface.start)
+    st.session_state[widget_key("x0")], st.session_state[widget_key("y0")] = (float(c) for c in surface.start)
 
 
 def _on_surface() -> None:
     _start_at(_page_surface())
-    # Another surface is another race: the previous lesson's box (and its preset) no longer applies.
-    st.session_state[page_state.ACTIVE_PRESET_KEY] = None
-    st.session_state[page_state.LESSON_KEY] = None
+    page_state.forget_lesson()
 
 
 def _on_player() -> None:
@@ -76,7 +76,7 @@ def _on_player() -> None:
         st.session_state[ARROWS_KEY] = bool(value["arrows"])
     step = value.get("step")
     if isinstance(step, (int, float)) and math.isfinite(step):
-        st.session_state[INSPECT_KEY] = max(0, min(int(step), int(st.session_state.get("steps", 1))))
+        st.session_state[INSPECT_KEY] = max(0, min(int(step), int(st.session_state.get(widget_key("steps"), 1))))
     click = value.get("click")
     if isinstance(click, list) and len(click) == 2:
         try:
@@ -85,17 +85,17 @@ def _on_player() -> None:
             return
         (bx0, bx1), (by0, by1) = _page_surface().bounds
         if math.isfinite(x) and math.isfinite(y):
-            st.session_state["x0"] = float(f"{min(max(x, bx0), bx1):.3g}")
-            st.session_state["y0"] = float(f"{min(max(y, by0), by1):.3g}")
+            st.session_state[widget_key("x0")] = float(f"{min(max(x, bx0), bx1):.3g}")
+            st.session_state[widget_key("y0")] = float(f"{min(max(y, by0), by1):.3g}")
 
 
 # --------------------------------------------------------------------------------- sidebar
 
 sb = st.sidebar
-sb.selectbox("Lesson presets", list(PRESETS_BY_KEY), index=None, key=page_state.LESSON_KEY,
+sb.selectbox("Lesson presets", list(PRESETS_BY_KEY), index=None, key=LESSON_KEY,
              format_func=lambda k: PRESETS_BY_KEY[k].title, placeholder="Choose a lesson…",
              on_change=_on_lesson, help="One click sets surface, optimizers, settings, start and steps.")
-predict_toggle(sb)
+predicting = predict_toggle(sb)
 style = current_style()  # the projector toggle lives in app.py (one switch for the whole visit)
 
 sb.subheader("Surface")
@@ -108,14 +108,12 @@ opts = controls.optimizer_picker(OPTIMIZERS, container=sb)
 hyper: dict[str, dict[str, float]] = {}
 for opt_key in opts:
     opt = OPTIMIZERS[opt_key]
-    memory = {s.key: page_state.remembered(f"hp.{opt_key}.{s.key}", s.default) for s in opt.hypers}
     # Lazy (key + on_change="rerun"): a closed optimizer's sliders, rule and limit are not built;
     # its numbers come from the session (ui/folded.py). With every expander lazy, a four-optimizer
-    # race sends 48 elements per rerun instead of 88 (issue 10).
+    # race sends 48 elements per rerun instead of 88.
     box = sb.expander(opt.label, expanded=len(opts) <= 2, key=f"open.{opt_key}", on_change="rerun")
-    hyper[opt_key] = controls.hyper_sliders(opt, container=inside(box), defaults=memory,
-                                            extra_values=preset_values, hessian_eigs=surface.hessian_eigs)
-    page_state.remember({f"hp.{opt_key}.{k}": v for k, v in hyper[opt_key].items()})
+    hyper[opt_key] = controls.hyper_sliders(opt, container=inside(box), defaults=page_state.remembered(opt_key),
+                                            hessian_eigs=surface.hessian_eigs)
 inside(sb.expander("Why momentum looks different in every book", key="momentum_open", on_change="rerun")).markdown(
     MOMENTUM_CONVENTIONS)
 
@@ -125,31 +123,35 @@ steps = controls.steps_control(container=sb)
 noise, seed = controls.noise_controls(container=sb)
 cloud_runs = controls.cloud_controls(noise=noise, container=sb)
 # Lazy expanders (key + on_change="rerun" give them an `.open` state): what a closed one would hold
-# is not built on every rerun (issue 10); its controls still give their values (ui/folded.py).
+# is not built on every rerun; its controls still give their values (ui/folded.py).
 sched_box = sb.expander("Learning-rate schedule and clipping", key="sched_open", on_change="rerun",
-                        expanded=st.session_state.get("sched", "constant") != "constant")
+                        expanded=st.session_state.get(widget_key("sched"), "constant") != "constant")
 sched_in = inside(sched_box)
 sched, sched_params = controls.schedule_controls(SCHEDULES, steps=steps, container=sched_in, style=style,
                                                  factor_fn=lambda k, p: make_schedule(k, **p),
                                                  preview=sched_in is not FOLDED)
-ghost = sched_in.toggle("Also show each run with a constant lr (faint)", key="ghost", disabled=sched == "constant")
+ghost = sched_in.toggle("Also show each run with a constant lr (faint)", key=widget_key("ghost"),
+                        disabled=sched == "constant")
 clip = controls.clip_controls(container=sched_in)
 
 about = inside(sb.expander("About", expanded=False, key="about_open", on_change="rerun"))
 about.markdown(controls.PYTORCH_NOTE)
 about.caption("Paths are computed in plain numpy; the map, the race and the inspector show the same numbers.")
 
-state = PageState(surface=surface.key, opts=opts, steps=int(steps), x0=float(x0), y0=float(y0), noise=float(noise),
-                  seed=int(seed), hyper=hyper, sched=sched, sched_params=sched_params, clip=float(clip),
-                  ghost=bool(ghost) and sched != "constant",
-                  view=VIEWS.get(st.session_state.get("view") or "Side by side", "side"),
-                  formula=surface.source if custom else None, bounds=surface.bounds if custom else None,
-                  clouds=int(cloud_runs))
-active = st.session_state.get(page_state.ACTIVE_PRESET_KEY)
-unchanged = bool(active) and active in PRESETS_BY_KEY and same_as_preset(state, PRESETS_BY_KEY[active], OPTIMIZERS)
-state.preset = active if unchanged else None
-page_state.sync_url(state, optimizers=OPTIMIZERS, schedules=SCHEDULES)
-predict = predict_view(state, active=active, presets=PRESETS_BY_KEY, custom=custom)
+try:  # the widgets only offer valid values; a combination the core still refuses keeps the last race
+    race = Race(surface=surface.key, optimizers=hyper, start=(x0, y0), steps=steps, noise=noise, seed=seed,
+                schedule=sched, schedule_params=tuple(sched_params.items()), clip=clip,
+                formula=surface.source if custom else None, bounds=surface.bounds if custom else None)
+except ValueError as exc:
+    st.error(f"These settings cannot be run ({md_escape(exc)}); showing the last race that could.")
+    race = store.state.race
+active = store.lesson if store.lesson in PRESETS_BY_KEY else None
+unchanged = active is not None and race == PRESETS_BY_KEY[active].race
+state = PageState(race=race, preset=active if unchanged else None, ghost=bool(ghost) and sched != "constant",
+                  view=VIEWS.get(st.session_state.get(widget_key("view")) or VIEW_LABELS["side"], "side"),
+                  clouds=int(cloud_runs), mode="predict" if predicting else "watch")
+page_state.commit(state)
+predict = predict_view(race, on=predicting, lesson=PRESETS_BY_KEY.get(active) if active else None)
 hidden = predict.hidden  # predict first, not yet locked in: no path and no number that gives the answer away
 
 # ------------------------------------------------------------------------------------ main
@@ -159,7 +161,7 @@ st.title("Compare optimizers")
 # component whose place among its siblings changes, and a remounted player iframe can miss its
 # data (seen in Chromium: an empty, 12-px-high player after "Tune learning rates" added a box).
 with st.container():
-    notices = st.session_state.pop(page_state.NOTICES_KEY, None)
+    notices = page_state.take_notices()
     if notices:
         st.warning("Some settings in the link could not be used:\n" + "\n".join(f"- {n}" for n in notices[:8])
                    + (f"\n- … and {len(notices) - 8} more" if len(notices) > 8 else ""))
@@ -169,8 +171,7 @@ with st.container():
                 + ("" if unchanged else "  \n*(You have changed the lesson's settings since.)*"))
         if not unchanged:
             st.button("Restore the lesson's settings", icon=":material/restart_alt:", key="restore_lesson",
-                      on_click=page_state.apply_preset, args=(active,),
-                      kwargs={"optimizers": OPTIMIZERS, "presets": PRESETS_BY_KEY})
+                      on_click=page_state.apply_preset, args=(active,))
     if custom:
         show_formula_error_near_race()
 
@@ -179,7 +180,7 @@ with st.container():  # predict first (ui/predict.py): the question above the ra
     show_predict(predict, style, notes=PRESETS_BY_KEY[active].watch if active in PRESETS_BY_KEY else "")
 
 c_view, c_tune = st.columns([3, 1], vertical_alignment="center")
-view_label = c_view.segmented_control("View", list(VIEWS), key="view", label_visibility="collapsed")
+view_label = c_view.segmented_control("View", list(VIEWS), key=widget_key("view"), label_visibility="collapsed")
 view = VIEWS.get(view_label or "Side by side", "side")
 
 if not opts:
@@ -187,32 +188,32 @@ if not opts:
     st.stop()
 
 c_tune.button("Tune learning rates", icon=":material/tune:", key="tune", width="stretch",
-              on_click=tune_learning_rates, args=(state, OPTIMIZERS, SCHEDULES, preset_values),
+              on_click=tune_learning_rates, args=(race,),
               help="A fair race: sweep each optimizer's learning rate over the slider's values for this surface, "
                    "start, step budget and noise, and set each to its best.")
 fstar = known_f_star(surface.f, surface.minima)
-report = current_report(state, OPTIMIZERS, SCHEDULES)
+report = current_report(race)
 with st.container():  # always there, so the player below keeps its place (see above)
-    # A slow run (a busy server, many steps) shows progress, never a blank page (issue 10 point 6):
+    # A slow run (a busy server, many steps) shows progress, never a blank page:
     # the run cache (ui.simulation.run_cached) shows a spinner while it computes, and only then,
     # so a rerun served from the cache starts no spinner thread.
     # Gradients, learning rates and optimizer states (about half the engine's time) are recorded
     # only when something shows them: the open inspector or the player's arrows.
     full = bool(st.session_state.get(INSPECTOR_OPEN_KEY)) or bool(st.session_state.get(ARROWS_KEY))
-    runs = run_all(state, OPTIMIZERS, full=full)
+    runs = run_all(state, full=full)
     if report is not None and not hidden:
         show_tune_report(report, steps=int(steps), style=style, f_star=fstar)
     for opt_key, message in runs.errors.items():
         st.error(f"{OPTIMIZERS[opt_key].label}: {message}")
 trajs = runs.trajectories
 clouds = list(runs.clouds.values())
-grid = grid_for(surface_ref(state))
+grid = grid_for(surface_ref(race))
 
 
 def _payload(mode: str, shown=None) -> dict:
     # The loss chart is drawn by the player (with the plotly.js it loads anyway: one Plotly bundle
     # on the page, no graph_objects validation per rerun); each run's JSON is cached by its
-    # specification (runs.keys), so a slider change re-serializes one run (issue 10).
+    # specification (runs.keys), so a slider change re-serializes one run.
     shown = shown or runs
     ts, cl = shown.trajectories, list(shown.clouds.values())
     scale = loss_scale(ts, ghosts=shown.ghosts, clouds=cl, f_star=fstar)
@@ -240,7 +241,7 @@ if trajs and not hidden:
         with inspector:
             k = st.number_input("Step", min_value=0, max_value=int(steps), key=INSPECT_KEY,
                                 help="Releasing the player's scrubber (or pausing) sets this too.")
-            step_inspector(runs.frames or run_all(state, OPTIMIZERS, full=True).frames, OPTIMIZERS, hyper, int(k))
+            step_inspector(runs.frames or run_all(state, full=True).frames, OPTIMIZERS, hyper, int(k))
 
     if payload is None:  # the 3-D view has no player: its loss chart is a plotly figure
         st.plotly_chart(loss_figure(trajs, ghosts=runs.ghosts, clouds=clouds, f_star=fstar, style=style), key="loss")
@@ -248,16 +249,16 @@ if trajs and not hidden:
                     clouds=clouds)  # built only when the cache below does not hold it
     show_table(table, style=style, empty_as={tolerance_column(DEFAULT_TOL): "—" if fstar is None else "never"},
                cache_key=("summary", tuple(runs.keys.values()), tuple(t.label for t in trajs + runs.ghosts)))
-    # One horizontal row (it wraps on a phone): three elements where columns made six (issue 10).
+    # One horizontal row (it wraps on a phone): three elements where columns made six.
     downloads = st.container(horizontal=True)
     # Downloads are built on click, with every recorded number (the HTML player's arrows too).
     downloads.download_button("Trajectories (CSV)", file_name=f"descent_{surface.key}.csv", mime="text/csv",
                               data=lambda: trajectories_csv({OPTIMIZERS[k].label: df for k, df in
-                                                             run_all(state, OPTIMIZERS, full=True).frames.items()}),
+                                                             run_all(state, full=True).frames.items()}),
                               on_click="ignore", icon=":material/download:")
     downloads.download_button("Animation (HTML)", data=lambda: standalone_html(
                                   _payload("overlay" if view == "overlay" else "grid",
-                                           run_all(state, OPTIMIZERS, full=True)),
+                                           run_all(state, full=True)),
                                   title=f"Descent: {surface.label}"),
                               file_name=f"descent_{surface.key}.html", mime="text/html", on_click="ignore",
                               icon=":material/download:", help="A single file that plays offline, without a server.")

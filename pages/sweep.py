@@ -13,13 +13,15 @@ from optimizers import OPTIMIZERS, simulate
 from optimizers.sweep_map import (METRICS, GridResult, Selection, axis_values, chunk_rows, map_metric, range_options,
                                   run_grid, sweep_rows)
 from surfaces import SURFACES
-from ui.custom_surface import CUSTOM_LABEL, custom_formula_input, custom_surface, seed_custom_state
+from ui.custom_surface import CUSTOM_LABEL, custom_formula_input, seed_custom_state
 from ui.lesson_common import show_chart, compare_link, page_style
 from ui.lesson_url import BIND, LessonUrl
 from ui.predict import lesson_box
-from ui.values import format_number
+from lessons.grids import format_number
 from ui.simulation import grid_for, make_ref, resolve_surface
-from ui.url_state import BOUND_KEYS, CUSTOM, custom_query, parse_custom_surface, read_number
+from lessons.link_values import read_number
+from lessons.race import CUSTOM
+from lessons.race_link import BOUND_KEYS, custom_query, read_custom_surface
 from viz.lessons import nearest_cell, sweep_heatmap
 from viz.paths import loss_figure, overlay_figure
 from viz.trajectory import Trajectory, f_star as known_f_star
@@ -94,7 +96,7 @@ if surf0 == CUSTOM and "sw_formula" not in st.session_state:
     params = dict(url.params)
     if "formula" not in params and "f" in params:  # links from before the shared key
         params["formula"] = params["f"]
-    _, formula0, bounds0 = parse_custom_surface(params, url.notices, custom_surface)
+    _, formula0, bounds0 = read_custom_surface(params, url.notices)
     seed_custom_state("sw_", formula0, bounds0)
 custom = surf_key == CUSTOM
 surface = custom_formula_input(prefix="sw_") if custom else SURFACES[surf_key]

@@ -40,12 +40,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
-from lessons.presets import DEFAULT_PRESET, PRESETS_BY_KEY
+from lessons.presets import PRESETS_BY_KEY
 from optimizers import OPTIMIZERS, SCHEDULES
 from optimizers.series import SERIES_KINDS
 from surfaces import SURFACES
 from ui.custom_surface import EXAMPLES
-from ui.url_state import BOUND_KEYS, CLOUD_RUNS, parse_query
+from lessons.race_link import BOUND_KEYS
+from ui.url_state import CLOUD_RUNS, parse_query
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -257,9 +258,9 @@ def _with_surface(query: dict, data) -> dict:
 @settings(FUZZ, max_examples=300)
 @given(query=queries)
 def test_parse_query_never_raises(query):
-    state, notices = parse_query(query, surfaces=SURFACES, optimizers=OPTIMIZERS, schedules=SCHEDULES,
-                                 presets=PRESETS_BY_KEY, default_preset=DEFAULT_PRESET)
-    assert state.opts and 1 <= state.steps <= 5000 and all(math.isfinite(v) for v in (state.x0, state.y0))
+    state, notices = parse_query(query)
+    race = state.race
+    assert race.opts and 1 <= race.steps <= 5000 and all(math.isfinite(v) for v in race.start)
     assert all(isinstance(n, str) for n in notices)
 
 

@@ -7,11 +7,8 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from lessons.challenges import (
-    CHALLENGES, CHALLENGES_BY_KEY, parse_challenge_key, query_string, settings_from_query, share_query,
-)
-from lessons.presets import DEFAULT_PRESET, PRESETS_BY_KEY, preset_values
-from optimizers import OPTIMIZERS, SCHEDULES
+from lessons.challenges import CHALLENGES, CHALLENGES_BY_KEY, parse_challenge_key, share_query, values_from_query
+from lessons.link_values import query_string
 from surfaces import SURFACES
 from ui.url_state import parse_query
 
@@ -27,9 +24,9 @@ def test_at_least_eight_cards_with_unique_keys():
 
 @pytest.mark.parametrize("challenge", CHALLENGES, ids=IDS)
 def test_known_solution_solves_and_start_does_not(challenge):
-    start = challenge.check(challenge.start_settings())
+    start = challenge.check(challenge.race)
     assert not start.solved, start.message
-    solved = challenge.check(challenge.solution_settings())
+    solved = challenge.check(challenge.solution_race())
     assert solved.solved, solved.message
     assert any(ch.isdigit() for ch in solved.message) and any(ch.isdigit() for ch in start.message)
 
@@ -37,25 +34,24 @@ def test_known_solution_solves_and_start_does_not(challenge):
 @pytest.mark.parametrize("challenge", CHALLENGES, ids=IDS)
 def test_only_the_free_settings_count(challenge):
     """Moving the start onto the minimum (a fixed setting) must not solve the card."""
-    s = challenge.start_settings()
-    m = SURFACES[s["surface"]].minima[0]
-    s["x0"], s["y0"], s["steps"] = float(m[0]), float(m[1]), 5000
-    assert not challenge.check(s).solved
+    m = SURFACES[challenge.race.surface].minima[0]
+    moved = challenge.race.with_(start=(float(m[0]), float(m[1])), steps=5000)
+    assert not challenge.check(moved).solved
 
 
 @pytest.mark.parametrize("challenge", CHALLENGES, ids=IDS)
 def test_share_link_round_trips_through_the_compare_page_parser(challenge):
-    query = share_query(challenge.solution_settings(), challenge)
+    query = share_query(challenge.solution_race(), challenge)
     assert query["challenge"] == challenge.key
-    params = parse_qs(query_string(query))
+    params = parse_qs(query_string(query)[1:])
     params.pop("challenge")
-    state, notices = parse_query(params, surfaces=SURFACES, optimizers=OPTIMIZERS, schedules=SCHEDULES,
-                                 presets=PRESETS_BY_KEY, default_preset=DEFAULT_PRESET, extra_values=preset_values)
+    state, notices = parse_query(params)
     assert notices == []
-    assert challenge.check(state).solved  # the Compare page's own state solves it
+    assert state.race == challenge.solution_race()  # the Compare page shows exactly the solved race
+    assert challenge.check(state.race).solved
     # and the challenges page reads the same link back to the solution
-    s, page_notices = settings_from_query(parse_qs(query_string(query)), challenge)
-    assert page_notices == [] and challenge.check(s).solved
+    values, page_notices = values_from_query(parse_qs(query_string(query)[1:]), challenge)
+    assert page_notices == [] and challenge.check(values).solved
 
 
 @pytest.mark.parametrize("raw", ["nope", "", "   ", None, [], "x" * 500, "<script>alert(1)</script>", "../etc",
@@ -71,16 +67,14 @@ def test_good_challenge_keys():
 
 def test_bad_link_values_keep_the_start_with_a_notice():
     c = CHALLENGES_BY_KEY["rosenbrock_momentum"]
-    s, notices = settings_from_query({"momentum.lr": "nan", "momentum.momentum": "7"}, c)
+    values, notices = values_from_query({"momentum.lr": "nan", "momentum.momentum": "7"}, c)
     assert len(notices) == 2
-    assert s == c.start_settings()
+    assert values == {} and c.effective(values) == c.race
 
 
 def test_bad_settings_give_a_verdict_not_a_traceback():
     c = CHALLENGES_BY_KEY["sgd_beats_adam"]
-    s = c.start_settings()
-    s["hyper"]["sgd"]["lr"] = -1.0
-    v = c.check(s)
+    v = c.check({"sgd.lr": -1.0})
     assert not v.solved and "lr" in v.message
     assert not c.check({}).solved  # missing values: the card's start is judged
 
@@ -137,7 +131,7 @@ def test_page_solves_one_card_and_leaves_another_unsolved():
 
 def test_share_link_opens_the_card_with_the_solution():
     card = CHALLENGES_BY_KEY["rosenbrock_momentum"]
-    query = {k: (v[-1] if isinstance(v, list) else v) for k, v in share_query(card.solution_settings(), card).items()}
+    query = {k: (v[-1] if isinstance(v, list) else v) for k, v in share_query(card.solution_race(), card).items()}
     at = _page(**query)
     _ok(at)
     assert [s.value for s in at.select_slider] == [0.001, 0.95]

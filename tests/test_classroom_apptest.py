@@ -32,7 +32,7 @@ def _payload(at: AppTest) -> dict:
     return payload_of(player)
 
 
-@pytest.mark.parametrize("steps", sorted({p.steps for p in PRESETS} | {10, 25, 5000}))
+@pytest.mark.parametrize("steps", sorted({p.race.steps for p in PRESETS} | {10, 25, 5000}))
 def test_default_speed_plays_a_run_in_10_to_20_seconds(steps):
     speed = default_speed(steps)
     assert speed in SPEED_OPTIONS
@@ -46,7 +46,7 @@ def test_a_new_preset_brings_its_own_playback():
     at.selectbox(key="lesson").set_value("rosenbrock").run()
     assert not at.exception
     second = _payload(at)
-    steps = PRESETS_BY_KEY["rosenbrock"].steps
+    steps = PRESETS_BY_KEY["rosenbrock"].race.steps
     # A different race id makes the browser restart at step 0 at the payload's speed.
     assert first["playback"] != second["playback"]
     assert second["steps"] == steps and second["speed"] == default_speed(steps)

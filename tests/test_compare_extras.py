@@ -10,13 +10,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lessons.presets import PRESETS_BY_KEY, preset_values
+from lessons.presets import PRESETS_BY_KEY
 from optimizers import OPTIMIZERS, simulate
 from optimizers.tuning import tune_learning_rate
 from surfaces import SURFACES
 from tests.player_args import payload_of
 from tests.test_compare_page import assert_clean, new_app, summary
-from ui.url_state import DEFAULT_FORMULA, hyper_options
+from lessons.race import DEFAULT_FORMULA
+from lessons.race_link import hyper_grid
 from viz.clouds import CLOUD_POINTS
 from viz.summary import CLOUD_DIVERGED_COLUMN, CLOUD_LOSS_COLUMN
 
@@ -46,7 +47,7 @@ def test_tune_button_sets_every_lr_to_the_engines_pick_and_explains_it():
     assert_clean(at)
     ss = at.session_state
     for key in ("sgd", "momentum", "nesterov", "adam"):
-        grid = hyper_options(OPTIMIZERS[key], "lr", preset_values(key, "lr"))
+        grid = hyper_grid(key, "lr")
         hyper = {k: v for k, v in OPTIMIZERS[key].defaults().items() if k != "lr"}
         expected = tune_learning_rate(SURFACES["rosenbrock"], key, hyper, (-1.5, 2.0), 1000, lr_grid=np.array(grid))
         assert expected.found
@@ -66,7 +67,7 @@ def test_tune_button_sets_every_lr_to_the_engines_pick_and_explains_it():
     # Undo puts the lesson's rates back; the report goes with it.
     at.button(key="undo_tune").click().run()
     assert_clean(at)
-    lesson = PRESETS_BY_KEY["rosenbrock"].optimizers
+    lesson = PRESETS_BY_KEY["rosenbrock"].race.hypers
     assert at.session_state["hp.sgd.lr"] == lesson["sgd"]["lr"] and at.session_state["hp.adam.lr"] == lesson["adam"]["lr"]
     assert not at.success
 
@@ -239,18 +240,16 @@ def test_cloud_run_count_survives_switching_clouds_off_and_on():
 ])
 def test_path_only_runs_equal_the_full_record(opt_key, hyper, extra):
     """The race without the inspector or arrows records paths only: the same numbers as simulate."""
-    from dataclasses import replace
-
-    from ui.simulation import RunSpec, path_trajectory
+    from lessons.race import Race
+    from ui.simulation import path_trajectory
     from viz.trajectory import Trajectory
 
-    spec = RunSpec(ref="rosenbrock", start=(-1.5, 2.0), steps=300, noise=0.0, seed=0)
-    spec = replace(spec, **extra)
-    h = tuple(sorted(hyper.items()))
-    fast = path_trajectory(spec, opt_key, h)
-    df = simulate("rosenbrock", opt_key, hyper, spec.start, spec.steps, noise=spec.noise, seed=spec.seed,
-                  schedule=spec.schedule, clip_norm=spec.clip_norm)
-    full = Trajectory.from_frame(df, opt_key, OPTIMIZERS[opt_key].label, spec.steps)
+    race = Race("rosenbrock", {opt_key: hyper}, (-1.5, 2.0), 300)
+    race = race.with_(**{{"sched": "schedule"}.get(k, k): v for k, v in extra.items()})
+    fast = path_trajectory(race, opt_key)
+    df = simulate("rosenbrock", opt_key, hyper, race.start, race.steps, noise=race.noise, seed=race.seed,
+                  schedule=race.schedule_object(), clip_norm=race.clip_norm)
+    full = Trajectory.from_frame(df, opt_key, OPTIMIZERS[opt_key].label, race.steps)
     np.testing.assert_array_equal(fast.path, full.path)
     np.testing.assert_array_equal(fast.loss, full.loss)
     assert fast.diverged_at == full.diverged_at and fast.label == full.label

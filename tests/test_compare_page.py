@@ -15,11 +15,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lessons.presets import DEFAULT_PRESET, PRESETS, PRESETS_BY_KEY
-from optimizers import OPTIMIZERS, SCHEDULES, make_schedule, simulate
+from optimizers import OPTIMIZERS, make_schedule, simulate
 from surfaces import SURFACES
 from tests.player_args import payload_of
 from ui.inspector import substituted_rule
-from ui.url_state import defaults_from_preset, to_query
+from ui.url_state import state_of, to_query
 
 TIMEOUT = 90
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -50,11 +50,11 @@ def test_loss_chart_in_the_player_plots_the_engines_f_minus_f_star():
     assert_clean(at)
     assert not at.get("plotly_chart")  # no Streamlit plotly chart: its bundle is not loaded
     data = player_data(at)
-    state = defaults_from_preset(PRESETS_BY_KEY["rosenbrock"], OPTIMIZERS)
-    surface = SURFACES[state.surface]
+    race = PRESETS_BY_KEY["rosenbrock"].race
+    surface = SURFACES[race.surface]
     f_star = min(float(surface.f(*m)) for m in surface.minima)
     for run in data["runs"]:
-        df = simulate(surface, run["key"], state.hyper[run["key"]], (state.x0, state.y0), state.steps)
+        df = simulate(surface, run["key"], race.hyper(run["key"]), race.start, race.steps)
         want = np.maximum(df["loss"].to_numpy() - f_star, 1e-16)
         # f* = 0 here: the browser floors the run's own loss (viz.paths.LossScale.shown)
         assert run["lc"] == {}
@@ -73,8 +73,8 @@ def test_default_page_runs():
     assert_clean(at)
     table = summary(at)
     preset = PRESETS_BY_KEY[DEFAULT_PRESET]
-    assert list(table["optimizer"]) == [OPTIMIZERS[k].label for k in preset.optimizers]
-    assert at.session_state["surface"] == preset.surface
+    assert list(table["optimizer"]) == [OPTIMIZERS[k].label for k in preset.race.opts]
+    assert at.session_state["surface"] == preset.race.surface
     assert at.query_params["preset"] == [DEFAULT_PRESET] or at.query_params["preset"] == DEFAULT_PRESET
     assert any(preset.title in i.value for i in at.info)  # the lesson's "what to watch" box
     chart = player_data(at)["loss_chart"]  # drawn by the player: one Plotly bundle on the page (issue 10)
@@ -143,10 +143,10 @@ def test_every_preset_runs(key):
     assert_clean(at)
     preset = PRESETS_BY_KEY[key]
     table = summary(at)
-    labels = [OPTIMIZERS[k].label for k in preset.optimizers]
+    labels = [OPTIMIZERS[k].label for k in preset.race.opts]
     assert [o for o in table["optimizer"] if "constant lr" not in o] == labels
-    assert at.session_state["surface"] == preset.surface
-    assert at.session_state["steps"] == preset.steps
+    assert at.session_state["surface"] == preset.race.surface
+    assert at.session_state["steps"] == preset.race.steps
     assert at.query_params["preset"] in (key, [key])
     assert any(preset.title in i.value for i in at.info)
 
@@ -162,12 +162,9 @@ def test_restore_lesson_button():
 
 
 def test_shared_url_restores_state():
-    state = defaults_from_preset(PRESETS_BY_KEY["adagrad_stall"], OPTIMIZERS)
-    state.preset = None
-    state.hyper["rmsprop"]["lr"] = 0.02
-    state.steps = 321
-    state.noise, state.seed = 0.5, 7
-    query = to_query(state, optimizers=OPTIMIZERS, schedules=SCHEDULES)
+    state = state_of(PRESETS_BY_KEY["adagrad_stall"])
+    state = state.with_race(state.race.with_hyper("rmsprop", "lr", 0.02).with_(steps=321, noise=0.5, seed=7))
+    query = to_query(state)
     at = new_app(query)
     assert_clean(at)
     assert not at.warning
@@ -230,13 +227,13 @@ def test_step_inspector_shows_substituted_rules():
     latex = [el.value for el in at.latex]
     assert any(r"\theta_{4}" in v for v in latex)  # update 4 leaves step 3
     tables = [d.value for d in at.table if "gx" in d.value.columns]
-    assert tables and len(tables[0]) == len(PRESETS_BY_KEY[DEFAULT_PRESET].optimizers)
+    assert tables and len(tables[0]) == len(PRESETS_BY_KEY[DEFAULT_PRESET].race.opts)
 
 
 def test_stability_limit_is_shown_on_quadratics():
     at = new_app({"preset": "too_large"})
     assert_clean(at)
-    for key in PRESETS_BY_KEY["too_large"].optimizers:  # open every optimizer's expander
+    for key in PRESETS_BY_KEY["too_large"].race.opts:  # open every optimizer's expander
         at.session_state[f"open.{key}"] = True
     at.run()
     text = " ".join(m.value for m in at.markdown)
@@ -319,7 +316,7 @@ def test_a_lesson_pages_preset_link_opens_its_preset_after_compare_was_open():
     _go(at, "pages/ewma.py")
     _go(at, "pages/compare.py", {"preset": "adam_bias"})  # "Compare preset: …" on the lesson page
     preset = PRESETS_BY_KEY["adam_bias"]
-    assert list(summary(at)["optimizer"]) == [OPTIMIZERS[k].label for k in preset.optimizers]
+    assert list(summary(at)["optimizer"]) == [OPTIMIZERS[k].label for k in preset.race.opts]
     assert at.query_params["preset"] in ("adam_bias", ["adam_bias"])
     assert any(preset.title in i.value for i in at.info)
 

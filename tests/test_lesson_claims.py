@@ -20,19 +20,18 @@ from lessons.presets import PRESETS_BY_KEY
 from optimizers import OPTIMIZERS, make_schedule, run_batch, simulate
 from optimizers.tuning import noise_cloud
 from surfaces import SURFACES
-from ui.url_state import defaults_from_preset
 
 N_SEEDS = 64
 
 
 def _runs(key: str, **override) -> dict[str, pd.DataFrame]:
     """Each optimizer of a preset, run exactly as the Compare page runs it."""
-    state = defaults_from_preset(PRESETS_BY_KEY[key], OPTIMIZERS)
-    for k, v in override.items():
-        setattr(state, k, v)
-    sched = None if state.sched == "constant" else make_schedule(state.sched, **state.sched_params)
-    return {o: simulate(state.surface, o, state.hyper[o], (state.x0, state.y0), state.steps, noise=state.noise,
-                        seed=state.seed, schedule=sched) for o in state.opts}
+    race = PRESETS_BY_KEY[key].race
+    if "y0" in override:
+        race = race.with_(start=(race.start[0], override.pop("y0")))
+    race = race.with_(**override)
+    return {o: simulate(race.surface, o, race.hyper(o), race.start, race.steps, noise=race.noise,
+                        seed=race.seed, schedule=race.schedule_object()) for o in race.opts}
 
 
 def _watch(key: str) -> str:
@@ -93,9 +92,9 @@ def _book_path(kind: str, lr: float, steps: int = 30) -> np.ndarray:
 def test_textbook_preset_is_the_books_figure():
     preset = PRESETS_BY_KEY["textbook"]
     text = preset.watch
-    assert preset.surface == "bowl" and preset.start == (-7.0, 2.0) and preset.steps == 30
+    assert preset.race.surface == "bowl" and preset.race.start == (-7.0, 2.0) and preset.race.steps == 30
     book_lr = {"sgd": 0.95, "momentum": 0.1, "adagrad": 1.5, "adam": 0.3}
-    assert {k: v["lr"] for k, v in preset.optimizers.items()} == book_lr
+    assert {k: v["lr"] for k, v in preset.race.hypers.items()} == book_lr
     r = _runs("textbook")
     assert OPTIMIZERS["momentum"].resolve({})["momentum"] == 0.9
     worst = max(float(np.abs(r[k][["x", "y"]].to_numpy() - _book_path(k, lr)).max()) for k, lr in book_lr.items())
@@ -218,8 +217,8 @@ def test_rosenbrock_preset():
     surface = SURFACES["rosenbrock"]
     lmin, lmax = _hessian_eigs(surface, 1.0, 1.0)
     _says(text, f"eigenvalues are {lmin:.1f} and {lmax:.0f}, so 2/λmax ≈ {2 / lmax:.4f}")
-    start = np.array(PRESETS_BY_KEY["rosenbrock"].start)
-    steps = PRESETS_BY_KEY["rosenbrock"].steps
+    start = np.array(PRESETS_BY_KEY["rosenbrock"].race.start)
+    steps = PRESETS_BY_KEY["rosenbrock"].race.steps
 
     one = run_batch(surface, "sgd", {"lr": 0.0021}, start, steps, record="final")
     assert 0 <= one.diverged_at[0] <= 10
@@ -230,11 +229,11 @@ def test_rosenbrock_preset():
     assert blown.max() <= 10
     _says(text, f"lr 0.0021 blows up within 10 steps, and so do all but {survivors} of {larger.size} larger rates up to 10")
 
-    assert PRESETS_BY_KEY["rosenbrock"].optimizers["sgd"]["lr"] == 0.002
+    assert PRESETS_BY_KEY["rosenbrock"].race.hypers["sgd"]["lr"] == 0.002
     _says(text, f"At lr 0.002 SGD ends its 1,000 steps at {_xy(r['sgd'])}, loss {_sci(r['sgd'].loss.iloc[-1])}")
     slow = simulate(surface, "sgd", {"lr": 0.001}, start, steps)
     _says(text, f"at lr 0.001 it would still be at {_xy(slow)}")
-    assert PRESETS_BY_KEY["rosenbrock"].optimizers["momentum"]["lr"] == 0.002
+    assert PRESETS_BY_KEY["rosenbrock"].race.hypers["momentum"]["lr"] == 0.002
     _says(text, f"with the same lr builds up speed along the floor: loss {_sci(r['momentum'].loss.iloc[-1])}")
 
     nest = run_batch(surface, "nesterov", {"lr": np.geomspace(0.00115, 10, 300)[:, None]}, start, steps, record="final")
@@ -242,7 +241,7 @@ def test_rosenbrock_preset():
     assert simulate(surface, "nesterov", {"lr": 0.0011}, start, steps).attrs["diverged_at"] is None
     _says(text, "from 0.00115 up it diverges")
     _says(text, f"at lr 0.001 it reaches loss {_sci(r['nesterov'].loss.iloc[-1])}")
-    _says(text, f"Adam (lr {PRESETS_BY_KEY['rosenbrock'].optimizers['adam']['lr']:g}) rescales each coordinate: "
+    _says(text, f"Adam (lr {PRESETS_BY_KEY['rosenbrock'].race.hypers['adam']['lr']:g}) rescales each coordinate: "
                 f"loss {_sci(r['adam'].loss.iloc[-1])}")
 
 
@@ -279,14 +278,14 @@ def test_adagrad_stall_preset():
 
 def _schedule_clouds(seeds: np.ndarray) -> dict[str, tuple]:
     preset = PRESETS_BY_KEY["schedule"]
-    state = defaults_from_preset(preset, OPTIMIZERS)
-    surface = SURFACES[state.surface]
-    sched = make_schedule(state.sched, **state.sched_params)
+    race = preset.race
+    surface = SURFACES[race.surface]
+    sched = race.schedule_object()
     out = {}
-    for o in state.opts:
-        common = dict(noise=state.noise, seeds=seeds)
-        const = noise_cloud(surface, o, state.hyper[o], (state.x0, state.y0), state.steps, **common)
-        dec = noise_cloud(surface, o, state.hyper[o], (state.x0, state.y0), state.steps, schedule=sched, **common)
+    for o in race.opts:
+        common = dict(noise=race.noise, seeds=seeds)
+        const = noise_cloud(surface, o, race.hyper(o), race.start, race.steps, **common)
+        dec = noise_cloud(surface, o, race.hyper(o), race.start, race.steps, schedule=sched, **common)
         out[o] = (const, dec)
     return out
 
@@ -294,12 +293,13 @@ def _schedule_clouds(seeds: np.ndarray) -> dict[str, tuple]:
 def test_schedule_preset_over_64_seeds():
     text = _watch("schedule")
     preset = PRESETS_BY_KEY["schedule"]
-    surface = SURFACES[preset.surface]
-    k = preset.schedule_params["decay"]
+    race = preset.race
+    surface = SURFACES[race.surface]
+    k = dict(race.schedule_params)["decay"]
     _says(text, f"η/(1 + {k:g}(t − 1))")
-    factor = float(make_schedule(preset.schedule, **preset.schedule_params).factor(preset.steps, preset.steps))
+    factor = float(race.schedule_object().factor(race.steps, race.steps))
     assert round(1 / factor) == 6
-    _says(text, f"the rate shrinks to a sixth by step {preset.steps}")
+    _says(text, f"the rate shrinks to a sixth by step {race.steps}")
     clouds = _schedule_clouds(np.arange(N_SEEDS))
     shown = []
     for o, (const, dec) in clouds.items():
@@ -314,16 +314,14 @@ def test_schedule_preset_over_64_seeds():
         shown.append(f"{d_c:.2f}")
     _says(text, f"is {shown[0]} with the decay against {shown[1]} without (SGD) and {shown[2]} against "
                 f"{shown[3]} (Momentum)")
-    state = defaults_from_preset(preset, OPTIMIZERS)
-    for o in state.opts:
-        clean = simulate(surface, o, state.hyper[o], preset.start, preset.steps,
-                         schedule=make_schedule(preset.schedule, **preset.schedule_params))
+    for o in race.opts:
+        clean = simulate(surface, o, race.hyper(o), race.start, race.steps, schedule=race.schedule_object())
         assert surface.distance_to_nearest_minimum(clean[["x", "y"]].to_numpy()[-1:])[0] < 0.05
 
 
 def test_schedule_preset_holds_on_fresh_seeds():
     """The same comparison on 128 other seeds: the claim is not a property of seeds 0-63."""
-    surface = SURFACES[PRESETS_BY_KEY["schedule"].surface]
+    surface = SURFACES[PRESETS_BY_KEY["schedule"].race.surface]
     for const, dec in _schedule_clouds(np.arange(64, 192)).values():
         d_c = np.median(surface.distance_to_nearest_minimum(const.paths[-1]))
         d_d = np.median(surface.distance_to_nearest_minimum(dec.paths[-1]))

@@ -177,7 +177,7 @@ def test_sweep_custom_formula_and_a_bad_one():
     bad = _app("sweep", surface="custom", formula="__import__('os')", n="20", steps="100")
     _ok(bad)
     assert any("formula=" in i.value for i in bad.info)  # a notice, not a traceback
-    from ui.url_state import DEFAULT_FORMULA
+    from lessons.race import DEFAULT_FORMULA
 
     assert bad.session_state["sw_formula"] == DEFAULT_FORMULA
 

@@ -15,9 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from lessons.presets import PRESETS_BY_KEY
 from tests.player_args import payload_of
-from lessons.questions import Race, ewma_question, minibatch_question, preset_question
-from ui.url_state import defaults_from_preset
-from optimizers import OPTIMIZERS
+from lessons.questions import ewma_question, minibatch_question
 from surfaces import SURFACES
 from viz.contours import contour_grid
 from viz.player import player_payload
@@ -59,8 +57,7 @@ def clean(at: AppTest) -> None:
 
 
 def momentum_question():
-    state = defaults_from_preset(PRESETS_BY_KEY["momentum"], OPTIMIZERS)
-    return preset_question("momentum", Race.from_state(state))
+    return PRESETS_BY_KEY["momentum"].question_at()
 
 
 def lock(at: AppTest, key: str, choice: int) -> AppTest:
@@ -82,9 +79,9 @@ def test_predict_link_hides_the_race_then_reveals_it():
     data = payload(at)
     preset = PRESETS_BY_KEY["momentum"]
     assert data["hidden"] is True
-    assert [r["key"] for r in data["runs"]] == list(preset.optimizers)
+    assert [r["key"] for r in data["runs"]] == list(preset.race.opts)
     for r in data["runs"]:
-        assert r["n"] == 1 and np.allclose(r["xy"], preset.start)
+        assert r["n"] == 1 and np.allclose(r["xy"], preset.race.start)
         assert not any(k in r for k in ("grad", "mom", "ghost", "cloud", "lr"))
         assert r["div"] is None and all(v is None for v in r["loss"])
     assert not has_summary(at) and not has_loss_chart(at)
@@ -96,7 +93,7 @@ def test_predict_link_hides_the_race_then_reveals_it():
     clean(at)
     data = payload(at)
     assert data["hidden"] is False
-    assert all(r["n"] == preset.steps + 1 for r in data["runs"])
+    assert all(r["n"] == preset.race.steps + 1 for r in data["runs"])
     assert has_summary(at) and has_loss_chart(at)
     assert any("Right!" in s.value and q.explanation in s.value for s in at.success)
     assert any(q.try_next in m.value for m in at.markdown)
@@ -132,9 +129,8 @@ def test_sidebar_toggle_and_the_question_follows_the_settings():
     at.session_state["hp.sgd.lr"] = 0.1
     at.run()
     clean(at)
-    state = defaults_from_preset(PRESETS_BY_KEY["momentum"], OPTIMIZERS)
-    state.hyper["sgd"]["lr"] = 0.1
-    q2 = preset_question("momentum", Race.from_state(state))
+    preset = PRESETS_BY_KEY["momentum"]
+    q2 = preset.question_at(preset.race.with_hyper("sgd", "lr", 0.1))
     assert payload(at)["hidden"] is True
     assert any("settings changed" in c.value for c in at.caption)
     lock(at, BOX, q2.answer_index)
@@ -155,7 +151,7 @@ def test_hidden_3d_view_shows_the_maps_without_paths():
 def test_bad_link_values_give_notices_never_a_traceback():
     at = new_app({"mode": "bogus", "preset": "momentum"})
     clean(at)
-    assert any("Unknown mode `bogus`" in i.value for i in at.info)
+    assert any("Unknown mode bogus" in w.value for w in at.warning)
     assert payload(at)["hidden"] is False and has_summary(at)  # watching, as without a mode
 
     at = new_app({"mode": "predict", "preset": "nope"})
@@ -226,8 +222,7 @@ def test_every_preset_opens_in_predict_mode_with_its_engine_question_and_no_path
     for key, preset in PRESETS_BY_KEY.items():
         at = new_app({"mode": "predict", "preset": key})
         clean(at)
-        state = defaults_from_preset(preset, OPTIMIZERS)
-        q = preset_question(key, Race.from_state(state))
+        q = preset.question_at()
         assert q is not None, key
         options = at.radio(key=f"predictchoice_{BOX}").options
         assert [o.split(". ", 1)[1] for o in options] == list(q.choices), key

@@ -7,7 +7,6 @@ ones, not through lessons.questions' own measuring code.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 
 import numpy as np
@@ -15,11 +14,13 @@ import pytest
 
 from lessons.presets import PRESETS, PRESETS_BY_KEY
 from lessons.questions import (
-    FALLBACK, KINDS, NOISY_SEEDS, PRESET_KINDS, TOL, Race, ewma_question, minibatch_question, preset_question,
+    KINDS, NOISY_SEEDS, TOL, ewma_question, minibatch_question,
     schedules_question, sweep_question,
 )
 from optimizers import OPTIMIZERS, make_schedule, run_batch, simulate
 from surfaces import SURFACES
+
+from lessons.race import Race
 
 
 def _fstar(surface_key: str) -> float:
@@ -28,13 +29,13 @@ def _fstar(surface_key: str) -> float:
 
 
 def _df(race: Race, opt: str):
-    sched = None if race.schedule == "constant" else make_schedule(race.schedule, **race.schedule_params)
-    return simulate(race.surface, opt, dict(race.optimizers[opt]), race.start, race.steps, noise=race.noise,
+    sched = None if race.schedule == "constant" else make_schedule(race.schedule, **dict(race.schedule_params))
+    return simulate(race.surface, opt, race.hyper(opt), race.start, race.steps, noise=race.noise,
                     seed=race.seed, schedule=sched, clip_norm=race.clip or None)
 
 
 def _compared(race: Race, among, limit: int) -> list[str]:
-    keys = [k for k in (among or ()) if k in race.optimizers] or list(race.optimizers)
+    keys = [k for k in (among or ()) if k in race.opts] or list(race.opts)
     return keys[:limit]
 
 
@@ -91,11 +92,11 @@ def expected_answer(race: Race, kind: str, args: dict) -> str:
     if kind == "noise_ball":
         opt = args["subject"]
         surface = SURFACES[race.surface]
-        sched = make_schedule(race.schedule, **race.schedule_params)
+        sched = make_schedule(race.schedule, **dict(race.schedule_params))
         ends = {"s": [], "c": []}
         for seed in range(race.seed, race.seed + NOISY_SEEDS):  # one engine call per seed
             for name, sc in (("s", sched), ("c", None)):
-                r = run_batch(surface, opt, dict(race.optimizers[opt]), np.array(race.start), race.steps,
+                r = run_batch(surface, opt, race.hyper(opt), np.array(race.start), race.steps,
                               noise=race.noise, seed=seed, schedule=sc, record="final")
                 ends[name].append(r.final[0])
         s, c = (float(np.median(surface.distance_to_nearest_minimum(np.array(ends[n])))) for n in ("s", "c"))
@@ -107,37 +108,45 @@ def expected_answer(race: Race, kind: str, args: dict) -> str:
 
 @pytest.mark.parametrize("preset", PRESETS, ids=[p.key for p in PRESETS])
 def test_every_preset_has_an_engine_answer(preset):
-    q = preset_question(preset.key)
+    q = preset.question_at()
     assert q is not None and q.key == preset.key
     assert 2 <= len(q.choices) <= 4 and len(set(q.choices)) == len(q.choices)
     assert 0 <= q.answer_index < len(q.choices)
-    spec = PRESET_KINDS.get(preset.key, FALLBACK)
+    spec = preset.question
     assert q.kind == spec.kind
-    assert q.answer == expected_answer(Race.from_preset(preset), spec.kind, dict(spec.args))
+    assert q.answer == expected_answer(preset.race, spec.kind, dict(spec.args))
     assert any(ch.isdigit() for ch in q.explanation)  # the explanation quotes numbers
     assert q.try_next
 
 
-def test_the_table_covers_every_preset_with_a_known_kind():
-    assert {p.key for p in PRESETS} <= set(PRESET_KINDS)
-    assert all(spec.kind in KINDS for spec in PRESET_KINDS.values())
-    # at least the five kinds the issue names are in use
+def test_every_preset_asks_a_known_kind():
+    assert all(p.question.kind in KINDS for p in PRESETS)
+    # every kind of optimizer question is in use by some lesson
     assert {"ends_lowest", "first_to_tol", "diverges", "basin", "zigzag", "first_step"} <= {
-        s.kind for s in PRESET_KINDS.values()}
+        p.question.kind for p in PRESETS}
 
 
-def test_unknown_preset_gives_no_question():
-    assert preset_question("no_such_lesson") is None
-    assert preset_question(None) is None
-    assert preset_question("<script>") is None
+def test_a_preset_without_a_question_cannot_be_made():
+    from lessons.presets import Preset
+
+    with pytest.raises(TypeError):
+        Preset(key="x", title="x", watch="x", race=PRESETS[0].race)  # no question: an error, not a fallback
+
+
+def test_a_custom_formula_has_no_lesson_question():
+    from lessons.race import CUSTOM
+
+    custom = PRESETS_BY_KEY["textbook"].race.with_(surface=CUSTOM, formula="x^2 + y^2")
+    assert PRESETS_BY_KEY["textbook"].question_at(custom) is None
 
 
 def test_changing_a_setting_flips_the_answer_and_keeps_the_choices():
     """too_large: SGD at lr 1.5 diverges; at lr 0.9 (< 2/λmax = 1) it does not."""
-    race = Race.from_preset(PRESETS_BY_KEY["too_large"])
-    before = preset_question("too_large", race)
-    calmer = dataclasses.replace(race, optimizers={**race.optimizers, "sgd": {"lr": 0.9}})
-    after = preset_question("too_large", calmer)
+    preset = PRESETS_BY_KEY["too_large"]
+    race = preset.race
+    before = preset.question_at(race)
+    calmer = race.with_hyper("sgd", "lr", 0.9)
+    after = preset.question_at(calmer)
     assert before.answer == "Yes: it blows up" and "step 19" in before.explanation
     assert after.answer == "No: it stays finite"
     assert before.choices == after.choices  # the choices never give the outcome away
@@ -145,12 +154,13 @@ def test_changing_a_setting_flips_the_answer_and_keeps_the_choices():
 
 
 def test_nesterov_question_follows_the_momentum_setting():
-    race = Race.from_preset(PRESETS_BY_KEY["nesterov"])
-    q = preset_question("nesterov", race)
+    preset = PRESETS_BY_KEY["nesterov"]
+    race = preset.race
+    q = preset.question_at(race)
     assert q.answer == "Nesterov momentum"
     # Halve the steps below both arrival steps: now nobody gets there.
-    short = dataclasses.replace(race, steps=20)
-    q2 = preset_question("nesterov", short)
+    short = race.with_(steps=20)
+    q2 = preset.question_at(short)
     assert q2.answer.startswith("No single winner") and q2.choices[:2] == q.choices[:2]
 
 
@@ -162,17 +172,14 @@ def test_a_tie_is_an_answer():
 
 
 def test_noisy_race_uses_64_seeds():
-    race = dataclasses.replace(Race.from_preset(PRESETS_BY_KEY["textbook"]), noise=1.0)
-    q = preset_question("textbook", race)
+    race = PRESETS_BY_KEY["textbook"].race.with_(noise=1.0)
+    q = PRESETS_BY_KEY["textbook"].question_at(race)
     assert f"{NOISY_SEEDS} seeded runs" in q.explanation
 
 
-def test_race_from_page_state_dict():
+def test_a_race_through_json_asks_the_same_question():
     p = PRESETS_BY_KEY["momentum"]
-    state = dict(surface=p.surface, opts=list(p.optimizers), steps=p.steps, x0=p.start[0], y0=p.start[1], noise=0.0,
-                 seed=0, hyper={k: dict(v) for k, v in p.optimizers.items()}, sched="constant", sched_params={},
-                 clip=0.0)
-    assert preset_question("momentum", Race.from_state(state)) == preset_question("momentum")
+    assert p.question_at(Race.from_json(p.race.to_json())) == p.question_at()
 
 
 # ----------------------------------------------------------------------- lesson-page demos
@@ -192,7 +199,7 @@ def test_ewma_question_matches_the_series():
 
 def test_schedules_question_over_64_seeds():
     q = schedules_question("bowl", "sgd", 0.3, 1.0, 200, "cosine")
-    race = Race("bowl", {"sgd": {"lr": 0.3}}, tuple(SURFACES["bowl"].start), 200, 1.0, 0, "cosine", {})
+    race = Race("bowl", {"sgd": {"lr": 0.3}}, tuple(SURFACES["bowl"].start), 200, 1.0, 0, "cosine")
     assert q.answer == expected_answer(race, "noise_ball", {"subject": "sgd"})
     assert "64 seeded runs" in q.explanation
 
@@ -229,10 +236,15 @@ def test_sweep_question_matches_the_sweep():
 
 
 def test_questions_never_raise_on_settings_they_cannot_judge():
-    race = Race.from_preset(PRESETS_BY_KEY["textbook"])
-    assert preset_question("textbook", dataclasses.replace(race, surface="custom")) is None
-    assert preset_question("textbook", dataclasses.replace(race, optimizers={"nope": {}})) is None
-    assert preset_question("textbook", dataclasses.replace(race, optimizers={"sgd": {"lr": -1.0}})) is None
+    """A race the engine refuses cannot even be made (the error names the field), and a race the
+    question cannot ask about (a formula, no optimizer left) gets no question."""
+    preset = PRESETS_BY_KEY["textbook"]
+    assert preset.question_at(preset.race.with_(surface="custom", formula="x^2")) is None
+    assert preset.question_at(preset.race.with_(optimizers=())) is None
+    with pytest.raises(ValueError, match="nope"):
+        preset.race.with_(optimizers={"nope": {}})
+    with pytest.raises(ValueError, match="lr"):
+        preset.race.with_(optimizers={"sgd": {"lr": -1.0}})
 
 
 def test_basin_with_more_minima_than_choices_is_honest():
@@ -242,13 +254,3 @@ def test_basin_with_more_minima_than_choices_is_honest():
     race = Race("himmelblau", {"sgd": {"lr": 0.001}}, (fourth[0] + 0.05, fourth[1] + 0.05), 50)
     q = KINDS["basin"](race, "h", subject="sgd")
     assert len(q.choices) == 4 and q.answer == "In another minimum, or in none yet"
-
-
-@pytest.mark.parametrize("raw, mode, notice", [(None, "watch", False), ("predict", "predict", False),
-                                               (["watch", "PREDICT"], "predict", False), ("quiz", "watch", True),
-                                               ("x" * 300, "watch", True)])
-def test_parse_mode(raw, mode, notice):
-    from lessons.questions import parse_mode
-
-    got, note = parse_mode(raw)
-    assert got == mode and (note is not None) == notice

@@ -12,19 +12,18 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from lessons.presets import preset_values
 from optimizers import OPTIMIZERS, make_schedule, run_batch, simulate
 from optimizers.tuning import (
     NEAR_TIE, TIE_ATOL, CloudResult, TuneResult, _fmt, _pick_best, default_lr_grid, default_streams, noise_cloud,
     tune_learning_rate,
 )
 from surfaces import SURFACES
-from ui.url_state import hyper_options
+from lessons.race_link import hyper_grid
 
 
 def slider_grid(key: str) -> np.ndarray:
     """The Compare page's lr slider values for ``key`` (what the page's Tune sweeps)."""
-    return np.array(hyper_options(OPTIMIZERS[key], "lr", preset_values(key, "lr")))
+    return np.array(hyper_grid(key, "lr"))
 
 
 def f_star_of(surface) -> float:

@@ -2,51 +2,46 @@
 
 from __future__ import annotations
 
-import math
 import re
 
 import pytest
 
+from dataclasses import replace
+
+from lessons.grids import slider_options, snap
+from lessons.link_values import parse_float, query_string
 from lessons.presets import DEFAULT_PRESET, PRESETS, PRESETS_BY_KEY, preset_values
+from lessons.race import CUSTOM, DEFAULT_FORMULA, MAX_STEPS
+from lessons.race_link import hyper_grid
 from optimizers import OPTIMIZERS, SCHEDULES
 from surfaces import SURFACES
-from ui.url_state import (
-    MAX_STEPS,
-    PageState,
-    defaults_from_preset,
-    parse_float,
-    parse_query,
-    query_string,
-    same_as_preset,
-    to_query,
-)
-from ui.values import slider_options, snap
+from ui.url_state import PageState, parse_query, same_as_preset, state_of, to_query
 
 SCRIPT = "<script>alert(1)</script>"
 
 
 def parse(params):
-    return parse_query(params, surfaces=SURFACES, optimizers=OPTIMIZERS, schedules=SCHEDULES,
-                       presets=PRESETS_BY_KEY, default_preset=DEFAULT_PRESET, extra_values=preset_values)
+    return parse_query(params)
 
 
 def check_state(state: PageState) -> None:
     """Invariants every parsed state must satisfy, whatever the input."""
-    assert state.surface in SURFACES
-    assert state.opts and all(o in OPTIMIZERS for o in state.opts)
-    assert len(set(state.opts)) == len(state.opts)
-    assert 1 <= state.steps <= MAX_STEPS and isinstance(state.steps, int)
-    (x0, x1), (y0, y1) = SURFACES[state.surface].bounds
-    assert x0 <= state.x0 <= x1 and y0 <= state.y0 <= y1
-    assert math.isfinite(state.noise) and state.noise >= 0
-    assert isinstance(state.seed, int) and state.seed >= 0
-    for opt in state.opts:
-        values = state.hyper[opt]
+    race = state.race
+    assert race.surface in SURFACES
+    assert race.opts and all(o in OPTIMIZERS for o in race.opts)
+    assert len(set(race.opts)) == len(race.opts)
+    assert 1 <= race.steps <= MAX_STEPS and isinstance(race.steps, int)
+    (x0, x1), (y0, y1) = SURFACES[race.surface].bounds
+    assert x0 <= race.start[0] <= x1 and y0 <= race.start[1] <= y1
+    assert race.noise >= 0
+    assert isinstance(race.seed, int) and race.seed >= 0
+    for opt in race.opts:
+        values = race.hyper(opt)
         assert set(values) == set(OPTIMIZERS[opt].hyper_keys)
         OPTIMIZERS[opt].resolve(values)  # valid for the core
         for key, v in values.items():
-            assert v in slider_options(OPTIMIZERS[opt].spec(key), preset_values(opt, key))
-    assert state.sched in SCHEDULES
+            assert v in hyper_grid(opt, key)
+    assert race.schedule in SCHEDULES
     assert state.view in ("side", "overlay", "3d")
 
 
@@ -54,7 +49,7 @@ def test_empty_query_is_the_landing_preset():
     state, notices = parse({})
     assert notices == []
     assert state.preset == DEFAULT_PRESET
-    assert state == defaults_from_preset(PRESETS_BY_KEY[DEFAULT_PRESET], OPTIMIZERS)
+    assert state == state_of(PRESETS_BY_KEY[DEFAULT_PRESET])
 
 
 def test_issue_example_link():
@@ -62,9 +57,10 @@ def test_issue_example_link():
          "seed": "0", "adam.lr": "0.01"}
     state, notices = parse(q)
     assert notices == []
-    assert (state.surface, state.opts, state.steps, state.x0, state.y0) == ("rosenbrock", ["sgd", "adam"], 500, -1.5, 2.0)
-    assert state.hyper["adam"]["lr"] == 0.01
-    assert state.hyper["sgd"]["lr"] == OPTIMIZERS["sgd"].spec("lr").default  # unspecified: torch default
+    race = state.race
+    assert (race.surface, race.opts, race.steps, race.start) == ("rosenbrock", ("sgd", "adam"), 500, (-1.5, 2.0))
+    assert race.hyper("adam")["lr"] == 0.01
+    assert race.hyper("sgd")["lr"] == OPTIMIZERS["sgd"].spec("lr").default  # unspecified: torch default
     assert state.preset is None
     check_state(state)
 
@@ -138,7 +134,7 @@ def test_bad_values_fall_back_with_a_notice(params, word):
         assert any(word.lower() in n.lower() for n in notices), notices
     for n in notices:
         assert len(n) < 200
-        assert "<script>" not in n  # user text is always escaped (ui.url_state.quote)
+        assert "<script>" not in n  # user text is always escaped (lessons.link_values.quote)
 
 
 def test_script_tag_is_quoted_not_passed_through():
@@ -156,19 +152,19 @@ def test_script_tag_is_quoted_not_passed_through():
 
 def test_clamping_values():
     state, notices = parse({"steps": str(10**9), "x0": "1e308", "noise": "1e308"})
-    assert state.steps == MAX_STEPS
-    assert state.x0 == SURFACES[state.surface].bounds[0][1]
-    assert state.noise == 10.0
+    assert state.race.steps == MAX_STEPS
+    assert state.race.start[0] == SURFACES[state.race.surface].bounds[0][1]
+    assert state.race.noise == 10.0
     assert len(notices) == 3
     state, _ = parse({"steps": "-5"})
-    assert state.steps == 1
+    assert state.race.steps == 1
     state, _ = parse({"steps": "10.6"})
-    assert state.steps == 11
+    assert state.race.steps == 11
 
 
 def test_off_grid_learning_rate_snaps_with_notice():
     state, notices = parse({"opt": "adam", "adam.lr": "0.01234"})
-    assert state.hyper["adam"]["lr"] == 0.012
+    assert state.race.hyper("adam")["lr"] == 0.012
     assert any("0.012" in n for n in notices)
 
 
@@ -180,26 +176,25 @@ def test_parse_float():
 
 @pytest.mark.parametrize("preset", PRESETS, ids=[p.key for p in PRESETS])
 def test_preset_round_trip(preset):
-    state = defaults_from_preset(preset, OPTIMIZERS)
-    query = to_query(state, optimizers=OPTIMIZERS, schedules=SCHEDULES)
+    state = state_of(preset)
+    query = to_query(state)
     assert query["preset"] == preset.key
     parsed, notices = parse(query)
     assert notices == []
     assert parsed == state
-    # Without the preset key the explicit values alone reproduce the page.
+    # Without the preset key the explicit values alone reproduce the race.
     query.pop("preset")
     parsed, notices = parse(query)
     assert notices == []
-    parsed.preset = state.preset
-    assert parsed == state
+    assert parsed.race == state.race
 
 
 def test_modified_preset_drops_its_name():
-    state = defaults_from_preset(PRESETS_BY_KEY["textbook"], OPTIMIZERS)
-    state.hyper["adam"]["lr"] = 0.1
-    assert not same_as_preset(state, PRESETS_BY_KEY["textbook"], OPTIMIZERS)
-    state.preset = None
-    query = to_query(state, optimizers=OPTIMIZERS, schedules=SCHEDULES)
+    state = state_of(PRESETS_BY_KEY["textbook"])
+    state = state.with_race(state.race.with_hyper("adam", "lr", 0.1))
+    assert not same_as_preset(state.race, PRESETS_BY_KEY["textbook"])
+    assert state.preset is None
+    query = to_query(state)
     assert "preset" not in query
     parsed, notices = parse(query)
     assert notices == [] and parsed == state
@@ -210,7 +205,7 @@ def test_full_state_round_trip_with_schedule_and_extras():
                       "noise": "0.5", "seed": "42", "rmsprop.momentum": "0.5", "adamw.weight_decay": "0.1",
                       "sched": "step", "sched.step_size": "100", "sched.gamma": "0.5", "clip": "2", "ghost": "1",
                       "view": "3d"})
-    query = to_query(state, optimizers=OPTIMIZERS, schedules=SCHEDULES)
+    query = to_query(state)
     again, notices = parse(query)
     assert notices == [] and again == state
     assert "?" in query_string(query) and "opt=rmsprop&opt=adamw" in query_string(query)
@@ -232,20 +227,19 @@ def test_every_preset_value_and_torch_default_is_on_its_slider():
 
 
 def test_custom_surface_round_trip_with_range():
-    from ui.url_state import CUSTOM
-
     state, notices = parse({"surface": "custom", "formula": "x^2 - y^2 + y^4/4", "xmin": "-3", "xmax": "3",
                             "opt": "adam", "x0": "2", "y0": "-2.5", "noise": "0.5", "clouds": "64"})
     assert notices == []
-    assert (state.surface, state.formula, state.bounds) == (CUSTOM, "x^2 - y^2 + y^4/4", ((-3.0, 3.0), (-5.0, 5.0)))
-    assert (state.x0, state.y0, state.clouds) == (2.0, -2.5, 64)
-    query = to_query(state, optimizers=OPTIMIZERS, schedules=SCHEDULES)
+    race = state.race
+    assert (race.surface, race.formula, race.bounds) == (CUSTOM, "x^2 - y^2 + y^4/4", ((-3.0, 3.0), (-5.0, 5.0)))
+    assert (race.start, state.clouds) == ((2.0, -2.5), 64)
+    query = to_query(state)
     assert query["formula"] == "x^2 - y^2 + y^4/4" and query["xmin"] == "-3" and query["clouds"] == "64"
     again, notices = parse(query)
     assert notices == [] and again == state
     # The default range is not written: links stay short.
-    state.bounds = ((-5.0, 5.0), (-5.0, 5.0))
-    assert "xmin" not in to_query(state, optimizers=OPTIMIZERS, schedules=SCHEDULES)
+    state = state.with_race(race.with_(bounds=((-5.0, 5.0), (-5.0, 5.0))))
+    assert "xmin" not in to_query(state)
 
 
 HOSTILE_FORMULAS = ["__import__('os').system('x')", SCRIPT, "x" * 10_000, "9**9**9**9", "1/0 + x", "x^^2",
@@ -254,20 +248,18 @@ HOSTILE_FORMULAS = ["__import__('os').system('x')", SCRIPT, "x" * 10_000, "9**9*
 
 @pytest.mark.parametrize("formula", HOSTILE_FORMULAS, ids=[str(i) for i in range(len(HOSTILE_FORMULAS))])
 def test_hostile_formula_is_validated_before_use(formula, monkeypatch):
-    from ui import url_state
+    import surfaces
 
     built = []
+    real = surfaces.from_expression
 
-    def build(text, bounds):  # only validated text may ever reach the surface builder
+    def build(text, bounds=None):  # only validated text may ever reach the surface builder
         built.append(text)
-        from surfaces import from_expression
+        return real(text, bounds)
 
-        return from_expression(text, bounds)
-
-    state, notices = parse_query({"surface": "custom", "formula": formula}, surfaces=SURFACES, optimizers=OPTIMIZERS,
-                                 schedules=SCHEDULES, presets=PRESETS_BY_KEY, default_preset=DEFAULT_PRESET,
-                                 custom_surface=build)
-    assert state.formula == url_state.DEFAULT_FORMULA and built == [url_state.DEFAULT_FORMULA]
+    monkeypatch.setattr(surfaces, "from_expression", build)
+    state, notices = parse_query({"surface": "custom", "formula": formula})
+    assert state.race.formula == DEFAULT_FORMULA and set(built) == {DEFAULT_FORMULA}
     assert len(notices) == 1 and "formula=" in notices[0] and len(notices[0]) < 400
     outside_code = re.sub(r"`[^`]*`", "", notices[0]).replace("\\$", "")  # user text is quoted as code
     assert "</script>" not in outside_code and "$" not in outside_code
@@ -275,11 +267,11 @@ def test_hostile_formula_is_validated_before_use(formula, monkeypatch):
 
 def test_bad_custom_ranges_and_stray_keys():
     state, notices = parse({"surface": "custom", "xmin": "4", "xmax": "-4", "ymin": "nan"})
-    assert state.bounds == ((-5.0, 5.0), (-5.0, 5.0)) and len(notices) == 2
+    assert state.race.bounds == ((-5.0, 5.0), (-5.0, 5.0)) and len(notices) == 2
     state, notices = parse({"surface": "custom", "formula": "log(x)", "xmax": "-1"})  # undefined on that range
-    assert state.formula != "log(x)" and any("range" in n for n in notices)
+    assert state.race.formula != "log(x)" and any("range" in n for n in notices)
     state, notices = parse({"surface": "bowl", "formula": "x^2"})
-    assert state.surface == "bowl" and state.formula is None and any("surface=custom" in n for n in notices)
+    assert state.race.surface == "bowl" and state.race.formula is None and any("surface=custom" in n for n in notices)
 
 
 def test_clouds_in_the_link():
@@ -291,18 +283,27 @@ def test_clouds_in_the_link():
     for bad in ("abc", "nan", "-3", "1e308"):
         state, notices = parse({"noise": "1", "clouds": bad})
         assert state.clouds in (0, 128) and notices
-    preset = defaults_from_preset(PRESETS_BY_KEY["schedule"], OPTIMIZERS)
-    preset.clouds = 16
-    query = to_query(preset, optimizers=OPTIMIZERS, schedules=SCHEDULES)
+    preset = replace(state_of(PRESETS_BY_KEY["schedule"]), clouds=16)
+    query = to_query(preset)
     assert query["preset"] == "schedule" and query["clouds"] == "16"  # a way of looking at a lesson
     assert parse(query) == (preset, [])
+
+
+@pytest.mark.parametrize("raw, mode, notice", [(None, "watch", False), ("predict", "predict", False),
+                                               (["watch", "predict"], "predict", False), ("quiz", "watch", True),
+                                               ("x" * 300, "watch", True)])
+def test_mode_in_the_link(raw, mode, notice):
+    state, notices = parse({} if raw is None else {"mode": raw})
+    assert state.mode == mode and bool(notices) == notice
+    assert all(len(n) < 200 for n in notices)
+    assert (to_query(state).get("mode") == "predict") == (mode == "predict")  # one writer, mode included
 
 
 def test_quote_leaves_no_markup_in_any_link_value():
     """The one escape helper: links, images, HTML, autolinks, LaTeX, directives, code spans."""
     import re
 
-    from ui.url_state import quote
+    from lessons.link_values import quote
 
     crafted = ("x` [click me](https://evil.example/) ![img](https://evil.example/i.png) "
                "<img src=https://evil.example/x.png> www.evil.example a@b.example :red[alarm] $x^2$ `")

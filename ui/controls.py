@@ -2,8 +2,9 @@
 
 Why built from declarations: adding an optimizer or a schedule to the core must not need any UI
 code, and every page (Compare, lessons) gets the same sliders, the same value grids and the same
-equations. Widget keys are stable strings (``hp.adam.lr``, ``sched.decay``, ...) so pages can
-seed them from a URL or a preset through ``st.session_state`` before the widgets are drawn.
+equations. Widget keys come from ``ui.page_state.widget_key`` (``hp.adam.lr``, ``sched.decay``, …) so the page
+can seed them from its store before the widgets are drawn; bounds and value grids come from the
+race's link table (``lessons.race_link``), where each is declared once.
 
 Each function takes the container to draw in (default: the sidebar) and returns plain values.
 """
@@ -11,7 +12,7 @@ Each function takes the container to draw in (default: the sidebar) and returns 
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 import streamlit as st
@@ -19,9 +20,12 @@ import streamlit as st
 from viz.schedule_preview import schedule_preview_svg
 from viz.style import DEFAULT_STYLE, Style
 
+from lessons.grids import format_value, snap
+from lessons.race_link import LINK_KEY, hyper_grid, schedule_grid
+
 from .folded import FOLDED
+from .page_state import widget_key
 from .stability import VERDICTS, stability_limit, verdict
-from .values import clip_options, format_value, noise_options, slider_options, snap
 
 def _pytorch_note() -> str:
     """The About note, with the defaults that differ from torch's listed from the declarations."""
@@ -51,15 +55,10 @@ def seed(key: str, value: Any) -> None:
         st.session_state[key] = value
 
 
-def hyper_key(prefix: str, opt_key: str, name: str) -> str:
-    """The session-state key of one hyperparameter slider, e.g. ``hp.adam.lr``."""
-    return f"{prefix}.{opt_key}.{name}"
-
-
 # ----------------------------------------------------------------------------------- surface
 
 
-def surface_picker(surfaces: Mapping[str, Any], *, key: str = "surface", container=None,
+def surface_picker(surfaces: Mapping[str, Any], *, key: str = widget_key("surface"), container=None,
                    on_change: Callable[[], None] | None = None, show_details: bool = True,
                    on_new_custom: Callable[[Any], None] | None = None, allow_custom: bool = False):
     """A selectbox of surfaces (by label) with the chosen one's formula and teaching note.
@@ -67,8 +66,9 @@ def surface_picker(surfaces: Mapping[str, Any], *, key: str = "surface", contain
     With ``allow_custom`` the list ends with "Custom formula…", which opens the shared formula
     box (``ui.custom_surface``); ``on_new_custom(surface)`` runs when a new formula is entered.
     """
+    from lessons.race import CUSTOM
+
     from .custom_surface import CUSTOM_LABEL, custom_formula_input
-    from .url_state import CUSTOM
 
     box = _container(container)
     keys = list(surfaces) + ([CUSTOM] if allow_custom else [])
@@ -92,7 +92,7 @@ def surface_picker(surfaces: Mapping[str, Any], *, key: str = "surface", contain
 # -------------------------------------------------------------------------------- optimizers
 
 
-def optimizer_picker(optimizers: Mapping[str, Any], *, key: str = "opts", container=None,
+def optimizer_picker(optimizers: Mapping[str, Any], *, key: str = widget_key("opts"), container=None,
                      default: Sequence[str] = ()) -> list[str]:
     """A multiselect of optimizers; returns the choice in the registry's order."""
     box = _container(container)
@@ -107,23 +107,20 @@ def optimizer_picker(optimizers: Mapping[str, Any], *, key: str = "opts", contai
 def hyper_sliders(
     opt,
     *,
-    key_prefix: str = "hp",
     defaults: Mapping[str, float] | None = None,
     container=None,
-    extra_values: Callable[[str, str], Iterable[float]] | None = None,
     hessian_eigs: Sequence[float] | None = None,
     show_rule: bool = True,
 ) -> dict[str, float]:
     """One slider per declared hyperparameter of ``opt``; returns ``{key: value}``.
 
-    Log-scale specs (the learning rate: 0.0001 … 10) get a select-slider over nice log-spaced
-    values; the grid always contains the spec default and every value in ``extra_values``
-    (e.g. preset values), so those are exact. With ``hessian_eigs`` (quadratic surfaces) the
-    learning-rate limit for stability is shown under the lr slider, green or red. With
-    ``show_rule`` the update rule (LaTeX) and the equivalent PyTorch call are shown too.
+    Each slider offers its hyperparameter's grid (``lessons.race_link.hyper_grid``: nice values
+    on a log or linear scale, the spec default and every lesson preset's value, so those are
+    exact). With ``hessian_eigs`` (quadratic surfaces) the learning-rate limit for stability is
+    shown under the lr slider, green or red. With ``show_rule`` the update rule (LaTeX) and the
+    equivalent PyTorch call are shown too.
     """
     box = _container(container)
-    extra_values = extra_values or (lambda o, h: ())
     defaults = dict(defaults or {})
     values: dict[str, float] = {}
     slot = None  # where the lr's stability badge goes
@@ -131,8 +128,8 @@ def hyper_sliders(
         box.latex(r"\footnotesize " + opt.latex)  # the sidebar is narrow: Adam's rule fits at this size
         box.caption(f"PyTorch: `{opt.torch}`")
     for spec in opt.hypers:
-        key = hyper_key(key_prefix, opt.key, spec.key)
-        options = slider_options(spec, extra_values(opt.key, spec.key))
+        key = widget_key("hyper", opt.key, spec.key)
+        options = hyper_grid(opt.key, spec.key)
         current = st.session_state.get(key, defaults.get(spec.key, spec.default))
         try:
             current = float(current)
@@ -165,7 +162,7 @@ def hyper_sliders(
 # --------------------------------------------------------------------------------- schedule
 
 
-def schedule_controls(schedules: Mapping[str, Any], *, steps: int, key: str = "sched", container=None,
+def schedule_controls(schedules: Mapping[str, Any], *, steps: int, key: str = widget_key("sched"), container=None,
                       style: Style = DEFAULT_STYLE, factor_fn: Callable[[str, Mapping[str, float]], Any] | None = None,
                       preview: bool = True) -> tuple[str, dict[str, float]]:
     """Schedule selectbox, its parameter sliders and a thumbnail of the lr multiplier.
@@ -182,8 +179,8 @@ def schedule_controls(schedules: Mapping[str, Any], *, steps: int, key: str = "s
     spec = schedules[chosen]
     params: dict[str, float] = {}
     for p in spec.params:
-        pkey = f"{key}.{p.key}"
-        options = slider_options(p)
+        pkey = widget_key(key, p.key)
+        options = schedule_grid(chosen, p.key)
         current = st.session_state.get(pkey, p.default)
         try:
             current = float(current)
@@ -209,10 +206,10 @@ def schedule_controls(schedules: Mapping[str, Any], *, steps: int, key: str = "s
     return chosen, params
 
 
-def clip_controls(*, key: str = "clip", container=None) -> float:
+def clip_controls(*, key: str = widget_key("clip"), container=None) -> float:
     """Gradient clipping by global norm (torch's clip_grad_norm_); 0 means off."""
     box = _container(container)
-    options = clip_options()
+    options = list(LINK_KEY["clip"].grid())
     current = float(st.session_state.get(key, 0.0) or 0.0)
     st.session_state[key] = snap(current, options, current > 0) if current > 0 else 0.0
     value = box.select_slider("Clip gradient norm at", options=options, key=key,
@@ -225,23 +222,24 @@ def clip_controls(*, key: str = "clip", container=None) -> float:
 # ------------------------------------------------------------------------------ noise, start
 
 
-def noise_controls(*, key_noise: str = "noise", key_seed: str = "seed", container=None,
-                   max_noise: float = 10.0) -> tuple[float, int]:
+def noise_controls(*, key_noise: str = widget_key("noise"), key_seed: str = widget_key("seed"),
+                   container=None) -> tuple[float, int]:
     """Gradient-noise level (std of the Gaussian added to every gradient) and its seed."""
     box = _container(container)
-    options = noise_options(max_noise)
+    options = list(LINK_KEY["noise"].grid())
     st.session_state[key_noise] = snap(float(st.session_state.get(key_noise, 0.0) or 0.0), options)
     noise = box.select_slider("Gradient noise σ", options=options, key=key_noise,
                               format_func=lambda v: "off" if v == 0 else format_value(v),
                               help="Adds σ·N(0, I) to every gradient: any surface becomes stochastic, "
                                    "like mini-batch gradients.")
     seed(key_seed, 0)
-    seed_value = box.number_input("Noise seed", min_value=0, max_value=2**31 - 1, step=1, key=key_seed,
+    seed_value = box.number_input("Noise seed", min_value=0, max_value=int(LINK_KEY["seed"].high), step=1, key=key_seed,
                                   disabled=noise == 0, help="Same seed, same noise: runs are reproducible.")
     return float(noise), int(seed_value)
 
 
-def cloud_controls(*, noise: float, key: str = "cloud", key_runs: str = "cloud_runs", container=None) -> int:
+def cloud_controls(*, noise: float, key: str = widget_key("cloud"), key_runs: str = widget_key("cloud_runs"),
+                   container=None) -> int:
     """"Show noise clouds" and how many seeded runs; returns the run count (0 when off).
 
     Enabled only with gradient noise: without it every seed gives the same path, so a cloud
@@ -266,7 +264,8 @@ def cloud_controls(*, noise: float, key: str = "cloud", key_runs: str = "cloud_r
     return int(runs)
 
 
-def start_controls(surface, *, key_x: str = "x0", key_y: str = "y0", container=None) -> tuple[float, float]:
+def start_controls(surface, *, key_x: str = widget_key("x0"), key_y: str = widget_key("y0"),
+                   container=None) -> tuple[float, float]:
     """Start point inputs, limited to the surface's map (clicking the map sets them too)."""
     box = _container(container)
     (x0, x1), (y0, y1) = surface.bounds
@@ -283,14 +282,15 @@ def start_controls(surface, *, key_x: str = "x0", key_y: str = "y0", container=N
     return float(sx), float(sy)
 
 
-def steps_control(*, key: str = "steps", container=None, max_steps: int = 5000, default: int = 100) -> int:
-    """Number of optimizer updates (1 … ``max_steps``)."""
+def steps_control(*, key: str = widget_key("steps"), container=None, default: int = 100) -> int:
+    """Number of optimizer updates (1 … the race's limit)."""
     box = _container(container)
+    low, high = int(LINK_KEY["steps"].low), int(LINK_KEY["steps"].high)
     v = st.session_state.get(key, default)
     try:
         v = int(v)
     except (TypeError, ValueError):
         v = default
-    st.session_state[key] = min(max(v, 1), max_steps)
-    return int(box.number_input("Steps", min_value=1, max_value=max_steps, step=10, key=key,
-                                help=f"Number of updates, up to {max_steps:,}."))
+    st.session_state[key] = min(max(v, low), high)
+    return int(box.number_input("Steps", min_value=low, max_value=high, step=10, key=key,
+                                help=f"Number of updates, up to {high:,}."))

@@ -21,7 +21,9 @@ import streamlit as st
 from surfaces import Surface, from_expression
 from surfaces.expression import FUNCTIONS, MAX_LENGTH
 
-from .url_state import BOUND_KEYS, DEFAULT_BOUNDS, DEFAULT_FORMULA, MAX_CUSTOM_BOUND, Bounds, md_escape
+from lessons.link_values import md_escape
+from lessons.race import DEFAULT_BOUNDS, DEFAULT_FORMULA, MAX_CUSTOM_BOUND, Bounds
+from lessons.race_link import BOUND_KEYS
 
 @dataclass(frozen=True)
 class Example:

@@ -54,7 +54,7 @@ def spec_slider(container, spec, value: float, *, key: str, label: str | None = 
     e.g. so a schedule's step size can reach the run length. ``bind="query-params"`` puts the
     value in the link under ``key`` (``value`` is then the constant default; see ``ui.lesson_url``).
     """
-    from ui.values import format_value, slider_options, snap
+    from lessons.grids import format_value, slider_options, snap
 
     label = label or f"{spec.key} (${spec.symbol}$)"
     if getattr(spec, "integer", False):

@@ -31,8 +31,8 @@ from typing import Any, Callable, Mapping, Sequence
 
 import streamlit as st
 
-from ui.url_state import quote, read_choice, read_number
-from ui.values import format_number, slider_options, snap
+from lessons.link_values import quote, read_choice, read_number
+from lessons.grids import format_number, slider_options, snap
 
 #: Streamlit's binding mode: the widget's key is its URL parameter.
 BIND = "query-params"

@@ -1,42 +1,64 @@
-"""Between `PageState`, the widgets (session state) and the address bar.
+"""The Compare page's one store, its widgets' keys, and the one writer of its address bar.
 
-Flow of one Compare page session:
+The store (`CompareStore`, one object in ``st.session_state``, not a widget key, so it outlives
+page switches) holds the page's `PageState` (a `Race` plus its view), the lesson whose box is
+shown, the settings of optimizers taken out of the race (so re-adding one keeps them) and the
+link's notices. Flow of one run of the page:
 
-1. first run of the page in this visit, or first run after coming back from another page
-   (Streamlit drops the widgets' state when a page is left): ``load_from_url`` parses
-   ``st.query_params`` (``ui.url_state``), writes the values into the widgets' session-state
-   keys and keeps the notices to show. A query that describes no race (the sidebar
-   opens the page with an empty query string, or Back replays a lesson's query) brings back the
-   race last shown in this visit, so leaving Compare never wipes it; a link to a race (a
-   "Compare preset" link, Back/Forward to a Compare address) wins;
-2. every run: the widgets read their values from session state; the page assembles a
-   `PageState` from them and calls ``sync_url``, which rewrites the query string only when it
-   differs (so the address bar is always a link that reproduces the page);
-3. a lesson preset or a click on the map writes session state in a widget callback (callbacks
-   run before the script, the only moment widget values may be changed).
+1. ``load``: when the page (re)appears (Streamlit drops widget state when a visitor moves to
+   another page) the store is read from the link if the link names a race (a "Compare preset"
+   link, Back/Forward to a Compare address) or if there is no store yet; otherwise the store
+   keeps the race last shown, so leaving Compare never wipes it. The widgets are then seeded
+   from the store (``show``);
+2. every widget reads its value from its key (``widget_key``) and the page assembles the new
+   state from them; ``commit`` writes it back into the store and makes the address bar its
+   canonical link (mode included), rewriting it only when it differs;
+3. a lesson preset, a click on the map or Tune change the store and the widgets in a widget
+   callback (callbacks run before the script, the only moment widget values may be changed).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 import streamlit as st
 
-from .url_state import (BOUND_KEYS, CUSTOM, DEFAULT_BOUNDS, DEFAULT_CLOUD_RUNS, DEFAULT_FORMULA, PageState,
-                        defaults_from_preset, parse_query, to_query)
+from lessons.presets import PRESETS_BY_KEY
+from lessons.race import DEFAULT_BOUNDS, DEFAULT_FORMULA
+from lessons.race_link import BOUND_KEYS
+
+from .url_state import DEFAULT_CLOUD_RUNS, PageState, parse_query, state_of, to_query
+
+STORE_KEY = "_compare"
+#: Labels of the view control, by view.
+VIEW_LABELS = {"side": "Side by side", "overlay": "Overlay", "3d": "3-D"}
+#: Keys only a link to a race carries (every canonical Compare link has ``surface`` and ``opt``).
+RACE_LINK_KEYS = frozenset({"preset", "surface", "opt"})
+
+
+def widget_key(name: str, *parts: str) -> str:
+    """The session-state key of a Compare widget: ``surface``, ``steps`` … or, for a family,
+    ``hp.<optimizer>.<hyperparameter>`` and ``sched.<parameter>``. The one place keys are formed."""
+    if name == "hyper":
+        return "hp." + ".".join(parts)
+    return ".".join((name, *parts))
+
 
 #: The widget whose state tells "the page's widgets are alive" (dropped on a page switch).
-MOUNTED_KEY = "surface"
-#: The canonical query of the race last shown (outlives page switches: not a widget key).
-LAST_QUERY_KEY = "_compare_query"
-NOTICES_KEY = "_url_notices"
-MEMORY_KEY = "_hp_memory"
-ACTIVE_PRESET_KEY = "active_preset"
-LESSON_KEY = "lesson"
+MOUNTED_KEY = widget_key("surface")
+LESSON_KEY = widget_key("lesson")
+PREDICT_KEY = widget_key("predict_first")
 
 
-#: Keys only a link to a race carries (every canonical Compare link has ``surface`` and ``opt``).
-RACE_KEYS = frozenset({"preset", "surface", "opt"})
+@dataclass
+class CompareStore:
+    state: PageState
+    #: The lesson whose box is shown (it stays, marked as changed, while its surface is on screen).
+    lesson: str | None = None
+    #: optimizer -> its hyperparameters, kept while it is out of the race.
+    memory: dict[str, dict[str, float]] = field(default_factory=dict)
+    notices: list[str] = field(default_factory=list)
 
 
 def names_a_race(params: Mapping[str, Any]) -> bool:
@@ -44,10 +66,8 @@ def names_a_race(params: Mapping[str, Any]) -> bool:
 
     Why not "any Compare key": switching pages, Streamlit's frontend briefly pushes the new
     page's path with the old page's query, so Back can land on Compare with a lesson's query.
-    The lesson keys carry their page's prefix (``ewma_seed``), but a lesson link from before
-    them (``/ewma?beta=0.98&seed=0``) still names Compare keys.
     """
-    return any(str(k) in RACE_KEYS for k in params)
+    return any(str(k) in RACE_LINK_KEYS for k in params)
 
 
 def query_dict() -> dict[str, list[str]]:
@@ -56,82 +76,116 @@ def query_dict() -> dict[str, list[str]]:
     return {k: qp.get_all(k) for k in qp.keys()}
 
 
-def write_state(state: PageState, *, hyper_prefix: str = "hp", sched_key: str = "sched") -> None:
-    """Put ``state`` into the widgets' session-state keys (before the widgets are drawn)."""
-    ss = st.session_state
-    ss["surface"] = state.surface
-    ss["opts"] = list(state.opts)
-    ss["steps"] = int(state.steps)
-    ss["x0"] = float(state.x0)
-    ss["y0"] = float(state.y0)
-    ss["noise"] = float(state.noise)
-    ss["seed"] = int(state.seed)
-    memory = ss.setdefault(MEMORY_KEY, {})
-    for opt_key, values in state.hyper.items():
-        for name, value in values.items():
-            ss[f"{hyper_prefix}.{opt_key}.{name}"] = float(value)
-            memory[f"{hyper_prefix}.{opt_key}.{name}"] = float(value)
-    ss[sched_key] = state.sched
-    for name, value in state.sched_params.items():
-        ss[f"{sched_key}.{name}"] = float(value)
-    ss["clip"] = float(state.clip)
-    ss["ghost"] = bool(state.ghost)
-    ss["view"] = {"side": "Side by side", "overlay": "Overlay", "3d": "3-D"}.get(state.view, "Side by side")
-    if state.surface == CUSTOM:
-        ss["formula"] = state.formula or DEFAULT_FORMULA
-        bounds = state.bounds or DEFAULT_BOUNDS
-        for key, value in zip(BOUND_KEYS, (*bounds[0], *bounds[1])):
-            ss[key] = float(value)
-    if state.clouds or "cloud" not in ss:  # a lesson preset leaves the clouds as they are
-        ss["cloud"] = bool(state.clouds)
-        ss["cloud_runs"] = int(state.clouds or ss.get("cloud_runs", DEFAULT_CLOUD_RUNS))
-    ss[ACTIVE_PRESET_KEY] = state.preset
-    ss[LESSON_KEY] = state.preset
+def store() -> CompareStore:
+    """The page's store (made from the link on first use)."""
+    found = st.session_state.get(STORE_KEY)
+    if found is None:
+        state, notices = parse_query(query_dict())
+        found = CompareStore(state, lesson=_named_lesson(state), notices=notices)
+        st.session_state[STORE_KEY] = found
+    return found
 
 
-def load_from_url(*, surfaces, optimizers, schedules, presets, default_preset, extra_values=None,
-                  custom_surface=None) -> None:
-    """Seed the widgets from the URL whenever the page (re)appears; else leave them alone."""
-    if MOUNTED_KEY in st.session_state:
-        return
+def _named_lesson(state: PageState) -> str | None:
+    """The lesson a link named, even with some settings changed (its box and question stay)."""
     try:
-        params = query_dict()
-    except Exception:  # pragma: no cover - bare script without a session
-        params = {}
-    if not names_a_race(params) and LAST_QUERY_KEY in st.session_state:
-        params = dict(st.session_state[LAST_QUERY_KEY])
-    state, notices = parse_query(params, surfaces=surfaces, optimizers=optimizers, schedules=schedules,
-                                 presets=presets, default_preset=default_preset, extra_values=extra_values,
-                                 custom_surface=custom_surface)
-    write_state(state)
-    st.session_state[NOTICES_KEY] = notices
+        raw = st.query_params.get("preset")
+    except Exception:  # pragma: no cover - bare script
+        raw = None
+    return state.preset or (raw if raw in PRESETS_BY_KEY else None)
 
 
-def apply_preset(key: str, *, optimizers, presets) -> None:
-    """Callback of the lesson picker: load the preset into every widget."""
-    if key not in presets:
-        return
-    write_state(defaults_from_preset(presets[key], optimizers))
+def load() -> CompareStore:
+    """Seed the widgets from the store whenever the page (re)appears; read a link to a race."""
+    if MOUNTED_KEY in st.session_state and STORE_KEY in st.session_state:
+        return st.session_state[STORE_KEY]
+    params = query_dict()
+    if names_a_race(params) or STORE_KEY not in st.session_state:
+        st.session_state.pop(STORE_KEY, None)
+    s = store()
+    show(s.state, lesson=s.lesson)
+    return s
 
 
-def remembered(key: str, default: float) -> float:
-    """The last value a (now hidden) slider had, so re-selecting an optimizer keeps its settings."""
-    return float(st.session_state.get(MEMORY_KEY, {}).get(key, default))
+def show(state: PageState, *, lesson: str | None) -> None:
+    """Put ``state`` into the store and into every widget's key (before the widgets are drawn)."""
+    s = store()
+    s.state, s.lesson = state, lesson
+    race, ss = state.race, st.session_state
+    ss[widget_key("surface")] = race.surface
+    ss[widget_key("opts")] = list(race.opts)
+    ss[widget_key("steps")] = race.steps
+    ss[widget_key("x0")], ss[widget_key("y0")] = race.start
+    ss[widget_key("noise")] = race.noise
+    ss[widget_key("seed")] = race.seed
+    for opt_key, values in race.optimizers:
+        s.memory[opt_key] = dict(values)
+        for name, value in values:
+            ss[widget_key("hyper", opt_key, name)] = value
+    ss[widget_key("sched")] = race.schedule
+    for name, value in race.schedule_params:
+        ss[widget_key("sched", name)] = value
+    ss[widget_key("clip")] = race.clip
+    ss[widget_key("ghost")] = state.ghost
+    ss[widget_key("view")] = VIEW_LABELS.get(state.view, VIEW_LABELS["side"])
+    if race.is_custom:
+        ss[widget_key("formula")] = race.formula
+        for key, value in zip(BOUND_KEYS, (*race.bounds[0], *race.bounds[1])):
+            ss[widget_key(key)] = value
+    if state.clouds or widget_key("cloud") not in ss:  # a lesson preset leaves the clouds as they are
+        ss[widget_key("cloud")] = bool(state.clouds)
+        ss[widget_key("cloud_runs")] = int(state.clouds or ss.get(widget_key("cloud_runs"), DEFAULT_CLOUD_RUNS))
+    ss[PREDICT_KEY] = state.mode == "predict"
+    ss[LESSON_KEY] = lesson
 
 
-def remember(values: Mapping[str, float]) -> None:
-    st.session_state.setdefault(MEMORY_KEY, {}).update({k: float(v) for k, v in values.items()})
+def apply_preset(key: str) -> None:
+    """Callback of the lesson picker and the restore button: load the lesson into every widget."""
+    if key in PRESETS_BY_KEY:
+        current = store().state
+        show(state_of(PRESETS_BY_KEY[key], clouds=current.clouds, mode=current.mode), lesson=key)
 
 
-def sync_url(state: PageState, *, optimizers, schedules) -> dict[str, Any]:
-    """Make the address bar the canonical link of ``state`` (rewritten only on change)."""
-    wanted = to_query(state, optimizers=optimizers, schedules=schedules)
+def remembered(opt_key: str) -> dict[str, float]:
+    """The settings an optimizer had when it was last in the race (empty: its defaults)."""
+    return dict(store().memory.get(opt_key, {}))
+
+
+def set_hyper(opt_key: str, name: str, value: float) -> None:
+    """Move one hyperparameter's slider (from a callback: Tune, undo)."""
+    st.session_state[widget_key("hyper", opt_key, name)] = float(value)
+    store().memory.setdefault(opt_key, {})[name] = float(value)
+
+
+def forget_lesson() -> None:
+    """Another surface is another race: the previous lesson's box (and its preset) no longer applies."""
+    store().lesson = None
+    st.session_state[LESSON_KEY] = None
+
+
+def commit(state: PageState) -> dict[str, Any]:
+    """Write the page's state back into the store and make the address bar its canonical link."""
+    s = store()
+    s.state = state
+    for opt_key, values in state.race.optimizers:
+        s.memory[opt_key] = dict(values)
+    wanted = to_query(state)
     try:
-        current = query_dict()
         norm = {k: (v if isinstance(v, list) else [v]) for k, v in wanted.items()}
-        if current != norm:
+        if query_dict() != norm:
             st.query_params.from_dict(wanted)
-    except Exception:  # pragma: no cover
+    except Exception:  # pragma: no cover - bare script without a session
         pass
-    st.session_state[LAST_QUERY_KEY] = wanted
     return wanted
+
+
+def take_notices() -> list[str]:
+    """The link's notices, once."""
+    s = store()
+    notices, s.notices = s.notices, []
+    return notices
+
+
+__all__ = ["CompareStore", "STORE_KEY", "VIEW_LABELS", "widget_key", "load", "show", "apply_preset", "remembered",
+           "set_hyper", "forget_lesson", "commit", "take_notices", "names_a_race", "query_dict", "DEFAULT_FORMULA",
+           "DEFAULT_BOUNDS"]

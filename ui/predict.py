@@ -22,17 +22,17 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any, Callable
 
 import streamlit as st
 
-from lessons.questions import Question, Race, parse_mode, preset_question
+from lessons.presets import Preset
+from lessons.questions import Question
+from lessons.race import Race
+from viz.lru import LRU
 from viz.style import Style
 
-#: The sidebar toggle's session-state key ("Predict first" on the Compare page).
-TOGGLE_KEY = "predict_first"
-#: Where the Compare page keeps the link's ``mode`` notice and the lesson the link named.
-_LINK_KEY = "_predict_link"
+from .page_state import PREDICT_KEY
 
 _PROJECTOR_CSS = """
 <style>
@@ -213,61 +213,23 @@ def lesson_box(page: str, *args, lazy: bool = False) -> bool:
 # ------------------------------------------------------------------------------ Compare page
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
-def _cached_question(preset_key: str, race_json: str) -> Question | None:
-    """The preset's question at these settings (0.1–1 s of engine time, so once per race)."""
-    r = json.loads(race_json)
-    race = Race(surface=r["surface"], optimizers=r["optimizers"], start=tuple(r["start"]), steps=r["steps"],
-                noise=r["noise"], seed=r["seed"], schedule=r["schedule"], schedule_params=r["schedule_params"],
-                clip=r["clip"])
-    return preset_question(preset_key, race)
+#: Questions by (lesson, race): 0.1–1 s of engine time each, so once per race, for every session.
+QUESTIONS = LRU(256)
 
 
-def race_json(race: Race) -> str:
-    """The race as canonical JSON: the cache key of its question."""
-    return json.dumps({"surface": race.surface, "optimizers": {k: dict(v) for k, v in race.optimizers.items()},
-                       "start": list(race.start), "steps": race.steps, "noise": race.noise, "seed": race.seed,
-                       "schedule": race.schedule, "schedule_params": dict(race.schedule_params),
-                       "clip": race.clip}, sort_keys=True)
-
-
-def _link_values() -> dict:
-    """``mode`` and ``preset`` as the link gave them (read once per visit: the page rewrites its URL).
-
-    The toggle is seeded from the address bar whenever its state is new (first run, or back from
-    another page, where Streamlit forgot it), so a link or a reload opens in the mode it names.
-    """
-    try:
-        raw_mode, raw_preset = st.query_params.get_all("mode"), st.query_params.get("preset")
-    except Exception:  # pragma: no cover - bare script
-        raw_mode, raw_preset = [], None
-    mode, notice = parse_mode(raw_mode)
-    stored = st.session_state.get(_LINK_KEY)
-    if stored is None:
-        stored = {"notice": notice, "preset": raw_preset}
-        st.session_state[_LINK_KEY] = stored
-    if TOGGLE_KEY not in st.session_state:
-        st.session_state[TOGGLE_KEY] = mode == "predict"
-    return stored
-
-
-def keep_mode_in_url() -> None:
-    """``mode=predict`` stays in the address bar while the toggle is on (the page's own URL writer
-    knows only the race), so the link in the address bar reopens predict mode."""
-    try:
-        on, there = bool(st.session_state.get(TOGGLE_KEY)), st.query_params.get("mode")
-        if on and there != "predict":
-            st.query_params["mode"] = "predict"
-        elif not on and there is not None:
-            del st.query_params["mode"]
-    except Exception:  # pragma: no cover - bare script
-        pass
+def question_for(preset: Preset, race: Race) -> Question | None:
+    """``preset``'s question at ``race``, computed once per race and shared by every session."""
+    key = (preset.key, race)
+    found = QUESTIONS.get(key)
+    if found is None:
+        found = (preset.question_at(race),)  # a None answer is cached too
+        QUESTIONS.put(key, found)
+    return found[0]
 
 
 def predict_toggle(container) -> bool:
-    """The sidebar's "Predict first" toggle, seeded once from the link's ``mode``."""
-    _link_values()
-    return bool(container.toggle("Predict first", key=TOGGLE_KEY,
+    """The sidebar's "Predict first" toggle (seeded from the link's ``mode`` by the page's store)."""
+    return bool(container.toggle("Predict first", key=PREDICT_KEY,
                                  help="Ask the lesson's question before the race: the paths and the numbers stay "
                                       "hidden until a prediction is locked in. Link: ?mode=predict&preset=<lesson>"))
 
@@ -290,29 +252,21 @@ class PredictView:
                 "What to watch: under the answer below.")
 
 
-def predict_view(state, *, active: str | None, presets: Mapping[str, Any], custom: bool) -> PredictView:
+def predict_view(race: Race, *, on: bool, lesson: Preset | None) -> PredictView:
     """Which question the Compare page asks now, and whether the race is still hidden (no drawing).
 
-    The question is the one of the lesson shown (``active``, or the lesson the link named while
-    its surface is on screen) at the page's current settings, so a teacher's change re-computes
-    the answer. No lesson, a custom formula, or settings the engine refuses: no question (a
-    notice and a normal race).
+    The question is the one of the lesson shown, at the page's current race, so a teacher's
+    change re-computes the answer. No lesson, a custom formula, or settings the engine refuses:
+    no question (a notice and a normal race).
     """
-    link = _link_values()
-    keep_mode_in_url()
-    if not st.session_state.get(TOGGLE_KEY):
+    if not on:
         return PredictView(False, False)
-    key = active if active in presets else None
-    named = link.get("preset")
-    if key is None and named in presets and presets[named].surface == state.surface:
-        key = named
-    question, settings = None, ""
-    if key is not None and not custom:
-        settings = race_json(Race.from_state(state))
+    question, settings = None, race.key
+    if lesson is not None and not race.is_custom:
         with st.spinner("Preparing the question…"):
-            question = _cached_question(key, settings)
+            question = question_for(lesson, race)
     if question is None:
-        why = ("a custom formula has no lesson question" if custom else
+        why = ("a custom formula has no lesson question" if race.is_custom else
                "these settings have no lesson question (pick a lesson preset)")
         return PredictView(True, False, None, settings, why)
     return PredictView(True, locked_choice("compare", question, settings) is None, question, settings)
@@ -324,10 +278,6 @@ def show_predict(view: PredictView, style: Style, notes: str = "") -> bool:
     ``notes``: the lesson's "what to watch" text, shown folded under the answer once revealed.
     On the run that reveals, the page scrolls so that the answer and the race's Play bar show.
     """
-    link = _link_values()
-    if link.get("notice"):
-        st.info(link["notice"])
-        link["notice"] = None
     if not view.on:
         return True
     if view.question is None:
@@ -345,5 +295,5 @@ def show_predict(view: PredictView, style: Style, notes: str = "") -> bool:
     return revealed
 
 
-__all__ = ["lesson_box", "lesson_question", "predict_box", "predict_toggle", "predict_view", "show_predict", "PredictView", "locked_choice", "race_json",
-           "TOGGLE_KEY"]
+__all__ = ["lesson_box", "lesson_question", "predict_box", "predict_toggle", "predict_view", "show_predict", "PredictView",
+           "locked_choice", "question_for"]

@@ -19,8 +19,8 @@ from __future__ import annotations
 import math
 import re
 import time
-from dataclasses import dataclass, replace
-from typing import Any, Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Mapping
 
 import streamlit as st
 
@@ -28,14 +28,15 @@ from viz.lessons import tune_figure
 from viz.palette import color_for
 from viz.style import Style
 
-from .page_state import remember
+from lessons.grids import snap
+from lessons.link_values import md_escape
+from lessons.race import Race
+from lessons.race_link import hyper_grid
+
+from .page_state import set_hyper
 from .simulation import tune_all
-from .url_state import PageState, hyper_options, md_escape, to_query
-from .values import snap
 
 REPORT_KEY = "_tune_report"
-#: URL keys that do not change what tuning would find (how the page is viewed).
-_VIEW_ONLY = ("preset", "view", "clouds")
 
 
 @dataclass(frozen=True)
@@ -55,63 +56,52 @@ class TunedRate:
 class TuneReport:
     rows: tuple[TunedRate, ...]
     results: Mapping[str, Any]  # opt key -> optimizers.tuning.TuneResult
-    signature: Mapping[str, Any]  # the page's URL (minus view-only keys) right after tuning
+    race: Race  # the race right after tuning: the report describes only this race
     seconds: float
     grid_size: int
 
 
-def _signature(state: PageState, optimizers, schedules) -> dict[str, Any]:
-    query = to_query(state, optimizers=optimizers, schedules=schedules)
-    return {k: v for k, v in query.items() if k not in _VIEW_ONLY}
-
-
-def tune_learning_rates(state: PageState, optimizers, schedules,
-                        extra_values: Callable[[str, str], Iterable[float]], hyper_prefix: str = "hp") -> None:
-    """Button callback: tune every selected optimizer's lr and move its slider there.
+def tune_learning_rates(race: Race) -> None:
+    """Button callback: tune every optimizer's lr and move its slider there.
 
     Runs before the script (widget values may only change then). An optimizer whose every rate
     diverged keeps its learning rate; the report says so.
     """
-    def lr_options(key: str) -> list[float]:
-        return hyper_options(optimizers[key], "lr", extra_values(key, "lr"))
+    from optimizers import OPTIMIZERS
 
     t0 = time.perf_counter()
     with st.spinner("Tuning learning rates…"):
-        results = tune_all(state, optimizers, lr_options)
+        results = tune_all(race, lambda key: hyper_grid(key, "lr"))
     seconds = time.perf_counter() - t0
-    rows, tuned_hyper = [], {k: dict(v) for k, v in state.hyper.items()}
+    rows, tuned = [], race
     for key, res in results.items():
-        old = float(state.hyper.get(key, {}).get("lr", optimizers[key].spec("lr").default))
+        old = race.hyper(key)["lr"]
         new, snapped = old, False
         if res.found:
-            options = lr_options(key)
-            new = snap(res.best_lr, options, log=True)  # the sweep used these values: exact unless a bug
+            new = snap(res.best_lr, hyper_grid(key, "lr"), log=True)  # the sweep used these values: exact unless a bug
             snapped = not math.isclose(new, res.best_lr, rel_tol=1e-9)
-            st.session_state[f"{hyper_prefix}.{key}.lr"] = new
-            remember({f"{hyper_prefix}.{key}.lr": new})
-            tuned_hyper.setdefault(key, {})["lr"] = new
-        rows.append(TunedRate(key, optimizers[key].label, old, new, bool(res.found), snapped, res.reason))
-    tuned = replace(state, hyper=tuned_hyper)
+            set_hyper(key, "lr", new)
+            tuned = tuned.with_hyper(key, "lr", new)
+        rows.append(TunedRate(key, OPTIMIZERS[key].label, old, new, bool(res.found), snapped, res.reason))
     st.session_state[REPORT_KEY] = TuneReport(
-        rows=tuple(rows), results=results, signature=_signature(tuned, optimizers, schedules), seconds=seconds,
+        rows=tuple(rows), results=results, race=tuned, seconds=seconds,
         grid_size=max((len(r.lrs) for r in results.values()), default=0),
     )
 
 
-def undo_tuning(hyper_prefix: str = "hp") -> None:
+def undo_tuning() -> None:
     """Button callback: put every tuned learning rate back where it was."""
     report = st.session_state.pop(REPORT_KEY, None)
     if report is None:
         return
     for row in report.rows:
-        st.session_state[f"{hyper_prefix}.{row.key}.lr"] = row.old
-        remember({f"{hyper_prefix}.{row.key}.lr": row.old})
+        set_hyper(row.key, "lr", row.old)
 
 
-def current_report(state: PageState, optimizers, schedules) -> TuneReport | None:
-    """The last tuning report if the page still shows exactly its settings, else None."""
+def current_report(race: Race) -> TuneReport | None:
+    """The last tuning report if the page still shows exactly its race, else None."""
     report = st.session_state.get(REPORT_KEY)
-    if report is None or report.signature != _signature(state, optimizers, schedules):
+    if report is None or report.race != race:
         return None
     return report
 

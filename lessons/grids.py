@@ -1,4 +1,4 @@
-"""Slider value grids for hyperparameters (pure: no Streamlit, testable alone).
+"""Slider value grids and the one number formatter (pure: no Streamlit, testable alone).
 
 Why fixed grids: a learning rate must be reachable from 0.0001 to 10 on one slider (log scale),
 and the exact values a lesson or PyTorch uses (0.95, 0.3, 1.5, 0.999, 1e-8) must be *on* the
@@ -113,11 +113,11 @@ class _Spec:
         self.key, self.low, self.high, self.default, self.log, self.integer = key, low, high, default, True, False
 
 
-def noise_options(max_noise: float = 10.0) -> list[float]:
+def noise_options(max_noise: float) -> list[float]:
     """Gradient-noise slider values: 0 (off) then a log grid 0.01 … ``max_noise``."""
     return [0.0] + slider_options(_Spec("noise", 0.01, max_noise, 1.0))
 
 
-def clip_options() -> list[float]:
-    """Clip-norm slider values: 0 (off) then a log grid 0.01 … 100."""
-    return [0.0] + slider_options(_Spec("clip", 0.01, 100.0, 1.0))
+def clip_options(max_clip: float) -> list[float]:
+    """Clip-norm slider values: 0 (off) then a log grid 0.01 … ``max_clip``."""
+    return [0.0] + slider_options(_Spec("clip", 0.01, max_clip, 1.0))
