@@ -135,7 +135,7 @@ def tune_figures() -> None:
     diverge and drop out early, and six-hump camel, where none do (the costly case).
     """
     from optimizers import OPTIMIZERS
-    from optimizers.tuning import default_streams, tune_learning_rate
+    from lessons.tuning import default_streams, tune_learning_rate
     from surfaces import SURFACES
     from lessons.race_link import hyper_grid
 
@@ -158,7 +158,7 @@ def tune_figures() -> None:
 def tune_and_cloud_figures() -> None:
     """Cloud times on Rosenbrock for all 7 optimizers, as the page runs them (cold), and their payload."""
     from optimizers import OPTIMIZERS, simulate
-    from optimizers.tuning import noise_cloud
+    from lessons.tuning import noise_cloud
     from surfaces import SURFACES
     from viz.clouds import cloud_view
     from viz.contours import contour_grid

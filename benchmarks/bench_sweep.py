@@ -18,7 +18,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from optimizers import sweep  # noqa: E402
-from optimizers.tuning import default_streams, noise_cloud, tune_learning_rate  # noqa: E402
+from lessons.tuning import default_streams, noise_cloud, tune_learning_rate  # noqa: E402
 from surfaces import SURFACES  # noqa: E402
 
 

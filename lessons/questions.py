@@ -92,11 +92,11 @@ class Outcome:
 
 
 def f_star(surface) -> float:
-    """Lowest f over the surface's known minima (0 when it knows none)."""
-    from surfaces.base import lowest_known_value
-
-    value = lowest_known_value(surface.f, surface.minima)
-    return 0.0 if value is None else value
+    """The surface's f* (``Surface.f_star``); a question is only asked where it is known."""
+    value = surface.f_star
+    if value is None:
+        raise ValueError(f"{surface.label} has no known minimum to measure f − f* from")
+    return value
 
 
 def _sign_changes(path: np.ndarray) -> np.ndarray:
@@ -322,8 +322,8 @@ def ask(race: Race, key: str, spec: Ask) -> Question:
 
 def ewma_question(beta: float, series: str = "temperature", seed: int = 0, days: int = 10) -> Question:
     """Moving-averages page: which average tracks the signal better over the first ``days``?"""
-    from optimizers import ewma
-    from optimizers.series import noisy_series
+    from lessons.averages import ewma
+    from lessons.series import noisy_series
 
     _, observed, truth, _ = noisy_series(series, 365, seed)
     raw = np.asarray(ewma(observed, beta, bias_correction=False))

@@ -1,4 +1,4 @@
-"""Optimizers, schedules, clipping, the simulation engine and moving averages.
+"""Optimizers, schedules, clipping and the simulation engine.
 
 Everything here is plain numpy (pandas only inside ``simulate``), so a notebook or a benchmark
 can use it without Streamlit. ``OPTIMIZERS`` is ordered from simplest to most elaborate, the
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from .adagrad import ADAGRAD
 from .adam import ADAM, ADAMW
-from .averages import effective_window, ewma
 from .base import HyperSpec, Optimizer
 from .engine import BatchResult, SweepResult, run_batch, simulate, sweep
 from .nadam import NADAM
@@ -35,7 +34,5 @@ __all__ = [
     "simulate",
     "sweep",
     "SweepResult",
-    "ewma",
-    "effective_window",
     "MOMENTUM_CONVENTIONS",
 ]

@@ -31,7 +31,6 @@ from viz.paths import loss_figure, loss_scale
 from viz.player import player, player_payload, standalone_html, velocity_arrows
 from viz.summary import DEFAULT_TOL, summary_table, tolerance_column, trajectories_csv
 from viz.surface3d import surface3d_figure
-from viz.trajectory import f_star as known_f_star
 
 ensure_app_navigation()  # a deep link on a fresh server: serve it through app.py's navigation
 VIEWS = {label: view for view, label in VIEW_LABELS.items()}
@@ -191,7 +190,7 @@ c_tune.button("Tune learning rates", icon=":material/tune:", key="tune", width="
               on_click=tune_learning_rates, args=(race,),
               help="A fair race: sweep each optimizer's learning rate over the slider's values for this surface, "
                    "start, step budget and noise, and set each to its best.")
-fstar = known_f_star(surface.f, surface.minima)
+fstar = surface.f_star
 report = current_report(race)
 with st.container():  # always there, so the player below keeps its place (see above)
     # A slow run (a busy server, many steps) shows progress, never a blank page:

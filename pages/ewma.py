@@ -1,6 +1,6 @@
 """Lesson: exponentially weighted moving averages (the idea under Momentum, RMSProp and Adam).
 
-UI only: the averages come from `optimizers.ewma`, the data from `optimizers.series`, the
+UI only: the averages come from `optimizers.ewma`, the data from `lessons.series`, the
 figures from `viz.lessons`.
 """
 
@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from optimizers import effective_window, ewma
-from optimizers.series import SERIES_KINDS, noisy_series
+from lessons.averages import effective_window, ewma
+from lessons.series import SERIES_KINDS, noisy_series
 from ui.lesson_common import ewma_facts, show_chart, compare_link, page_style, steps_text
 from ui.lesson_url import BIND, LessonUrl
 from ui.predict import lesson_box

@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from optimizers import OPTIMIZERS
-from optimizers.minibatch_lesson import cost_rows, equal_work_runs
+from lessons.minibatch_lesson import cost_rows, equal_work_runs
 from surfaces.regression import make_regression_surface, regression_data
 from ui.lesson_common import show_chart, compare_link, page_style, spec_slider
 from ui.lesson_url import BIND, LessonUrl
@@ -21,7 +21,7 @@ from viz.contours import contour_grid
 from viz.lesson_player import recolor_payload, work_synced
 from viz.lessons import loss_curves_figure, regression_data_figure
 from viz.player import player, player_payload
-from viz.trajectory import Trajectory, f_star as known_f_star
+from viz.trajectory import Trajectory
 from ui.bootstrap import ensure_app_navigation
 from lessons.pages import MINIBATCH_LR, MINIBATCH_LR_OTHER, MINIBATCH_OPTIMIZER
 
@@ -76,7 +76,7 @@ surface = make_regression_surface(n)
 start = tuple(st.session_state.get(f"mb_start_{n}", surface.start))
 runs = _runs(n, batch, opt_key, lr, epochs, seed, start)
 data = regression_data(surface)
-f_star = known_f_star(surface.f, surface.minima)  # the least-squares solution (w*, b*)
+f_star = surface.f_star  # the least-squares solution (w*, b*)
 colors = {r.label: c for r, c in zip(runs, COLORS)}
 style = page_style()
 lesson_box("minibatch", n, batch, opt_key, float(lr), epochs, seed, lazy=True)  # predict first (ui/predict.py); seconds: asked on demand

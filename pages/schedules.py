@@ -1,7 +1,7 @@
 """Lesson: learning-rate schedules, and why decaying the rate shrinks the noise ball.
 
 UI only: schedules come from `optimizers.SCHEDULES`, the seeded runs from
-`optimizers.tuning.noise_cloud`, the figures from `viz.lessons`.
+`lessons.tuning.noise_cloud`, the figures from `viz.lessons`.
 """
 
 from __future__ import annotations
@@ -10,12 +10,11 @@ import numpy as np
 import streamlit as st
 
 from optimizers import OPTIMIZERS, SCHEDULES, make_schedule
-from optimizers.tuning import noise_cloud
+from lessons.tuning import noise_cloud
 from surfaces import SURFACES
 from ui.lesson_common import show_chart, compare_link, page_style, spec_slider
 from ui.lesson_url import BIND, LessonUrl
 from ui.predict import lesson_box
-from viz.trajectory import f_star as known_f_star
 from viz.lessons import add_endpoints, add_paths, cloud_loss_figure, map_figure, schedule_figure, zoom_bounds
 from ui.bootstrap import ensure_app_navigation
 from lessons.pages import SCHEDULES_LR, SCHEDULES_LR_OTHER, SCHEDULES_OPTIMIZER
@@ -145,7 +144,7 @@ with zoom_col:
     fig.update_layout(legend=legend_below)
     show_chart(fig, key="sched_map_zoom")
 
-f_star = known_f_star(surface.f, surface.minima) or 0.0  # every surface offered here has a known minimum
+f_star = surface.f_star or 0.0  # every surface offered here has a known minimum
 with loss_col:
     show_chart(
         cloud_loss_figure({CONSTANT: const, SCHEDULED: sched_cloud}, colors=COLORS, f_star=f_star, style=style,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from optimizers import OPTIMIZERS, simulate
-from optimizers.sweep_map import (METRICS, GridResult, Selection, axis_values, chunk_rows, map_metric, range_options,
+from lessons.sweep_map import (METRICS, GridResult, Selection, axis_values, chunk_rows, map_metric, range_options,
                                   run_grid, sweep_rows)
 from surfaces import SURFACES
 from ui.custom_surface import CUSTOM_LABEL, custom_formula_input, seed_custom_state
@@ -24,7 +24,7 @@ from lessons.race import CUSTOM
 from lessons.race_link import BOUND_KEYS, custom_query, read_custom_surface
 from viz.lessons import nearest_cell, sweep_heatmap
 from viz.paths import loss_figure, overlay_figure
-from viz.trajectory import Trajectory, f_star as known_f_star
+from viz.trajectory import Trajectory
 from ui.bootstrap import ensure_app_navigation
 from lessons.pages import SWEEP_OPTIMIZER
 
@@ -154,7 +154,7 @@ if progress is not None:
     progress.empty()
 diverged, steps_to_tol = grid_result.diverged, grid_result.steps_to_tol
 
-f_star = known_f_star(surface.f, surface.minima)
+f_star = surface.f_star
 colour = map_metric(grid_result, metric, f_star)
 z, z_label, not_reached, log_color, best = colour.z, colour.label, colour.not_reached, colour.log_color, colour.best
 if colour.undefined:

@@ -87,6 +87,15 @@ class Surface:
         gx, gy = self.grad(xy[..., 0], xy[..., 1])
         return np.stack(np.broadcast_arrays(gx, gy), axis=-1)
 
+    @property
+    def f_star(self) -> float | None:
+        """f* as far as it is known: the lowest f over ``minima``; None if no minimum is known.
+
+        The one f* behind every "f − f*" in the app (engine tolerances, Tune's gaps, the summary
+        table, loss charts, questions, challenges), so they all measure from the same value.
+        """
+        return lowest_known_value(self.f, self.minima)
+
     def distance_to_nearest_minimum(self, xy: Array) -> Array:
         """Euclidean distance from each point to the closest known minimum (NaN if none known)."""
         return nearest_minimum_distance(xy, self.minima)

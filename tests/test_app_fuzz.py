@@ -42,7 +42,7 @@ from streamlit.testing.v1 import AppTest
 
 from lessons.presets import PRESETS_BY_KEY
 from optimizers import OPTIMIZERS, SCHEDULES
-from optimizers.series import SERIES_KINDS
+from lessons.series import SERIES_KINDS
 from surfaces import SURFACES
 from ui.custom_surface import EXAMPLES
 from lessons.race_link import BOUND_KEYS

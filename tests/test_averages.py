@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from optimizers import effective_window, ewma
+from lessons.averages import effective_window, ewma
 
 
 def hand_ewma(series, beta, corrected=False):

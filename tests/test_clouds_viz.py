@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from optimizers import OPTIMIZERS, simulate
-from optimizers.tuning import noise_cloud
+from lessons.tuning import noise_cloud
 from surfaces import SURFACES
 from viz.clouds import CLOUD_POINTS, PAYLOAD_POINT_BUDGET, cloud_view, drawn_runs, runs_to_draw
 from viz.contours import contour_grid

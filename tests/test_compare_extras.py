@@ -12,7 +12,7 @@ import pytest
 
 from lessons.presets import PRESETS_BY_KEY
 from optimizers import OPTIMIZERS, simulate
-from optimizers.tuning import tune_learning_rate
+from lessons.tuning import tune_learning_rate
 from surfaces import SURFACES
 from tests.player_args import payload_of
 from tests.test_compare_page import assert_clean, new_app, summary

@@ -18,7 +18,7 @@ import pytest
 
 from lessons.presets import PRESETS_BY_KEY
 from optimizers import OPTIMIZERS, make_schedule, run_batch, simulate
-from optimizers.tuning import noise_cloud
+from lessons.tuning import noise_cloud
 from surfaces import SURFACES
 
 N_SEEDS = 64
@@ -368,8 +368,8 @@ def test_ewma_facts_match_the_closed_form(beta):
 
 
 def test_ewma_page_numbers_are_consistent_and_true():
-    from optimizers import ewma
-    from optimizers.series import noisy_series
+    from lessons.averages import ewma
+    from lessons.series import noisy_series
 
     at = _page("ewma", beta="0.9")
     text = _notice(at)

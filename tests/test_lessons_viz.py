@@ -8,9 +8,9 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from optimizers import ewma
-from optimizers.series import SERIES_KINDS, noisy_series
-from optimizers.tuning import noise_cloud, tune_learning_rate
+from lessons.averages import ewma
+from lessons.series import SERIES_KINDS, noisy_series
+from lessons.tuning import noise_cloud, tune_learning_rate
 from surfaces import SURFACES
 from viz.lesson_player import recolor_payload, work_synced
 from viz.lessons import (
@@ -187,7 +187,7 @@ def test_ewma_figures_state_the_window_and_weight_as_computed(beta):
 
 
 def test_tune_figure_says_median_when_tuned_over_noise_streams():
-    from optimizers.tuning import tune_learning_rate
+    from lessons.tuning import tune_learning_rate
     from surfaces import SURFACES
     from viz.lessons import tune_figure
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from optimizers import OPTIMIZERS, run_batch
-from optimizers.minibatch_lesson import batch_sizes, cost_rows, equal_work_runs
+from lessons.minibatch_lesson import batch_sizes, cost_rows, equal_work_runs
 from surfaces.regression import make_regression_surface, regression_data
 
 N, EPOCHS = 40, 3

@@ -186,8 +186,8 @@ def test_a_race_through_json_asks_the_same_question():
 
 
 def test_ewma_question_matches_the_series():
-    from optimizers import ewma
-    from optimizers.series import noisy_series
+    from lessons.averages import ewma
+    from lessons.series import noisy_series
 
     q = ewma_question(0.98, "temperature", 0)
     _, obs, truth, _ = noisy_series("temperature", 365, 0)

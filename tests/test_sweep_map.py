@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from optimizers import OPTIMIZERS
-from optimizers.sweep_map import (CELLS_PER_CHUNK, GridResult, Selection, axis_values, chunk_rows, map_metric,
+from lessons.sweep_map import (CELLS_PER_CHUNK, GridResult, Selection, axis_values, chunk_rows, map_metric,
                                   range_options, run_grid, snap_end, sweep_rows)
 from surfaces import SURFACES
 

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from optimizers import OPTIMIZERS, make_schedule, run_batch, simulate
-from optimizers.tuning import (
+from lessons.tuning import (
     NEAR_TIE, TIE_ATOL, CloudResult, TuneResult, _fmt, _pick_best, default_lr_grid, default_streams, noise_cloud,
     tune_learning_rate,
 )

@@ -23,7 +23,7 @@ from viz.schedule_preview import nice_ticks, schedule_preview_svg
 from viz.style import Style
 from viz.summary import summary_table, trajectories_csv
 from viz.surface3d import surface3d_figure
-from viz.trajectory import Trajectory, f_star
+from viz.trajectory import Trajectory
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -113,7 +113,7 @@ def test_overlay_colours_and_divergence(bowl_runs, rosen_grid):
 
 def test_loss_figure_log_axis_and_no_nan(bowl_runs):
     s = SURFACES["bowl"]
-    fig = loss_figure(bowl_runs, f_star=f_star(s.f, s.minima))
+    fig = loss_figure(bowl_runs, f_star=s.f_star)
     assert fig.layout.yaxis.type == "log"
     assert "f − f*" in fig.layout.yaxis.title.text
     lines = [t for t in fig.data if t.mode == "lines"]

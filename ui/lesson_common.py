@@ -91,7 +91,7 @@ class EwmaFacts:
 
 
 def ewma_facts(beta: float) -> EwmaFacts:
-    from optimizers import effective_window, ewma
+    from lessons.averages import effective_window, ewma
 
     window = float(effective_window(beta))
     weight = float(beta ** window)

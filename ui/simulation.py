@@ -138,8 +138,8 @@ CLOUDS = LRU(64, ttl=CACHE_TTL)
 
 
 def tune_cached(race: Race, opt_key: str, lr_grid: tuple[float, ...]):
-    """``optimizers.tuning.tune_learning_rate`` over ``lr_grid`` (one vectorized run)."""
-    from optimizers.tuning import tune_learning_rate
+    """``lessons.tuning.tune_learning_rate`` over ``lr_grid`` (one vectorized run)."""
+    from lessons.tuning import tune_learning_rate
 
     key = (race.only(opt_key).with_hyper(opt_key, "lr", lr_grid[0]), lr_grid)  # any lr: it is swept
     hit = TUNES.get(key)
@@ -153,13 +153,13 @@ def tune_cached(race: Race, opt_key: str, lr_grid: tuple[float, ...]):
 
 
 def cloud_cached(race: Race, opt_key: str, n_runs: int) -> CloudView:
-    """``optimizers.tuning.noise_cloud`` for seeds ``seed … seed + n_runs − 1``, thinned for display.
+    """``lessons.tuning.noise_cloud`` for seeds ``seed … seed + n_runs − 1``, thinned for display.
 
     Run 0 of the cloud is the page's own run (same seed), so the highlighted path is one of the
     cloud, not an extra. Only the thinned `CloudView` is cached (see viz.clouds).
     """
     from optimizers import OPTIMIZERS
-    from optimizers.tuning import noise_cloud
+    from lessons.tuning import noise_cloud
 
     key = (race.only(opt_key), int(n_runs))
     hit = CLOUDS.get(key)

@@ -3,7 +3,7 @@
 Why: "is Adam really faster, or did SGD just get a bad learning rate?" A fair race puts every
 optimizer at its best rate for *this* surface, start, step budget, noise, schedule and clipping.
 For each selected optimizer the core sweeps the learning rate over the lr slider's own values
-(one vectorized run, `optimizers.tuning.tune_learning_rate` via `ui.simulation.tune_all`), so
+(one vectorized run, `lessons.tuning.tune_learning_rate` via `ui.simulation.tune_all`), so
 the winner is exactly a slider value and applying it is just moving the slider. With gradient
 noise every value runs on several seeded noise streams in that same call and is ranked by its
 median, so the pick does not hang on the page's one stream. The page then says what was run and
@@ -55,7 +55,7 @@ class TunedRate:
 @dataclass(frozen=True)
 class TuneReport:
     rows: tuple[TunedRate, ...]
-    results: Mapping[str, Any]  # opt key -> optimizers.tuning.TuneResult
+    results: Mapping[str, Any]  # opt key -> lessons.tuning.TuneResult
     race: Race  # the race right after tuning: the report describes only this race
     seconds: float
     grid_size: int

@@ -1,6 +1,6 @@
 """Noise clouds for display: many seeded runs thinned to what a screen (and a websocket) needs.
 
-Why a separate, thinned object: `optimizers.tuning.noise_cloud` keeps every step of every run
+Why a separate, thinned object: `lessons.tuning.noise_cloud` keeps every step of every run
 ((S+1) × K × 2 floats: 10 MB for 128 runs of 5,000 steps). A map is a few hundred pixels wide,
 so each drawn path needs at most ``CLOUD_POINTS`` points, and the loss band at most
 ``LOSS_POINTS``. `CloudView` is that thinned copy: small enough to cache per optimizer and to
@@ -83,7 +83,7 @@ class CloudView:
 
 def cloud_view(cloud, *, key: str, label: str, max_points: int = CLOUD_POINTS,
                loss_points: int = LOSS_POINTS) -> CloudView:
-    """Thin a `optimizers.tuning.CloudResult` to ``max_points`` per path (every run kept)."""
+    """Thin a `lessons.tuning.CloudResult` to ``max_points`` per path (every run kept)."""
     paths = np.asarray(cloud.paths, dtype=float)
     n = paths.shape[0]
     idx = downsample_index(n, max_points)

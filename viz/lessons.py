@@ -560,7 +560,7 @@ def cloud_traces(
 
 
 def add_noise_cloud(fig: go.Figure, cloud, *, color: str, name: str, opacity: float = 0.12) -> go.Figure:
-    """Add a `CloudResult` (from optimizers.tuning.noise_cloud) to a map figure."""
+    """Add a `CloudResult` (from lessons.tuning.noise_cloud) to a map figure."""
     for trace in cloud_traces(cloud.paths, cloud.median_path, color=color, name=name, opacity=opacity):
         fig.add_trace(trace)
     return fig

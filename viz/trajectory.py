@@ -18,7 +18,6 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
-from surfaces.base import lowest_known_value as f_star  # noqa: F401 (re-exported: viz's name for f*)
 
 Array = np.ndarray
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .engine import run_batch
+from optimizers import run_batch
 
 
 @dataclass(frozen=True)

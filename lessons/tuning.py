@@ -70,16 +70,6 @@ def _run_batch(*args, **kwargs):
     return run_batch(*args, **kwargs)
 
 
-def known_f_star(surface) -> float | None:
-    """The lowest value of f over the surface's known minima (None if it knows none).
-
-    The same number the engine measures its tolerance against (``f* + tol``).
-    """
-    from surfaces.base import lowest_known_value
-
-    return lowest_known_value(surface.f, getattr(surface, "minima", None))
-
-
 def is_random(surface, noise, batch_size) -> bool:
     """Whether a run's outcome depends on its seed: gradient noise, or true mini-batches."""
     if np.any(np.asarray(noise, dtype=float) != 0):
@@ -377,7 +367,7 @@ def tune_learning_rate(
     med_reach = np.quantile(reach, 0.5, axis=1, method="higher")
     steps_to_tol = np.where(np.isfinite(med_reach), med_reach, -1).astype(np.int64)
 
-    f_star = known_f_star(surf)
+    f_star = surf.f_star
     ok = ~diverged & np.isfinite(final_loss)
     best_f = float(np.min(final_loss[ok])) if ok.any() else np.nan
     # f* is the reference unless the grid went below it (a custom surface's "minimum" that is not global).

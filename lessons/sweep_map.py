@@ -13,7 +13,7 @@ from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
-from .engine import sweep
+from optimizers import sweep
 
 #: One vectorized call per this many cells: each call stays short, so a progress bar moves.
 CELLS_PER_CHUNK = 10_000
