@@ -26,14 +26,13 @@ from ui.predict import predict_toggle, predict_view, show_predict
 from ui.simulation import grid_for, run_all, surface_ref
 from ui.style import current_style, show_table
 from ui.tuning import current_report, show_tune_report, tune_learning_rates
-from ui.url_state import PageState
+from ui.url_state import VIEWS, PageState
 from viz.paths import loss_figure, loss_scale
 from viz.player import player, player_payload, standalone_html, velocity_arrows
 from viz.summary import DEFAULT_TOL, summary_table, tolerance_column, trajectories_csv
 from viz.surface3d import surface3d_figure
 
 ensure_app_navigation()  # a deep link on a fresh server: serve it through app.py's navigation
-VIEWS = {label: view for view, label in VIEW_LABELS.items()}
 PLAYER_KEY = "player"
 INSPECT_KEY = "inspect_step"
 INSPECTOR_OPEN_KEY = "inspector_open"
@@ -147,7 +146,7 @@ except ValueError as exc:
 active = store.lesson if store.lesson in PRESETS_BY_KEY else None
 unchanged = active is not None and race == PRESETS_BY_KEY[active].race
 state = PageState(race=race, preset=active if unchanged else None, ghost=bool(ghost) and sched != "constant",
-                  view=VIEWS.get(st.session_state.get(widget_key("view")) or VIEW_LABELS["side"], "side"),
+                  view=st.session_state.get(widget_key("view")) or "side",
                   clouds=int(cloud_runs), mode="predict" if predicting else "watch")
 page_state.commit(state)
 predict = predict_view(race, on=predicting, lesson=PRESETS_BY_KEY.get(active) if active else None)
@@ -179,8 +178,8 @@ with st.container():  # predict first (ui/predict.py): the question above the ra
     show_predict(predict, style, notes=PRESETS_BY_KEY[active].watch if active in PRESETS_BY_KEY else "")
 
 c_view, c_tune = st.columns([3, 1], vertical_alignment="center")
-view_label = c_view.segmented_control("View", list(VIEWS), key=widget_key("view"), label_visibility="collapsed")
-view = VIEWS.get(view_label or "Side by side", "side")
+view = c_view.segmented_control("View", VIEWS, key=widget_key("view"), format_func=VIEW_LABELS.get,
+                                label_visibility="collapsed") or "side"
 
 if not opts:
     st.info("Pick at least one optimizer in the sidebar.")

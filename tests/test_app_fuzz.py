@@ -224,7 +224,7 @@ def test_compare_extremes():
     at.button(key="tune").click().run()
     assert not at.exception, [e.value for e in at.exception]
     for key in ("view",):
-        at.button_group(key=key).set_value("Overlay").run()
+        at.button_group(key=key).set_value("overlay").run()
         assert not at.exception
 
 

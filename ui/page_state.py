@@ -31,7 +31,7 @@ from lessons.race_link import BOUND_KEYS
 from .url_state import DEFAULT_CLOUD_RUNS, PageState, parse_query, state_of, to_query
 
 STORE_KEY = "_compare"
-#: Labels of the view control, by view.
+#: What the view control shows for each view.
 VIEW_LABELS = {"side": "Side by side", "overlay": "Overlay", "3d": "3-D"}
 #: Keys only a link to a race carries (every canonical Compare link has ``surface`` and ``opt``).
 RACE_LINK_KEYS = frozenset({"preset", "surface", "opt"})
@@ -127,7 +127,7 @@ def show(state: PageState, *, lesson: str | None) -> None:
         ss[widget_key("sched", name)] = value
     ss[widget_key("clip")] = race.clip
     ss[widget_key("ghost")] = state.ghost
-    ss[widget_key("view")] = VIEW_LABELS.get(state.view, VIEW_LABELS["side"])
+    ss[widget_key("view")] = state.view
     if race.is_custom:
         ss[widget_key("formula")] = race.formula
         for key, value in zip(BOUND_KEYS, (*race.bounds[0], *race.bounds[1])):
