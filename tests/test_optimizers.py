@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+import torch
 
 from optimizers import MOMENTUM_CONVENTIONS, OPTIMIZERS, HyperSpec, Optimizer, run_batch, simulate
 from optimizers.base import Explanation
@@ -89,7 +90,6 @@ def test_defaults_are_torch_defaults(key):
 def test_defaults_match_torch_signature(key):
     """Live check, for every registered optimizer: each default (or declared torch default)
     is the one in torch.optim's constructor signature."""
-    torch = pytest.importorskip("torch")
     import inspect
 
     opt = OPTIMIZERS[key]
@@ -355,7 +355,7 @@ def test_invalid_hyper_raises_naming_it(key, hyper, name):
 
 
 # --------------------------------------------------------------------------------------------
-# Reference comparison with torch.optim (skipped when torch is not installed)
+# Reference comparison with live torch.optim (torch is a test requirement: these must run in CI)
 
 TORCH_CASES = {
     "sgd": ("SGD", {"lr": 1e-4, "weight_decay": 0.1}, lambda h: {"lr": h["lr"], "weight_decay": 0.1}),
@@ -397,7 +397,6 @@ TORCH_CASES = {
 @pytest.mark.parametrize("surface_key", ["rosenbrock", "bowl"])
 @pytest.mark.parametrize("use_defaults", [False, True])
 def test_matches_torch(key, surface_key, use_defaults):
-    torch = pytest.importorskip("torch")
     surf = local_surface(surface_key)
     opt = OPTIMIZERS[key]
     cls_name, ours, theirs = TORCH_CASES[key]
@@ -421,8 +420,6 @@ def test_matches_torch(key, surface_key, use_defaults):
 
 
 def _step_both(opt, surf, start, hyper, p_t, t_opt):
-    import torch
-
     params = start.copy()
     state = opt.init(params)
     for t in range(1, 51):
@@ -594,7 +591,6 @@ def test_nesterov_needs_positive_momentum():
     with pytest.raises(ValueError, match="momentum"):
         opt.resolve({"momentum": 0.0})
     assert opt.spec("momentum").low > 0
-    torch = pytest.importorskip("torch")
     with pytest.raises(ValueError):
         torch.optim.SGD([torch.zeros(2, requires_grad=True)], lr=0.1, momentum=0.0, nesterov=True)
 
