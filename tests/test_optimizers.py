@@ -554,7 +554,7 @@ def test_declared_stability_limits_hold_in_the_engine(key):
 
 
 def test_nesterov_tolerates_smaller_rates_than_heavy_ball():
-    """Issue 8.6: on the bowl (λmax = 2) at μ = 0.9 Nesterov diverges at lr 0.69 (its declared
+    """On the bowl (λmax = 2) at μ = 0.9 Nesterov diverges at lr 0.69 (its declared
     limit 2(1+μ)/((1+2μ)λ) = 0.679) while heavy ball is stable up to 2(1+μ)/λ = 1.9."""
     nest, heavy = OPTIMIZERS["nesterov"], OPTIMIZERS["momentum"]
     h = {"momentum": 0.9, "weight_decay": 0.0}
@@ -568,7 +568,7 @@ def test_nesterov_tolerates_smaller_rates_than_heavy_ball():
 
 @pytest.mark.parametrize("surface_key, lr", [("bowl", 1.0), ("rotated_quadratic", 2.0)])
 def test_rate_at_the_limit_is_the_edge_not_divergence(surface_key, lr):
-    """Issue 8.9: SGD exactly at 2/λmax oscillates with constant amplitude: the engine never
+    """SGD exactly at 2/λmax oscillates with constant amplitude: the engine never
     flags it, and the badge says so instead of "diverges"."""
     from optimizers import run_batch
     from ui.stability import VERDICTS, stability_limit, verdict
@@ -586,7 +586,7 @@ def test_rate_at_the_limit_is_the_edge_not_divergence(surface_key, lr):
 
 
 def test_nesterov_needs_positive_momentum():
-    """Issue 8.12: torch raises for SGD(momentum=0, nesterov=True); so do resolve and the slider."""
+    """torch raises for SGD(momentum=0, nesterov=True); so do resolve and the slider."""
     opt = OPTIMIZERS["nesterov"]
     with pytest.raises(ValueError, match="momentum"):
         opt.resolve({"momentum": 0.0})
@@ -596,7 +596,7 @@ def test_nesterov_needs_positive_momentum():
 
 
 def test_rmsprop_first_step_divides_by_a_tenth_of_g():
-    """Issue 8.14: v₁ = (1 − α) g², so √v₁ = 0.1|g| at α = 0.99 and the first step is ≈ 10η."""
+    """v₁ = (1 − α) g², so √v₁ = 0.1|g| at α = 0.99 and the first step is ≈ 10η."""
     import optimizers.rmsprop as rmsprop_module
 
     assert "0.1|g|" in rmsprop_module.__doc__
@@ -608,7 +608,7 @@ def test_rmsprop_first_step_divides_by_a_tenth_of_g():
 
 
 def test_default_help_and_about_note_state_both_defaults():
-    """Issue 8.5: the μ help says the app's default and torch's; the About note lists exactly the
+    """The μ help says the app's default and torch's; the About note lists exactly the
     defaults that differ from torch's (the live signature test checks the rest are torch's)."""
     from ui.controls import PYTORCH_NOTE
 
