@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+import torch
 
 from optimizers import MOMENTUM_CONVENTIONS, OPTIMIZERS, HyperSpec, Optimizer, run_batch, simulate
 from optimizers.base import Explanation
@@ -89,7 +90,6 @@ def test_defaults_are_torch_defaults(key):
 def test_defaults_match_torch_signature(key):
     """Live check, for every registered optimizer: each default (or declared torch default)
     is the one in torch.optim's constructor signature."""
-    torch = pytest.importorskip("torch")
     import inspect
 
     opt = OPTIMIZERS[key]
@@ -355,7 +355,7 @@ def test_invalid_hyper_raises_naming_it(key, hyper, name):
 
 
 # --------------------------------------------------------------------------------------------
-# Reference comparison with torch.optim (skipped when torch is not installed)
+# Reference comparison with live torch.optim (torch is a test requirement: these must run in CI)
 
 TORCH_CASES = {
     "sgd": ("SGD", {"lr": 1e-4, "weight_decay": 0.1}, lambda h: {"lr": h["lr"], "weight_decay": 0.1}),
@@ -397,7 +397,6 @@ TORCH_CASES = {
 @pytest.mark.parametrize("surface_key", ["rosenbrock", "bowl"])
 @pytest.mark.parametrize("use_defaults", [False, True])
 def test_matches_torch(key, surface_key, use_defaults):
-    torch = pytest.importorskip("torch")
     surf = local_surface(surface_key)
     opt = OPTIMIZERS[key]
     cls_name, ours, theirs = TORCH_CASES[key]
@@ -421,8 +420,6 @@ def test_matches_torch(key, surface_key, use_defaults):
 
 
 def _step_both(opt, surf, start, hyper, p_t, t_opt):
-    import torch
-
     params = start.copy()
     state = opt.init(params)
     for t in range(1, 51):
@@ -557,7 +554,7 @@ def test_declared_stability_limits_hold_in_the_engine(key):
 
 
 def test_nesterov_tolerates_smaller_rates_than_heavy_ball():
-    """Issue 8.6: on the bowl (λmax = 2) at μ = 0.9 Nesterov diverges at lr 0.69 (its declared
+    """On the bowl (λmax = 2) at μ = 0.9 Nesterov diverges at lr 0.69 (its declared
     limit 2(1+μ)/((1+2μ)λ) = 0.679) while heavy ball is stable up to 2(1+μ)/λ = 1.9."""
     nest, heavy = OPTIMIZERS["nesterov"], OPTIMIZERS["momentum"]
     h = {"momentum": 0.9, "weight_decay": 0.0}
@@ -571,7 +568,7 @@ def test_nesterov_tolerates_smaller_rates_than_heavy_ball():
 
 @pytest.mark.parametrize("surface_key, lr", [("bowl", 1.0), ("rotated_quadratic", 2.0)])
 def test_rate_at_the_limit_is_the_edge_not_divergence(surface_key, lr):
-    """Issue 8.9: SGD exactly at 2/λmax oscillates with constant amplitude: the engine never
+    """SGD exactly at 2/λmax oscillates with constant amplitude: the engine never
     flags it, and the badge says so instead of "diverges"."""
     from optimizers import run_batch
     from ui.stability import VERDICTS, stability_limit, verdict
@@ -589,18 +586,17 @@ def test_rate_at_the_limit_is_the_edge_not_divergence(surface_key, lr):
 
 
 def test_nesterov_needs_positive_momentum():
-    """Issue 8.12: torch raises for SGD(momentum=0, nesterov=True); so do resolve and the slider."""
+    """torch raises for SGD(momentum=0, nesterov=True); so do resolve and the slider."""
     opt = OPTIMIZERS["nesterov"]
     with pytest.raises(ValueError, match="momentum"):
         opt.resolve({"momentum": 0.0})
     assert opt.spec("momentum").low > 0
-    torch = pytest.importorskip("torch")
     with pytest.raises(ValueError):
         torch.optim.SGD([torch.zeros(2, requires_grad=True)], lr=0.1, momentum=0.0, nesterov=True)
 
 
 def test_rmsprop_first_step_divides_by_a_tenth_of_g():
-    """Issue 8.14: v₁ = (1 − α) g², so √v₁ = 0.1|g| at α = 0.99 and the first step is ≈ 10η."""
+    """v₁ = (1 − α) g², so √v₁ = 0.1|g| at α = 0.99 and the first step is ≈ 10η."""
     import optimizers.rmsprop as rmsprop_module
 
     assert "0.1|g|" in rmsprop_module.__doc__
@@ -612,7 +608,7 @@ def test_rmsprop_first_step_divides_by_a_tenth_of_g():
 
 
 def test_default_help_and_about_note_state_both_defaults():
-    """Issue 8.5: the μ help says the app's default and torch's; the About note lists exactly the
+    """The μ help says the app's default and torch's; the About note lists exactly the
     defaults that differ from torch's (the live signature test checks the rest are torch's)."""
     from ui.controls import PYTORCH_NOTE
 

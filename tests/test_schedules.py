@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+import torch
 
 from optimizers import SCHEDULES, HyperSpec, Schedule, clip_by_norm, make_schedule
 
@@ -120,7 +121,6 @@ TORCH_EQUIV = {
 
 @pytest.mark.parametrize("key", list(TORCH_EQUIV))
 def test_matches_torch_schedulers(key):
-    torch = pytest.importorskip("torch")
     import warnings
 
     params, build = TORCH_EQUIV[key]
@@ -160,7 +160,6 @@ def test_clip_per_run_max_norm_and_huge_values():
 
 
 def test_clip_matches_torch():
-    torch = pytest.importorskip("torch")
     rng = np.random.default_rng(0)
     g = rng.standard_normal((20, 2)) * rng.uniform(0, 5, (20, 1))
     ours = clip_by_norm(g, 1.5)

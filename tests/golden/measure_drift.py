@@ -155,10 +155,11 @@ def identical_steps(opt_key: str, surface: str, steps: int, hyper: dict | None =
     return out
 
 
-#: extra rows: (label, optimizer, surface, hyperparameters), the issue's chaotic example and the
-#: lerp branch torch takes when β₁ ≤ 0.5
+#: extra rows: (label, optimizer, surface, hyperparameters), a chaotic run (rounding differences
+#: grow instead of staying in the last bit; the README quotes it) and the lerp branch torch
+#: takes when β₁ ≤ 0.5
 EXTRA_CASES = (
-    ("beale, AdamW β₁ 0.5 (issue 8)", "adamw", "beale",
+    ("beale, AdamW β₁ 0.5 (chaotic)", "adamw", "beale",
      {"lr": 0.01, "beta1": 0.5, "beta2": 0.9, "eps": 1e-3, "weight_decay": 0.1}),
     ("rosenbrock, Adam β₁ 0.3", "adam", "rosenbrock",
      {"lr": 0.01, "beta1": 0.3, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.0}),
