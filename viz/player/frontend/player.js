@@ -137,18 +137,6 @@
     this._onKey = function (ev) {
       var t = ev.target;
       if (isTextField(t) || t && t.tagName === "SELECT" || ev.ctrlKey || ev.metaKey || ev.altKey) return;
-      var digit = /^(Digit|Numpad)([1-4])$/.exec(ev.code || "");
-      if (digit) {
-        // Keys 1–4 pick a "Predict first" choice on the page (ui/predict.py listens there). A key
-        // pressed inside this iframe never reaches the page, so pass it on as an event.
-        if (ev.type === "keydown" && !ev.repeat && (t && t.ownerDocument) === document && global.parent !== global) {
-          try {
-            var Ev = global.parent.CustomEvent || global.CustomEvent;
-            global.parent.document.dispatchEvent(new Ev("descent:choose", { detail: parseInt(digit[2], 10) }));
-          } catch (e) { /* cross-origin host */ }
-        }
-        return;
-      }
       if (ev.code === "Space") {
         // Capture phase, default prevented: Space neither scrolls the page nor presses the
         // button or toggle clicked last (a button fires on Space's keyup, blocked below too).
