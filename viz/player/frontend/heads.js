@@ -26,12 +26,11 @@
     var self = this;
     this.panels.forEach(function (p) {
       if (p.runs.length === 1) {
-        var key = p.runs[0].key;
+        var run = p.runs[0], key = run.key;
         var fresh = self.data.runs.filter(function (run) { return run.key === key; })[0];
-        if (fresh) p.runs = [fresh];
+        if (fresh) p.runs = [run = fresh];
         p.badges.forEach(function (b) { b.el.remove(); });
         p.badges = [];
-        var run = p.runs[0];
         if (NS.diverged(run)) {
           p.badges.push({ run: run, el: el("span", { class: "badge", text: "diverged at step " + run.diverged_at }, p.head) });
         }
@@ -53,8 +52,9 @@
   // The loss at step k (and the noise cloud's median), or the arrows' magnification alone.
   P._readout = function (p, heads, k) {
     if (this.hidden) { p.readout.textContent = ""; return; }
-    if (p.runs.length === 1) {
-      var run = p.runs[0], cloud = run.cloud;
+    var run = p.runs.length === 1 ? p.runs[0] : null;
+    if (run) {
+      var cloud = run.cloud;
       var text = "f = " + NS.fmt(run.loss[Math.min(k, run.points - 1)]) + (heads[0].off ? "  (off the map)" : "");
       if (cloud && cloud.points) text += "  ·  median " + NS.fmt(cloud.median_loss[Math.max(0, NS.upto(cloud.step_index, k) - 1)]);
       p.readout.textContent = text + this._scaleText(p);
@@ -62,8 +62,8 @@
       p.readout.textContent = this._scaleText(p).trim();
     }
     // Badges exist for diverged runs only.
-    p.badges.forEach(function (b) { b.el.classList.toggle("reached", k >= b.run.diverged_at); });
-    p.el.classList.toggle("diverged", p.runs.length === 1 && NS.diverged(p.runs[0]) && k >= p.runs[0].diverged_at);
+    p.badges.forEach(function (b) { var run = b.run; b.el.classList.toggle("reached", k >= run.diverged_at); });
+    p.el.classList.toggle("diverged", !!run && NS.diverged(run) && k >= run.diverged_at);
     if (this.data.mode === "overlay") {
       var chips = this.legend.querySelectorAll(".chip");
       this.data.runs.forEach(function (run, i) {
