@@ -297,7 +297,7 @@ def test_build_dir_has_plotly_and_is_ignored():
 
 
 def test_vendored_plotly_bundle_has_the_traces_the_player_draws():
-    """The cartesian partial bundle holds every trace type player.js asks Plotly for."""
+    """The cartesian partial bundle holds every trace type the player's scripts ask Plotly for."""
     from viz.player import PLOTLY_JS
 
     head = PLOTLY_JS.read_text(encoding="utf-8")[:300]
