@@ -11,9 +11,6 @@
   function Player(root, hooks) {
     this.root = root;
     this.hooks = hooks || {};
-    this.s = 0; // current (fractional) step
-    this.playing = false;
-    this.speed = null;
     this.showArrows = false;
     this.panels = [];
     this.data = null;
@@ -24,8 +21,9 @@
     this.touch = NS.isTouch();
     this.setStart = false;
     this.playback = null;
+    var self = this;
+    this.clock = new NS.Clock(function () { self.draw(false); }, function () { self.pause(true); });
     this.lossChart = new NS.LossChart(root);
-    this._tick = this._tick.bind(this);
     this._buildToolbar();
     this._buildPanelArea();
     this._listenForKeys();
@@ -43,21 +41,24 @@
     this.root.setAttribute("aria-label", data.title);
     // A new race (another lesson preset, another step count) starts at step 0 at its own
     // default speed; the same race with new numbers keeps the step and the chosen speed.
-    var fresh = data.playback !== this.playback;
+    var clock = this.clock, fresh = data.playback !== this.playback;
     this.playback = data.playback;
     if (fresh) {
-      if (this.playing) this.pause(false);
-      this.s = 0;
-      this.speed = null;
+      this.pause(false);
+      clock.step = 0;
+      clock.speed = null;
     }
-    this.s = Math.min(this.s, data.steps);
-    if (this.speed === null) this.speed = data.speed;
+    clock.end = data.steps;
+    clock.step = Math.min(clock.step, data.steps);
+    if (clock.speed === null) clock.speed = data.speed;
     this.root.classList.toggle("projector", data.style.projector);
     // Predict first: the runs are hidden (the payload holds only their start points), so there
     // is nothing to play until the student commits a prediction.
     this.hidden = data.hidden;
-    if (this.hidden && this.playing) this.pause(false);
-    if (this.hidden) this.s = 0;
+    if (this.hidden) {
+      this.pause(false);
+      clock.step = 0;
+    }
     this.root.classList.toggle("touch", this.touch);
     this._updateToolbar();
     this.pendingStart = null;
@@ -69,7 +70,7 @@
     } else {
       this._updateHeads();
     }
-    if (this.playing) { this.s0 = this.s; this.t0 = performance.now(); }
+    if (clock.playing) clock.restart();
     this.lastK = -1;
     this.draw(true);
     this.lossChart.update(data);
@@ -80,7 +81,7 @@
   // Draw the current step on every panel's canvas; ``force`` also refreshes the readouts.
   Player.prototype.draw = function (force) {
     if (!this.data) return;
-    var data = this.data, s = this.s;
+    var data = this.data, s = this.clock.step;
     var k = Math.floor(s);
     var self = this;
     this.panels.forEach(function (p) {
@@ -102,7 +103,7 @@
   Player.prototype._send = function (click) {
     if (!this.hooks.onValue) return;
     this.seq += 1;
-    this.hooks.onValue({ step: Math.floor(this.s), click: click || null, seq: this.seq, arrows: this.showArrows });
+    this.hooks.onValue({ step: Math.floor(this.clock.step), click: click || null, seq: this.seq, arrows: this.showArrows });
   };
 
   NS.Player = Player;

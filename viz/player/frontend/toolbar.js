@@ -44,7 +44,7 @@
       self.seek(parseInt(self.scrub.value, 10));
     });
     this.scrub.addEventListener("change", function () { self._send(); });
-    this.speedSel.addEventListener("change", function () { self.setSpeed(parseFloat(self.speedSel.value)); });
+    this.speedSel.addEventListener("change", function () { self.clock.setSpeed(parseFloat(self.speedSel.value)); });
     this.arrowsBox.addEventListener("change", function () {
       self.showArrows = self.arrowsBox.checked;
       self._arrowLegend();
@@ -62,7 +62,7 @@
     this.speedSel.innerHTML = "";
     data.speeds.forEach(function (v) {
       var o = el("option", { value: String(v), text: String(v) }, self.speedSel);
-      if (v === self.speed) o.selected = true;
+      if (v === self.clock.speed) o.selected = true;
     });
     this.root.classList.toggle("hidden-runs", this.hidden);
     this.playBtn.disabled = this.hidden;
@@ -113,7 +113,7 @@
         if (t && t.getAttribute && t.getAttribute("role") === "slider" && t !== self.scrub) return; // a focused slider keeps its arrows
         ev.preventDefault();
         self.pause(false);
-        self.seek(Math.floor(self.s) + (ev.code === "ArrowRight" ? 1 : -1));
+        self.seek(Math.floor(self.clock.step) + (ev.code === "ArrowRight" ? 1 : -1));
         self._send();
       }
     };
