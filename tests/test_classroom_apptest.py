@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from lessons.presets import PRESETS, PRESETS_BY_KEY
 from tests.player_args import payload_of
-from viz.player import PLAY_SECONDS, SPEED_OPTIONS, default_speed
+from viz.player import PLAY_SECONDS, SPEED_OPTIONS, default_speed, style_payload
 from viz.style import Style
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -52,7 +52,7 @@ def test_a_new_preset_brings_its_own_playback():
     assert second["steps"] == steps and second["speed"] == default_speed(steps)
     assert PLAY_SECONDS[0] <= steps / second["speed"] <= PLAY_SECONDS[1]
     # The style constants come from Python (the browser retypes none of them).
-    assert second["style"] == Style().as_dict() and second["speeds"] == list(SPEED_OPTIONS)
+    assert second["style"] == style_payload(Style()) and second["speeds"] == list(SPEED_OPTIONS)
     assert {"minimum", "start", "gradient"} <= set(second["colors"])
 
 

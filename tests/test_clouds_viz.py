@@ -55,7 +55,7 @@ def test_payload_with_a_cloud_of_128_per_optimizer_stays_small():
     extra = payload_bytes(with_clouds) - plain
     assert extra < 1_000_000, extra  # about 14 bytes per cloud point, within the budget
     data = json.loads(with_clouds["data"])
-    assert all(r["cloud"]["k"] == runs_to_draw(len(views), CLOUD_POINTS) for r in data["runs"])
+    assert all(r["cloud"]["runs_drawn"] == runs_to_draw(len(views), CLOUD_POINTS) for r in data["runs"])
     assert "of them drawn" in data["note"]
 
 

@@ -107,13 +107,15 @@ def test_noise_clouds_reach_the_player_the_loss_chart_and_the_table():
     assert len(runs) == 4
     for run in runs:
         cloud = run["cloud"]
-        assert cloud["of"] == 32 and cloud["k"] == 32 and cloud["n"] == 31  # 30 steps: every point
-        assert len(cloud["xy"]) == 2 * cloud["k"] * cloud["n"] and len(cloud["med"]) == 2 * cloud["n"]
-        first = np.asarray(cloud["xy"][: 2 * cloud["n"]], dtype=float).reshape(-1, 2)  # seed 0 is the page's run
-        np.testing.assert_allclose(first, np.asarray(run["xy"], dtype=float).reshape(-1, 2), rtol=2e-3, atol=2e-3)
-    assert "seeded runs" in payload(at)["note"]
-    bands = [run["cloud"].get("lc", {}) for run in runs]  # the player's loss chart draws the bands
-    assert all("median of 32 runs" in b.get("name", "") and len(b["q25"]) == len(b["med"]) == len(b["q75"])
+        assert cloud["runs_drawn"] == 32 and cloud["points"] == 31  # 30 steps: every point
+        points = cloud["points"]
+        assert len(cloud["paths"]) == 2 * cloud["runs_drawn"] * points and len(cloud["median_path"]) == 2 * points
+        first = np.asarray(cloud["paths"][: 2 * points], dtype=float).reshape(-1, 2)  # seed 0 is the page's run
+        np.testing.assert_allclose(first, np.asarray(run["path"], dtype=float).reshape(-1, 2), rtol=2e-3, atol=2e-3)
+    assert "32 seeded runs" in payload(at)["note"] and "of them drawn" not in payload(at)["note"]  # all 32 sent
+    bands = [run["cloud"].get("loss_band", {}) for run in runs]  # the player's loss chart draws the bands
+    assert all("median of 32 runs" in b.get("name", "")
+               and len(b["lower_quartile"]) == len(b["median"]) == len(b["upper_quartile"])
                for b in bands), "the loss chart has no cloud band"
     table = summary(at)
     assert CLOUD_LOSS_COLUMN in table.columns and list(table[CLOUD_DIVERGED_COLUMN]) == ["0 of 32"] * 4
@@ -126,9 +128,10 @@ def test_long_runs_send_thinned_clouds_within_budget():
     assert_clean(at)
     data = payload(at)
     for run in data["runs"]:
-        assert run["cloud"]["n"] <= CLOUD_POINTS and run["cloud"]["of"] == 128
-        assert run["cloud"]["k"] < 128  # 7 clouds of 128 runs do not all fit: a spread subset is drawn
-    assert f"{data['runs'][0]['cloud']['k']} of them drawn" in data["note"]
+        assert run["cloud"]["points"] <= CLOUD_POINTS
+        assert run["cloud"]["runs_drawn"] < 128  # 7 clouds of 128 runs do not all fit: a spread subset is drawn
+    assert "128 seeded runs" in data["note"]
+    assert f"{data['runs'][0]['cloud']['runs_drawn']} of them drawn" in data["note"]
     size = at.get("component_instance")[0].proto.ByteSize()  # the element as it crosses the websocket
     assert size < 2_000_000, size
 
@@ -197,7 +200,7 @@ def test_custom_formula_link_round_trip():
                for k in at.query_params}
     norm = lambda q: {k: (v if isinstance(v, list) else [v]) for k, v in q.items()}  # noqa: E731
     assert norm(written) == norm(query)
-    assert payload(at)["grid"]["x1"] == 6.0
+    assert payload(at)["grid"]["x_max"] == 6.0
 
 
 @pytest.mark.parametrize("formula", [

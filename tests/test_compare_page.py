@@ -57,7 +57,7 @@ def test_loss_chart_in_the_player_plots_the_engines_f_minus_f_star():
         df = simulate(surface, run["key"], race.hyper(run["key"]), race.start, race.steps)
         want = np.maximum(df["loss"].to_numpy() - f_star, 1e-16)
         # f* = 0 here: the browser floors the run's own loss (viz.paths.LossScale.shown)
-        assert run["lc"] == {}
+        assert "loss_above_minimum" not in run
         shown = np.maximum(np.asarray(run["loss"], dtype=float), data["loss_chart"]["floor"])
         np.testing.assert_allclose(shown, want, rtol=2e-4)
     assert data["loss_chart"]["log"] and data["loss_chart"]["unified"] == (len(data["runs"]) > 1)
@@ -77,7 +77,7 @@ def test_default_page_runs():
     assert at.session_state["surface"] == preset.race.surface
     assert at.query_params["preset"] == [DEFAULT_PRESET] or at.query_params["preset"] == DEFAULT_PRESET
     assert any(preset.title in i.value for i in at.info)  # the lesson's "what to watch" box
-    chart = player_data(at)["loss_chart"]  # drawn by the player: one Plotly bundle on the page (issue 10)
+    chart = player_data(at)["loss_chart"]  # drawn by the player: one Plotly bundle on the page
     assert chart["log"] and "f − f*" in chart["title"]
     assert not any("PyTorch" in m.value for m in at.markdown)  # About is closed and lazy: not built
     at.session_state["about_open"] = True  # the student opens it
@@ -86,7 +86,7 @@ def test_default_page_runs():
 
 
 def test_closed_expanders_keep_their_settings_and_build_nothing():
-    """Lazy expanders (issue 10): closing one hides its widgets, never the values they hold."""
+    """Lazy expanders (a closed one builds nothing, so a rerun stays cheap): closing one hides its widgets, never the values they hold."""
     link = {"surface": "bowl", "opt": ["sgd", "momentum", "adam"], "steps": "60", "x0": "-7", "y0": "2",
             "sgd.lr": "0.5", "sched": "step", "sched.step_size": "20", "sched.gamma": "0.5", "clip": "2",
             "ghost": "1"}
@@ -219,7 +219,7 @@ def test_three_d_view_and_overlay():
 
 def test_step_inspector_shows_substituted_rules():
     at = new_app()
-    assert "inspect_step" not in [w.key for w in at.number_input]  # closed: not built (issue 10)
+    assert "inspect_step" not in [w.key for w in at.number_input]  # closed: not built
     at.session_state["inspector_open"] = True  # the user opens the expander
     at.run()
     at.number_input(key="inspect_step").set_value(3).run()
@@ -246,7 +246,7 @@ def test_schedule_with_ghost_runs_and_projector():
     table = summary(at)
     assert any("constant lr" in o for o in table["optimizer"])
     # The schedule's thumbnail is an inline SVG: no Streamlit Plotly chart, so the page loads one
-    # Plotly bundle (the player's), not two (issue 10).
+    # Plotly bundle (the player's), not two.
     assert not at.get("plotly_chart")
     (thumb,) = [m.value for m in at.markdown if "schedule-preview" in m.value]
     last = make_schedule("inverse_time", decay=0.01).factor(500, 500)

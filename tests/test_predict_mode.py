@@ -81,9 +81,9 @@ def test_predict_link_hides_the_race_then_reveals_it():
     assert data["hidden"] is True
     assert [r["key"] for r in data["runs"]] == list(preset.race.opts)
     for r in data["runs"]:
-        assert r["n"] == 1 and np.allclose(r["xy"], preset.race.start)
-        assert not any(k in r for k in ("grad", "mom", "ghost", "cloud", "lr"))
-        assert r["div"] is None and all(v is None for v in r["loss"])
+        assert r["points"] == 1 and np.allclose(r["path"], preset.race.start)
+        assert not any(k in r for k in ("gradients", "momentum_arrows", "ghost", "cloud", "learning_rate"))
+        assert r["diverged_at"] is None and all(v is None for v in r["loss"])
     assert not has_summary(at) and not has_loss_chart(at)
     assert not any(e.label.startswith("Step inspector") for e in at.expander)
     assert not any(preset.watch in i.value for i in at.info)  # the lesson's notes quote the outcome
@@ -93,7 +93,7 @@ def test_predict_link_hides_the_race_then_reveals_it():
     clean(at)
     data = payload(at)
     assert data["hidden"] is False
-    assert all(r["n"] == preset.race.steps + 1 for r in data["runs"])
+    assert all(r["points"] == preset.race.steps + 1 for r in data["runs"])
     assert has_summary(at) and has_loss_chart(at)
     assert any("Right!" in s.value and q.explanation in s.value for s in at.success)
     assert any(q.try_next in m.value for m in at.markdown)
@@ -174,8 +174,8 @@ def test_hidden_payload_sends_no_path_at_all():
     hidden = json.loads(player_payload(grid, [run], minima=s.minima, start=(-7, 2), hide_runs=True)["data"])
     shown = json.loads(player_payload(grid, [run], minima=s.minima, start=(-7, 2))["data"])
     assert hidden["hidden"] and not shown["hidden"]
-    assert hidden["runs"] == [{"key": "sgd", "label": "SGD", "color": shown["runs"][0]["color"], "n": 1,
-                               "xy": [-7, 2], "loss": [None], "div": None}]
+    assert hidden["runs"] == [{"key": "sgd", "label": "SGD", "color": shown["runs"][0]["color"], "points": 1,
+                               "path": [-7, 2], "loss": [None], "diverged_at": None}]
     assert hidden["playback"] != shown["playback"]  # the reveal starts the race at step 0
 
 
@@ -227,5 +227,5 @@ def test_every_preset_opens_in_predict_mode_with_its_engine_question_and_no_path
         options = at.radio(key=f"predictchoice_{BOX}").options
         assert [o.split(". ", 1)[1] for o in options] == list(q.choices), key
         data = payload(at)
-        assert data["hidden"] and all(r["n"] == 1 for r in data["runs"]), key
+        assert data["hidden"] and all(r["points"] == 1 for r in data["runs"]), key
         assert not has_summary(at) and not has_loss_chart(at), key

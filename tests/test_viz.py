@@ -18,7 +18,8 @@ from surfaces import SURFACES
 from viz.contours import contour_figure, contour_grid
 from viz.palette import DIVERGED_COLOR, OPTIMIZER_COLORS, color_for
 from viz.paths import loss_figure, overlay_figure
-from viz.player import ensure_build, payload_bytes, player_payload, standalone_html, to_json, velocity_arrows
+from viz.player import (FRONTEND, FRONTEND_FILES, FRONTEND_SCRIPTS, ensure_build, payload_bytes, player_payload,
+                        standalone_html, to_json, velocity_arrows)
 from viz.schedule_preview import nice_ticks, schedule_preview_svg
 from viz.style import Style
 from viz.summary import summary_table, trajectories_csv
@@ -235,16 +236,16 @@ def test_player_payload_size_and_content(rosen_grid, six_by_2000):
     vel = {t.key: velocity_arrows(t) for t in six_by_2000}
     payload = player_payload(rosen_grid, six_by_2000, minima=[(1, 1)], start=(-1.5, 2), velocities=vel)
     size = payload_bytes(payload)
-    assert size < 3_000_000, size  # the issue's budget for the whole page; the player is most of it
+    assert size < 3_000_000, size  # the whole page's budget over a classroom network; the player is most of it
     data = json.loads(payload["data"])
     assert data["steps"] == 2000 and len(data["runs"]) == 6
     for r, t in zip(data["runs"], six_by_2000):
-        assert r["n"] == t.n_points and len(r["xy"]) == 2 * t.n_points
+        assert r["points"] == t.n_points and len(r["path"]) == 2 * t.n_points
         assert r["color"] == OPTIMIZER_COLORS[t.key]
-        assert all(v is not None for v in r["xy"])
-    assert data["runs"][1]["mom"] is not None  # momentum has a velocity arrow
-    assert "mom" not in data["runs"][0]  # plain SGD does not
-    assert len(data["grid"]["z"]) == data["grid"]["nx"] * data["grid"]["ny"]
+        assert all(v is not None for v in r["path"])
+    assert data["runs"][1]["momentum_arrows"] is not None  # momentum has a velocity arrow
+    assert "momentum_arrows" not in data["runs"][0]  # plain SGD does not
+    assert len(data["grid"]["heights"]) == data["grid"]["columns"] * data["grid"]["rows"]
     # Deterministic: identical inputs give the identical id, so the browser does not reset.
     again = player_payload(rosen_grid, six_by_2000, minima=[(1, 1)], start=(-1.5, 2), velocities=vel)
     assert again["data_id"] == payload["data_id"]
@@ -255,7 +256,7 @@ def test_player_payload_diverged_run(bowl_runs):
     payload = player_payload(contour_grid(s.f, s.bounds), bowl_runs, minima=s.minima, start=(-7, 2), mode="overlay")
     data = json.loads(payload["data"])
     sgd = data["runs"][0]
-    assert sgd["div"] == bowl_runs[0].diverged_at and sgd["n"] == bowl_runs[0].n_points
+    assert sgd["diverged_at"] == bowl_runs[0].diverged_at and sgd["points"] == bowl_runs[0].n_points
     assert data["mode"] == "overlay"
     with pytest.raises(ValueError):
         player_payload(contour_grid(s.f, s.bounds), bowl_runs, mode="nope")
@@ -272,30 +273,38 @@ def test_standalone_html_is_offline_and_has_the_data(bowl_runs):
     assert "Test &lt;race&gt;" in html
     assert "DescentPlayer" in html and "Plotly" in html
     assert html.count("</script>") == html.count("<script")
+    # Every script module inlined whole, in index.html's order (they share one namespace).
+    at = [html.find((FRONTEND / name).read_text(encoding="utf-8").replace("</script", "<\\/script"))
+          for name in FRONTEND_SCRIPTS]
+    assert -1 not in at and at == sorted(at)
 
 
 def test_build_dir_has_plotly_and_is_ignored():
     build = ensure_build()
     bundle = build / "plotly-cartesian.min.js"
     assert bundle.stat().st_size > 1_000_000
-    for name in ("index.html", "player.js", "player.css"):
-        assert (build / name).exists()
+    for name in FRONTEND_FILES:  # index.html, player.css and every script module
+        assert (build / name).read_bytes() == (FRONTEND / name).read_bytes()
+    assert set(FRONTEND_FILES) == {p.name for p in FRONTEND.iterdir()}  # no frontend file left unserved
     if build.is_relative_to(ROOT):
         ignored = subprocess.run(["git", "check-ignore", "-q", str(bundle)], cwd=ROOT)
         assert ignored.returncode == 0, "the copied plotly.js bundle must be git-ignored"
     index = (build / "index.html").read_text()
     assert "http://" not in index and "https://" not in index  # no CDN
     assert '<script src="./plotly-cartesian.min.js">' in index  # one Plotly bundle, the small one
+    # The scripts share one namespace: index.html loads them in the order standalone_html inlines them.
+    assert re.findall(r'<script src="\./([\w.-]+\.js)">', index) == ["plotly-cartesian.min.js", *FRONTEND_SCRIPTS]
 
 
 def test_vendored_plotly_bundle_has_the_traces_the_player_draws():
-    """The cartesian partial bundle holds every trace type player.js asks Plotly for."""
-    from viz.player import PLOTLY_JS, FRONTEND
+    """The cartesian partial bundle holds every trace type the player's scripts ask Plotly for."""
+    from viz.player import PLOTLY_JS
 
     head = PLOTLY_JS.read_text(encoding="utf-8")[:300]
     assert "plotly.js (cartesian" in head and "MIT" in head
     html_input_types = {"button", "checkbox", "range"}  # el("input", {type: ...}) in the player's chrome
-    used = set(re.findall(r'type: "(\w+)"', (FRONTEND / "player.js").read_text())) - html_input_types
+    scripts = "".join((FRONTEND / name).read_text() for name in FRONTEND_SCRIPTS)
+    used = set(re.findall(r'type: "(\w+)"', scripts)) - html_input_types
     assert used == {"contour", "scatter"}, used  # a new trace type must be checked against the bundle
     bundle = PLOTLY_JS.read_text(encoding="utf-8")
     for trace in used:
@@ -311,7 +320,7 @@ def test_figures_are_plotly_figures(bowl_runs):
         fig.to_json()  # serializable
 
 
-# ----------------------------------------------------------------- issue 12: display text
+# ------------------------------------------------------- display text (read from the back row)
 
 
 def test_table_cells_never_show_none_or_nan():
@@ -356,7 +365,8 @@ def test_player_loss_chart_follows_loss_scale_and_loss_figure(bowl_runs):
         assert data["loss_chart"]["log"] and data["loss_chart"]["title"] == fig.layout.yaxis.title.text
         lines = [t for t in fig.data if t.mode == "lines"]
         for run, line in zip(data["runs"], lines):
-            y = run["lc"]["y"] if fs else np.maximum(np.asarray(run["loss"], dtype=float), LOSS_FLOOR)
+            y = run["loss_above_minimum"] if fs else np.maximum(np.asarray(run["loss"], dtype=float), LOSS_FLOOR)
+            assert ("loss_above_minimum" in run) == bool(fs)  # sent only when the browser cannot work it out
             assert len(y) == len(line.y)  # short runs: every step in both
             np.testing.assert_allclose(np.asarray(y, dtype=float), np.asarray(line.y, dtype=float), rtol=2e-4)
     assert "loss_chart" not in json.loads(player_payload(grid, bowl_runs)["data"])  # opt-in (lesson pages)

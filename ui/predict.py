@@ -13,7 +13,7 @@ is only the UI around them, shared by the Compare page and every lesson page:
   whether the race is still hidden.
 
 Keys: 1–4 pick a choice (a small page-level script, installed once; it ignores keys typed in a
-text field; the player forwards keys pressed inside its iframe), Space plays (the player's own
+text field and also hears keys pressed inside the player's frame), Space plays (the player's own
 page-wide handler). In projector mode the prompt and the choices are large.
 """
 
@@ -44,9 +44,12 @@ _PROJECTOR_CSS = """
 </style>
 """
 
-#: Keys 1–4 click the n-th choice of the first "Predict first" box that is still open. Installed
-#: once per page (a flag on the window); typing in a text field, a select, or with a modifier
-#: keeps its keys. The player forwards digits pressed inside its iframe as "descent:choose".
+#: Keys 1–4 click the n-th choice of the first "Predict first" box that is still open. The one
+#: place these keys are handled: every page with a box has this script, a page with a player may
+#: have no box (nothing to choose), and a lesson page may have a box and no player. Installed once
+#: per page (a flag on the window); typing in a text field, a select, or with a modifier keeps its
+#: keys. A key pressed while the focus is inside a same-origin frame (the player's) never reaches
+#: the page's document, so the same handler is attached to each frame's document as it loads.
 _KEYS_JS = """
 <script>
 (function () {
@@ -72,12 +75,27 @@ _KEYS_JS = """
     }
     return false;
   }
-  document.addEventListener("keydown", function (ev) {
+  function onKey(ev) {
     if (ev.ctrlKey || ev.metaKey || ev.altKey || ev.repeat || typing(ev.target)) return;
     var m = /^(Digit|Numpad)([1-4])$/.exec(ev.code || "");
     if (m && choose(parseInt(m[2], 10))) ev.preventDefault();
-  }, true);
-  document.addEventListener("descent:choose", function (ev) { choose(ev.detail); });
+  }
+  function listen(doc) {
+    if (!doc || doc.__descentPredictKeys) return;
+    doc.__descentPredictKeys = true;
+    doc.addEventListener("keydown", onKey, true);
+  }
+  function watchFrame(frame) {
+    if (frame.__descentPredictKeys) return;
+    frame.__descentPredictKeys = true;
+    function hook() { try { listen(frame.contentDocument); } catch (e) { /* cross-origin frame */ } }
+    frame.addEventListener("load", hook);
+    hook();
+  }
+  function watchFrames() { Array.prototype.forEach.call(document.querySelectorAll("iframe"), watchFrame); }
+  listen(document);
+  watchFrames();
+  new MutationObserver(watchFrames).observe(document.body, { childList: true, subtree: true });
 })();
 </script>
 """

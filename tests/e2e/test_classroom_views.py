@@ -114,7 +114,7 @@ def test_projector_race_fits_one_screen_with_six_optimizers(app_url, new_page, t
     fit = _player_fits(page, frame, PROJECTOR)
     # The whole race (Play bar and every map) is shorter than the screen under the header, and
     # the frame shows all of it (no map cut off inside the iframe). The loss chart, drawn by the
-    # player under the race (issue 10), may extend the frame below the screen, as it did the page.
+    # player under the race (so the page loads one Plotly bundle), may extend the frame below the screen, as it did the page.
     assert fit["root"] <= fit["room"], fit
     assert fit["lowest"] <= fit["winH"] and fit["docH"] <= fit["winH"] + 2, fit
     page.locator('iframe[title*="descent_player"]').evaluate("e => e.scrollIntoView({block: 'end'})")
@@ -167,7 +167,7 @@ def test_projector_loss_chart_and_table_are_large(app_url, new_page, tmp_path):
     wait_for_app(page)
     _projector_on(page)
     big = Style(projector=True).font_size
-    # The loss chart is drawn by the player, under the race (issue 10: one Plotly bundle).
+    # The loss chart is drawn by the player, under the race (so the page loads one Plotly bundle).
     frame = player_frame(page, timeout=90_000)
     chart = frame.locator(".losschart")
     chart.scroll_into_view_if_needed()  # it is drawn when it comes on screen
@@ -197,7 +197,7 @@ def test_arrows_visible_at_every_step(app_url, new_page, preset):
     _settle(page, frame)
     frame.locator("input.arrowsbox").check()
     # The page records gradients and states only while arrows are shown: the box asks for them.
-    frame.wait_for_function("() => window.descentPlayer.data.runs.every(r => r.grad)", timeout=60_000)
+    frame.wait_for_function("() => window.descentPlayer.data.runs.every(r => r.gradients)", timeout=60_000)
     lengths = frame.evaluate("""() => {
         const p = window.descentPlayer, out = [];
         for (let k = 0; k < p.data.steps; k++) {

@@ -172,8 +172,8 @@ def test_custom_formula_link_with_noise_clouds(app_url, page):
     wait_for_app(page)
     assert_no_exception(page)
     page.get_by_text("Custom formula", exact=True).first.wait_for(timeout=20_000)
-    clouds = frame.evaluate("() => window.descentPlayer.data.runs.map(r => [r.cloud.of, r.cloud.k, r.cloud.n])")
-    assert clouds == [[32, 32, 101], [32, 32, 101]]
+    clouds = frame.evaluate("() => window.descentPlayer.data.runs.map(r => [r.cloud.runs_drawn, r.cloud.points])")
+    assert clouds == [[32, 101], [32, 101]]
     before = frame.evaluate(PANEL_STATE_JS)
     assert len(before) == 2 and all(p["contours"] > 0 for p in before)
     frame.locator("select.speedsel").select_option("1000")
@@ -183,7 +183,7 @@ def test_custom_formula_link_with_noise_clouds(app_url, page):
     after = frame.evaluate(PANEL_STATE_JS)
     assert all(a["ink"] > b["ink"] for a, b in zip(after, before))
     assert "median" in frame.locator(".readout").first.inner_text()
-    # The loss chart with its bands, drawn by the player under the race (one Plotly bundle, issue 10)
+    # The loss chart with its bands, drawn by the player under the race (so the page loads one Plotly bundle)
     # when it comes on screen.
     frame.locator(".losschart").scroll_into_view_if_needed()
     frame.wait_for_function("() => document.querySelectorAll('.losschart .scatterlayer .trace').length > 0")
@@ -213,11 +213,11 @@ def test_tune_button_keeps_the_player(app_url, page):
 
 
 def test_downloads_carry_the_full_record_though_the_page_records_paths_only(app_url, page, tmp_path):
-    """The race records paths only (issue 10); the downloads are built on click with every column."""
+    """The race records paths only (a slider change stays cheap); the downloads are built on click with every column."""
     page.goto(app_url + "?surface=bowl&opt=sgd&opt=adam&steps=20&x0=-7&y0=2&sgd.lr=0.5")
     wait_for_app(page)
     frame = player_frame(page)
-    assert not frame.evaluate("() => window.descentPlayer.data.runs.some(r => r.grad)")
+    assert not frame.evaluate("() => window.descentPlayer.data.runs.some(r => r.gradients)")
     with page.expect_download(timeout=60_000) as dl:
         page.get_by_role("button", name="Trajectories (CSV)").click()
     header = open(dl.value.path(), encoding="utf-8").readline()
@@ -225,13 +225,13 @@ def test_downloads_carry_the_full_record_though_the_page_records_paths_only(app_
     with page.expect_download(timeout=60_000) as dl:
         page.get_by_role("button", name="Animation (HTML)").click()
     html = open(dl.value.path(), encoding="utf-8").read()
-    assert '"grad":' in html and '"loss_chart":' in html  # arrows work offline; the loss chart is drawn
+    assert '"gradients":' in html and '"loss_chart":' in html  # arrows work offline; the loss chart is drawn
     assert_no_exception(page)
 
 
 def test_loss_chart_is_drawn_when_it_comes_on_screen(app_url, page):
     """Below the fold the loss chart keeps its room but is not drawn: a slider change then costs
-    the browser no Plotly redraw (issue 10). Scrolled to, it shows the latest race."""
+    the browser no Plotly redraw. Scrolled to, it shows the latest race."""
     page.goto(app_url + "/?preset=textbook")
     wait_for_app(page)
     frame = player_frame(page)

@@ -101,3 +101,22 @@ def test_predict_then_reveal_draws_paths_only_after_the_commit(app_url, page):
     assert any(t.startswith("f = ") for t in frame.locator(".readout").all_inner_texts())
     assert page.locator(".st-key-surface_note").is_visible()
     shot(page, "predict_revealed.png")
+
+
+def test_keys_pick_a_choice_on_a_lesson_page_without_a_player(app_url, page):
+    """Keys 1–4 live in one place, the predict box's page script: a lesson page with a box and
+    no player (moving averages) answers them too."""
+    page.goto(app_url)
+    wait_for_app(page)
+    page.goto(app_url + "/ewma")
+    wait_for_app(page)
+    assert_no_exception(page)
+    assert page.locator('iframe[title*="descent_player"]').count() == 0
+    radios = '[class*="st-key-predictchoice_ewma"] input[type="radio"]'
+    page.locator(radios).first.wait_for(state="attached", timeout=30_000)
+    page.locator("h1").first.click()
+    page.keyboard.press("3")
+    page.wait_for_function(
+        f"""() => {{ const r = document.querySelectorAll('{radios}'); return r.length > 2 && r[2].checked; }}""",
+        timeout=30_000)
+    assert_no_exception(page)

@@ -1,0 +1,33 @@
+"""The player as one offline HTML file: plotly.js, the player's scripts and the data inlined.
+
+No network at all (no CDN, no server), so a teacher can open it from a USB stick.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+from .component import FRONTEND, FRONTEND_SCRIPTS, plotly_js_path
+
+
+def _inline_script(text: str) -> str:
+    # A literal "</script" inside inlined code would end the tag early.
+    return text.replace("</script", "<\\/script")
+
+
+def standalone_html(payload: Mapping[str, str], *, title: str = "Descent: optimizer race") -> str:
+    """A single HTML file that plays the race offline (the same scripts, in the same order)."""
+    plotly_js = plotly_js_path().read_text(encoding="utf-8")
+    scripts = "\n".join(f"<script>{_inline_script((FRONTEND / name).read_text(encoding='utf-8'))}</script>"
+                        for name in FRONTEND_SCRIPTS)
+    css = (FRONTEND / "player.css").read_text(encoding="utf-8")
+    data = payload["data"].replace("</", "<\\/")
+    safe_title = (title.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
+    return (
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        f"<title>{safe_title}</title>\n<style>\n{css}\nbody {{ padding: 12px; }}\n</style>\n"
+        f"<script>{_inline_script(plotly_js)}</script>\n</head>\n<body>\n"
+        f"<h3 style=\"margin:4px 2px 10px 2px\">{safe_title}</h3>\n<div id=\"root\"></div>\n"
+        f"<script>window.DESCENT_STANDALONE_DATA = {data};</script>\n"
+        f"{scripts}\n</body>\n</html>\n"
+    )
