@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from optimizers import OPTIMIZERS, simulate
-from optimizers.tuning import noise_cloud
+from lessons.tuning import noise_cloud
 from surfaces import SURFACES
 from viz.clouds import cloud_view
 from viz.contours import contour_grid
