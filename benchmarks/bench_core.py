@@ -1,6 +1,6 @@
 """Speed figures for the numerical core (prints a table; never used as a test assertion).
 
-The requirement it checks (issue 10 point 5): advancing 10,000 runs of Adam with per-run
+The requirement it checks: advancing 10,000 runs of Adam with per-run
 learning rates for 1,000 steps on Rosenbrock in float64 with ``run_batch`` takes at most 2x the
 time of the fastest JAX + optax form, (d) below (compile time excluded, one thread each). The
 machine is often shared: compare the ratios printed by one run, and run it more than once.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable, Iterator, Sequence
+from typing import Callable, Iterator
 
 import numpy as np
 
@@ -29,15 +29,6 @@ def range_options(spec) -> list[float]:
             opts |= {m * 10.0**e for m in (1, 2, 5)}
         return sorted(float(f"{o:.3g}") for o in opts if lo <= o <= hi)
     return sorted({round(lo + (hi - lo) * k / 20, 6) for k in range(21)})
-
-
-def snap_end(value: float, options: Sequence[float], log: bool) -> float:
-    """The option nearest ``value`` (in log distance on log axes)."""
-    if log and value > 0:
-        positive = [o for o in options if o > 0]
-        if positive:
-            return min(positive, key=lambda o: abs(math.log10(o) - math.log10(value)))
-    return min(options, key=lambda o: abs(o - value))
 
 
 def axis_values(spec, n: int, lo: float, hi: float) -> np.ndarray:

@@ -245,7 +245,7 @@ if trajs and not hidden:
         st.plotly_chart(loss_figure(trajs, ghosts=runs.ghosts, clouds=clouds, f_star=fstar, style=style), key="loss")
     table = partial(summary_table, trajs + runs.ghosts, minima=surface.minima, f_star=fstar, tol=DEFAULT_TOL,
                     clouds=clouds)  # built only when the cache below does not hold it
-    show_table(table, style=style, empty_as={tolerance_column(DEFAULT_TOL): "—" if fstar is None else "never"},
+    show_table(table, empty_as={tolerance_column(DEFAULT_TOL): "—" if fstar is None else "never"},
                cache_key=("summary", tuple(runs.keys.values()), tuple(t.label for t in trajs + runs.ghosts)))
     # One horizontal row (it wraps on a phone): three elements where columns made six.
     downloads = st.container(horizontal=True)

@@ -126,7 +126,7 @@ with right:
         key="mb_data",
     )
 st.markdown(f"**Same work per epoch ({n} sample-gradients), split into more and cheaper steps as B shrinks**")
-show_table(table, style=style, empty_as={"diverged at step": "never"})
+show_table(table, empty_as={"diverged at step": "never"})
 if any(r.diverged_at is not None for r in runs):
     st.warning("A run diverged: small batches give occasional large gradients; lower the learning rate.")
 

@@ -13,7 +13,7 @@ import pytest
 
 from optimizers import OPTIMIZERS
 from lessons.sweep_map import (CELLS_PER_CHUNK, GridResult, Selection, axis_values, chunk_rows, map_metric,
-                                  range_options, run_grid, snap_end, sweep_rows)
+                                  range_options, run_grid, sweep_rows)
 from surfaces import SURFACES
 
 SPECS = [s for o in OPTIMIZERS.values() for s in o.hypers]
@@ -31,9 +31,11 @@ def test_range_options_span_the_slider_and_include_its_ends():
             assert all(any(o == pytest.approx(d) for o in opts) for d in decades)
 
 
-def test_snap_end_uses_log_distance_on_log_axes():
-    assert snap_end(0.0025, [0.001, 0.005, 0.01], log=True) == 0.005  # a factor 2 beats a factor 2.5
-    assert snap_end(0.0025, [0.001, 0.005, 0.01], log=False) == 0.001  # 0.0015 away beats 0.0025
+def test_snapping_uses_log_distance_on_log_axes():
+    from lessons.grids import snap
+
+    assert snap(0.0025, [0.001, 0.005, 0.01], log=True) == 0.005  # a factor 2 beats a factor 2.5
+    assert snap(0.0025, [0.001, 0.005, 0.01], log=False) == 0.001  # 0.0015 away beats 0.0025
 
 
 def test_axis_values_log_spaced_and_inside_an_open_end():

@@ -99,7 +99,7 @@ def test_near_ties_prefer_fewer_steps_then_smaller_lr():
 
 
 def test_six_hump_camel_adam_picks_the_smallest_gap_and_says_so():
-    """Issue 8.3: Adam, 100 steps, picked lr 0.1 (f − f* = 7.4e-3) over lr 2 (5.4e-5)."""
+    """A near-tie must not hide a far better rate: Adam, 100 steps, picked lr 0.1 (f − f* = 7.4e-3) over lr 2 (5.4e-5)."""
     surface = SURFACES["six_hump_camel"]
     grid = slider_grid("adam")
     res = tune_learning_rate(surface, "adam", {}, surface.start, 100, lr_grid=grid)
@@ -285,7 +285,7 @@ def _fresh_medians(surface, grid, steps, noise, n_fresh=64):
 
 
 def test_noisy_pick_is_stable_over_64_seeds_and_near_the_best_rate():
-    """Issue 8.4: bowl, σ = 1, 100 SGD steps. One stream picked 0.15 … 0.9; the median over 32 does not."""
+    """One noise stream is an anecdote: bowl, σ = 1, 100 SGD steps. One stream picked 0.15 … 0.9; the median over 32 does not."""
     surface = SURFACES["bowl"]
     grid = slider_grid("sgd")
     fresh = _fresh_medians(surface, grid, 100, 1.0)

@@ -142,7 +142,7 @@ def hyper_sliders(
         values[spec.key] = float(value)
         if spec.key == "lr" and hessian_eigs:
             slot = box.empty()  # the limit depends on μ, whose slider comes later: filled below
-    # The badge is not worked out when nobody sees it (a folded expander, issue 10).
+    # The badge is not worked out when nobody sees it (a folded expander): it costs every rerun.
     if slot is not None and slot is not FOLDED:
         limit = stability_limit(opt, values, float(max(hessian_eigs)))
         if limit is None:

@@ -1,7 +1,7 @@
 """A stand-in container for the inside of a closed (lazy) expander: it draws nothing.
 
 Why: every element costs one Streamlit process work on every rerun of every student, and each
-browser a re-render (issue 10), yet the race still needs the values of the controls a closed
+browser a re-render, so a class's server pays for every hidden slider; yet the race still needs the values of the controls a closed
 expander hides. The control builders in ``ui.controls`` take the container to draw in; given
 ``FOLDED`` they run unchanged, and each widget call returns the value held in session state
 (which the builders seed before drawing, from the link, a preset or the last slider position).

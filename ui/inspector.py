@@ -19,7 +19,7 @@ import pandas as pd
 import streamlit as st
 
 from optimizers.base import Optimizer
-from ui.style import current_style, show_table
+from ui.style import show_table
 from viz.text import subscript
 
 
@@ -95,7 +95,7 @@ def step_inspector(frames: Mapping[str, pd.DataFrame], optimizers: Mapping[str, 
         "g is the gradient the update used (after noise and clipping); the effective learning rate is "
         "lr × the optimizer's per-coordinate scaling."
     )
-    show_table(step_table(frames, labels, names, k), style=current_style(), container=box)
+    show_table(step_table(frames, labels, names, k), container=box)
     tabs = box.tabs([labels[key] for key in frames])
     for col, (key, df) in zip(tabs, frames.items()):
         col.caption(f"{labels[key]}, update {k + 1} with the numbers substituted (PyTorch's rule):")

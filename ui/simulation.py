@@ -76,7 +76,7 @@ def path_trajectory(race: Race, opt_key: str) -> Trajectory:
 
     Why: the race, the loss chart and the summary table need no gradients or optimizer states,
     and recording them costs the engine about twice the time. Same loop, same numbers as the
-    full record (tests/test_compare_extras.py checks it); a diverged run ends at its last finite
+    full record (tests/test_fair_race_clouds_and_formulas.py checks it); a diverged run ends at its last finite
     point, and a start where f is not finite is the same error as `simulate`'s.
     """
     from optimizers import OPTIMIZERS

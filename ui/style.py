@@ -51,7 +51,7 @@ def current_style() -> Style:
     return Style(projector=bool(st.session_state.get(PROJECTOR_KEY, False)))
 
 
-def show_table(df: "pd.DataFrame | Callable[[], pd.DataFrame]", *, style: Style, empty_as: Mapping[str, str] | None = None, digits: int = 4,
+def show_table(df: "pd.DataFrame | Callable[[], pd.DataFrame]", *, empty_as: Mapping[str, str] | None = None, digits: int = 4,
                container=None, cache_key: Hashable | None = None) -> None:
     """A small results table, readable at every size, with no raw "None"/"nan" in it.
 
@@ -61,14 +61,12 @@ def show_table(df: "pd.DataFrame | Callable[[], pd.DataFrame]", *, style: Style,
     CSS (projector mode needs larger cells), it shows missing numbers as a grey "None", and
     formatting its cells goes through a pandas Styler, which profiled (py-spy) at about a tenth
     of the server's CPU per slider change; a table of a handful of runs needs no sorting.
-    ``style`` is accepted so a caller need not know that both modes now draw the same element
-    (projector mode enlarges it with CSS).
+    Projector mode enlarges the same element with CSS.
 
     ``cache_key``: a hashable name of everything ``df`` was computed from; the formatted table
     is then shared by every session that shows the same runs (a bounded cache), and ``df`` may
     be a function that builds the frame, called only when the cache does not hold it yet.
     """
-    del style  # same element in both modes; the projector CSS (above) scales it
     box = container if container is not None else st
     empty_as = dict(empty_as or {})
     key = None if cache_key is None else (cache_key, digits, tuple(sorted(empty_as.items())))
@@ -76,7 +74,7 @@ def show_table(df: "pd.DataFrame | Callable[[], pd.DataFrame]", *, style: Style,
     if table is None:
         text = display_frame(df() if callable(df) else df, digits=digits, empty_as=empty_as)
         # Kept as an Arrow table, the form st.table sends: converting the pandas frame again on
-        # every rerun cost about 0.45 ms, 3 % of a join's server CPU (py-spy, issue 10).
+        # every rerun cost about 0.45 ms, 3 % of a join's server CPU (py-spy).
         table = (pa.Table.from_pandas(text, preserve_index=False) if _TABLE_HIDES_INDEX
                  else text.set_index(text.columns[0]))
         if key is not None:

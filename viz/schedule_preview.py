@@ -3,7 +3,7 @@
 Why not a Plotly figure: the Compare page draws its race with the player's own plotly.js, so
 one ``st.plotly_chart`` in the sidebar made every schedule lesson load Streamlit's full Plotly
 bundle as well (4.3 MB more JavaScript, measured) and build, validate and serialize a figure on
-every rerun (22 ms; issue 10: one Plotly bundle, not two). A thumbnail needs no zoom: a line, two axes and their ticks, a few hundred bytes of
+every rerun (22 ms), and the page keeps one Plotly bundle, not two. A thumbnail needs no zoom: a line, two axes and their ticks, a few hundred bytes of
 SVG that the browser draws at once. The exact numbers are in its tooltip.
 """
 

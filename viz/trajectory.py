@@ -21,7 +21,6 @@ import pandas as pd
 
 Array = np.ndarray
 
-_BASE_COLUMNS = {"step", "x", "y", "loss", "gx", "gy", "lr", "dx", "dy", "eff_lr_x", "eff_lr_y"}
 
 
 @dataclass(frozen=True)

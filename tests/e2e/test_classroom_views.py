@@ -1,4 +1,4 @@
-"""Issue 12 in a real browser, at the viewports where it broke a lesson.
+"""A classroom in a real browser, at the viewports where a lesson can break: projector, laptop, phone.
 
 A teacher's projector (1920×1080, projector mode), a student's laptop (1366×768) and a phone
 (390×844, touch). Screenshots go to the pytest tmp dir (never committed); set
@@ -262,7 +262,7 @@ def test_diverged_badge_keeps_panels_aligned(app_url, new_page, tmp_path):
 
 def test_diverged_badge_in_html_export(new_page):
     from surfaces import SURFACES
-    from tests.test_viz import run
+    from tests.test_figures_and_player_payload import run
     from viz.contours import contour_grid
     from viz.player import player_payload, standalone_html
 

@@ -1,5 +1,5 @@
 """Navigation in a real browser at a 1366×768 laptop size: leaving Compare keeps the race, and
-projector mode stays on for the visit (issue 12, points 1 and 2).
+projector mode stays on for the visit.
 
 The sidebar sends no query string when it switches pages and Back replays an old address, so
 both are driven here for real; `tests/test_compare_page.py` covers the same logic under AppTest.

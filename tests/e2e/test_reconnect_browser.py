@@ -1,4 +1,4 @@
-"""Nothing is lost under load (issue 10 point 6): a restarted server process comes back to the
+"""Nothing is lost under load: a restarted server process comes back to the
 student's own settings, because they are in the URL.
 
 A student opens a lesson link and moves a learning-rate slider; the link in the address bar

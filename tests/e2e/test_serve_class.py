@@ -107,7 +107,7 @@ def test_students_spread_over_both_processes_and_pages_work(class_url, browser):
 
 
 def test_a_student_whose_process_dies_continues_on_the_other_with_the_same_settings(class_url, browser):
-    """Issue 10 point 6: while the dead process is down HAProxy sends the student to the live one
+    """Nothing is lost when a process dies: while the dead process is down HAProxy sends the student to the live one
     (``option redispatch``), serve-class's supervisor starts the dead one again, and the page
     comes back with the settings of the link without a reload by the student."""
     class_url, pids = class_url

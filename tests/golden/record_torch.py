@@ -6,7 +6,7 @@ than the live comparisons could afford. This script runs torch 2.13 (float64, CP
 single-tensor kernels) on every optimizer of ``optimizers.OPTIMIZERS`` × several built-in
 surfaces × settings (weight decay, every schedule of ``optimizers.SCHEDULES``, gradient
 clipping, gradient noise, extreme β, a large ε), and stores the positions.
-``tests/test_torch_golden.py`` replays every case with the engine and checks the recording
+``tests/test_recorded_torch_paths.py`` replays every case with the engine and checks the recording
 against live torch (torch is a test requirement, pinned to the release recorded here).
 
 The gradient fed to torch is the surface's own numpy gradient at torch's current point (the
@@ -262,7 +262,7 @@ def all_cases() -> list[dict]:
             steps=150,
         )
     )
-    # long runs compared at a tight tolerance (test_torch_golden.TIGHT): they catch a return to
+    # long runs compared at a tight tolerance (test_recorded_torch_paths.TIGHT): they catch a return to
     # numpy's own order of operations, which drifts past 1e-15 of the path's scale within 1,000
     # steps on these (RMSprop's addcmul/addcdiv order; Adam's lerp branch for β₁ ≤ 0.5)
     out.append({**case("rmsprop", "rastrigin", "long", {**defaults("rmsprop"), "lr": 6e-3}, steps=1000), "tight": True})
@@ -284,7 +284,7 @@ def main() -> int:
         c["path"] = run_torch(torch, c)
     data = {
         "about": "torch.optim trajectories recorded by tests/golden/record_torch.py; "
-        "replayed by tests/test_torch_golden.py",
+        "replayed by tests/test_recorded_torch_paths.py",
         "torch": torch.__version__,
         "numpy": np.__version__,
         "cases": cases,

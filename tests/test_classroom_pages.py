@@ -1,4 +1,4 @@
-"""Issue 12's page-level points under AppTest (the browser-only ones are in tests/e2e).
+"""The classroom's page-level behaviour under AppTest (the browser-only ones are in tests/e2e).
 
 A lesson preset brings its own playback (step 0, a speed that plays it in 10–20 s); switching
 surface removes the previous lesson's box; captions write θ's index as a subscript; the player
