@@ -385,8 +385,9 @@ def _warm_up_jobs():
 
         items = PRESETS.values() if isinstance(PRESETS, dict) else PRESETS
         for preset in items:
-            surface = getattr(preset, "surface", None)
-            opts = getattr(preset, "optimizers", None) or ()
+            read = preset.get if isinstance(preset, dict) else lambda name: getattr(preset, name, None)
+            surface = read("surface")
+            opts = read("optimizers") or ()
             for opt in opts if not isinstance(opts, str) else (opts,):
                 pairs.append((str(surface), str(opt)))
     except Exception as exc:  # noqa: BLE001 - a lesson module changing shape never stops the warm-up
@@ -407,5 +408,10 @@ def _warm_up_jobs():
 def warm_up_in_background() -> None:
     """Start compiling every pair in the background, lesson presets first (idempotent: once per
     process). Returns at once; the worker runs nice'd subprocesses one at a time and pauses
-    while this process is busy serving, so the first visitors never wait for it."""
+    while this process is busy serving, so the first visitors never wait for it.
+
+    Not under pytest (an AppTest runs app.py to test the page, and minutes of compilation
+    beside a test run only slow it down) nor with DESCENT_WARM_UP=off."""
+    if os.environ.get("DESCENT_WARM_UP", "on").strip().lower() in ("off", "0", "no") or "pytest" in sys.modules:
+        return
     compile_queue.start_warm_up(_warm_up_jobs)
