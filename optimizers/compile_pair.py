@@ -24,8 +24,25 @@ def main(argv: list[str]) -> int:
     os.environ["DESCENT_COMPILE"] = "sync"  # this process exists to compile
 
     from optimizers.compiled import compile_pair
+    from optimizers.driver_cache import cache_dir
 
-    return 0 if compile_pair(ns.surface, ns.optimizer, big_batch=ns.big_batch) else 1
+    # Several server processes (deploy/serve-class) may ask for the same driver at once: one
+    # compiles, the others wait for it and then only load what it wrote.
+    root = cache_dir()
+    lock = None
+    if root is not None:
+        try:
+            import fcntl
+
+            lock = open(root / f".compile-{ns.surface}-{ns.optimizer}-{int(ns.big_batch)}.lock", "w")
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        except (ImportError, OSError):  # no flock (not POSIX) or no lock file: compile anyway
+            lock = None
+    try:
+        return 0 if compile_pair(ns.surface, ns.optimizer, big_batch=ns.big_batch) else 1
+    finally:
+        if lock is not None:
+            lock.close()
 
 
 if __name__ == "__main__":
