@@ -18,11 +18,26 @@ from .records import RECORD_MODES, Setup
 from .schedules import Schedule, resolve_schedule
 
 
+def registered_surfaces() -> dict:
+    """``surfaces.SURFACES`` (imported on first use: the registry is another package's)."""
+    from surfaces import SURFACES
+
+    return SURFACES
+
+
+def registered_optimizers() -> dict:
+    """``optimizers.OPTIMIZERS``. Lazy by design: the registry is the package itself
+    (``optimizers/__init__``), built from every optimizer module and then the engine, which
+    needs this module importable first."""
+    from . import OPTIMIZERS
+
+    return OPTIMIZERS
+
+
 def resolve_surface(surface: Any):
     """A ``Surface``, or its key in ``surfaces.SURFACES``; ValueError for an unknown key."""
     if isinstance(surface, str):
-        from surfaces import SURFACES  # lazy: the registry is built by another package
-
+        SURFACES = registered_surfaces()
         if surface not in SURFACES:
             raise ValueError(f"unknown surface {surface!r}; choose one of {', '.join(SURFACES)}")
         return SURFACES[surface]
@@ -33,7 +48,7 @@ def resolve_optimizer(optimizer: Any) -> Optimizer:
     """An ``Optimizer``, or its key in ``optimizers.OPTIMIZERS``; ValueError otherwise."""
     if isinstance(optimizer, Optimizer):
         return optimizer
-    from . import OPTIMIZERS  # lazy: the registry imports every optimizer module, then the engine
+    OPTIMIZERS = registered_optimizers()
 
     if isinstance(optimizer, str) and optimizer in OPTIMIZERS:
         return OPTIMIZERS[optimizer]

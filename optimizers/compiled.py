@@ -34,16 +34,18 @@ import logging
 import math
 import os
 import sys
+import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
 
 from . import compile_queue
+from .arguments import batch_setup, registered_optimizers, registered_surfaces, resolve_optimizer, resolve_surface
 from .base import Array
-from .driver_cache import cache_dir, cacheable, entry, numba_module  # noqa: F401 - cache_dir is public
+from .driver_cache import cache_dir, cacheable, call_if_ready, entry, numba_module  # noqa: F401 - cache_dir is public
 from .driver_source import BIG_BATCH_MODES, BLOCK, DriverSpec  # noqa: F401 - BLOCK is public
-from .records import Begun, Setup, as_loss
+from .records import Begun, Setup, as_loss, begin
 
 log = logging.getLogger(__name__)
 
@@ -256,6 +258,9 @@ def run(setup: Setup, begun: Begun) -> bool:
     """Fill ``begun.out`` with a compiled driver if one is ready; False (nothing written) when
     the numpy loop must run instead."""
     call = _plan(setup, begun)
+    if call_if_ready(call.spec, call.args):
+        call.finish()
+        return True
     if compile_queue.failed(call.spec):
         return False
     drive = _driver_for(call, setup)
@@ -277,9 +282,6 @@ def _name(obj) -> str:
 def _probe(surface, optimizer, big_batch: bool) -> _Call:
     """A one-step run of the pair, planned (not run): the driver and argument types every
     real run of that driver uses (``_plan`` gives each argument one type whatever the settings)."""
-    from .arguments import batch_setup
-    from .records import begin
-
     start = np.asarray(surface.start, dtype=float)
     hyper = None
     if big_batch:
@@ -292,8 +294,6 @@ def _probe(surface, optimizer, big_batch: bool) -> _Call:
 def compile_pair(surface, optimizer, big_batch: bool = False) -> bool:
     """Compile (or load from the disk cache) one driver of a pair, here and now; False when
     the pair has no kernel or the compiled path is off."""
-    from .arguments import resolve_optimizer, resolve_surface
-
     surface, optimizer = resolve_surface(surface), resolve_optimizer(optimizer)
     if not enabled() or surface.kernel is None or optimizer.kernel is None:
         return False
@@ -309,12 +309,7 @@ def warm_up(surfaces=None, optimizers=None, *, batches: bool = False) -> float:
     a learning rate per run (Tune, a sweep over lr). Synchronous, on the caller's thread (an
     image build, a deployment script, a benchmark): numba holds the GIL while it compiles.
     """
-    import time
-
-    from surfaces import SURFACES
-
-    from . import OPTIMIZERS
-
+    SURFACES, OPTIMIZERS = registered_surfaces(), registered_optimizers()
     t0 = time.perf_counter()
     if not enabled():
         return 0.0
@@ -344,9 +339,7 @@ def _registry_key(obj, registry: dict, same: Callable[[Any, Any], bool]) -> "str
 def _job(call: _Call, surface, optimizer) -> "compile_queue.Job":
     """The background job for ``call``: a nice'd subprocess when another process can import the
     pair by registry key and the cache is on disk, else a compilation in this process."""
-    from surfaces import SURFACES
-
-    from . import OPTIMIZERS
+    SURFACES, OPTIMIZERS = registered_surfaces(), registered_optimizers()
 
     big = call.spec.big_batch is not None
     argv = None
@@ -373,9 +366,7 @@ def _job(call: _Call, surface, optimizer) -> "compile_queue.Job":
 def _warm_up_jobs():
     """The pairs the lesson presets open first, then every other pair (general drivers), then
     the big-batch drivers: what the start-up warm-up queues, lowest priority."""
-    from surfaces import SURFACES
-
-    from . import OPTIMIZERS
+    SURFACES, OPTIMIZERS = registered_surfaces(), registered_optimizers()
 
     if not enabled() or compile_mode() != "background":
         return

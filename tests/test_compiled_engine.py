@@ -104,17 +104,24 @@ def test_pairs_with_diverging_runs(engines, opt, surface):
 def _spy_drivers(monkeypatch) -> list:
     """Which driver each compiled run took: None (general) or a big-batch variant's name."""
     used = []
-    real = compiled.entry
+    planned = []
+    real_plan, real_run = compiled._plan, compiled.run
 
-    def spy(spec, args, **kwargs):
-        fn = real(spec, args, **kwargs)
-        if fn is None:
-            return None
-        if spec.big_batch is None:
-            return lambda *a: used.append(None) or fn(*a)
-        return lambda *a: used.append(list(compiled.BIG_BATCH_MODES)[a[-1]]) or fn(*a)
+    def plan(*args):
+        call = real_plan(*args)
+        planned.append(call)
+        return call
 
-    monkeypatch.setattr(compiled, "entry", spy)
+    def run(*args, **kwargs):
+        ran = real_run(*args, **kwargs)
+        if ran:
+            call = planned[-1]
+            big = call.spec.big_batch is not None
+            used.append(list(compiled.BIG_BATCH_MODES)[call.args[-1]] if big else None)
+        return ran
+
+    monkeypatch.setattr(compiled, "_plan", plan)
+    monkeypatch.setattr(compiled, "run", run)
     return used
 
 
