@@ -41,7 +41,8 @@ _ROOT = Path(__file__).resolve().parents[1]  # the directory that holds the opti
 
 @dataclass
 class Job:
-    """One driver to compile. ``ready`` says whether this process can use it already;
+    """One driver to compile. ``ready`` says whether it is compiled already (in memory or in
+    the disk cache, nothing loaded);
     ``argv`` is the subprocess that compiles it (None: ``compile_here`` on the worker thread)."""
 
     key: Any

@@ -43,7 +43,7 @@ import numpy as np
 from . import compile_queue
 from .arguments import batch_setup, registered_optimizers, registered_surfaces, resolve_optimizer, resolve_surface
 from .base import Array
-from .driver_cache import cache_dir, cacheable, call_if_ready, entry, numba_module  # noqa: F401 - cache_dir is public
+from .driver_cache import available, cache_dir, cacheable, call_if_ready, entry, numba_module  # noqa: F401 - cache_dir is public
 from .driver_source import BIG_BATCH_MODES, BLOCK, DriverSpec  # noqa: F401 - BLOCK is public
 from .records import Begun, Setup, as_loss, begin
 
@@ -358,7 +358,7 @@ def _job(call: _Call, surface, optimizer) -> "compile_queue.Job":
         spec=call.spec,
         label=label,
         argv=argv,
-        ready=lambda: entry(call.spec, args, compile=False) is not None,
+        ready=lambda: available(call.spec, args),
         compile_here=lambda: entry(call.spec, args, compile=True),
     )
 

@@ -270,6 +270,22 @@ def entry(spec: DriverSpec, args: tuple, *, compile: bool):
     return drive
 
 
+def available(spec: DriverSpec, args: tuple) -> bool:
+    """Is the driver for ``args`` compiled in memory or in the disk cache's index? Loads
+    nothing: the warm-up asks this for every pair, and loading every driver into the server
+    would cost memory for pairs nobody opens (a visitor's run loads its own, ~10 ms)."""
+    try:
+        drive = dispatcher(spec)
+        sig = signature(drive, args)
+        if sig in drive.overloads:
+            return True
+        cache = drive._cache
+        index = cache._cache_file._load_index()
+        return cache._index_key(sig, drive.targetctx.codegen()) in index
+    except Exception:  # noqa: BLE001 - unreadable index: not available (the compile repairs it)
+        return False
+
+
 def _load_cached_overload(drive, sig) -> bool:
     """Load ``sig``'s machine code from numba's disk cache into ``drive`` (what
     ``Dispatcher.compile`` does before compiling), without ever compiling."""
