@@ -22,6 +22,7 @@ import numpy as np
 
 from . import compiled, numpy_loop
 from .arguments import batch_setup, check_steps, resolve_optimizer, resolve_surface
+from .base import Array
 from .records import (  # noqa: F401 - re-exported: the engine's public names
     MAX_ABS_PARAM,
     MAX_LOSS,
