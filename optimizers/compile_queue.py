@@ -137,6 +137,8 @@ def _work() -> None:
             key, (job, urgent) = next(iter(_PENDING.items()))
         if not urgent:
             _wait_until_quiet()
+            with _LOCK:  # a visitor's job may have arrived meanwhile: it goes first
+                key, (job, urgent) = next(iter(_PENDING.items()))
         try:
             _run(job)
         except Exception:  # noqa: BLE001 - never let the worker die
