@@ -12,6 +12,7 @@ logged, deleted and rebuilt: the cache can only cost time, never an exception.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import inspect
@@ -70,17 +71,22 @@ def cache_dir() -> "Path | None":
     written (a service user without a home, a read-only home), a per-user directory in the
     system's temp dir: the cache then lasts until the machine cleans its temp dir.
     """
-    env = os.environ.get("DESCENT_NUMBA_CACHE")
+    return _cache_dir_for(os.environ.get("DESCENT_NUMBA_CACHE"), os.environ.get("XDG_CACHE_HOME"),
+                          os.path.expanduser("~"), tempfile.gettempdir())
+
+
+@functools.lru_cache(maxsize=8)
+def _cache_dir_for(env: "str | None", xdg: "str | None", home: str, tmp: str) -> "Path | None":
+    """``cache_dir`` for these settings (probed once: the probe writes a file)."""
     if env is not None:
         if not env.strip():
             return None
         chosen = Path(env)
     else:
-        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-        chosen = Path(base) / "descent-numba"
+        chosen = Path(xdg or os.path.join(home, ".cache")) / "descent-numba"
     if _writable_dir(chosen):
         return chosen
-    fallback = Path(tempfile.gettempdir()) / f"descent-numba-{os.getuid() if hasattr(os, 'getuid') else 'user'}"
+    fallback = Path(tmp) / f"descent-numba-{os.getuid() if hasattr(os, 'getuid') else 'user'}"
     if _writable_dir(fallback):
         log.info("numba cache %s is not writable; using %s", chosen, fallback)
         return fallback
@@ -141,6 +147,7 @@ def cacheable(spec: DriverSpec) -> bool:
 def _load_module(spec: DriverSpec, root: Path):
     source = _module_source(spec)
     name = _module_name(spec, source)
+    root.mkdir(parents=True, exist_ok=True)  # again: it may have been cleaned since it was probed
     path = root / f"{name}.py"
     try:
         current = path.read_text() if path.exists() else None
