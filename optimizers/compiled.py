@@ -41,7 +41,13 @@ from typing import Any, Callable
 import numpy as np
 
 from . import compile_queue
-from .arguments import batch_setup, registered_optimizers, registered_surfaces, resolve_optimizer, resolve_surface
+from .arguments import (
+    batch_setup,
+    registered_optimizers,
+    registered_surfaces,
+    resolve_optimizer,
+    resolve_surface,
+)
 from .base import Array
 from .driver_cache import available, cache_dir, cacheable, call_if_ready, entry, numba_module  # noqa: F401 - cache_dir is public
 from .driver_source import BIG_BATCH_MODES, BLOCK, DriverSpec  # noqa: F401 - BLOCK is public
