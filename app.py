@@ -9,6 +9,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from optimizers.compiled import warm_up_in_background
 from ui.bootstrap import ensure_app_navigation
 from ui.gc_policy import freeze_startup_heap
 from ui.style import projector_toggle
@@ -43,3 +44,5 @@ nav = st.navigation({"Race": [compare], "Lessons": lessons} if lessons else [com
 nav.run()
 # After the first page is built every library is imported: keep them out of later collections.
 freeze_startup_heap()
+# The engine's drivers compile in a nice'd background process (once per process; optimizers/compiled.py).
+warm_up_in_background()

@@ -31,6 +31,9 @@ from __future__ import annotations
 import os
 
 # One thread everywhere, set before numpy / jax are imported.
+# The engine's drivers compile on first use here (a timing must not catch the numpy loop that
+# runs while a background compilation is pending).
+os.environ.setdefault("DESCENT_COMPILE", "sync")
 os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
 for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
     os.environ.setdefault(_var, "1")

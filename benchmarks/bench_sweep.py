@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+os.environ.setdefault("DESCENT_COMPILE", "sync")  # time the compiled drivers, not a pending compilation
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from optimizers import sweep  # noqa: E402

@@ -22,6 +22,7 @@ from typing import Mapping
 
 import numpy as np
 
+from optimizers.arguments import resolve_optimizer, resolve_surface
 from optimizers.base import Optimizer
 from optimizers.explain import short_number
 
@@ -45,21 +46,10 @@ def default_streams(steps: int) -> int:
     return TUNE_STREAMS if int(steps) <= LONG_RUN else TUNE_STREAMS_LONG
 
 
-def _resolve_surface(surface):
-    """Accept a `Surface` or its registry key (keeps the page code free of lookups)."""
-    if isinstance(surface, str):
-        from surfaces import SURFACES
-
-        return SURFACES[surface]
-    return surface
-
-
-def _resolve_optimizer(optimizer: "str | Optimizer") -> Optimizer:
-    if isinstance(optimizer, str):
-        from optimizers import OPTIMIZERS
-
-        return OPTIMIZERS[optimizer]
-    return optimizer
+# One resolver for registry keys, the engine's: an unknown key is the same ValueError, naming
+# the choices, whether it reaches run_batch or the tuner first.
+_resolve_surface = resolve_surface
+_resolve_optimizer = resolve_optimizer
 
 
 def _run_batch(*args, **kwargs):

@@ -19,6 +19,7 @@ import numpy as np
 
 from .base import Array, Explanation, Optimizer, ScalarKernel, State
 from .explain import gradient_lines, num, one_step, row, vec
+from .kernel_pieces import l2_decay as k_l2_decay
 from .specs import eps_spec, lr_spec, weight_decay_spec
 from .transforms import as_grads, descend, hyper_value, l2_decay
 
@@ -43,18 +44,20 @@ def _preconditioner(state: State, hyper, t: int) -> Array:
     return 1.0 / (np.sqrt(s) + hyper_value(hyper, "eps", s.dtype))
 
 
-def _kernel(p, g, lr, st, new, i, c, hy, h, sc, d):
-    """``_update`` for one coordinate (hy: lr, eps, weight_decay; state entry 0: sum)."""
-    wd = hy[2, c, h]
-    if wd != 0.0:
-        g = p * wd + g
-    s = g * g + st[0, c, i]
-    new[0, c, i] = s
-    return p - g * lr / (math.sqrt(s) + hy[1, c, h])
+# Scalar kernel for the compiled path (one coordinate of one run; see ``ScalarKernel``).
+_SUM = 0  # state entry
 
 
-def _kernel_preconditioner(new, i, c, hy, h, sc, d):
-    return 1.0 / (math.sqrt(new[0, c, i]) + hy[1, c, h])
+def _kernel(p, g, lr, st, new, i, c, sc, d, eps, weight_decay):
+    """``_update`` for one coordinate."""
+    g = k_l2_decay(p, g, weight_decay)
+    s = g * g + st[_SUM, c, i]
+    new[_SUM, c, i] = s
+    return p - g * lr / (math.sqrt(s) + eps)
+
+
+def _kernel_preconditioner(new, i, c, sc, d, eps):
+    return 1.0 / (math.sqrt(new[_SUM, c, i]) + eps)
 
 
 def _explain(params, grads, state, hyper, t) -> Explanation:

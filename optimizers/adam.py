@@ -25,12 +25,19 @@ equals the single run with its β exactly.
 
 from __future__ import annotations
 
-import math
 
 import numpy as np
 
 from .base import Array, Explanation, Optimizer, ScalarKernel, State
 from .explain import gradient_lines, num, one_step, row, vec
+from .kernel_pieces import (
+    decoupled_decay as k_decoupled_decay,
+    descend as k_descend,
+    ema as k_ema,
+    ema_of_squares as k_ema_of_squares,
+    l2_decay as k_l2_decay,
+    rms_denominator as k_rms_denominator,
+)
 from .specs import beta_spec, eps_spec, lr_spec, weight_decay_spec
 from .transforms import (
     as_grads,
@@ -96,9 +103,11 @@ def _preconditioner(state: State, hyper, t: int) -> Array:
     return (1.0 / bias_correction(state["beta1_pow"])) / (np.sqrt(v) / c2 + eps)
 
 
-# Scalar kernels for the compiled path (one coordinate of one run; see ``ScalarKernel``).
-# hy[:, c, h] = lr, beta1, beta2, eps, weight_decay; state entries in ``_init``'s order:
-# count, exp_avg, exp_avg_sq, beta1_pow, beta2_pow; sc[d, :] = β₁ᵗ, β₂ᵗ, (1 − β₂ᵗ) ** 0.5.
+# Scalar kernels for the compiled path (one coordinate of one run; see ``ScalarKernel``):
+# hyperparameters by name; state entries by their index in ``_init``'s dict; per-step scalars
+# by their index in ``_kernel_scalars``' tuple.
+_COUNT, _EXP_AVG, _EXP_AVG_SQ, _BETA1_POW, _BETA2_POW = range(5)
+_POW1, _POW2, _CORRECTION_SQRT = range(3)
 
 
 def _kernel_scalars(beta1: float, beta2: float, t: int) -> tuple[float, float, float]:
@@ -106,46 +115,32 @@ def _kernel_scalars(beta1: float, beta2: float, t: int) -> tuple[float, float, f
     return beta1 ** float(t), beta2 ** float(t), (1.0 - beta2 ** float(t)) ** 0.5
 
 
-def _adam_kernel(p, g, lr, st, new, i, c, hy, h, sc, d):
-    wd = hy[4, c, h]
-    if wd != 0.0:  # l2_decay
-        g = p * wd + g
-    b1 = hy[1, c, h]
-    b2 = hy[2, c, h]
-    m = st[1, c, i]
-    w = 1.0 - b1  # ema: torch's lerp, two forms
-    diff = g - m
-    m = diff * w + m if w < 0.5 else g - diff * (1.0 - w)
-    v = st[2, c, i] * b2 + g * (1.0 - b2) * g  # ema_of_squares
-    new[0, c, i] = st[0, c, i] + 1.0
-    new[1, c, i] = m
-    new[2, c, i] = v
-    new[3, c, i] = sc[d, 0]
-    new[4, c, i] = sc[d, 1]
-    return p - m * (lr / (1.0 - sc[d, 0])) / (math.sqrt(v) / sc[d, 2] + hy[3, c, h])  # descend
+def _adam_step_kernel(p, g, lr, st, new, i, c, sc, d, beta1, beta2, eps):
+    """``_adam_step`` for one coordinate: on an already weight-decayed gradient (and params)."""
+    m = k_ema(st[_EXP_AVG, c, i], g, beta1)
+    v = k_ema_of_squares(st[_EXP_AVG_SQ, c, i], g, beta2)
+    new[_COUNT, c, i] = st[_COUNT, c, i] + 1.0
+    new[_EXP_AVG, c, i] = m
+    new[_EXP_AVG_SQ, c, i] = v
+    new[_BETA1_POW, c, i] = sc[d, _POW1]
+    new[_BETA2_POW, c, i] = sc[d, _POW2]
+    denom = k_rms_denominator(v, eps, sc[d, _CORRECTION_SQRT])
+    return k_descend(p, lr / (1.0 - sc[d, _POW1]), m, denom)
 
 
-def _adamw_kernel(p, g, lr, st, new, i, c, hy, h, sc, d):
-    wd = hy[4, c, h]
-    if wd != 0.0:  # decoupled_decay
-        p = p * (1.0 - lr * wd)
-    b1 = hy[1, c, h]
-    b2 = hy[2, c, h]
-    m = st[1, c, i]
-    w = 1.0 - b1
-    diff = g - m
-    m = diff * w + m if w < 0.5 else g - diff * (1.0 - w)
-    v = st[2, c, i] * b2 + g * (1.0 - b2) * g
-    new[0, c, i] = st[0, c, i] + 1.0
-    new[1, c, i] = m
-    new[2, c, i] = v
-    new[3, c, i] = sc[d, 0]
-    new[4, c, i] = sc[d, 1]
-    return p - m * (lr / (1.0 - sc[d, 0])) / (math.sqrt(v) / sc[d, 2] + hy[3, c, h])
+def _adam_kernel(p, g, lr, st, new, i, c, sc, d, beta1, beta2, eps, weight_decay):
+    g = k_l2_decay(p, g, weight_decay)
+    return _adam_step_kernel(p, g, lr, st, new, i, c, sc, d, beta1, beta2, eps)
 
 
-def _kernel_preconditioner(new, i, c, hy, h, sc, d):
-    return (1.0 / (1.0 - new[3, c, i])) / (math.sqrt(new[2, c, i]) / sc[d, 2] + hy[3, c, h])
+def _adamw_kernel(p, g, lr, st, new, i, c, sc, d, beta1, beta2, eps, weight_decay):
+    p = k_decoupled_decay(p, lr, weight_decay)
+    return _adam_step_kernel(p, g, lr, st, new, i, c, sc, d, beta1, beta2, eps)
+
+
+def _kernel_preconditioner(new, i, c, sc, d, eps):
+    denom = k_rms_denominator(new[_EXP_AVG_SQ, c, i], eps, sc[d, _CORRECTION_SQRT])
+    return (1.0 / (1.0 - new[_BETA1_POW, c, i])) / denom
 
 
 def _explain(decoupled: bool):

@@ -125,7 +125,7 @@ class HyperSpec:
             )
 
 
-#: (θ, g, lr, state, new_state, i, c, hyper, scalars, d) -> new θ for coordinate c of run i.
+#: (p, g, lr, st, new, i, c, sc, d, *named hyperparameters) -> new θ for coordinate c of run i.
 KernelStepFn = Callable[..., float]
 
 
@@ -133,29 +133,31 @@ KernelStepFn = Callable[..., float]
 class ScalarKernel:
     """The update rule once more, for one coordinate of one run, as a plain Python function.
 
-    Optional: ``optimizers/compiled.py`` compiles it (numba) into a fast path of the engine; an
+    Optional: the engine's compiled path (``optimizers/compiled.py``) compiles it (numba); an
     optimizer without one always runs on the numpy path, which stays the reference. The scalar
     form must round *exactly* as ``update`` does (the same operations in the same order; no
     fused multiply-add, no ``**`` with an integer): ``tests/test_compiled_engine.py`` checks
-    every array of the result bit for bit. Plain Python with ``math`` only, so this module
-    never needs numba.
+    every array of the result bit for bit. Plain Python with ``math`` only, built from the
+    pieces in ``optimizers/kernel_pieces.py`` (``lerp``, ``ema_of_squares``, ``descend``, the two
+    weight decays) as ``update`` is built from ``transforms.py``, so this module never needs numba.
 
-    ``step(p, g, lr, st, new, i, c, hy, h, sc, d)``: ``p`` and ``g`` are the coordinate and its
-    gradient (after noise), ``lr`` the learning rate in force; ``st[k, c, i]`` is state entry k
-    (the keys of ``init``'s dict, in order; scalar entries such as a step count are repeated per
-    coordinate), and the step writes the new state to ``new[k, c, i]``; ``hy[j, c, h]`` is
-    hyperparameter j (``hypers`` order), with its own run index ``h``: ``i`` when values differ
-    per run, 0 when every run shares them (the big-batch driver then reads each as one value,
-    not a row per run). Read the learning rate only from ``lr`` (it carries the schedule; its
-    entry of ``hy`` may hold another run's value). The run index comes last (structure of arrays: each
-    entry is contiguous over runs, so the compiled loop over runs vectorizes), and ``st`` and
-    ``new`` may be the same array: read ``st[k, c, i]`` before writing ``new[k, c, i]``.
-    ``sc[d, q]`` are the per-step scalars that torch
-    computes on Python floats (β powers), made by ``scalars(*values of scalar_keys, t)`` in
-    plain Python for each distinct combination of those hyperparameters. Write the step
-    branch-free where it costs nothing (``a if cond else b`` on values, no early exit inside a
-    loop): the big-batch driver relies on LLVM turning it into vector selects.
-    ``preconditioner(new, i, c, hy, h, sc, d)`` is ``Optimizer.preconditioner`` for one entry.
+    ``step(p, g, lr, st, new, i, c, sc, d, <hyperparameters>)``: ``p`` and ``g`` are the
+    coordinate and its gradient (after noise), ``lr`` the learning rate in force (it carries the
+    schedule); ``st[k, c, i]`` is state entry k (the keys of ``init``'s dict, in order: name the
+    indices as module constants; scalar entries such as a step count are repeated per
+    coordinate), and the step writes the new state to ``new[k, c, i]`` (``st`` and ``new`` may
+    be the same array: read ``st[k, c, i]`` before writing ``new[k, c, i]``). The run index
+    comes last (structure of arrays: each entry is contiguous over runs, so the compiled loop
+    over runs vectorizes). The parameters after ``d`` are hyperparameters *by name*: each is a
+    key of ``Optimizer.hypers`` (not ``lr``), and the driver passes that hyperparameter's value
+    for this run and coordinate (``driver_source.kernel_hyper_rows`` maps names to table rows;
+    an unknown name is a TypeError when the driver is generated). ``sc[d, q]`` are the per-step
+    scalars that torch computes on Python floats (β powers), made by ``scalars(*values of
+    scalar_keys, t)`` in plain Python for each distinct combination of those hyperparameters.
+    Write the step branch-free where it costs nothing (``a if cond else b`` on values, no early
+    exit inside a loop): the big-batch driver relies on LLVM turning it into vector selects.
+    ``preconditioner(new, i, c, sc, d, <hyperparameters>)`` is ``Optimizer.preconditioner``
+    for one entry, with its own named hyperparameters.
     """
 
     step: KernelStepFn

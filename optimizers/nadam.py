@@ -27,6 +27,7 @@ import numpy as np
 
 from .base import Array, Explanation, HyperSpec, Optimizer, ScalarKernel, State
 from .explain import gradient_lines, num, one_step, row, vec
+from .kernel_pieces import ema as k_ema, ema_of_squares as k_ema_of_squares, l2_decay as k_l2_decay
 from .specs import beta_spec, eps_spec, lr_spec, weight_decay_spec
 from .transforms import (
     as_grads,
@@ -93,9 +94,11 @@ def _preconditioner(state: State, hyper, t: int) -> Array:
     return mu_next / (1.0 - state["mu_product"] * mu_next) / denom
 
 
-# Scalar kernel for the compiled path (one coordinate of one run; see ``ScalarKernel``).
-# hy[:, c, h] = lr, beta1, beta2, eps, weight_decay, momentum_decay; state entries: count,
-# exp_avg, exp_avg_sq, mu_product, beta2_pow; sc[d, :] = μ_t, μ_{t+1}, β₂ᵗ.
+# Scalar kernel for the compiled path (one coordinate of one run; see ``ScalarKernel``):
+# hyperparameters by name; state entries by their index in ``_init``'s dict; per-step scalars
+# by their index in ``_kernel_scalars``' tuple.
+_COUNT, _EXP_AVG, _EXP_AVG_SQ, _MU_PRODUCT, _BETA2_POW = range(5)
+_MU, _MU_NEXT, _POW2 = range(3)
 
 
 def _kernel_scalars(beta1: float, beta2: float, psi: float, t: int) -> tuple[float, float, float]:
@@ -103,35 +106,28 @@ def _kernel_scalars(beta1: float, beta2: float, psi: float, t: int) -> tuple[flo
     return momentum_at(beta1, psi, t), momentum_at(beta1, psi, t + 1), beta2 ** float(t)
 
 
-def _kernel(p, g, lr, st, new, i, c, hy, h, sc, d):
-    wd = hy[4, c, h]
-    if wd != 0.0:
-        g = p * wd + g
-    b1 = hy[1, c, h]
-    b2 = hy[2, c, h]
-    mu = sc[d, 0]
-    mu_next = sc[d, 1]
-    mu_product = st[3, c, i] * mu
-    m = st[1, c, i]
-    w = 1.0 - b1
-    diff = g - m
-    m = diff * w + m if w < 0.5 else g - diff * (1.0 - w)
-    v = st[2, c, i] * b2 + g * (1.0 - b2) * g
-    denom = math.sqrt(v / (1.0 - sc[d, 2])) + hy[3, c, h]
-    new[0, c, i] = st[0, c, i] + 1.0
-    new[1, c, i] = m
-    new[2, c, i] = v
-    new[3, c, i] = mu_product
-    new[4, c, i] = sc[d, 2]
+def _kernel(p, g, lr, st, new, i, c, sc, d, beta1, beta2, eps, weight_decay):
+    g = k_l2_decay(p, g, weight_decay)
+    mu = sc[d, _MU]
+    mu_next = sc[d, _MU_NEXT]
+    mu_product = st[_MU_PRODUCT, c, i] * mu
+    m = k_ema(st[_EXP_AVG, c, i], g, beta1)
+    v = k_ema_of_squares(st[_EXP_AVG_SQ, c, i], g, beta2)
+    denom = math.sqrt(v / (1.0 - sc[d, _POW2])) + eps
+    new[_COUNT, c, i] = st[_COUNT, c, i] + 1.0
+    new[_EXP_AVG, c, i] = m
+    new[_EXP_AVG_SQ, c, i] = v
+    new[_MU_PRODUCT, c, i] = mu_product
+    new[_BETA2_POW, c, i] = sc[d, _POW2]
     step = g * (lr * (1.0 - mu) / (1.0 - mu_product)) / denom
     look = m * (lr * mu_next / (1.0 - mu_product * mu_next)) / denom
     return p - step - look
 
 
-def _kernel_preconditioner(new, i, c, hy, h, sc, d):
-    mu_next = sc[d, 1]
-    denom = math.sqrt(new[2, c, i] / (1.0 - new[4, c, i])) + hy[3, c, h]
-    return mu_next / (1.0 - new[3, c, i] * mu_next) / denom
+def _kernel_preconditioner(new, i, c, sc, d, eps):
+    mu_next = sc[d, _MU_NEXT]
+    denom = math.sqrt(new[_EXP_AVG_SQ, c, i] / (1.0 - new[_BETA2_POW, c, i])) + eps
+    return mu_next / (1.0 - new[_MU_PRODUCT, c, i] * mu_next) / denom
 
 
 def _explain(params, grads, state, hyper, t) -> Explanation:

@@ -22,6 +22,7 @@ import numpy as np
 
 from .base import Array, Explanation, HyperSpec, Optimizer, ScalarKernel, State
 from .explain import gradient_lines, num, one_step, row, vec
+from .kernel_pieces import ema_of_squares as k_ema_of_squares, l2_decay as k_l2_decay
 from .specs import eps_spec, lr_spec, momentum_spec, weight_decay_spec
 from .transforms import (
     as_grads,
@@ -64,27 +65,27 @@ def _preconditioner(state: State, hyper, t: int) -> Array:
     return 1.0 / (np.sqrt(v) + hyper_value(hyper, "eps", v.dtype))
 
 
-def _kernel(p, g, lr, st, new, i, c, hy, h, sc, d):
-    """``_update`` for one coordinate (hy: lr, alpha, eps, momentum, weight_decay; state:
-    square_avg, buf). μ = 0 takes torch's addcdiv form, as ``_update`` does run by run."""
-    wd = hy[4, c, h]
-    if wd != 0.0:
-        g = p * wd + g
-    alpha = hy[1, c, h]
-    v = st[0, c, i] * alpha + g * (1.0 - alpha) * g
-    avg = math.sqrt(v) + hy[2, c, h]
-    mu = hy[3, c, h]
-    new[0, c, i] = v
-    if mu != 0.0:
-        buf = st[1, c, i] * mu + g / avg
-        new[1, c, i] = buf
+# Scalar kernel for the compiled path (one coordinate of one run; see ``ScalarKernel``).
+_SQUARE_AVG, _BUF = 0, 1  # state entries
+
+
+def _kernel(p, g, lr, st, new, i, c, sc, d, alpha, eps, momentum, weight_decay):
+    """``_update`` for one coordinate. μ = 0 takes torch's addcdiv form, as ``_update`` does
+    run by run."""
+    g = k_l2_decay(p, g, weight_decay)
+    v = k_ema_of_squares(st[_SQUARE_AVG, c, i], g, alpha)
+    avg = math.sqrt(v) + eps
+    new[_SQUARE_AVG, c, i] = v
+    if momentum != 0.0:
+        buf = st[_BUF, c, i] * momentum + g / avg
+        new[_BUF, c, i] = buf
         return p - buf * lr
-    new[1, c, i] = g / avg
+    new[_BUF, c, i] = g / avg
     return p - g * lr / avg
 
 
-def _kernel_preconditioner(new, i, c, hy, h, sc, d):
-    return 1.0 / (math.sqrt(new[0, c, i]) + hy[2, c, h])
+def _kernel_preconditioner(new, i, c, sc, d, eps):
+    return 1.0 / (math.sqrt(new[_SQUARE_AVG, c, i]) + eps)
 
 
 def _explain(params, grads, state, hyper, t) -> Explanation:

@@ -43,6 +43,7 @@ import numpy as np
 
 from .base import Array, Explanation, Optimizer, ScalarKernel, StabilityLimit, State
 from .explain import gradient_lines, num, one_step, row, vec
+from .kernel_pieces import l2_decay as k_l2_decay, momentum_trace as k_momentum_trace
 from .specs import lr_spec, momentum_spec, weight_decay_spec
 from .transforms import as_grads, hyper_value, l2_decay, momentum_trace
 
@@ -101,37 +102,29 @@ def _nesterov_update(params: Array, grads: Array, state: State, hyper, t: int) -
     return params - step, {"buf": buf}
 
 
-# Scalar kernels for the compiled path (one coordinate of one run; see ``ScalarKernel``).
-# hy[:, c, h]: lr, [momentum,] weight_decay in ``hypers`` order; state entry 0 is ``buf``.
+# Scalar kernels for the compiled path (one coordinate of one run; see ``ScalarKernel``):
+# hyperparameters by name, state entries by their index in ``init``'s dict.
+_BUF = 0
 
 
-def _sgd_kernel(p, g, lr, st, new, i, c, hy, h, sc, d):
-    wd = hy[1, c, h]
-    if wd != 0.0:
-        g = p * wd + g
-    return p - g * lr
+def _sgd_kernel(p, g, lr, st, new, i, c, sc, d, weight_decay):
+    return p - k_l2_decay(p, g, weight_decay) * lr
 
 
-def _momentum_kernel(p, g, lr, st, new, i, c, hy, h, sc, d):
-    wd = hy[2, c, h]
-    if wd != 0.0:
-        g = p * wd + g
-    buf = st[0, c, i] * hy[1, c, h] + g
-    new[0, c, i] = buf
+def _momentum_kernel(p, g, lr, st, new, i, c, sc, d, momentum, weight_decay):
+    buf = k_momentum_trace(st[_BUF, c, i], k_l2_decay(p, g, weight_decay), momentum)
+    new[_BUF, c, i] = buf
     return p - buf * lr
 
 
-def _nesterov_kernel(p, g, lr, st, new, i, c, hy, h, sc, d):
-    wd = hy[2, c, h]
-    if wd != 0.0:
-        g = p * wd + g
-    mu = hy[1, c, h]
-    buf = st[0, c, i] * mu + g
-    new[0, c, i] = buf
-    return p - (buf * mu + g) * lr
+def _nesterov_kernel(p, g, lr, st, new, i, c, sc, d, momentum, weight_decay):
+    g = k_l2_decay(p, g, weight_decay)
+    buf = k_momentum_trace(st[_BUF, c, i], g, momentum)
+    new[_BUF, c, i] = buf
+    return p - k_momentum_trace(buf, g, momentum) * lr  # torch: g + μ·buf
 
 
-def _ones_kernel(new, i, c, hy, h, sc, d):
+def _ones_kernel(new, i, c, sc, d):
     return 1.0
 
 

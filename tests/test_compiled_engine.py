@@ -3,22 +3,27 @@
 The numpy loop is the reference; the compiled path may only run where it reproduces every array
 of ``BatchResult`` exactly (``np.array_equal``, NaN equal to NaN), so each case runs twice:
 ``DESCENT_ENGINE=numpy`` and ``auto``, and checks that ``auto`` really took the compiled path.
-The first run on a machine compiles each (surface, optimizer) pair (about a second each); the
-drivers are cached on disk (``compiled.cache_dir()``), so later runs load them.
+Here drivers are compiled on the test's thread (``DESCENT_COMPILE=sync``); the first run on a
+machine compiles each (surface, optimizer) pair (about a second each); the drivers are cached on
+disk (``compiled.cache_dir()``), so later runs load them. Only optimizers and surfaces that
+declare a kernel are parametrized: a kernel is optional (``test_kernel_less_optimizer...``).
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 import pytest
 
 from optimizers import OPTIMIZERS, SCHEDULES, make_schedule, run_batch, simulate, sweep
-from optimizers import compiled
+from optimizers import compiled, driver_cache
 from surfaces import SURFACES, make_rotated_quadratic
 
 pytest.importorskip("numba")
 
 KERNEL_SURFACES = [key for key, s in SURFACES.items() if s.kernel is not None]
+KERNEL_OPTIMIZERS = [key for key, o in OPTIMIZERS.items() if o.kernel is not None]
 FIELDS = ("final", "final_loss", "diverged_at", "steps_to_tol", "path", "loss", "grads", "lr", "eff_lr")
 
 
@@ -27,10 +32,13 @@ def engines(monkeypatch):
     """``run(fn, *args, **kw)``: fn under both engines; asserts identical results, returns them."""
     calls = []
     real = compiled.run
+    monkeypatch.setenv("DESCENT_COMPILE", "sync")
 
     def spy(*args, **kwargs):
-        calls.append(1)
-        return real(*args, **kwargs)
+        ran = real(*args, **kwargs)
+        if ran:
+            calls.append(1)
+        return ran
 
     monkeypatch.setattr(compiled, "run", spy)
 
@@ -78,7 +86,7 @@ LRS = np.array([1e-5, 1e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 10.0, 1e3, 1e
 
 #: Every optimizer on Rosenbrock, every other surface with momentum: a surface's kernel is the same code whatever the optimizer, and each
 #: pair costs a compile of ~2 s per driver on a fresh machine.
-PAIRS = [(opt, "rosenbrock") for opt in OPTIMIZERS] + [
+PAIRS = [(opt, "rosenbrock") for opt in KERNEL_OPTIMIZERS] + [
     ("momentum", surface) for surface in KERNEL_SURFACES if surface != "rosenbrock"
 ]
 
@@ -96,15 +104,24 @@ def test_pairs_with_diverging_runs(engines, opt, surface):
 def _spy_drivers(monkeypatch) -> list:
     """Which driver each compiled run took: None (general) or a big-batch variant's name."""
     used = []
-    real = compiled._driver
+    planned = []
+    real_plan, real_run = compiled._plan, compiled.run
 
-    def spy(*args):
-        fn = real(*args)
-        if len(args) < 3 or args[2] is None:
-            return lambda *a: used.append(None) or fn(*a)
-        return lambda *a: used.append(list(compiled.SOA_MODES)[a[-1]]) or fn(*a)
+    def plan(*args):
+        call = real_plan(*args)
+        planned.append(call)
+        return call
 
-    monkeypatch.setattr(compiled, "_driver", spy)
+    def run(*args, **kwargs):
+        ran = real_run(*args, **kwargs)
+        if ran:
+            call = planned[-1]
+            big = call.spec.big_batch is not None
+            used.append(list(compiled.BIG_BATCH_MODES)[call.args[-1]] if big else None)
+        return ran
+
+    monkeypatch.setattr(compiled, "_plan", plan)
+    monkeypatch.setattr(compiled, "run", run)
     return used
 
 
@@ -112,7 +129,7 @@ def _spy_drivers(monkeypatch) -> list:
 #: compiled.BLOCK runs): every optimizer on Rosenbrock (the surface kernels are the same code
 #: in both drivers and all run through the general one above; a big-batch driver costs 3-6 s
 #: to compile on a fresh machine).
-BIG_PAIRS = [(opt, "rosenbrock") for opt in OPTIMIZERS]
+BIG_PAIRS = [(opt, "rosenbrock") for opt in KERNEL_OPTIMIZERS]
 
 
 @pytest.mark.parametrize("opt, surface", BIG_PAIRS)
@@ -120,7 +137,7 @@ def test_big_batch_driver(engines, monkeypatch, opt, surface):
     """More runs than a block (block edges, runs diverging and compacted away mid-block),
     per-run lr and second hyperparameter (one β per run: per-run scalar tables), a schedule,
     shared noise, tol; then "path" with the defaults' other values shared; then per-run
-    weight decay with shared β's. Every variant of ``compiled.SOA_MODES`` the optimizer has."""
+    weight decay with shared β's. Every variant of ``compiled.BIG_BATCH_MODES`` the optimizer has."""
     used = _spy_drivers(monkeypatch)
     s = SURFACES[surface]
     key, values = _second_axis(opt)
@@ -140,10 +157,10 @@ def test_big_batch_driver(engines, monkeypatch, opt, surface):
 
 
 def test_single_runs_take_the_general_driver(engines, monkeypatch):
-    """Below compiled.SOA_MIN_RUNS runs (the web page's one run), "path" takes the general
+    """Below compiled.BIG_BATCH_MIN_RUNS runs (the web page's one run), "path" takes the general
     driver, faster there; from it on, the big-batch one."""
     used = _spy_drivers(monkeypatch)
-    for runs in (1, compiled.SOA_MIN_RUNS):
+    for runs in (1, compiled.BIG_BATCH_MIN_RUNS):
         engines(run_batch, "rosenbrock", "adam", {"lr": np.geomspace(0.01, 0.3, runs)},
                 np.array([-1.5, 2.0]), 50, record="path")
     assert used == [None, "shared"]
@@ -167,7 +184,7 @@ SETTINGS = {
 
 
 @pytest.mark.parametrize("case", list(SETTINGS))
-@pytest.mark.parametrize("opt", list(OPTIMIZERS))
+@pytest.mark.parametrize("opt", KERNEL_OPTIMIZERS)
 def test_settings(engines, opt, case):
     kw = dict(SETTINGS[case])
     hyper = {"lr": np.geomspace(1e-4, 3.0, 12), **kw.pop("hyper", {})}
@@ -175,7 +192,7 @@ def test_settings(engines, opt, case):
     engines(run_batch, "rosenbrock", opt, hyper, np.array([-1.5, 2.0]), 150, **kw)
 
 
-@pytest.mark.parametrize("opt", list(OPTIMIZERS))
+@pytest.mark.parametrize("opt", KERNEL_OPTIMIZERS)
 def test_per_run_and_per_coordinate_hyperparameters(engines, opt):
     """A grid over (lr, the optimizer's second sweep axis), as a sweep passes it, and a
     hyperparameter given per coordinate ((R, 2)); one pow per distinct β, as in numpy."""
@@ -233,7 +250,7 @@ def test_float32_runs_use_the_numpy_path(engines):
 
 
 def test_without_numba_the_numpy_path_runs(engines, monkeypatch):
-    monkeypatch.setattr(compiled, "_NUMBA", False)
+    monkeypatch.setattr(driver_cache, "_NUMBA", False)
     engines(run_batch, "rosenbrock", "adam", {"lr": 0.01}, np.array([-1.5, 2.0]), 30, expect_compiled=False)
 
 
@@ -252,15 +269,66 @@ def test_engine_switch_is_checked(monkeypatch):
     monkeypatch.setenv("DESCENT_ENGINE", "fast please")
     with pytest.raises(ValueError, match="DESCENT_ENGINE"):
         run_batch("rosenbrock", "adam", {"lr": 0.01}, np.array([-1.5, 2.0]), 3)
+    monkeypatch.setenv("DESCENT_ENGINE", "auto")
+    monkeypatch.setenv("DESCENT_COMPILE", "later")
+    with pytest.raises(ValueError, match="DESCENT_COMPILE"):
+        run_batch("rosenbrock", "adam", {"lr": 0.01}, np.array([-1.5, 2.0]), 3)
 
 
 def test_warm_up_compiles_what_a_class_will_use(monkeypatch):
     """deploy/serve-class warms the general driver (single runs); the Docker build also the
-    big-batch one for a learning rate per run (Tune, lr sweeps): both reach the drivers."""
+    big-batch one for a learning rate per run (Tune, lr sweeps): both are compiled (or loaded),
+    and afterwards ready for real runs without a compilation."""
     monkeypatch.setenv("DESCENT_ENGINE", "auto")
-    used = _spy_drivers(monkeypatch)
+    compiled_specs = []
+    real = compiled.entry
+
+    def spy(spec, args, *, compile):
+        fn = real(spec, args, compile=compile)
+        if compile and fn is not None:
+            compiled_specs.append(spec.big_batch)
+        return fn
+
+    monkeypatch.setattr(compiled, "entry", spy)
     assert compiled.warm_up(["rosenbrock"], ["adam"]) > 0
-    assert used == [None]
-    used.clear()
+    assert compiled_specs == [None]
+    compiled_specs.clear()
     compiled.warm_up(["rosenbrock"], ["adam"], batches=True)
-    assert used[0] is None and len(used) == 2 and used[1] is not None
+    assert compiled_specs[0] is None and len(compiled_specs) == 2 and compiled_specs[1] is not None
+    # a real run of each driver now finds it ready: no compilation allowed, and none needed
+    monkeypatch.setenv("DESCENT_COMPILE", "off")
+    used = _spy_drivers(monkeypatch)
+    run_batch("rosenbrock", "adam", {"lr": 0.02}, np.array([-1.0, 1.5]), 40, record="path", noise=0.1, seed=3)
+    run_batch("rosenbrock", "adam", {"lr": np.geomspace(1e-3, 1.0, 9)}, np.array([-1.0, 1.5]), 40,
+              record="final", schedule="warmup_cosine", tol=1e-3)
+    assert used == [None, "shared"]
+
+
+def test_kernel_less_optimizer_runs_on_the_numpy_path(engines):
+    """A kernel is optional: an optimizer without one runs on the numpy loop, under every
+    engine setting, with the reference's exact result."""
+    plain = dataclasses.replace(OPTIMIZERS["adam"], kernel=None)
+    ref, _ = engines(run_batch, "rosenbrock", plain, {"lr": LRS}, np.array([-1.5, 2.0]), 80,
+                     record="full", tol=1e-2, expect_compiled=False)
+    # the same numbers as the registered Adam (the kernel changes the speed, never the result)
+    with_kernel, _ = engines(run_batch, "rosenbrock", "adam", {"lr": LRS}, np.array([-1.5, 2.0]), 80,
+                             record="full", tol=1e-2)
+    assert_identical(ref, with_kernel)
+
+
+def test_kernels_name_their_hyperparameters():
+    """Every kernel's hyperparameters are parameters named after ``Optimizer.hypers`` keys,
+    mapped to table rows by name; a name the optimizer lacks is refused."""
+    from optimizers.driver_source import PRECONDITIONER_ARGS, STEP_ARGS, kernel_hyper_rows
+
+    for key in KERNEL_OPTIMIZERS:
+        opt = OPTIMIZERS[key]
+        for fn, fixed in ((opt.kernel.step, STEP_ARGS), (opt.kernel.preconditioner, PRECONDITIONER_ARGS)):
+            rows = kernel_hyper_rows(fn, fixed, opt.hyper_keys)
+            assert all(opt.hyper_keys[r] != "lr" for r in rows)
+
+    def bad(p, g, lr, st, new, i, c, sc, d, learning_rate):
+        return p
+
+    with pytest.raises(TypeError, match="learning_rate"):
+        kernel_hyper_rows(bad, STEP_ARGS, OPTIMIZERS["adam"].hyper_keys)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from optimizers import OPTIMIZERS, BatchResult, SweepResult, make_schedule, run_batch, simulate, sweep
-from optimizers.engine import _NoiseStream
+from optimizers.records import NoiseStream as _NoiseStream
 from tests.optim_helpers import local_surface, make_regression, surface
 
 BASE_COLUMNS = ["step", "x", "y", "loss", "gx", "gy", "lr", "dx", "dy", "eff_lr_x", "eff_lr_y"]
