@@ -9,6 +9,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from lessons.presets import PRESETS
 from optimizers.compiled import warm_up_in_background
 from ui.bootstrap import ensure_app_navigation
 from ui.gc_policy import freeze_startup_heap
@@ -45,4 +46,4 @@ nav.run()
 # After the first page is built every library is imported: keep them out of later collections.
 freeze_startup_heap()
 # The engine's drivers compile in a nice'd background process (once per process; optimizers/compiled.py).
-warm_up_in_background()
+warm_up_in_background(first=[(p.race.surface, o) for p in PRESETS for o in p.race.opts])

@@ -22,6 +22,9 @@ from typing import Mapping
 
 import numpy as np
 
+from optimizers import run_batch
+# The engine's one resolver: an unknown key is the same ValueError, naming the choices,
+# whether it reaches run_batch or the tuner first.
 from optimizers.arguments import resolve_optimizer, resolve_surface
 from optimizers.base import Optimizer
 from optimizers.explain import short_number
@@ -44,20 +47,6 @@ TUNE_STREAMS, TUNE_STREAMS_LONG, LONG_RUN = 32, 16, 1000
 def default_streams(steps: int) -> int:
     """How many noise streams a random run is tuned on (see `TUNE_STREAMS`)."""
     return TUNE_STREAMS if int(steps) <= LONG_RUN else TUNE_STREAMS_LONG
-
-
-# One resolver for registry keys, the engine's: an unknown key is the same ValueError, naming
-# the choices, whether it reaches run_batch or the tuner first.
-_resolve_surface = resolve_surface
-_resolve_optimizer = resolve_optimizer
-
-
-def _run_batch(*args, **kwargs):
-    # Imported lazily: the engine module lives next to this one and re-exports through
-    # `optimizers/__init__`, which may import this module too.
-    from optimizers import run_batch
-
-    return run_batch(*args, **kwargs)
 
 
 def is_random(surface, noise, batch_size) -> bool:
@@ -325,8 +314,8 @@ def tune_learning_rate(
     uses the per-rate median, so one lucky stream cannot pick the rate. All rates × streams run
     in one `run_batch` call.
     """
-    surf = _resolve_surface(surface)
-    opt = _resolve_optimizer(optimizer_key)
+    surf = resolve_surface(surface)
+    opt = resolve_optimizer(optimizer_key)
     lrs = np.asarray(default_lr_grid() if lr_grid is None else lr_grid, dtype=float).ravel()
     if lrs.size == 0 or np.any(lrs <= 0) or not np.all(np.isfinite(lrs)):
         raise ValueError("lr_grid must be non-empty, finite and positive")
@@ -341,7 +330,7 @@ def tune_learning_rate(
     seeds = int(seed) + np.arange(k, dtype=np.int64)
     start_xy = np.asarray(start, dtype=float).reshape(-1, 2)[0]
     starts = np.broadcast_to(start_xy, (n * k, 2)).copy()
-    res = _run_batch(
+    res = run_batch(
         surf, opt, base, starts, int(steps), noise=noise, seed=int(seed) if k == 1 else np.tile(seeds, n),
         schedule=schedule, clip_norm=clip_norm, batch_size=batch_size, record="final", tol=tol,
     )
@@ -427,14 +416,14 @@ def noise_cloud(
     ``seeds`` defaults to ``0 .. n_runs-1``; run k uses ``seeds[k]`` exactly as a single
     ``simulate(..., seed=seeds[k])`` would, so any path of the cloud can be replayed alone.
     """
-    surf = _resolve_surface(surface)
-    opt = _resolve_optimizer(optimizer_key)
+    surf = resolve_surface(surface)
+    opt = resolve_optimizer(optimizer_key)
     seeds_arr = np.arange(int(n_runs)) if seeds is None else np.asarray(seeds).ravel()
     if seeds_arr.size == 0:
         raise ValueError("need at least one seed")
     seeds_arr = seeds_arr.astype(np.int64)
     starts = np.broadcast_to(np.asarray(start, dtype=float).reshape(-1, 2)[0], (seeds_arr.size, 2)).copy()
-    res = _run_batch(
+    res = run_batch(
         surf, opt, dict(hyper or {}), starts, int(steps), noise=noise, seed=seeds_arr,
         schedule=schedule, clip_norm=clip_norm, batch_size=batch_size, record="path",
     )

@@ -36,7 +36,7 @@ import os
 import sys
 import time
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -369,27 +369,15 @@ def _job(call: _Call, surface, optimizer) -> "compile_queue.Job":
     )
 
 
-def _warm_up_jobs():
-    """The pairs the lesson presets open first, then every other pair (general drivers), then
-    the big-batch drivers: what the start-up warm-up queues, lowest priority."""
+def _warm_up_jobs(first: Sequence[tuple[str, str]] = ()):
+    """The ``first`` (surface, optimizer) pairs (the lessons' own, from the caller), then every
+    other pair (general drivers), then the big-batch drivers: what the start-up warm-up queues,
+    lowest priority. Unknown keys in ``first`` are skipped."""
     SURFACES, OPTIMIZERS = registered_surfaces(), registered_optimizers()
 
     if not enabled() or compile_mode() != "background":
         return
-    pairs: list[tuple[str, str]] = []
-    try:  # the presets' shape belongs to the lessons: read what is there, ignore the rest
-        from lessons.presets import PRESETS
-
-        items = PRESETS.values() if isinstance(PRESETS, dict) else PRESETS
-        for preset in items:
-            read = preset.get if isinstance(preset, dict) else lambda name: getattr(preset, name, None)
-            surface = read("surface")
-            opts = read("optimizers") or ()
-            for opt in opts if not isinstance(opts, str) else (opts,):
-                pairs.append((str(surface), str(opt)))
-    except Exception as exc:  # noqa: BLE001 - a lesson module changing shape never stops the warm-up
-        log.info("lesson presets not read for the warm-up (%s: %s)", type(exc).__name__, exc)
-    pairs += [(s, o) for s in SURFACES for o in OPTIMIZERS]
+    pairs = [(str(s), str(o)) for s, o in first] + [(s, o) for s in SURFACES for o in OPTIMIZERS]
     seen = set()
     for big in (False, True):
         for s_key, o_key in pairs:
@@ -402,13 +390,14 @@ def _warm_up_jobs():
             yield _job(_probe(surface, optimizer, big), surface, optimizer)
 
 
-def warm_up_in_background() -> None:
-    """Start compiling every pair in the background, lesson presets first (idempotent: once per
-    process). Returns at once; the worker runs nice'd subprocesses one at a time and pauses
+def warm_up_in_background(first: Sequence[tuple[str, str]] = ()) -> None:
+    """Start compiling every pair in the background, the ``first`` (surface, optimizer) pairs
+    first (the app passes its lesson presets'; idempotent: once per process). Returns at once; the worker runs nice'd subprocesses one at a time and pauses
     while this process is busy serving, so the first visitors never wait for it.
 
     Not under pytest (an AppTest runs app.py to test the page, and minutes of compilation
     beside a test run only slow it down) nor with DESCENT_WARM_UP=off."""
     if os.environ.get("DESCENT_WARM_UP", "on").strip().lower() in ("off", "0", "no") or "pytest" in sys.modules:
         return
-    compile_queue.start_warm_up(_warm_up_jobs)
+    first = tuple(first)
+    compile_queue.start_warm_up(lambda: _warm_up_jobs(first))

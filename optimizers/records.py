@@ -126,13 +126,6 @@ def as_loss(value: Any, n: int, dtype) -> Array:
     return arr
 
 
-def lowest_known_loss(surface) -> float | None:
-    """f* over the surface's known minima (None if it knows none)."""
-    from surfaces.base import lowest_known_value  # lazy: surfaces is another package
-
-    return lowest_known_value(surface.f, getattr(surface, "minima", None))
-
-
 @dataclass
 class Begun:
     """A batch at step 0: the start recorded, runs whose f is not finite there frozen."""
@@ -168,7 +161,7 @@ def begin(setup: Setup) -> Begun:
     if sched is not None and sched.key != "constant":
         factors = np.asarray(sched.factor(np.arange(1, S + 1), S), dtype=float)
 
-    fstar = lowest_known_loss(surface) if setup.tol is not None else None
+    fstar = surface.f_star if setup.tol is not None else None
     threshold, pending = math.inf, None
     if fstar is not None:
         threshold = fstar + setup.tol

@@ -138,22 +138,18 @@ def test_cache_dir_falls_back_when_home_is_not_writable(monkeypatch, tmp_path):
     assert driver_cache.cache_dir() is None  # explicitly off: compile in memory
 
 
-def test_start_up_warm_up_queues_the_lesson_presets_first(monkeypatch):
-    """The warm-up's order: the first lesson preset's pairs, then every other pair, general
-    drivers before big-batch ones; and a presets module of another shape never stops it."""
+def test_start_up_warm_up_queues_the_first_pairs_first(monkeypatch):
+    """The warm-up's order: the pairs the caller names first (the app: its lesson presets'),
+    then every other pair, general drivers before big-batch ones; unknown keys are skipped."""
     import itertools
 
-    from lessons import presets
-
     monkeypatch.setenv("DESCENT_COMPILE", "background")
-    first = presets.PRESETS[0] if not isinstance(presets.PRESETS, dict) else next(iter(presets.PRESETS.values()))
-    jobs = list(itertools.islice(compiled._warm_up_jobs(), len(first.optimizers)))
-    assert [job.label for job in jobs] == [f"{first.surface}/{key}" for key in first.optimizers]
+    first = [("rosenbrock", "sgd"), ("atlantis", "adam"), ("rosenbrock", "adam")]
+    jobs = list(itertools.islice(compiled._warm_up_jobs(first), 2))
+    assert [job.label for job in jobs] == ["rosenbrock/sgd", "rosenbrock/adam"]
     assert all(job.argv is not None and job.argv[-1] != "--big-batch" for job in jobs)
 
-    monkeypatch.setattr(presets, "PRESETS", [object(), {"surface": "bowl", "optimizers": ["adam"]}])
     jobs = list(compiled._warm_up_jobs())
-    assert jobs[0].label == "bowl/adam"
     assert any(job.spec.big_batch is not None for job in jobs)
     assert len({job.key for job in jobs}) == len(jobs)  # every driver once
 
