@@ -25,6 +25,7 @@ REGISTRY = (
     "adam:ADAM",
     "adam:ADAMW",
     "nadam:NADAM",
+    "adamax:ADAMAX",
 )
 
 

@@ -1,0 +1,119 @@
+r"""Adamax, as ``torch.optim.Adamax``: Adam with the infinity norm in place of the RMS::
+
+    g_t = ∇f(θ_{t-1}) + λ θ_{t-1}                 (L2 penalty, coupled to the gradient)
+    m_t = β₁ m_{t-1} + (1 − β₁) g_t                (first moment, m_0 = 0)
+    u_t = max(β₂ u_{t-1}, |g_t| + ε)               (decaying infinity norm, u_0 = 0)
+    θ_t = θ_{t-1} − η/(1 − β₁ᵗ) · m_t / u_t
+
+The last line is torch's arithmetic order: the bias correction is folded into a step size
+η/(1 − β₁ᵗ) (``beta1 ** step`` on Python floats) and θ − (step size · m)/u multiplies before it
+divides (``addcdiv_``). The first moment is torch's ``lerp`` (two forms, as for Adam); u is
+``max(u·β₂, |g| + ε)``, with ε inside the maximum, so u is never below ε.
+
+Defaults are torch's: lr = 2e-3, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weight_decay = 0.
+
+Why it is worth a lesson: u needs no bias correction (a maximum does not start too small the way
+an average of zeros does) and no square root, and because u is at least every recent |g|
+(discounted by β₂ per step), |m_t|/u_t stays near 1 − β₁ᵗ or below: each coordinate moves by
+at most about η per step, whatever the gradient's scale.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .base import Array, Explanation, Optimizer, State
+from .explain import gradient_lines, num, one_step, row, vec
+from .specs import beta_spec, eps_spec, lr_spec, weight_decay_spec
+from .transforms import (
+    as_grads,
+    bias_correction,
+    decay_power,
+    descend,
+    ema,
+    hyper_value,
+    increment_count,
+    l2_decay,
+)
+
+
+def _init(params: Array) -> State:
+    return {"count": 0, "exp_avg": np.zeros_like(params), "exp_inf": np.zeros_like(params), "beta1_pow": 1.0}
+
+
+def _update(params: Array, grads: Array, state: State, hyper, t: int) -> tuple[Array, State]:
+    dtype = params.dtype
+    count = increment_count(state)
+    g = l2_decay(params, as_grads(grads, dtype), hyper_value(hyper, "weight_decay", dtype))
+    beta1 = hyper_value(hyper, "beta1", dtype)
+    m = ema(state["exp_avg"], g, beta1)  # torch's lerp_(g, 1 - β1)
+    decayed = state["exp_inf"] * hyper_value(hyper, "beta2", dtype)  # torch: exp_inf.mul_(β2)
+    bound = np.abs(g)
+    bound += hyper_value(hyper, "eps", dtype)  # torch: grad.abs().add_(eps)
+    u = np.maximum(decayed, bound)
+    pow1 = decay_power(beta1, count, dtype)  # torch: beta1 ** step
+    new = descend(params, hyper_value(hyper, "lr", dtype) / bias_correction(pow1), m, u)
+    return new, {"count": count, "exp_avg": m, "exp_inf": u, "beta1_pow": pow1}
+
+
+def _preconditioner(state: State, hyper, t: int) -> Array:
+    return (1.0 / bias_correction(state["beta1_pow"])) / state["exp_inf"]
+
+
+def _explain(params, grads, state, hyper, t) -> Explanation:
+    k = t - 1
+    new, after = one_step(_update, params, grads, state, hyper, t)
+    lines, g = gradient_lines(params, grads, float(hyper["weight_decay"]), k)
+    b1, b2, eps = float(hyper["beta1"]), float(hyper["beta2"]), float(hyper["eps"])
+    m_old, u_old, m, u = row(state, "exp_avg"), row(state, "exp_inf"), row(after, "exp_avg"), row(after, "exp_inf")
+    lines.append(rf"m_{{{t}}} &= \beta_1 m_{{{k}}} + (1-\beta_1)\, g = {num(b1)}\,{vec(m_old)} + {num(1 - b1)}\,{vec(g)}"
+                 rf" = {vec(m)}")
+    lines.append(rf"u_{{{t}}} &= \max(\beta_2 u_{{{k}}},\ |g| + \varepsilon) = \max({vec(b2 * u_old)},\ "
+                 rf"{vec(np.abs(g) + eps)}) = {vec(u)}")
+    step = float(hyper["lr"]) / bias_correction(float(np.max(after["beta1_pow"])))
+    lines.append(rf"\theta_{{{t}}} &= \theta_{{{k}}} - \frac{{\eta}}{{1-\beta_1^{{{t}}}}}\,\frac{{m_{{{t}}}}}{{u_{{{t}}}}}"
+                 rf" = {vec(params)} - {num(step)}\,{vec(m)} \oslash {vec(u)} = {vec(new)}")
+    return Explanation(tuple(lines), new)
+
+
+def _arrow(states, hyper, t):
+    """The bias-corrected first moment m̂ = m/(1 − β₁ᵗ): the averaged gradient the step follows
+    before the division by the infinity norm."""
+    m = np.asarray(states["exp_avg"], dtype=float)
+    corr = bias_correction(np.asarray(hyper["beta1"], dtype=float).reshape(-1)[:1] ** np.asarray(t, dtype=float))
+    return m / np.where(corr > 0, corr, 1.0)[:, None]
+
+
+ADAMAX = Optimizer(
+    key="adamax",
+    label="Adamax",
+    latex=(
+        r"\begin{aligned}g_t &= \nabla f(\theta_{t-1}) + \lambda\,\theta_{t-1} \\"
+        r"m_t &= \beta_1 m_{t-1} + (1-\beta_1)\, g_t \\"
+        r"u_t &= \max(\beta_2\, u_{t-1},\ |g_t| + \varepsilon) \\"
+        r"\theta_t &= \theta_{t-1} - \frac{\eta}{1-\beta_1^t}\, \frac{m_t}{u_t}\end{aligned}"
+    ),
+    torch="torch.optim.Adamax(params, lr=η, betas=(β₁, β₂), eps=ε, weight_decay=λ)",
+    hypers=(
+        lr_spec(2e-3),
+        beta_spec("beta1", 0.9, 0.0, 0.999, "β₁: decay of the gradient's moving average (momentum)."),
+        beta_spec("beta2", 0.999, 0.5, 0.9999, "β₂: how fast the running maximum of |g| forgets (per step)."),
+        eps_spec(1e-8),
+        weight_decay_spec(0.0),
+    ),
+    init=_init,
+    update=_update,
+    state_names={"exp_avg": "first moment m", "exp_inf": "infinity norm u"},
+    preconditioner=_preconditioner,
+    explain=_explain,
+    stability=lambda hyper, lam_max: None,  # the step is about η whatever the curvature
+    arrow=_arrow,
+    sweep_axes=("lr", "beta1"),
+    note=(
+        "Adamax is Adam with a running maximum of |g| in place of the root of an average of g²: "
+        "no square root, and no bias correction for u. With the default β's each coordinate "
+        "moves by at most 1.01 η per step, whatever the gradient's scale."
+    ),
+)
+
+__all__ = ["ADAMAX"]
