@@ -37,6 +37,7 @@ TORCH_DEFAULTS = {
     "adam": {"lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.0},
     "adamw": {"lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 1e-2},
     "nadam": {"lr": 2e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.0, "momentum_decay": 4e-3},
+    "adamax": {"lr": 2e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.0},
 }
 
 
@@ -390,7 +391,17 @@ TORCH_CASES = {
         {"lr": 0.05, "beta1": 0.8, "weight_decay": 0.01, "momentum_decay": 0.01},
         lambda h: {"lr": 0.05, "betas": (0.8, 0.999), "eps": 1e-8, "weight_decay": 0.01, "momentum_decay": 0.01},
     ),
+    "adamax": (
+        "Adamax",
+        {"lr": 0.05, "beta1": 0.4, "beta2": 0.99, "eps": 1e-6, "weight_decay": 0.01},
+        lambda h: {"lr": 0.05, "betas": (0.4, 0.99), "eps": 1e-6, "weight_decay": 0.01},
+    ),
 }
+
+
+def test_every_registered_optimizer_is_compared_with_torch():
+    """A new optimizer is not done until its defaults and its steps are checked against torch."""
+    assert set(OPTIMIZERS) == set(TORCH_DEFAULTS) == set(TORCH_CASES)
 
 
 @pytest.mark.parametrize("key", sorted(TORCH_CASES))
@@ -655,3 +666,28 @@ def test_short_number_is_the_prose_formatter():
     assert short_number(float("inf"), inf="never") == "never"
     assert short_number(-float("inf")) == "-inf"
     assert short_number(0.3, 2) == "0.3"
+
+
+def test_adamax_moves_each_coordinate_by_at_most_1_01_lr():
+    """Adamax's note: with the default β's no coordinate moves by more than 1.01 η in a step,
+    whatever the gradient's scale. Since u_t ≥ β₂^(t−k)|g_k| for every past k, the step over η is
+    at most (1 − β₁)/(1 − β₁/β₂) · (1 − (β₁/β₂)ᵗ)/(1 − β₁ᵗ), below 1.0091 for β₁ = 0.9,
+    β₂ = 0.999; checked here on every built-in surface from its start, at three gradient scales."""
+    from surfaces import SURFACES
+
+    opt = OPTIMIZERS["adamax"]
+    assert "at most 1.01 η per step" in opt.note
+    lr = 0.01
+    worst = 0.0
+    for surface in SURFACES.values():
+        for scale in (1e-6, 1.0, 1e6):
+            params = np.asarray([surface.start], dtype=float)
+            state = opt.init(params)
+            hyper = opt.resolve({"lr": lr})
+            for t in range(1, 301):
+                gx, gy = surface.grad(params[:, 0], params[:, 1])
+                g = np.stack([gx, gy], axis=1) * scale
+                new, state = opt.update(params, g, state, hyper, t)
+                worst = max(worst, float(np.max(np.abs(new - params))) / lr)
+                params = new
+    assert 0.9 < worst <= 1.01, worst

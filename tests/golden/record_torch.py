@@ -57,6 +57,7 @@ TORCH_CLASSES = {
     "adam": ("Adam", {}),
     "adamw": ("AdamW", {}),
     "nadam": ("NAdam", {}),
+    "adamax": ("Adamax", {}),
 }
 
 #: Learning rates that move visibly but stay bounded for the recorded number of steps. The
@@ -70,6 +71,7 @@ FAMILY = {
     "adam": "adaptive",
     "adamw": "adaptive",
     "nadam": "adaptive",
+    "adamax": "adaptive",
 }
 LR = {
     "gradient": {
