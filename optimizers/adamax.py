@@ -22,8 +22,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Array, Explanation, Optimizer, State
+from .base import Array, Explanation, Optimizer, ScalarKernel, State
 from .explain import gradient_lines, num, one_step, row, vec
+from .kernel_pieces import descend as k_descend
+from .kernel_pieces import ema as k_ema
+from .kernel_pieces import l2_decay as k_l2_decay
+from .kernel_pieces import maximum as k_maximum
 from .specs import beta_spec, eps_spec, lr_spec, weight_decay_spec
 from .transforms import (
     as_grads,
@@ -58,6 +62,33 @@ def _update(params: Array, grads: Array, state: State, hyper, t: int) -> tuple[A
 
 def _preconditioner(state: State, hyper, t: int) -> Array:
     return (1.0 / bias_correction(state["beta1_pow"])) / state["exp_inf"]
+
+
+# Scalar kernel for the compiled path (one coordinate of one run; see ``ScalarKernel``):
+# state entries by their index in ``_init``'s dict; the per-step scalar is torch's β₁ᵗ.
+_COUNT, _EXP_AVG, _EXP_INF, _BETA1_POW = range(4)
+_POW1 = 0
+
+
+def _kernel_scalars(beta1: float, t: int) -> tuple[float]:
+    """What ``_update`` computes on Python floats at update t (``decay_power``)."""
+    return (beta1 ** float(t),)
+
+
+def _kernel(p, g, lr, st, new, i, c, sc, d, beta1, beta2, eps, weight_decay):
+    """``_update`` for one coordinate."""
+    g = k_l2_decay(p, g, weight_decay)
+    m = k_ema(st[_EXP_AVG, c, i], g, beta1)
+    u = k_maximum(st[_EXP_INF, c, i] * beta2, abs(g) + eps)
+    new[_COUNT, c, i] = st[_COUNT, c, i] + 1.0
+    new[_EXP_AVG, c, i] = m
+    new[_EXP_INF, c, i] = u
+    new[_BETA1_POW, c, i] = sc[d, _POW1]
+    return k_descend(p, lr / (1.0 - sc[d, _POW1]), m, u)
+
+
+def _kernel_preconditioner(new, i, c, sc, d):
+    return (1.0 / (1.0 - new[_BETA1_POW, c, i])) / new[_EXP_INF, c, i]
 
 
 def _explain(params, grads, state, hyper, t) -> Explanation:
@@ -109,6 +140,7 @@ ADAMAX = Optimizer(
     stability=lambda hyper, lam_max: None,  # the step is about η whatever the curvature
     arrow=_arrow,
     sweep_axes=("lr", "beta1"),
+    kernel=ScalarKernel(_kernel, _kernel_preconditioner, ("beta1",), _kernel_scalars),
     note=(
         "Adamax is Adam with a running maximum of |g| in place of the root of an average of g²: "
         "no square root, and no bias correction for u. With the default β's each coordinate "

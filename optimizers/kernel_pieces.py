@@ -44,6 +44,11 @@ def ema_of_squares(avg, g, decay):
     return avg * decay + g * (1.0 - decay) * g
 
 
+def maximum(a, b):
+    """numpy's ``maximum`` (and torch's): the larger value, NaN if either is NaN."""
+    return a if (a > b or a != a) else b
+
+
 def descend(p, scale, numer, denom):
     """θ − (s·n)/d: torch's ``param.addcdiv_(n, d, value=−s)``, the product first."""
     return p - numer * scale / denom
