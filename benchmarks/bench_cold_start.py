@@ -20,13 +20,12 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench_browser import ARGS, CHROMIUM, PLAYER_DRAWN_JS, WATCH_JS, first_paint, player_frame  # noqa: E402
+from bench_browser import ARGS, CHROMIUM, PLAYER_DRAWN_JS, first_paint, player_frame, time_slider_changes  # noqa: E402
 from bench_classroom import TICKS, Server  # noqa: E402
 
 RACE = "surface=rosenbrock&opt=sgd&opt=momentum&opt=rmsprop&opt=adam&steps=500"
@@ -59,28 +58,8 @@ def interactions(browser, url: str, server: Server, n: int = 10) -> tuple[float,
     page.goto(url)
     player_frame(page, 120_000).wait_for_function(PLAYER_DRAWN_JS, timeout=120_000)
     page.wait_for_timeout(1000)
-    slider = page.locator('[data-testid="stSlider"]:visible').first
-    slider.scroll_into_view_if_needed()
-    slider.locator('input[type="range"]').locator("xpath=../..").click()
-    page.wait_for_timeout(1500)
-    frames = [page.main_frame, player_frame(page, 10_000)]
     cpu0 = server.cpu_seconds()
-    waits = []
-    for i in range(n):
-        for frame in frames:
-            frame.evaluate(WATCH_JS)
-        t0 = time.perf_counter()
-        page.keyboard.press("ArrowRight" if i % 2 == 0 else "ArrowLeft")
-        while True:
-            page.wait_for_timeout(50)
-            now = time.perf_counter()
-            ages = [frame.evaluate("() => performance.now() - window.__lastMutation") for frame in frames]
-            if min(ages) > 500 and now - t0 > 0.6:
-                waits.append(now - t0 - min(ages) / 1000)
-                break
-            if now - t0 > 60:
-                waits.append(float("nan"))
-                break
+    waits = time_slider_changes(page, [page.main_frame, player_frame(page, 10_000)], n)
     cpu = server.cpu_seconds() - cpu0
     context.close()
     return cpu, statistics.median(waits)
