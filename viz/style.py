@@ -44,18 +44,6 @@ class Style:
     def arrow_width(self) -> float:
         return 3.5 if self.projector else 2.0
 
-    def as_dict(self) -> dict:
-        """Plain numbers for the browser player (same sizes as the plotly figures)."""
-        return {
-            "projector": self.projector,
-            "font": self.font_size,
-            "title": self.title_size,
-            "line": self.line_width,
-            "marker": self.marker_size,
-            "arrow_min_px": self.arrow_min_px,
-            "arrow_width": self.arrow_width,
-        }
-
     def apply(self, fig: go.Figure, *, height: int | None = None) -> go.Figure:
         """Fonts, margins and a white template on ``fig`` (in place, returned for chaining)."""
         fig.update_layout(
