@@ -10,6 +10,7 @@ seeds): if the core's behaviour changes, that test names the sentence to re-read
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .questions import Ask, Question, ask
 from .race import Race
@@ -225,6 +226,7 @@ PRESETS_BY_KEY: dict[str, Preset] = {p.key: p for p in PRESETS}
 DEFAULT_PRESET = "textbook"
 
 
-def preset_values(optimizer: str, hyper: str) -> list[float]:
+@lru_cache(maxsize=None)
+def preset_values(optimizer: str, hyper: str) -> tuple[float, ...]:
     """Every value any preset uses for ``optimizer.hyper`` (so sliders can represent them)."""
-    return sorted({p.race.hyper(optimizer)[hyper] for p in PRESETS if optimizer in p.race.opts})
+    return tuple(sorted({p.race.hyper(optimizer)[hyper] for p in PRESETS if optimizer in p.race.opts}))

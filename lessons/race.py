@@ -223,8 +223,21 @@ class Race:
         return float(self.hyper(opt_key)[hyper] if dot else getattr(self, name))
 
     def only(self, opt_key: str) -> "Race":
-        """The race of one optimizer: what that optimizer's run depends on (a cache key)."""
-        return replace(self, optimizers=((opt_key, dict(self.hyper(opt_key))),))
+        """The race of one optimizer: what that optimizer's run depends on (a cache key).
+
+        Made without checking again (a part of a checked race is valid) and kept on the race,
+        since every rerun asks each optimizer's for its cache keys."""
+        cache = self.__dict__.setdefault("_only", {})
+        found = cache.get(opt_key)
+        if found is None:
+            values = next((v for k, v in self.optimizers if k == opt_key), None)
+            if values is None:
+                raise KeyError(f"{opt_key!r} is not in this race")
+            found = object.__new__(Race)
+            found.__dict__.update({f.name: getattr(self, f.name) for f in fields(self)})
+            found.__dict__["optimizers"] = ((opt_key, values),)
+            cache[opt_key] = found
+        return found
 
     # --------------------------------------------------------------------------- running
 

@@ -107,6 +107,11 @@ class HyperSpec:
 
     def validate(self, value: "float | Array") -> None:
         """Raise ValueError naming this parameter if any value is outside its valid range."""
+        if type(value) is float and math.isfinite(value):  # the common case, without numpy's overhead
+            low_ok = value > self.valid_low if self.low_open else value >= self.valid_low
+            high_ok = value < self.valid_high if self.high_open else value <= self.valid_high
+            if low_ok and high_ok:
+                return
         try:
             arr = np.asarray(value, dtype=float)
         except (TypeError, ValueError):
