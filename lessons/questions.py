@@ -215,6 +215,75 @@ def zigzag(race: Race, key: str, among: Sequence[str] | None = None) -> Question
                     f"{_noisy_note(race)}.", "zigzag")
 
 
+def divergence_check(race: Race, subject: str, step: int) -> tuple[str, float, float]:
+    """Which of the engine's divergence checks update ``step`` of ``subject`` fails, replayed.
+
+    Why replayed: the engine only records that a run diverged, and "the loss exceeded the
+    limit" is often false (a parameter past ``MAX_ABS_PARAM`` usually trips first). This takes
+    the whole state after update ``step`` − 1 from ``simulate`` (the same race, so the same
+    schedule), applies the optimizer's own ``update`` once with that step's gradient and lr,
+    and applies the engine's checks. Returns (what, value, loss): ``what`` is "|x|" or "|y|"
+    (past ``MAX_ABS_PARAM``), "the loss" (past ``MAX_LOSS``) or "a non-finite value" (value and
+    loss nan); ``loss`` is f at the new point. Noise-free races only.
+    """
+    from optimizers import simulate
+    from optimizers.records import MAX_ABS_PARAM, MAX_LOSS
+    from optimizers.schedules import clip_by_norm
+
+    opt = OPTIMIZERS[subject]
+    surface = race.surface_object()
+    schedule = race.schedule_object()
+    df = simulate(surface, subject, race.hyper(subject), race.start, race.steps, schedule=schedule,
+                  clip_norm=race.clip_norm)
+    k = step - 1
+    if len(df) != step:
+        raise ValueError(f"{opt.label} does not diverge at update {step}")
+    theta = df[["x", "y"]].to_numpy(dtype=float)[k][None, :]
+    state = opt.init(theta)
+    if k > 0:  # the whole state after update k, as the step inspector rebuilds it
+        for name, first in list(state.items()):
+            if name in opt.state_names:
+                state[name] = df[[f"{name}_x", f"{name}_y"]].to_numpy(dtype=float)[k][None, :]
+            else:
+                value = float(df[name].to_numpy(dtype=float)[k])
+                state[name] = int(round(value)) if isinstance(first, (int, np.integer)) else value
+    hyper = dict(opt.resolve(race.hyper(subject)))
+    if schedule is not None:
+        hyper["lr"] = float(schedule.lr(hyper["lr"], step, race.steps))
+    with np.errstate(all="ignore"):
+        g = surface.gradient(theta)
+        if race.clip_norm is not None:
+            g = clip_by_norm(g, race.clip_norm)
+        new, after = opt.update(theta, g, state, hyper, step)
+        new = np.asarray(new, dtype=float).reshape(2)
+        loss = float(surface.loss(new))
+    finite = np.isfinite(new).all() and math.isfinite(loss) and all(
+        np.isfinite(np.asarray(v, dtype=float)).all() for v in after.values())
+    if not finite:
+        return "a non-finite value", math.nan, math.nan
+    i = int(np.argmax(np.abs(new)))
+    if abs(new[i]) > MAX_ABS_PARAM:
+        return ("|x|", "|y|")[i], float(abs(new[i])), loss
+    if loss > MAX_LOSS:
+        return "the loss", loss, loss
+    raise ValueError(f"update {step} of {opt.label} passes every divergence check when replayed")
+
+
+def _divergence_sentence(race: Race, subject: str, step: int) -> str:
+    from optimizers.records import MAX_ABS_PARAM, MAX_LOSS
+
+    what, value, loss = divergence_check(race, subject, step)
+    if math.isnan(value):
+        return f"It diverged at step {step}: update {step} produced a non-finite value (inf or NaN)."
+    if what == "the loss":
+        return (f"It diverged at step {step}: the loss reached {short_number(value)} there, over the engine's "
+                f"limit of {short_number(MAX_LOSS)}.")
+    under = f" (the loss, {short_number(loss)}, was still under its {short_number(MAX_LOSS)} limit)" \
+        if loss <= MAX_LOSS else ""
+    return (f"It diverged at step {step}: {what} reached {short_number(value)} there, over the engine's limit of "
+            f"{short_number(MAX_ABS_PARAM)} on |x| and |y|{under}.")
+
+
 def diverges(race: Race, key: str, subject: str | None = None) -> Question:
     """Does ``subject`` blow up (diverge) within the race's steps?"""
     subject = subject if subject in race.opts else race.opts[0]
@@ -225,7 +294,7 @@ def diverges(race: Race, key: str, subject: str | None = None) -> Question:
         detail = (f"{o.diverged_frac:.0%} of {NOISY_SEEDS} seeded runs diverged"
                   + (f" (median step {o.diverged_at})." if o.diverged_at >= 0 else "."))
     elif did:
-        detail = f"It diverged at step {o.diverged_at}: the loss exceeded the engine's limit there."
+        detail = _divergence_sentence(race, subject, o.diverged_at)
     else:
         detail = f"It stays finite and ends at f − f* = {_num(o.gap)}."
     return Question(key, f"Does {o.label} (lr {lr:g}) diverge within {race.steps} steps?",
