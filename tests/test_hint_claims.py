@@ -72,3 +72,109 @@ def test_too_large_divergence_numbers():
     assert q.explanation == ("Yes. It diverged at step 19: |y| reached 1.05e6 there, over the engine's limit of "
                              "1e6 on |x| and |y| (the loss, 1.1e12, was still under its 1e30 limit).")
     assert 2.0 ** 20 > MAX_ABS_PARAM > 2.0 ** 19
+
+
+# ------------------------------------------------------------------ optimizer notes
+
+
+def _note(key: str) -> str:
+    from optimizers import OPTIMIZERS
+
+    return OPTIMIZERS[key].note
+
+
+def _says(text: str, fragment: str) -> None:
+    assert fragment in text, f"the text should say {fragment!r}:\n{text}"
+
+
+def _adam_by_hand(lr, steps, correct, start=(-7.0, 2.0), b1=0.9, b2=0.999, eps=1e-8, scale=1.0):
+    """Adam's steps on the bowl (scaled by ``scale``), with or without bias correction."""
+    surface = SURFACES["bowl"]
+    theta = np.array(start)
+    m = v = np.zeros(2)
+    out = []
+    for t in range(1, steps + 1):
+        g = scale * surface.gradient(theta)
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g * g
+        mh, vh = (m / (1 - b1 ** t), v / (1 - b2 ** t)) if correct else (m, v)
+        step = lr * mh / (np.sqrt(vh) + eps)
+        theta = theta - step
+        out.append(theta.copy())
+    return np.array(out)
+
+
+def test_adam_note_without_bias_correction_the_first_steps_are_too_large():
+    note = _note("adam")
+    _says(note, "without bias correction m/√v starts too large: step 1 would be over 3 η per coordinate "
+                "and nearly 6 η by step 5 (default η, the bowl from (−7, 2)); dividing by 1 − βᵗ makes step 1 η "
+                "per coordinate")
+    lr = 1e-3
+    corrected = _adam_by_hand(lr, 5, True)
+    engine = Race("bowl", {"adam": {"lr": lr}}, (-7.0, 2.0), 5).run("adam").path[1:, 0]
+    np.testing.assert_allclose(corrected, engine, rtol=0, atol=1e-12)  # the hand loop is Adam
+    raw = np.abs(np.diff(np.vstack([[(-7.0, 2.0)], _adam_by_hand(lr, 5, False)]), axis=0)) / lr
+    assert (3 < raw[0]).all() and (raw[0] < 3.2).all()  # (1 − β₁)/√(1 − β₂) = 3.16
+    assert (5.5 < raw[4]).all() and (raw[4] < 6).all()
+    first = np.abs(engine[0] - (-7.0, 2.0)) / lr
+    np.testing.assert_allclose(first, 1.0, rtol=1e-6)
+
+
+@pytest.mark.parametrize("scale", [1.0, 100.0, 0.01])
+def test_adam_note_steps_are_about_eta_whatever_the_scale(scale):
+    lr = 0.1
+    path = np.vstack([[(-7.0, 2.0)], _adam_by_hand(lr, 30, True, scale=scale)])
+    steps = np.abs(np.diff(path, axis=0)) / lr
+    assert steps.max() <= 1.01 and steps[0].min() >= 0.99
+
+
+def test_nadam_note_and_docstring_warm_up_numbers():
+    from optimizers.nadam import momentum_at
+
+    import optimizers.nadam as nadam
+
+    b1, psi = 0.9, 0.004
+    mu = lambda t: b1 * (1 - 0.5 * 0.96 ** (t * psi))  # the rule, written out again
+    for t in (1, 300, 1000, 4245, 10000):
+        assert momentum_at(b1, psi, t) == pytest.approx(mu(t), rel=1e-15)
+    ts = np.arange(1, 20001)
+    halfway = int(ts[np.argmax(mu(ts) >= (b1 / 2 + b1) / 2)])
+    note = _note("nadam")
+    _says(note, f"only {(mu(300) / (b1 / 2) - 1) * 100:.0f} % above β₁/2 at step 300 and "
+                f"{(mu(1000) / (b1 / 2) - 1) * 100:.0f} % at step 1,000, and gets half-way to β₁ near step "
+                f"{halfway:,}")
+    doc = " ".join(nadam.__doc__.split())
+    _says(doc, f"{mu(1):.3f} at step 1, {mu(300):.3f} at step 300, {mu(1000):.3f} at step 1,000, half-way "
+               f"({(b1 / 2 + b1) / 2:.3f}) near step {halfway:,}, {mu(10000):.3f} at step 10,000")
+
+
+def test_nadam_first_step_is_longer_than_adams():
+    race = Race("bowl", {"adam": {"lr": 0.3}, "nadam": {"lr": 0.3}}, (-7.0, 2.0), 30)
+    a = np.abs(race.run("adam").path[1, 0] - race.start)
+    n = np.abs(race.run("nadam").path[1, 0] - race.start)
+    assert a[0] == pytest.approx(a[1]) and n[0] == pytest.approx(n[1])
+    doc = " ".join(__import__("optimizers.nadam", fromlist=["x"]).__doc__.split())
+    _says(doc, f"at the same lr it is {n[0] / a[0]:.3f}× as long ({n[0]:.3f} against {a[0]:.3f} per coordinate "
+               "on the bowl from (−7, 2) at lr 0.3)")
+    assert "gentler" not in doc.replace("not gentler", "")
+
+
+def test_adagrad_note_effective_rate():
+    note = _note("adagrad")
+    race = PRESETS_BY_KEY["adagrad_stall"].race
+    eff = race.run("adagrad", record="full").eff_lr[:, 0]
+    drop = 1 - eff[1999] / eff[1]  # updates 2 and 2,000, both coordinates
+    _says(note, f"it drops only {drop.max() * 100:.0f} % from update 2 to update 2,000")
+    assert (np.diff(eff, axis=0) <= 0).all()  # "only falls"
+    # like 1/√t while the gradients keep their size: a plane has a constant gradient
+    from optimizers import run_batch
+    from surfaces import from_expression
+
+    plane = from_expression("x + 2*y", ((-10, 10), (-10, 10)))
+    e = run_batch(plane, "adagrad", {"lr": 0.1}, np.zeros(2), 400, record="full").eff_lr[:, 0]
+    t = np.arange(1, 401)
+    np.testing.assert_allclose(e * np.sqrt(t)[:, None], np.broadcast_to(e[0], e.shape), rtol=1e-9)
+    _says(note, "like 1/√t while the gradients keep their size, but after big early gradients it is nearly frozen")
+    # steep and flat directions at similar speeds: step 1 on the bowl moves lr in each coordinate
+    first = np.abs(PRESETS_BY_KEY["textbook"].race.run("adagrad").path[1, 0] - (-7.0, 2.0))
+    np.testing.assert_allclose(first, 1.5, rtol=1e-6)
