@@ -13,8 +13,9 @@ Honesty rules every kind follows:
 * Optimizer-picking kinds offer at most three optimizers plus one "tie" or "none" choice, so a
   tie (final losses within 1 %) or "nobody gets there" is always an answer a student can pick.
   The choices never depend on the outcome, only on the settings, so they give nothing away.
-  When a race has more optimizers than fit, the table names the three compared and the prompt
-  says so.
+  Every optimizer of the race is a choice; when a race has more than fit, the table names the
+  three compared first, the rest fill up in display order, and the prompt says which are left
+  out and why.
 * With gradient noise one path is an anecdote: every measurement is then the median over
   `NOISY_SEEDS` seeded runs (seeds seed … seed + 63), and the explanation says so.
 
@@ -140,8 +141,10 @@ def _noisy_note(race: Race) -> str:
 
 
 def _compared(race: Race, among: Sequence[str] | None, limit: int) -> list[str]:
-    """The optimizers a question compares: ``among`` (those in the race), else the race's first ones."""
-    keys = [k for k in (among or ()) if k in race.opts] or list(race.opts)
+    """The optimizers a question compares: ``among`` (those in the race) first, then the race's others
+    in display order, up to ``limit``: a run is left out only when no choice is left for it."""
+    first = [k for k in (among or ()) if k in race.opts]
+    keys = first + [k for k in race.opts if k not in first]
     return keys[:limit]
 
 
@@ -157,7 +160,12 @@ def _tied(a: float, b: float) -> bool:
 
 
 def _subset_note(race: Race, keys: Sequence[str]) -> str:
-    return "" if len(keys) == len(race.opts) else f" (of {_names(keys).replace(' or ', ' and ')})"
+    """Names the runs compared, and why, when the race has more than the choices can hold."""
+    if len(keys) == len(race.opts):
+        return ""
+    left = [k for k in race.opts if k not in keys]
+    return (f" ({_names(keys).replace(' or ', ' and ')}: only {len(keys)} runs fit as choices, so "
+            f"{_names(left).replace(' or ', ' and ')} {'is' if len(left) == 1 else 'are'} left out)")
 
 
 # ------------------------------------------------------------------------------ kinds

@@ -178,3 +178,65 @@ def test_adagrad_note_effective_rate():
     # steep and flat directions at similar speeds: step 1 on the bowl moves lr in each coordinate
     first = np.abs(PRESETS_BY_KEY["textbook"].race.run("adagrad").path[1, 0] - (-7.0, 2.0))
     np.testing.assert_allclose(first, 1.5, rtol=1e-6)
+
+
+# ------------------------------------------------------------------ questions: choices and "now try"
+
+from lessons.presets import PRESETS  # noqa: E402
+from lessons.questions import MAX_CHOICES  # noqa: E402
+from optimizers import OPTIMIZERS  # noqa: E402
+
+OPTIMIZER_KINDS = {"ends_lowest", "first_to_tol", "zigzag"}
+
+
+@pytest.mark.parametrize("preset", [p for p in PRESETS if p.question.kind in OPTIMIZER_KINDS], ids=lambda p: p.key)
+def test_choices_hold_every_optimizer_of_the_race_or_the_prompt_says_why_not(preset):
+    q = preset.question_at()
+    labels = [OPTIMIZERS[k].label for k in preset.race.opts]
+    missing = [lab for lab in labels if lab not in q.choices]
+    assert len(q.choices) <= MAX_CHOICES
+    if missing:
+        assert len(q.choices) == MAX_CHOICES  # left out only when no choice is left
+        shown = [c for c in q.choices[:-1]]
+        assert f"only {len(shown)} runs fit as choices, so" in q.prompt, q.prompt
+        for lab in missing + shown:
+            assert lab in q.prompt, (lab, q.prompt)
+        assert "left out" in q.prompt
+
+
+def test_a_teacher_adding_optimizers_keeps_them_as_choices_while_they_fit():
+    race = PRESETS_BY_KEY["nesterov"].race.with_(optimizers={"momentum": {"lr": 0.3}, "nesterov": {"lr": 0.3},
+                                                             "sgd": {"lr": 0.3}})
+    q = PRESETS_BY_KEY["nesterov"].question_at(race)
+    assert set(q.choices[:-1]) == {OPTIMIZERS[k].label for k in race.opts}
+
+
+#: What each preset's "now try" names, as (setting, value) pairs, and whether it flips the answer.
+SUGGESTED = {
+    "textbook": [("sgd.lr", 0.5)],
+    "momentum": [("momentum.momentum", 0.9), ("sgd.lr", 0.5)],
+    "nesterov": [("momentum.momentum", 0.5)],
+    "rosenbrock": [("sgd.lr", 0.001)],
+    "adagrad_stall": [("adagrad.lr", 1.5)],
+    "regression": [("sgd.lr", 1.0), ("adam.lr", 0.5)],
+}
+
+
+@pytest.mark.parametrize("key", sorted(SUGGESTED))
+def test_now_try_names_a_different_value_that_changes_the_race(key):
+    preset = PRESETS_BY_KEY[key]
+    q = preset.question_at()
+    for name, value in SUGGESTED[key]:
+        assert f"{value:g}" in q.try_next, (value, q.try_next)
+        assert preset.race.setting(name) != value, f"{key}: the suggestion names the current {name}"
+        moved = preset.question_at(preset.race.with_setting(name, value))
+        assert moved.explanation != q.explanation, f"{key}: {name} = {value} changes nothing the question measures"
+
+
+def test_rosenbrock_suggestion_flips_the_answer():
+    preset = PRESETS_BY_KEY["rosenbrock"]
+    before = preset.question_at()
+    after = preset.question_at(preset.race.with_setting("sgd.lr", 0.001))
+    assert "SGD's learning rate at 0.001, half of what it has now" in before.try_next
+    assert preset.race.setting("sgd.lr") == 0.002
+    assert (before.answer, after.answer) == ("SGD", "SGD + momentum")
