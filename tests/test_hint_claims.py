@@ -240,3 +240,34 @@ def test_rosenbrock_suggestion_flips_the_answer():
     assert "SGD's learning rate at 0.001, half of what it has now" in before.try_next
     assert preset.race.setting("sgd.lr") == 0.002
     assert (before.answer, after.answer) == ("SGD", "SGD + momentum")
+
+
+# ------------------------------------------------------------------ schedule captions
+
+
+@pytest.mark.parametrize("opt_key, lr, k", [("sgd", 0.3, 0.01), ("momentum", 0.03, 0.05), ("adam", 0.1, 0.2)])
+def test_inverse_time_caption_is_lambda_lr_in_live_torch(opt_key, lr, k):
+    torch = pytest.importorskip("torch")
+    from optimizers import make_schedule
+    from optimizers.schedules import SCHEDULES
+
+    caption = SCHEDULES["inverse_time"].torch
+    assert caption.startswith("torch.optim.lr_scheduler.LambdaLR(opt, lambda e: 1 / (1 + k·e))")
+    race = Race("bowl", {opt_key: {"lr": lr}}, (-7.0, 2.0), 200, schedule="inverse_time",
+                schedule_params={"decay": k})
+    ours = race.run(opt_key).path[:, 0]
+    theta = torch.tensor([-7.0, 2.0], dtype=torch.float64, requires_grad=True)
+    make = {"sgd": lambda p: torch.optim.SGD(p, lr=lr),
+            "momentum": lambda p: torch.optim.SGD(p, lr=lr, momentum=0.9),
+            "adam": lambda p: torch.optim.Adam(p, lr=lr)}[opt_key]
+    opt = make([theta])
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda e: 1 / (1 + k * e))
+    path = [theta.detach().clone().numpy()]
+    for _ in range(race.steps):
+        opt.zero_grad()
+        (theta[0] ** 2 / 20 + theta[1] ** 2).backward()
+        opt.step()
+        sched.step()
+        path.append(theta.detach().clone().numpy())
+    assert np.abs(np.array(path) - ours).max() <= 1e-14
+    assert make_schedule("inverse_time", decay=k).lr(lr, 2, 200) == pytest.approx(lr / (1 + k))
