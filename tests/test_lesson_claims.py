@@ -508,11 +508,12 @@ def test_sweep_notice_momentum_wall():
     assert abs(first[10] / 0.0016 - 1) < 0.06 and abs(first[11] / 0.0012 - 1) < 0.06, first
     _says(text, "first diverges at lr ≈ 0.0021 for every μ up to 0.9")
     _says(text, "≈ 0.0016 at μ = 0.95, ≈ 0.0012 at μ = 0.99")
-    near = lrs[:, None] < 1.2 * first[None, :]
-    for j, mu in enumerate(mus):
-        blown = at_step[near[:, j] & div[:, j], j]
-        assert blown.max() <= (25 if mu <= 0.8 else 300), (mu, blown.max())
-    _says(text, "within about 25 steps for μ up to 0.8, within a few hundred at μ = 0.99")
+    upto9 = at_step[:, :10][div[:, :10]]
+    assert np.mean(upto9 <= 25) > 0.5
+    _says(text, f"at every lr from {lrs[0]:g} to {lrs[-1]:g}, most diverging runs within 25 steps and all within "
+                f"{upto9.max()} for μ up to 0.9, within {at_step[div[:, 10], 10].max()} at μ = 0.95 and within a few "
+                "hundred at μ = 0.99")
+    assert 100 < at_step[div[:, 11], 11].max() < 1000
     lucky = ~div & (lrs[:, None] > first[None, :])
     assert lucky.sum(axis=0).min() >= 1  # every μ has a few survivors above its wall ...
     assert np.broadcast_to(lrs[:, None], lucky.shape)[lucky].max() < 0.0026  # ... all just above it
