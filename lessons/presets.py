@@ -212,7 +212,7 @@ PRESETS: tuple[Preset, ...] = (
         title="Fitting a line: the least-squares surface",
         watch=(
             "The map's axes are the slope w and intercept b of a line fitted to 64 points; the "
-            "loss is the mean squared error, a quadratic bowl. All five optimizers find the same "
+            "loss is half the mean squared error, a quadratic bowl. All five optimizers find the same "
             "least-squares line (to 3 decimals after 200 steps), by different routes and at "
             "different speeds."
         ),

@@ -196,6 +196,10 @@ def test_regression_preset():
     from surfaces.regression import regression_data
 
     data = regression_data(surface)
+    _says(text, "the loss is half the mean squared error, a quadratic bowl")
+    for w, b in ((0.0, 0.0), (1.5, -0.5), (data.w_opt, data.b_opt)):
+        mse = float(np.mean((w * data.x + b - data.y) ** 2))
+        assert float(surface.loss(np.array([w, b]))) == pytest.approx(mse / 2, rel=1e-12)
     for df in r.values():
         assert abs(df.x.iloc[-1] - data.w_opt) < 5e-4 and abs(df.y.iloc[-1] - data.b_opt) < 5e-4
 
