@@ -129,11 +129,12 @@ ROSENBROCK = Surface(
     start=(-1.5, 2.0),
     kernel=SurfaceKernel(_rosenbrock_kernel_f, _rosenbrock_kernel_grad),
     note=(
-        "A curved, banana-shaped valley with steep walls and an almost flat floor. Finding the "
-        "valley is easy; following its bend to the minimum at (1, 1) is hard, because the "
-        "gradient points mostly across the valley, not along it. Gradient descent needs a tiny "
-        "learning rate to stay stable on the walls and then takes thousands of steps along the "
-        "floor; momentum and adaptive methods get much further in the same budget."
+        "A curved, banana-shaped valley with steep walls and an almost flat floor (at the "
+        "minimum (1, 1) the curvatures are 1002 and 0.4). The walls cap gradient descent's "
+        "learning rate: from the default start lr 0.0021 diverges within 10 steps. At lr 0.002 "
+        "it is thrown across the valley at first and still reaches f − f* < 0.001 at step 119, "
+        "but then the flat floor slows it: after 1,000 steps it is at f − f* = 0.00023, where "
+        "momentum (μ = 0.9, same lr) reaches 4.2e-10."
     ),
 )
 

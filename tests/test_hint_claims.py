@@ -271,3 +271,30 @@ def test_inverse_time_caption_is_lambda_lr_in_live_torch(opt_key, lr, k):
         path.append(theta.detach().clone().numpy())
     assert np.abs(np.array(path) - ours).max() <= 1e-14
     assert make_schedule("inverse_time", decay=k).lr(lr, 2, 200) == pytest.approx(lr / (1 + k))
+
+
+# ------------------------------------------------------------------ surface notes
+
+
+def test_rosenbrock_note():
+    surface = SURFACES["rosenbrock"]
+    note = " ".join(surface.note.split())
+    h = 1e-5
+    grad = lambda x, y: np.asarray(surface.gradient(np.array([x, y])))  # noqa: E731
+    hess = np.array([grad(1 + h, 1) - grad(1 - h, 1), grad(1, 1 + h) - grad(1, 1 - h)]) / (2 * h)
+    lo, hi = np.linalg.eigvalsh((hess + hess.T) / 2)
+    _says(note, f"at the minimum (1, 1) the curvatures are {hi:.0f} and {lo:.1f}")
+    start = tuple(surface.start)
+    race = Race("rosenbrock", {"sgd": {"lr": 0.0021}}, start, 1000)
+    assert 0 < race.run("sgd").diverged_at[0] <= 10
+    _says(note, "from the default start lr 0.0021 diverges within 10 steps")
+    race = Race("rosenbrock", {"sgd": {"lr": 0.002}, "momentum": {"lr": 0.002}}, start, 1000)
+    sgd = race.run("sgd", tol=1e-3)
+    x = sgd.path[:, 0, 0]
+    assert x[2] < 0 < x[3] and sgd.path[3, 0, 1] - x[3] ** 2 > 2  # thrown across the valley
+    reach = int(sgd.steps_to_tol[0])
+    mom = float(race.run("momentum").final_loss[0])
+    _says(note, f"still reaches f − f* < 0.001 at step {reach}")
+    assert race.steps - reach > 5 * reach  # the floor slows it
+    _says(note, f"after 1,000 steps it is at f − f* = {short_number(float(sgd.final_loss[0]), 2)}, where momentum "
+                f"(μ = 0.9, same lr) reaches {short_number(mom, 2)}")
