@@ -298,3 +298,46 @@ def test_rosenbrock_note():
     assert race.steps - reach > 5 * reach  # the floor slows it
     _says(note, f"after 1,000 steps it is at f − f* = {short_number(float(sgd.final_loss[0]), 2)}, where momentum "
                 f"(μ = 0.9, same lr) reaches {short_number(mom, 2)}")
+
+
+# ------------------------------------------------------------------ README sentences
+
+from pathlib import Path  # noqa: E402
+
+README = " ".join((Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8").split())
+
+
+def test_readme_rosenbrock_challenge_is_about_the_loss_not_the_distance():
+    from lessons.challenges import CHALLENGES_BY_KEY
+
+    card = CHALLENGES_BY_KEY["rosenbrock_momentum"]
+    _says(card.goal, "within f − f* < 0.001")
+    _says(README, "get SGD + momentum to f − f* < 1e-3 on Rosenbrock in ≤ 200 steps")
+    end = card.solution_race().run("momentum").final[0]
+    assert card.check(card.solution).solved and np.linalg.norm(end - (1.0, 1.0)) > 1e-3  # not "within 1e-3 of (1, 1)"
+
+
+def test_readme_autograd_drift_depends_on_how_f_is_written():
+    torch = pytest.importorskip("torch")
+    race = Race("beale", {"adamw": {"lr": 0.01, "beta1": 0.5, "beta2": 0.9, "eps": 1e-3, "weight_decay": 0.1}},
+                (1.0, 1.5), 300)
+    ours = race.run("adamw").path[:, 0]
+
+    def drift(f):
+        th = torch.tensor([1.0, 1.5], dtype=torch.float64, requires_grad=True)
+        opt = torch.optim.AdamW([th], lr=0.01, betas=(0.5, 0.9), eps=1e-3, weight_decay=0.1)
+        path = [th.detach().clone().numpy()]
+        for _ in range(race.steps):
+            opt.zero_grad()
+            f(th[0], th[1]).backward()
+            opt.step()
+            path.append(th.detach().clone().numpy())
+        d = np.abs(np.array(path) - ours).max(axis=1)
+        return int(np.argmax(d > 2e-16)) - 1, float(d[300])
+
+    agree_a, at300_a = drift(lambda x, y: (1.5 - x + x * y) ** 2 + (2.25 - x + x * y ** 2) ** 2
+                             + (2.625 - x + x * y ** 3) ** 2)
+    agree_b, at300_b = drift(lambda x, y: (1.5 - x * (1 - y)) ** 2 + (2.25 - x * (1 - y * y)) ** 2
+                             + (2.625 - x * (1 - y * y * y)) ** 2)
+    _says(README, f"they match to 2e-16 for {agree_a} steps and differ by {short_number(at300_a, 2)} at step 300")
+    _says(README, f"inside the squares, for {agree_b} steps and by {short_number(at300_b, 2)}")
