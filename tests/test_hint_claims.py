@@ -341,3 +341,150 @@ def test_readme_autograd_drift_depends_on_how_f_is_written():
                              + (2.625 - x * (1 - y * y * y)) ** 2)
     _says(README, f"they match to 2e-16 for {agree_a} steps and differ by {short_number(at300_a, 2)} at step 300")
     _says(README, f"inside the squares, for {agree_b} steps and by {short_number(at300_b, 2)}")
+
+
+def _surface_note(key: str) -> str:
+    return " ".join(SURFACES[key].note.split())
+
+
+def _end(surface: str, opt: str, lr: float, steps: int = 1000, **hyper):
+    s = SURFACES[surface]
+    return Race(surface, {opt: {"lr": lr, **hyper}}, tuple(s.start), steps).run(opt)
+
+
+def test_bowl_note():
+    note = _surface_note("bowl")
+    assert SURFACES["bowl"].hessian_eigs == (0.1, 2.0)
+    _says(note, "20 times steeper in y than in x (curvatures 0.1 and 2, condition number 20)")
+    sgd = _end("bowl", "sgd", 0.95, 30).path[:, 0]
+    assert (np.diff(np.sign(sgd[:, 1])) != 0).all()  # zig-zags across ...
+    assert np.abs(np.diff(sgd[:, 0])).max() < 0.1 * 7  # ... while crawling along x
+    mom = PRESETS_BY_KEY["momentum"].question_at()
+    _says(mom.explanation, "SGD zig-zags most")  # momentum damps the zig-zag
+    for opt, hyper in (("adam", {}), ("rmsprop", {}), ("rmsprop", {"alpha": 0.9})):
+        step = np.abs(_end("bowl", opt, 0.1, 1, **hyper).path[1, 0] - (-7.0, 2.0))
+        assert step[0] == pytest.approx(step[1], rel=1e-6)  # same amount in x and y
+    _says(note, "their first step moves x and y by the same amount whatever the gradient (diagonally, not "
+                "straight at the minimum)")
+
+
+def test_saddle_note():
+    note = _surface_note("saddle")
+    start = SURFACES["saddle"].start
+    assert start[1] == 0.001
+    sgd = _end("saddle", "sgd", 0.02, 300).path[:, 0]
+    assert np.abs(sgd[100]).max() < 0.1  # settled near the saddle, stalled
+    off = lambda path: int(np.argmax(np.abs(path[:, 1]) > 1))  # noqa: E731
+    mom = _end("saddle", "momentum", 0.02, 300).path[:, 0]
+    noisy = Race("saddle", {"sgd": {"lr": 0.02}}, start, 300, noise=0.5).run("sgd", seeds=64).path
+    firsts = np.array([off(noisy[:, r]) if (np.abs(noisy[:, r, 1]) > 1).any() else 10 ** 6 for r in range(64)])
+    half = int(np.sort(firsts)[31])
+    _says(note, f"At lr 0.02 gradient descent is off the ridge (|y| > 1) at step {off(sgd)}, momentum (μ = 0.9) at "
+                f"step {off(mom)}, and with gradient noise σ = 0.5 half of 64 seeded runs by step {half}")
+
+
+def test_beale_note():
+    note = _surface_note("beale")
+    s = SURFACES["beale"]
+    xs = np.linspace(*s.bounds[0], 401)
+    X, Y = np.meshgrid(xs, np.linspace(*s.bounds[1], 401))
+    top = float(s.loss(np.stack([X, Y], axis=-1)).max())
+    assert 1e5 <= top < 1e6
+    _says(note, "values reach 10⁵")
+    g = np.linalg.norm(s.gradient(np.stack([X, Y], axis=-1)), axis=-1)
+    assert np.quantile(g, 0.99) / np.quantile(g, 0.01) > 1e3  # orders of magnitude
+    ok, bad = _end("beale", "sgd", 0.03), _end("beale", "sgd", 0.04)
+    from lessons.grids import slider_options
+    from optimizers import OPTIMIZERS
+
+    grid = slider_options(OPTIMIZERS["sgd"].spec("lr"))
+    assert grid[grid.index(0.03) + 1] == 0.04  # 0.03 is the largest stable slider value
+    assert ok.diverged_at[0] < 0
+    adam = _end("beale", "adam", 0.1)
+    _says(note, f"does well up to lr 0.03 (f = {short_number(ok.final_loss[0], 2)} after 1,000 steps), but at lr "
+                f"0.04 it reaches a ridge and blows up at step {bad.diverged_at[0]}; Adam at lr 0.1 ends at "
+                f"f = {short_number(adam.final_loss[0], 2)}")
+
+
+def test_himmelblau_note():
+    note = _surface_note("himmelblau")
+    s = SURFACES["himmelblau"]
+    from scipy.optimize import minimize
+
+    top = minimize(lambda p: -float(s.loss(p)), (-0.3, -0.9), jac=lambda p: -np.asarray(s.gradient(p)))
+    _says(note, f"around a local maximum near ({top.x[0]:.2f}, {top.x[1]:.2f})".replace("-", "−"))
+    for opt, lrs, where in (("sgd", (0.001, 0.002, 0.005, 0.01), (3.58, -1.85)),
+                            ("adam", (0.005, 0.01, 0.02, 0.05, 0.1, 0.2), (3.0, 2.0))):
+        for lr in lrs:
+            end = _end("himmelblau", opt, lr).final[0]
+            assert np.linalg.norm(end - where) < 0.01, (opt, lr, end)
+    _says(note, "gradient descent at lr 0.001 to 0.01 ends in the minimum at (3.58, −1.85) and Adam at lr 0.005 "
+                "to 0.2 in the one at (3, 2)")
+
+
+def test_rastrigin_note():
+    note = _surface_note("rastrigin")
+    for opt, lr in (("sgd", 0.001), ("momentum", 0.001), ("adam", 0.1)):
+        res = _end("rastrigin", opt, lr)
+        end = res.final[0]
+        assert np.round(end).tolist() == np.round(SURFACES["rastrigin"].start).tolist() == [3.0, -3.0]
+        np.testing.assert_allclose(end, (2.98, -2.98), atol=0.005)
+        half = _end("rastrigin", opt, lr, 500).final[0]
+        assert np.linalg.norm(end - half) < 1e-3  # and stays there
+    _says(note, "gradient descent at lr 0.001 rolls into the dimple nearest the start, at (2.98, −2.98), and "
+                "stays there, and so do momentum at lr 0.001 and Adam at lr 0.1")
+
+
+def test_six_hump_camel_note():
+    note = _surface_note("six_hump_camel")
+    sgd = _end("six_hump_camel", "sgd", 0.01)
+    start = np.array(SURFACES["six_hump_camel"].start)
+    minima = np.array(SURFACES["six_hump_camel"].minima)
+    nearest = minima[np.argmin(np.linalg.norm(minima - start, axis=1))]
+    np.testing.assert_allclose(sgd.final[0], nearest, atol=1e-6)
+    mom, fast = _end("six_hump_camel", "momentum", 0.01), _end("six_hump_camel", "momentum", 0.05)
+    fs = SURFACES["six_hump_camel"].f_star
+    assert float(mom.final_loss[0]) == pytest.approx(fs, abs=1e-9)
+    _says(note, f"at lr 0.01 plain gradient descent settles in the nearest dip, at ({nearest[0]:.2f}, "
+                f"{nearest[1]:.2f}) where f = {float(sgd.final_loss[0]):.2f}".replace("-", "−"))
+    _says(note, f"into a global minimum (f = {fs:.2f}); at lr 0.05 momentum ends in a side dip instead "
+                f"(f = {float(fast.final_loss[0]):.3f})".replace("-", "−"))
+
+
+@pytest.mark.parametrize("condition", [10.0, 100.0])
+def test_rotated_quadratic_note(condition):
+    from surfaces.classic import make_rotated_quadratic
+
+    s = make_rotated_quadratic(condition=condition)
+    note = " ".join(s.note.split())
+    lmin, lmax = s.hessian_eigs
+    # the flat direction's error factor |1 − lr·λmin| is at least 1 − 2/κ for any stable lr
+    lrs = np.linspace(0.01, 0.999, 50) * 2 / lmax
+    assert (np.abs(1 - lrs * lmin) >= 1 - 2 / condition).all()
+    _says(note, "so each step removes at most 2/κ of the error along the flat one")
+    _says(note, "gradient descent keeps (κ − 1)/(κ + 1) of the error per step and heavy-ball momentum "
+                "(√κ − 1)/(√κ + 1)")
+    from optimizers import run_batch
+
+    def rate(opt, hyper, steps):
+        res = run_batch(s, opt, hyper, np.array(s.start), steps, record="path")
+        err = np.linalg.norm(res.path[:, 0], axis=1)
+        return float(np.exp(np.log(err[-1] / err[steps // 2]) / (steps - steps // 2)))
+
+    k = math.sqrt(condition)
+    gd = rate("sgd", {"lr": 2 / (lmin + lmax)}, 200)
+    hb = rate("momentum", {"lr": 4 / (math.sqrt(lmax) + math.sqrt(lmin)) ** 2, "momentum": ((k - 1) / (k + 1)) ** 2},
+              200)
+    assert gd == pytest.approx((condition - 1) / (condition + 1), rel=1e-6)
+    assert hb == pytest.approx((k - 1) / (k + 1), rel=0.03)
+
+
+def test_booth_note():
+    note = _surface_note("booth")
+    assert SURFACES["booth"].hessian_eigs == (2.0, 18.0)
+    _says(note, "Gradient descent is stable for lr < 2/18")
+    below, above = _end("booth", "sgd", 0.11), _end("booth", "sgd", 0.112)
+    assert below.diverged_at[0] < 0 and below.final_loss[0] < 1e-10 and above.diverged_at[0] > 0
+    path = _end("booth", "sgd", 0.1, 20).path[:, 0] - (1.0, 3.0)
+    steep = path @ np.array([1.0, 1.0])  # the steep direction (curvature 18)
+    assert (np.diff(np.sign(steep)) != 0).all()  # zig-zags
