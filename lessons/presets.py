@@ -153,7 +153,9 @@ PRESETS: tuple[Preset, ...] = (
         ),
         race=Race("bowl", {"sgd": {"lr": 1.5}, "momentum": {"lr": 0.5}, "adam": {"lr": 0.3}},
                   (-7.0, 2.0), 50),
-        question=Ask("diverges", {"subject": "sgd"}, "Now try SGD's lr just below 1, then just above."),
+        question=Ask("diverges", {"subject": "sgd"},
+                     "Now try SGD's lr at 0.95, just below 1, then at 1.2 (just above 1, at 1.05, the error grows "
+                     "by only 1.1× per step and does not blow up within 50 steps)."),
     ),
     Preset(
         key="adagrad_stall",

@@ -488,3 +488,48 @@ def test_booth_note():
     path = _end("booth", "sgd", 0.1, 20).path[:, 0] - (1.0, 3.0)
     steep = path @ np.array([1.0, 1.0])  # the steep direction (curvature 18)
     assert (np.diff(np.sign(steep)) != 0).all()  # zig-zags
+
+
+def test_sgd_and_momentum_notes():
+    _says(_note("sgd"), "Too large a learning rate (η > 2/λ_max on a quadratic) makes it diverge")
+    assert _end("bowl", "sgd", 0.99).diverged_at[0] < 0 and _end("bowl", "sgd", 1.01).diverged_at[0] > 0
+    _says(_note("momentum"), "consistent directions speed up (up to 1/(1−μ) times)")
+    from optimizers import run_batch
+    from surfaces import from_expression
+
+    plane = from_expression("x + 2*y", ((-1e3, 1e3), (-1e3, 1e3)))
+    path = run_batch(plane, "momentum", {"lr": 0.01, "momentum": 0.9}, np.zeros(2), 200).path[:, 0]
+    speed = np.abs(np.diff(path[:, 0]))
+    assert speed[0] == pytest.approx(0.01) and speed.max() <= 0.01 / (1 - 0.9) + 1e-12
+    assert speed[-1] == pytest.approx(0.1, rel=1e-6)
+    _says(_note("momentum"), "it can overshoot")
+    assert _end("bowl", "momentum", 0.1, 30).path[:, 0, 0].max() > 0  # from x = −7 past the minimum
+
+
+def test_inverse_time_help_halves_after_1_over_k_updates():
+    from optimizers import make_schedule
+    from optimizers.schedules import SCHEDULES
+
+    assert "halves after 1/k updates" in SCHEDULES["inverse_time"].params[0].help
+    for k in (0.5, 0.01, 1e-3):
+        t = 1 + round(1 / k)  # 1/k updates after the first
+        assert make_schedule("inverse_time", decay=k).factor(t, 10 ** 6) == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("key, setting, value", [
+    ("saddle", "start", (-2.0, -0.001)), ("saddle", "noise", 0.5),
+    ("too_large", "sgd.lr", 0.95), ("schedule", "schedule_params", (("decay", 0.05),)),
+])
+def test_the_other_suggestions_change_the_answer_or_the_numbers(key, setting, value):
+    preset = PRESETS_BY_KEY[key]
+    race = preset.race.with_setting(setting, value) if "." in setting else preset.race.with_(**{setting: value})
+    before, after = preset.question_at(), preset.question_at(race)
+    assert after.explanation != before.explanation
+    if key == "too_large":  # just below 1 it stays finite; at 1.2 it blows up, at 1.05 not yet
+        assert after.answer.startswith("No")
+        assert preset.question_at(preset.race.with_setting("sgd.lr", 1.2)).answer.startswith("Yes")
+        assert preset.question_at(preset.race.with_setting("sgd.lr", 1.05)).answer.startswith("No")
+        assert abs(1 - 1.05 * 2) == pytest.approx(1.1)  # the y error's factor per step (λmax = 2)
+        _says(preset.question.try_next, "Now try SGD's lr at 0.95, just below 1, then at 1.2 (just above 1, at "
+                                        "1.05, the error grows by only 1.1× per step and does not blow up within "
+                                        "50 steps)")
