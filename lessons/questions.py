@@ -344,7 +344,10 @@ def first_step(race: Race, key: str, among: Sequence[str] | None = None) -> Ques
     ratio = a.first_step / b.first_step if b.first_step > 0 else math.inf
     choices = (f"{a.label}'s is much longer", f"{b.label}'s is much longer", "About the same length")
     answer = 0 if ratio >= STEP_RATIO else 1 if ratio <= 1 / STEP_RATIO else 2
-    return Question(key, f"Compare the very first step of {a.label} and {b.label}: which is longer?", choices, answer,
+    left = [k for k in race.opts if k not in keys]
+    why = (f" ({_names(left).replace(' or ', ' and ')} {'is' if len(left) == 1 else 'are'} left out: this question "
+           f"compares two runs)" if left else "")
+    return Question(key, f"Compare the very first step of {a.label} and {b.label}{why}: which is longer?", choices, answer,
                     f"{choices[answer]}. Step 1 moves {a.label} by {a.first_step:.3g} and {b.label} by "
                     f"{b.first_step:.3g} (ratio {ratio:.3g}; \"much\" means at least {STEP_RATIO:g}×)"
                     f"{_noisy_note(race)}.", "first_step")

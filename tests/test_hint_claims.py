@@ -533,3 +533,11 @@ def test_the_other_suggestions_change_the_answer_or_the_numbers(key, setting, va
         _says(preset.question.try_next, "Now try SGD's lr at 0.95, just below 1, then at 1.2 (just above 1, at "
                                         "1.05, the error grows by only 1.1× per step and does not blow up within "
                                         "50 steps)")
+
+
+def test_a_pairwise_question_says_which_runs_it_leaves_out():
+    preset = PRESETS_BY_KEY["adam_bias"]
+    assert "left out" not in preset.question_at().prompt
+    race = preset.race.with_(optimizers={**preset.race.hypers, "sgd": {"lr": 0.1}})
+    q = preset.question_at(race)
+    assert "(SGD is left out: this question compares two runs)" in q.prompt, q.prompt
