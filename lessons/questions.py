@@ -277,6 +277,15 @@ def divergence_check(race: Race, subject: str, step: int) -> tuple[str, float, f
     raise ValueError(f"update {step} of {opt.label} passes every divergence check when replayed")
 
 
+def _past(value: float, limit: float) -> str:
+    """``value`` with enough digits that it reads as past ``limit`` (1000002 is not "1e6")."""
+    for digits in range(3, 10):
+        text = short_number(value, digits)
+        if float(text) > limit:
+            return text
+    return short_number(value, 10)
+
+
 def _divergence_sentence(race: Race, subject: str, step: int) -> str:
     from optimizers.records import MAX_ABS_PARAM, MAX_LOSS
 
@@ -284,11 +293,11 @@ def _divergence_sentence(race: Race, subject: str, step: int) -> str:
     if math.isnan(value):
         return f"It diverged at step {step}: update {step} produced a non-finite value (inf or NaN)."
     if what == "the loss":
-        return (f"It diverged at step {step}: the loss reached {short_number(value)} there, over the engine's "
+        return (f"It diverged at step {step}: the loss reached {_past(value, MAX_LOSS)} there, over the engine's "
                 f"limit of {short_number(MAX_LOSS)}.")
     under = f" (the loss, {short_number(loss)}, was still under its {short_number(MAX_LOSS)} limit)" \
         if loss <= MAX_LOSS else ""
-    return (f"It diverged at step {step}: {what} reached {short_number(value)} there, over the engine's limit of "
+    return (f"It diverged at step {step}: {what} reached {_past(value, MAX_ABS_PARAM)} there, over the engine's limit of "
             f"{short_number(MAX_ABS_PARAM)} on |x| and |y|{under}.")
 
 

@@ -541,3 +541,28 @@ def test_a_pairwise_question_says_which_runs_it_leaves_out():
     race = preset.race.with_(optimizers={**preset.race.hypers, "sgd": {"lr": 0.1}})
     q = preset.question_at(race)
     assert "(SGD is left out: this question compares two runs)" in q.prompt, q.prompt
+
+
+def test_divergence_explanation_when_the_loss_trips():
+    race = Race("goldstein_price", {"adagrad": {"lr": 1e4}}, SURFACES["goldstein_price"].start, 300)
+    surface = SURFACES["goldstein_price"]
+    theta, acc = np.array(race.start), np.zeros(2)
+    for t in range(1, 10):  # torch's Adagrad, by hand
+        g = surface.gradient(theta)
+        acc = acc + g * g
+        theta = theta - 1e4 * g / (np.sqrt(acc) + 1e-10)
+        loss = float(surface.loss(theta))
+        if loss > MAX_LOSS or np.abs(theta).max() > MAX_ABS_PARAM:
+            break
+    assert np.abs(theta).max() <= MAX_ABS_PARAM < MAX_LOSS < loss
+    q = diverges(race, "d", "adagrad")
+    assert int(race.run("adagrad").diverged_at[0]) == t
+    _says(q.explanation, f"It diverged at step {t}: the loss reached {short_number(loss)} there, over the engine's "
+                         "limit of 1e30.")
+
+
+def test_a_value_just_past_the_limit_reads_as_past_it():
+    race = Race("rosenbrock", {"rmsprop": {"lr": 1e5}}, (-1.5, 2.0), 10)
+    q = diverges(race, "d", "rmsprop")
+    said = float(q.explanation.split("reached ")[1].split(" there")[0])
+    assert said > MAX_ABS_PARAM, q.explanation
