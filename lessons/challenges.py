@@ -83,6 +83,16 @@ class Challenge:
             return Verdict(False, f"These settings cannot be run: {exc}.")
         return self.judge(race)
 
+    def slider_grid(self, name: str) -> list[float]:
+        """The values the card's slider for free setting ``name`` offers from the card's start
+        (the page's own grid), so a hint can be checked against every value a student can pick."""
+        from .grids import noise_options, slider_options
+
+        for free, spec in self.free_specs():
+            if free == name:
+                return slider_options(spec, extra=[self.race.setting(name)]) if spec else noise_options(MAX_NOISE)
+        raise KeyError(f"{name!r} is not a free setting of {self.key}")
+
     def free_specs(self):
         """(name, HyperSpec or None) per free setting: the UI builds its sliders from these."""
         out = []
@@ -201,8 +211,9 @@ CHALLENGES: tuple[Challenge, ...] = (
         key="rosenbrock_momentum",
         title="Down the banana valley",
         goal="Get SGD + momentum within f − f* < 0.001 of Rosenbrock's minimum in at most 200 steps from (−1.5, 2).",
-        hint="The floor of the valley is almost flat: more momentum builds more speed along it. "
-             "Too much, and the run swings past the bend.",
+        hint="Only 31 of the 7,128 slider pairs solve it, in narrow bands. At the start's lr 0.001 only μ "
+             "near 0.95 works (the slider's 0.94905 and 0.95): less and more both fall short. At lr 0.002 even "
+             "μ = 0, plain SGD, gets there (step 119), while μ = 0.5 does not.",
         race=_race("rosenbrock", {"momentum": {"lr": 0.001, "momentum": 0.9}}, 200, (-1.5, 2.0)),
         free=("momentum.lr", "momentum.momentum"),
         solution={"momentum.lr": 0.001, "momentum.momentum": 0.95},
@@ -223,7 +234,9 @@ CHALLENGES: tuple[Challenge, ...] = (
         key="sgd_beats_adam",
         title="SGD beats Adam",
         goal="On the bowl, find a learning rate where plain SGD ends lower than Adam (lr 0.3) after 50 steps.",
-        hint="The bowl's steepest curvature is 2, so SGD is stable up to lr 1: go close to that limit.",
+        hint="The bowl's steepest curvature is 2, so SGD is stable only below lr 1, and along the flat x "
+             "direction (curvature 0.1) each step removes only lr/10 of the error. On the slider every lr from "
+             "0.6 to 0.95 beats Adam; 0.5 falls just short, and at 1 the y error never shrinks.",
         race=_race("bowl", {"sgd": {"lr": 0.001}, "adam": {"lr": 0.3}}, 50, (-7.0, 2.0)),
         free=("sgd.lr",),
         solution={"sgd.lr": 0.9},
@@ -233,8 +246,10 @@ CHALLENGES: tuple[Challenge, ...] = (
         key="adagrad_moving",
         title="Keep AdaGrad moving",
         goal="Keep AdaGrad moving after 1,000 steps on Rosenbrock: end below f − f* = 0.1.",
-        hint="AdaGrad's effective learning rate lr/√(sum of g²) only shrinks. Start with a bigger lr so there is "
-             "something left after the steep walls.",
+        hint="AdaGrad's effective learning rate lr/√(sum of g²) only shrinks, so the rate it starts with has "
+             "to last all 1,000 steps. Raising lr from 0.5 helps, almost steadily, up to 2 (f − f* "
+             "1.61 at 0.5, 0.042 at 2): on the slider 1.5 and 2 reach the goal. Larger is not better: 2.5, 3 and 4 end above it, and of the larger values only 5 reaches "
+             "it again.",
         race=_race("rosenbrock", {"adagrad": {"lr": 0.5}}, 1000, (-1.5, 2.0)),
         free=("adagrad.lr",),
         solution={"adagrad.lr": 1.5},
@@ -245,7 +260,8 @@ CHALLENGES: tuple[Challenge, ...] = (
         title="Shake SGD off the ridge",
         goal="SGD starts exactly on the saddle's ridge (y = 0), where the gradient has no y part. Add gradient "
              f"noise so that at least 90 % of {NOISY_SEEDS} seeded runs are off it (|y| > 1) after 200 steps.",
-        hint="Without noise SGD can never leave y = 0. A little noise is enough: the saddle amplifies it.",
+        hint="Without noise SGD can never leave y = 0. A little noise is enough, the saddle amplifies it: on "
+             "the slider every σ from 0.06 to 4 gets at least 90 % of the runs off the ridge.",
         race=_race("saddle", {"sgd": {"lr": 0.02}}, 200, (-2.0, 0.0), noise=0.0),
         free=("noise",),
         solution={"noise": 0.5},
@@ -257,7 +273,7 @@ CHALLENGES: tuple[Challenge, ...] = (
         goal=f"Gradients carry noise σ = 2. Pick SGD's learning rate so that the median final f − f* over "
              f"{NOISY_SEEDS} seeded runs of 300 steps on the bowl is below 0.25.",
         hint="A large rate jitters in a big ball around the minimum; a tiny one never gets there. The best is in "
-             "between.",
+             "between: on the slider lr 0.05 to 0.12 does it.",
         race=_race("bowl", {"sgd": {"lr": 0.3}}, 300, (-7.0, 2.0), noise=2.0),
         free=("sgd.lr",),
         solution={"sgd.lr": 0.1},
@@ -279,8 +295,9 @@ CHALLENGES: tuple[Challenge, ...] = (
         key="momentum_fast",
         title="Momentum in 30 steps",
         goal="On the bowl from (−7, 2), get SGD + momentum within f − f* < 0.001 in at most 30 steps.",
-        hint="With μ = 0.9 the run overshoots and swings for a long time. Less momentum with a larger lr "
-             "damps the swings.",
+        hint="With μ = 0.9 the run overshoots the minimum along x, and on the slider only lr 0.09 gets there in "
+             "30 steps. Less momentum with a larger lr damps the swings: at μ = 0.5 every lr from 0.6 to 1.2 "
+             "gets there (step 27 at 0.6, step 10 at 1.2).",
         race=_race("bowl", {"momentum": {"lr": 0.1, "momentum": 0.9}}, 30, (-7.0, 2.0)),
         free=("momentum.lr", "momentum.momentum"),
         solution={"momentum.lr": 0.6, "momentum.momentum": 0.5},

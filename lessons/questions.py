@@ -13,8 +13,9 @@ Honesty rules every kind follows:
 * Optimizer-picking kinds offer at most three optimizers plus one "tie" or "none" choice, so a
   tie (final losses within 1 %) or "nobody gets there" is always an answer a student can pick.
   The choices never depend on the outcome, only on the settings, so they give nothing away.
-  When a race has more optimizers than fit, the table names the three compared and the prompt
-  says so.
+  Every optimizer of the race is a choice; when a race has more than fit, the table names the
+  three compared first, the rest fill up in display order, and the prompt says which are left
+  out and why.
 * With gradient noise one path is an anecdote: every measurement is then the median over
   `NOISY_SEEDS` seeded runs (seeds seed … seed + 63), and the explanation says so.
 
@@ -140,8 +141,10 @@ def _noisy_note(race: Race) -> str:
 
 
 def _compared(race: Race, among: Sequence[str] | None, limit: int) -> list[str]:
-    """The optimizers a question compares: ``among`` (those in the race), else the race's first ones."""
-    keys = [k for k in (among or ()) if k in race.opts] or list(race.opts)
+    """The optimizers a question compares: ``among`` (those in the race) first, then the race's others
+    in display order, up to ``limit``: a run is left out only when no choice is left for it."""
+    first = [k for k in (among or ()) if k in race.opts]
+    keys = first + [k for k in race.opts if k not in first]
     return keys[:limit]
 
 
@@ -157,7 +160,12 @@ def _tied(a: float, b: float) -> bool:
 
 
 def _subset_note(race: Race, keys: Sequence[str]) -> str:
-    return "" if len(keys) == len(race.opts) else f" (of {_names(keys).replace(' or ', ' and ')})"
+    """Names the runs compared, and why, when the race has more than the choices can hold."""
+    if len(keys) == len(race.opts):
+        return ""
+    left = [k for k in race.opts if k not in keys]
+    return (f" ({_names(keys).replace(' or ', ' and ')}: only {len(keys)} runs fit as choices, so "
+            f"{_names(left).replace(' or ', ' and ')} {'is' if len(left) == 1 else 'are'} left out)")
 
 
 # ------------------------------------------------------------------------------ kinds
@@ -215,6 +223,84 @@ def zigzag(race: Race, key: str, among: Sequence[str] | None = None) -> Question
                     f"{_noisy_note(race)}.", "zigzag")
 
 
+def divergence_check(race: Race, subject: str, step: int) -> tuple[str, float, float]:
+    """Which of the engine's divergence checks update ``step`` of ``subject`` fails, replayed.
+
+    Why replayed: the engine only records that a run diverged, and "the loss exceeded the
+    limit" is often false (a parameter past ``MAX_ABS_PARAM`` usually trips first). This takes
+    the whole state after update ``step`` − 1 from ``simulate`` (the same race, so the same
+    schedule), applies the optimizer's own ``update`` once with that step's gradient and lr,
+    and applies the engine's checks. Returns (what, value, loss): ``what`` is "|x|" or "|y|"
+    (past ``MAX_ABS_PARAM``), "the loss" (past ``MAX_LOSS``) or "a non-finite value" (value and
+    loss nan); ``loss`` is f at the new point. Noise-free races only.
+    """
+    from optimizers import simulate
+    from optimizers.records import MAX_ABS_PARAM, MAX_LOSS
+    from optimizers.schedules import clip_by_norm
+
+    opt = OPTIMIZERS[subject]
+    surface = race.surface_object()
+    schedule = race.schedule_object()
+    df = simulate(surface, subject, race.hyper(subject), race.start, race.steps, schedule=schedule,
+                  clip_norm=race.clip_norm)
+    k = step - 1
+    if len(df) != step:
+        raise ValueError(f"{opt.label} does not diverge at update {step}")
+    theta = df[["x", "y"]].to_numpy(dtype=float)[k][None, :]
+    state = opt.init(theta)
+    if k > 0:  # the whole state after update k, as the step inspector rebuilds it
+        for name, first in list(state.items()):
+            if name in opt.state_names:
+                state[name] = df[[f"{name}_x", f"{name}_y"]].to_numpy(dtype=float)[k][None, :]
+            else:
+                value = float(df[name].to_numpy(dtype=float)[k])
+                state[name] = int(round(value)) if isinstance(first, (int, np.integer)) else value
+    hyper = dict(opt.resolve(race.hyper(subject)))
+    if schedule is not None:
+        hyper["lr"] = float(schedule.lr(hyper["lr"], step, race.steps))
+    with np.errstate(all="ignore"):
+        g = surface.gradient(theta)
+        if race.clip_norm is not None:
+            g = clip_by_norm(g, race.clip_norm)
+        new, after = opt.update(theta, g, state, hyper, step)
+        new = np.asarray(new, dtype=float).reshape(2)
+        loss = float(surface.loss(new))
+    finite = np.isfinite(new).all() and math.isfinite(loss) and all(
+        np.isfinite(np.asarray(v, dtype=float)).all() for v in after.values())
+    if not finite:
+        return "a non-finite value", math.nan, math.nan
+    i = int(np.argmax(np.abs(new)))
+    if abs(new[i]) > MAX_ABS_PARAM:
+        return ("|x|", "|y|")[i], float(abs(new[i])), loss
+    if loss > MAX_LOSS:
+        return "the loss", loss, loss
+    raise ValueError(f"update {step} of {opt.label} passes every divergence check when replayed")
+
+
+def _past(value: float, limit: float) -> str:
+    """``value`` with enough digits that it reads as past ``limit`` (1000002 is not "1e6")."""
+    for digits in range(3, 10):
+        text = short_number(value, digits)
+        if float(text) > limit:
+            return text
+    return short_number(value, 10)
+
+
+def _divergence_sentence(race: Race, subject: str, step: int) -> str:
+    from optimizers.records import MAX_ABS_PARAM, MAX_LOSS
+
+    what, value, loss = divergence_check(race, subject, step)
+    if math.isnan(value):
+        return f"It diverged at step {step}: update {step} produced a non-finite value (inf or NaN)."
+    if what == "the loss":
+        return (f"It diverged at step {step}: the loss reached {_past(value, MAX_LOSS)} there, over the engine's "
+                f"limit of {short_number(MAX_LOSS)}.")
+    under = f" (the loss, {short_number(loss)}, was still under its {short_number(MAX_LOSS)} limit)" \
+        if loss <= MAX_LOSS else ""
+    return (f"It diverged at step {step}: {what} reached {_past(value, MAX_ABS_PARAM)} there, over the engine's limit of "
+            f"{short_number(MAX_ABS_PARAM)} on |x| and |y|{under}.")
+
+
 def diverges(race: Race, key: str, subject: str | None = None) -> Question:
     """Does ``subject`` blow up (diverge) within the race's steps?"""
     subject = subject if subject in race.opts else race.opts[0]
@@ -225,7 +311,7 @@ def diverges(race: Race, key: str, subject: str | None = None) -> Question:
         detail = (f"{o.diverged_frac:.0%} of {NOISY_SEEDS} seeded runs diverged"
                   + (f" (median step {o.diverged_at})." if o.diverged_at >= 0 else "."))
     elif did:
-        detail = f"It diverged at step {o.diverged_at}: the loss exceeded the engine's limit there."
+        detail = _divergence_sentence(race, subject, o.diverged_at)
     else:
         detail = f"It stays finite and ends at f − f* = {_num(o.gap)}."
     return Question(key, f"Does {o.label} (lr {lr:g}) diverge within {race.steps} steps?",
@@ -267,7 +353,10 @@ def first_step(race: Race, key: str, among: Sequence[str] | None = None) -> Ques
     ratio = a.first_step / b.first_step if b.first_step > 0 else math.inf
     choices = (f"{a.label}'s is much longer", f"{b.label}'s is much longer", "About the same length")
     answer = 0 if ratio >= STEP_RATIO else 1 if ratio <= 1 / STEP_RATIO else 2
-    return Question(key, f"Compare the very first step of {a.label} and {b.label}: which is longer?", choices, answer,
+    left = [k for k in race.opts if k not in keys]
+    why = (f" ({_names(left).replace(' or ', ' and ')} {'is' if len(left) == 1 else 'are'} left out: this question "
+           f"compares two runs)" if left else "")
+    return Question(key, f"Compare the very first step of {a.label} and {b.label}{why}: which is longer?", choices, answer,
                     f"{choices[answer]}. Step 1 moves {a.label} by {a.first_step:.3g} and {b.label} by "
                     f"{b.first_step:.3g} (ratio {ratio:.3g}; \"much\" means at least {STEP_RATIO:g}×)"
                     f"{_noisy_note(race)}.", "first_step")

@@ -15,8 +15,11 @@ momentum_decay = 4e-3.
 Why it matters for a lesson: Adam's step follows the averaged gradient m; NAdam applies
 Nesterov's look-ahead to it, weighting this step's own gradient (1 − μ_t) and the *next*
 step's momentum μ_{t+1}, so it reacts to a turn one step earlier. The momentum schedule starts
-μ near β₁/2 and warms it up to β₁ over a few hundred steps (ψ = 0.004), which also makes the
-first steps gentler than Adam's. The step count, Π_t and β₂ᵗ live in the state, as in optax.
+μ at β₁/2 and warms it up towards β₁ slowly (defaults β₁ = 0.9, ψ = 0.004): 0.450 at step 1,
+0.472 at step 300, 0.518 at step 1,000, half-way (0.675) near step 4,245, 0.812 at step 10,000.
+The first step is not gentler than Adam's: at the same lr it is 1.056× as long (0.317 against
+0.300 per coordinate on the bowl from (−7, 2) at lr 0.3). The step count, Π_t and β₂ᵗ live in
+the state, as in optax.
 """
 
 from __future__ import annotations
@@ -205,9 +208,10 @@ NADAM = Optimizer(
     sweep_axes=("lr", "momentum_decay"),
     kernel=ScalarKernel(_kernel, _kernel_preconditioner, ("beta1", "beta2", "momentum_decay"), _kernel_scalars),
     note=(
-        "NAdam is Adam with Nesterov's look-ahead: each step mixes this gradient with the "
-        "momentum of the next step, so it turns a step earlier than Adam. Its momentum warms "
-        "up from β₁/2 towards β₁ over the first few hundred steps (ψ = 0.004)."
+        "NAdam is Adam with Nesterov's look-ahead: each step weights this gradient by 1 − μ_t "
+        "and the next step's momentum by μ_{t+1}. Its momentum μ_t warms up from β₁/2 towards "
+        "β₁ slowly: with the default ψ it is only 5 % above β₁/2 at step 300 and 15 % at step "
+        "1,000, and gets half-way to β₁ near step 4,245."
     ),
 )
 

@@ -206,7 +206,8 @@ _SPECS = (
             ),
         ),
         _inverse_time,
-        torch="torch.optim.Adagrad(..., lr_decay=k) (built in; no scheduler class)",
+        torch="torch.optim.lr_scheduler.LambdaLR(opt, lambda e: 1 / (1 + k·e)), stepped after every update "
+              "(Adagrad's lr_decay=k is the same decay, built into Adagrad only)",
         note="η/(1+k(t−1)) satisfies the Robbins-Monro conditions, so noisy SGD still converges.",
     ),
     ScheduleSpec(

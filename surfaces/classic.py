@@ -64,7 +64,8 @@ BOWL = Surface(
         "number 20). Plain gradient descent has to keep the learning rate below 2/2 = 1 for the "
         "steep y direction, so it zig-zags across the narrow valley while crawling along the "
         "flat x direction. Momentum damps the zig-zag and builds speed along x; Adam and "
-        "RMSProp rescale each coordinate and head almost straight for the minimum."
+        "RMSProp rescale each coordinate, so their first step moves x and y by the same "
+        "amount whatever the gradient (diagonally, not straight at the minimum)."
     ),
     hessian_eigs=(0.1, 2.0),
     kernel=SurfaceKernel(_bowl_kernel_f, _bowl_kernel_grad),
@@ -129,11 +130,12 @@ ROSENBROCK = Surface(
     start=(-1.5, 2.0),
     kernel=SurfaceKernel(_rosenbrock_kernel_f, _rosenbrock_kernel_grad),
     note=(
-        "A curved, banana-shaped valley with steep walls and an almost flat floor. Finding the "
-        "valley is easy; following its bend to the minimum at (1, 1) is hard, because the "
-        "gradient points mostly across the valley, not along it. Gradient descent needs a tiny "
-        "learning rate to stay stable on the walls and then takes thousands of steps along the "
-        "floor; momentum and adaptive methods get much further in the same budget."
+        "A curved, banana-shaped valley with steep walls and an almost flat floor (at the "
+        "minimum (1, 1) the curvatures are 1002 and 0.4). The walls cap gradient descent's "
+        "learning rate: from the default start lr 0.0021 diverges within 10 steps. At lr 0.002 "
+        "it is thrown across the valley at first and still reaches f − f* < 0.001 at step 119, "
+        "but then the flat floor slows it: after 1,000 steps it is at f − f* = 0.00023, where "
+        "momentum (μ = 0.9, same lr) reaches 4.2e-10."
     ),
 )
 
@@ -172,8 +174,9 @@ SADDLE = Surface(
         "y = 0, gradient descent slides into the saddle and never leaves it (the gradient has no "
         "y component there). This start is only 0.001 off that line, so the run first settles "
         "near the saddle, stalls on the plateau, and only escapes once the tiny y offset has "
-        "grown by a factor (1 + 2·lr) per step. Momentum, and especially gradient noise, escape "
-        "much sooner."
+        "grown by a factor (1 + 2·lr) per step. At lr 0.02 gradient descent is off the ridge "
+        "(|y| > 1) at step 185, momentum (μ = 0.9) at step 47, and with gradient noise σ = 0.5 "
+        "half of 64 seeded runs by step 106."
     ),
 )
 
@@ -242,8 +245,9 @@ BEALE = Surface(
         "Sharp ridges in the corners (values reach 10⁵) around a large, almost flat basin; the "
         "minimum at (3, 0.5) lies in a narrow, curved valley. Gradient sizes vary by orders of "
         "magnitude across the map, so one fixed learning rate is too large on the ridges and "
-        "too small on the flats. Methods that rescale by the gradient history (Adagrad, "
-        "RMSProp, Adam) cope far better than plain gradient descent. Use a log colour scale."
+        "too small on the flats. From the default start, in the basin, plain gradient descent "
+        "does well up to lr 0.03 (f = 3.1e-10 after 1,000 steps), but at lr 0.04 it reaches a "
+        "ridge and blows up at step 5; Adam at lr 0.1 ends at f = 1.7e-14. Use a log colour scale."
     ),
 )
 
@@ -298,8 +302,9 @@ HIMMELBLAU = Surface(
         "Four minima, all with f = 0, around a local maximum near (−0.27, −0.92). Which minimum "
         "a run finds depends on where it starts and on the optimizer's path, not on which "
         "minimum is 'better': a good picture of why non-convex training is sensitive to "
-        "initialization. From the default start near the central hump, plain gradient descent and "
-        "Adam usually end in different minima; start several runs there and watch them split."
+        "initialization. From the default start near the central hump, gradient descent at lr "
+        "0.001 to 0.01 ends in the minimum at (3.58, −1.85) and Adam at lr 0.005 to 0.2 in the "
+        "one at (3, 2): one start, two minima."
     ),
 )
 
@@ -363,10 +368,10 @@ RASTRIGIN = Surface(
     start=(3.3, -2.6),
     note=(
         "A bowl covered in an egg-crate of 121 local minima (one near every integer point). "
-        "Gradient descent with a small learning rate rolls into the nearest dimple and stays "
-        "there; only large steps, momentum or gradient noise can hop from dimple to dimple "
-        "towards the global minimum at the origin. A reminder that 'converged' is not the same "
-        "as 'found the best solution'."
+        "From the default start gradient descent at lr 0.001 rolls into the dimple nearest the "
+        "start, at (2.98, −2.98), and stays there, and so do momentum at lr 0.001 and Adam at "
+        "lr 0.1, far from the global minimum at the origin. A reminder that 'converged' is not "
+        "the same as 'found the best solution'."
     ),
 )
 
@@ -458,10 +463,11 @@ def make_rotated_quadratic(
         note=(
             f"An elliptical valley with condition number κ = {condition:g} (curvatures "
             f"{lmin:g} and {lmax:g}), its long axis turned by {angle_deg:g}°. Gradient descent "
-            "must keep lr < 2/λmax for the steep direction and then needs about κ steps to "
-            "cover the flat one. Because the valley is not aligned with the axes, "
-            "per-coordinate step sizes (Adam, RMSProp) help much less than on the axis-aligned "
-            "bowl: set θ = 0° and compare. Momentum's advantage grows like √κ."
+            "must keep lr < 2/λmax for the steep direction, so each step removes at most 2/κ "
+            "of the error along the flat one. Per-coordinate step sizes (Adam, RMSProp) rescale "
+            "x and y, not the valley's own directions: set θ = 0° and compare. With the best "
+            "settings for a quadratic, gradient descent keeps (κ − 1)/(κ + 1) of the error per "
+            "step and heavy-ball momentum (√κ − 1)/(√κ + 1)."
         ),
         hessian_eigs=(lmin, lmax),
         kernel=kernel,
@@ -514,10 +520,11 @@ SIX_HUMP_CAMEL = Surface(
     start=(-2.0, -1.0),
     note=(
         "Six local minima: two global ones near the centre, two shallow ones and two very "
-        "shallow ones at the sides. From the default start in the corner, plain gradient "
-        "descent settles in the nearest shallow dip, while momentum carries the run over the "
-        "ridge into a global minimum: a compact picture of why momentum helps on bumpy "
-        "landscapes (and of how it depends on the learning rate)."
+        "shallow ones at the sides. From the default start in the corner, at lr 0.01 plain "
+        "gradient descent settles in the nearest dip, at (−1.61, −0.57) where f = 2.10, while "
+        "momentum (μ = 0.9) carries the run over the ridge into a global minimum (f = −1.03); "
+        "at lr 0.05 momentum ends in a side dip instead (f = −0.215): momentum can help on "
+        "bumpy landscapes, depending on the learning rate."
     ),
 )
 
@@ -562,7 +569,7 @@ BOOTH = Surface(
         "A quadratic whose valley runs diagonally (Hessian [[10, 8], [8, 10]], curvatures 2 "
         "and 18, condition number 9). The coupling between x and y means each coordinate on "
         "its own looks well-behaved, yet gradient descent still zig-zags: conditioning is a "
-        "property of directions, not of coordinates. Stable for lr < 2/18."
+        "property of directions, not of coordinates. Gradient descent is stable for lr < 2/18."
     ),
     hessian_eigs=(2.0, 18.0),
 )

@@ -49,7 +49,8 @@ class RegressionData:
 
 
 class _LeastSquares:
-    """Mean squared error of a line on fixed data, vectorized over (w, b) of any shape.
+    """Half the mean squared error of a line on fixed data (the ½ makes the gradient the mean
+    residual times the input), vectorized over (w, b) of any shape.
 
     The Surface stores bound methods of one instance, which is also how
     ``regression_data`` finds the data again from a Surface (no global registry to leak).
