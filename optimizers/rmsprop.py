@@ -156,9 +156,10 @@ RMSPROP = Optimizer(
     hidden_states=lambda hyper: () if float(np.max(hyper["momentum"])) > 0 else ("buf",),
     note=(
         "RMSprop replaces AdaGrad's ever-growing sum by a moving average of g², so the "
-        "per-coordinate step size adapts without decaying to zero. Each coordinate moves "
-        "about η per step whatever the gradient's scale, which is why it never crawls but "
-        "also never quite settles with a constant learning rate."
+        "per-coordinate step size adapts without decaying to zero. Its average starts at 0 "
+        "with no bias correction, so step 1 moves each coordinate by η/√(1 − α), 10 η at "
+        "α = 0.99; once the average has caught up with a steady gradient, each coordinate "
+        "moves about η per step whatever the gradient's scale."
     ),
 )
 

@@ -566,3 +566,29 @@ def test_a_value_just_past_the_limit_reads_as_past_it():
     q = diverges(race, "d", "rmsprop")
     said = float(q.explanation.split("reached ")[1].split(" there")[0])
     assert said > MAX_ABS_PARAM, q.explanation
+
+
+def test_rmsprop_note_first_step_and_steady_step():
+    """RMSprop's note: step 1 is η/√(1 − α) per coordinate (10 η at α = 0.99), and with a
+    steady gradient the step settles to about η whatever the gradient's scale."""
+    import math
+
+    import numpy as np
+
+    from optimizers import OPTIMIZERS
+
+    opt = OPTIMIZERS["rmsprop"]
+    assert "η/√(1 − α), 10 η at α = 0.99" in opt.note and "about η per step" in opt.note
+    lr = 0.01
+    hyper = opt.resolve({"lr": lr})
+    for scale in (1e-3, 1.0, 1e3):
+        params = np.zeros((1, 2))
+        state = opt.init(params)
+        g = np.array([[scale, -2 * scale]])
+        new, state = opt.update(params, g, state, hyper, 1)
+        np.testing.assert_allclose(np.abs(new[0]) / lr, 1 / math.sqrt(1 - 0.99), rtol=1e-3)  # ε aside
+        assert abs(abs(new[0, 0]) / lr - 10.0) < 1e-3
+        for t in range(2, 2001):  # a steady gradient: the average catches up
+            params = new
+            new, state = opt.update(params, g, state, hyper, t)
+        np.testing.assert_allclose(np.abs(new[0] - params[0]) / lr, 1.0, rtol=0.01)
