@@ -157,7 +157,7 @@ def test_projector_space_plays_instead_of_toggling_or_scrolling(app_url, new_pag
     page.keyboard.press("ArrowRight")
     page.wait_for_timeout(200)
     after_step = int(frame.evaluate("() => document.getElementById('root').getAttribute('data-step')"))
-    assert after_step == min(before_step + 1, PRESETS_BY_KEY["momentum"].steps)
+    assert after_step == min(before_step + 1, PRESETS_BY_KEY["momentum"].race.steps)
     assert not page.js_errors, page.js_errors
 
 
@@ -403,7 +403,7 @@ def test_new_preset_starts_at_zero_with_its_own_speed(app_url, new_page):
     page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
     page.get_by_role("option", name=PRESETS_BY_KEY["nesterov"].title).click()
     wait_for_app(page)
-    steps = PRESETS_BY_KEY["nesterov"].steps
+    steps = PRESETS_BY_KEY["nesterov"].race.steps
     frame.wait_for_function(f"() => document.querySelector('.steplabel').textContent === 'step 0 / {steps}'",
                             timeout=20_000)
     speed = float(frame.locator("select.speedsel").input_value())
