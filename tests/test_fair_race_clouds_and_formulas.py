@@ -170,6 +170,21 @@ def test_typed_formula_changes_the_surface_and_a_bad_one_keeps_it():
     assert "x^{2} + 3 y^{2}" in texts(at, "markdown")
 
 
+def test_a_pasted_formula_over_the_limit_is_kept_and_said_to_be_too_long():
+    from surfaces.expression import MAX_LENGTH
+
+    at = new_app({"surface": "custom"})
+    long = " + ".join(["x^2"] * 80)  # a real formula, 477 characters
+    assert len(long) > MAX_LENGTH
+    at.text_input(key="formula").set_value(long).run()
+    assert not at.exception
+    assert at.text_input(key="formula").value == long  # kept for editing, not dropped
+    errors = texts(at, "error").replace("\\", "")  # user text is markdown-escaped
+    assert f"too long ({len(long)} characters; at most {MAX_LENGTH})" in errors
+    assert "Enter a formula" not in errors
+    assert qp(at, "formula") == DEFAULT_FORMULA  # the race keeps the last formula that worked
+
+
 def test_examples_and_plotting_range():
     at = new_app({"surface": "custom"})
     at.selectbox(key="formula_example").set_value("abs(x) + abs(y)").run()

@@ -171,7 +171,9 @@ def custom_formula_input(*, prefix: str = "", container: Any = None,
     seed_custom_state(prefix, *_last_valid(prefix))
     st.session_state.setdefault(k["example"], None)
     args = (prefix, on_new_surface)
-    box.text_input("f(x, y) =", key=k["formula"], max_chars=MAX_LENGTH, help=SYNTAX_HELP,
+    # No max_chars: the browser would drop a longer paste whole and the box would come back empty;
+    # the checker says it is too long (and by how much) while the text stays there to be cut.
+    box.text_input("f(x, y) =", key=k["formula"], help=SYNTAX_HELP,
                    on_change=_on_formula, args=args, placeholder="e.g. x^2 + 3*y^2")
     box.selectbox("Examples", list(EXAMPLES), key=k["example"], index=None, placeholder="Try an example…",
                   format_func=lambda f: f"{EXAMPLES[f].name}: {f}", on_change=_on_example, args=args)
