@@ -153,14 +153,37 @@ def _leave_saddle(opt: str, *, min_share: float = 1.0) -> Callable[[Race], Verdi
     return judge
 
 
+def _stability_note(race: Race, opt: str) -> str:
+    """Why a run on a quadratic did not shrink: its lr at or past the optimizer's declared limit.
+
+    Empty when the surface is not a quadratic, the optimizer declares no limit, or the lr is
+    below it (a slow run then has another reason, which the numbers already show)."""
+    from .stability import stability_limit, verdict
+
+    eigs = race.surface_object().hessian_eigs
+    limit = stability_limit(OPTIMIZERS[opt], race.hyper(opt), max(eigs)) if eigs else None
+    if limit is None:
+        return ""
+    lr = race.hyper(opt)["lr"]
+    kind = verdict(lr, limit)
+    if kind == "edge":
+        return (f" {_label(opt)}'s lr {lr:g} is exactly its stability limit on this surface: the steep "
+                "direction flips sign each step without shrinking.")
+    if kind == "diverges":
+        return f" {_label(opt)}'s lr {lr:g} is past its stability limit on this surface ({limit.limit:g})."
+    return ""
+
+
 def _beats(winner: str, loser: str) -> Callable[[Race], Verdict]:
     """Goal: ``winner`` ends strictly lower than ``loser`` (and does not diverge)."""
 
     def judge(race: Race) -> Verdict:
         a, b = _gap(race, race.run(winner)), _gap(race, race.run(loser))
         solved = a < b
+        why = "" if solved else _stability_note(race, winner)
         return Verdict(solved, f"After {race.steps} steps: {_label(winner)} f − f* = {_fmt(a)}, "
-                       f"{_label(loser)} f − f* = {_fmt(b)}" + (" — beaten." if solved else "; not beaten yet."))
+                       f"{_label(loser)} f − f* = {_fmt(b)}" + (" — beaten." if solved else "; not beaten yet.")
+                       + why)
 
     return judge
 

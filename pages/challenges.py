@@ -9,6 +9,8 @@ with those values; an unknown key falls back to all cards with a notice.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import streamlit as st
 
 from optimizers import OPTIMIZERS
@@ -79,8 +81,26 @@ def _widgets(card, initial):
     return race
 
 
+def _app_address() -> str:
+    """The app's address as the browser sees it, without the page or the query ("" unknown).
+
+    Why: a link a student copies into a chat must work on its own, so it is whole
+    (scheme, host, port, any path the app is served under), not a path on this page."""
+    try:
+        url = st.context.url
+    except Exception:  # pragma: no cover - no browser session (a bare script)
+        url = None
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    path = parts.path.rstrip("/")
+    if path.endswith("/" + PAGE_PATH):
+        path = path[: -len(PAGE_PATH) - 1]
+    return f"{parts.scheme}://{parts.netloc}{path}"
+
+
 def _link(path: str, query: dict) -> str:
-    return f"/{path}{query_string(query)}"
+    return f"{_app_address()}/{path}{query_string(query)}"
 
 
 cards = [focus] if focus is not None else list(CHALLENGES)
@@ -97,7 +117,9 @@ for card in cards:
         initial = link_values if card is focus else {}
         race = _widgets(card, initial)
         verdict_key = f"ch_verdict_{card.key}"
-        if st.button("Check", key=f"ch_check_{card.key}", type="primary"):
+        # A shared link is checked as it opens: the classmate sees the verdict it promises.
+        opened_with_values = card is focus and link_values and verdict_key not in st.session_state
+        if st.button("Check", key=f"ch_check_{card.key}", type="primary") or opened_with_values:
             verdict = card.check(race)
             st.session_state[verdict_key] = (race, verdict)
             if verdict.solved:
@@ -111,7 +133,8 @@ for card in cards:
                     f"Share this solution: [challenge link]({_link(PAGE_PATH, share_query(race, card))}) · "
                     f"[the race on Compare]({_link(COMPARE_PATH, share_query(race))})"
                 )
-                st.code(_link(PAGE_PATH, share_query(race, card)), language=None)
+                st.caption("Copy the whole link with the button at the box's right edge:")
+                st.code(_link(PAGE_PATH, share_query(race, card)), language=None, wrap_lines=True)
             else:
                 st.warning(f"Not yet. {verdict.message}")
         elif stored is not None:

@@ -135,6 +135,7 @@ def test_share_link_opens_the_card_with_the_solution():
     at = _page(**query)
     _ok(at)
     assert [s.value for s in at.select_slider] == [0.001, 0.95]
+    assert any("step 164" in s.value for s in at.success)  # checked as it opens, no click needed
     at.button(key="ch_check_rosenbrock_momentum").click().run()
     assert any("step 164" in s.value for s in at.success)
 
@@ -153,3 +154,19 @@ def test_bad_values_for_a_known_card_keep_its_start_with_a_notice():
     notice = " ".join(i.value for i in at.info)
     assert "momentum.lr=inf" in notice and "momentum.momentum=abc" in notice
     assert [s.value for s in at.select_slider] == [0.1, 0.9]
+
+
+def test_a_run_at_or_past_the_stability_limit_is_told_why():
+    """SGD at lr = 2/λmax = 1 on the bowl neither shrinks nor blows up: the card says so (the
+    engine's run keeps |y| = 2 and flips its sign every step); past the limit it says that."""
+    import numpy as np
+
+    card = CHALLENGES_BY_KEY["sgd_beats_adam"]
+    at_edge = card.check({"sgd.lr": 1.0})
+    assert not at_edge.solved
+    assert "exactly its stability limit" in at_edge.message and "flips sign" in at_edge.message
+    path = card.effective({"sgd.lr": 1.0}).run("sgd").path[:, 0, 1]
+    assert np.all(np.abs(path) == 2.0) and np.all(np.sign(path[1:]) == -np.sign(path[:-1]))
+    past = card.check({"sgd.lr": 1.2})
+    assert "past its stability limit on this surface (1)" in past.message
+    assert "stability" not in card.check({"sgd.lr": 0.5}).message  # below the limit: the numbers say it

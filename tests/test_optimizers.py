@@ -551,7 +551,7 @@ def _diverges(key: str, surface_key: str, hyper: dict, steps: int = 5000) -> boo
 @pytest.mark.parametrize("key", KEYS)
 def test_declared_stability_limits_hold_in_the_engine(key):
     """Below a declared limit the engine's run stays bounded; 3 % above it, it diverges."""
-    from ui.stability import stability_limit, verdict
+    from lessons.stability import stability_limit, verdict
 
     opt = OPTIMIZERS[key]
     bowl = surface("bowl")
@@ -582,7 +582,7 @@ def test_rate_at_the_limit_is_the_edge_not_divergence(surface_key, lr):
     """SGD exactly at 2/λmax oscillates with constant amplitude: the engine never
     flags it, and the badge says so instead of "diverges"."""
     from optimizers import run_batch
-    from ui.stability import VERDICTS, stability_limit, verdict
+    from lessons.stability import VERDICTS, stability_limit, verdict
 
     surf = surface(surface_key)
     opt = OPTIMIZERS["sgd"]

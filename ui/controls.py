@@ -25,7 +25,7 @@ from lessons.race_link import LINK_KEY, hyper_grid, schedule_grid
 
 from .folded import FOLDED
 from .page_state import widget_key
-from .stability import VERDICTS, stability_limit, verdict
+from lessons.stability import VERDICTS, stability_limit, verdict
 
 def _pytorch_note() -> str:
     """The About note, with the defaults that differ from torch's listed from the declarations."""

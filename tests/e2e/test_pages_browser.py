@@ -54,3 +54,17 @@ def test_page_shows_a_chart_and_no_exception(page, app_url, path):
     assert page.locator(CHART).count() >= 1
     assert_no_exception(page)
     assert not page.js_errors, page.js_errors  # type: ignore[attr-defined]
+
+
+def test_a_challenge_link_is_checked_as_it_opens_and_shares_a_whole_link(page, app_url):
+    """A classmate opening a shared solution sees the verdict at once, and the link shown to copy
+    is the whole address (scheme, host and port), not a bare path."""
+    page.goto(app_url)
+    wait_for_app(page, timeout=120_000)
+    page.goto(f"{app_url}/challenges?challenge=adam_saddle&adam.lr=0.01")
+    wait_for_app(page, timeout=120_000)
+    page.get_by_text("Solved!").first.wait_for(timeout=60_000)
+    code = page.locator('[data-testid="stCode"]').first.inner_text()
+    assert code.startswith(f"{app_url}/challenges?challenge=adam_saddle"), code
+    assert "adam.lr=0.01" in code
+    assert_no_exception(page)
