@@ -249,6 +249,31 @@ class Race:
         return run_batch(self.surface_object(), opt_key, self.hyper(opt_key), starts, self.steps, noise=self.noise,
                          seed=seed, schedule=self.schedule_object(), clip_norm=self.clip_norm, record=record, tol=tol)
 
+    def describe(self) -> list[tuple[str, str]]:
+        """The race for people, as (name, value) lines: what an exported file or a slide says it
+        shows. Exact values (the link's number format), every hyperparameter included."""
+        from surfaces import SURFACES
+
+        from .grids import format_number as n
+
+        (x0, x1), (y0, y1) = self.surface_object().bounds
+        where = (f"custom formula f(x, y) = {self.formula} on x ∈ [{n(x0)}, {n(x1)}], y ∈ [{n(y0)}, {n(y1)}]"
+                 if self.is_custom else SURFACES[self.surface].label)
+        lines = [("Surface", where), ("Start", f"({n(self.start[0])}, {n(self.start[1])})"),
+                 ("Steps", n(self.steps))]
+        if self.noise > 0:
+            lines.append(("Gradient noise", f"σ = {n(self.noise)}, seed {self.seed}"))
+        if self.schedule != "constant":
+            params = ", ".join(f"{k} = {n(v)}" for k, v in self.schedule_params)
+            lines.append(("Learning-rate schedule", f"{SCHEDULES[self.schedule].label} ({params})" if params
+                          else SCHEDULES[self.schedule].label))
+        if self.clip > 0:
+            lines.append(("Gradient clipping", f"norm at most {n(self.clip)}"))
+        for key, values in self.optimizers:
+            lines.append((OPTIMIZERS[key].label, ", ".join(f"{k} = {n(v)}" for k, v in
+                                                           sorted(values, key=lambda kv: kv[0] != "lr"))))
+        return lines
+
     # ------------------------------------------------------------------------ serializing
 
     def to_dict(self) -> dict[str, Any]:

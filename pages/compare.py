@@ -257,6 +257,7 @@ if trajs and not hidden:
     downloads.download_button("Animation (HTML)", data=lambda: standalone_html(
                                   _payload("overlay" if view == "overlay" else "grid",
                                            run_all(state, full=True)),
-                                  title=f"Descent: {surface.label}"),
+                                  title=f"Descent: {surface.label}", settings=race.describe(),
+                                  notes=PRESETS_BY_KEY[active].watch if unchanged else ""),
                               file_name=f"descent_{surface.key}.html", mime="text/html", on_click="ignore",
                               icon=":material/download:", help="A single file that plays offline, without a server.")

@@ -5,7 +5,8 @@ No network at all (no CDN, no server), so a teacher can open it from a USB stick
 
 from __future__ import annotations
 
-from typing import Mapping
+from html import escape
+from typing import Mapping, Sequence
 
 from .component import FRONTEND, FRONTEND_SCRIPTS, plotly_js_path
 
@@ -15,19 +16,33 @@ def _inline_script(text: str) -> str:
     return text.replace("</script", "<\\/script")
 
 
-def standalone_html(payload: Mapping[str, str], *, title: str = "Descent: optimizer race") -> str:
-    """A single HTML file that plays the race offline (the same scripts, in the same order)."""
+def _about(settings: Sequence[tuple[str, str]], notes: str) -> str:
+    """What the file shows, under its title: the race's settings and the lesson's text (escaped)."""
+    rows = "".join(f"<li><b>{escape(name)}:</b> {escape(value)}</li>" for name, value in settings)
+    parts = [f"<ul class=\"settings\">{rows}</ul>" if rows else "",
+             f"<p class=\"notes\">{escape(notes)}</p>" if notes else ""]
+    return "".join(parts)
+
+
+def standalone_html(payload: Mapping[str, str], *, title: str = "Descent: optimizer race",
+                    settings: Sequence[tuple[str, str]] = (), notes: str = "") -> str:
+    """A single HTML file that plays the race offline (the same scripts, in the same order).
+
+    ``settings`` (name, value) pairs and ``notes`` (a lesson's text) are printed under the
+    title, so a file opened months later still says which race it shows."""
     plotly_js = plotly_js_path().read_text(encoding="utf-8")
     scripts = "\n".join(f"<script>{_inline_script((FRONTEND / name).read_text(encoding='utf-8'))}</script>"
                         for name in FRONTEND_SCRIPTS)
     css = (FRONTEND / "player.css").read_text(encoding="utf-8")
     data = payload["data"].replace("</", "<\\/")
-    safe_title = (title.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
+    safe_title = escape(title, quote=False)
     return (
         "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
         f"<title>{safe_title}</title>\n<style>\n{css}\nbody {{ padding: 12px; }}\n</style>\n"
         f"<script>{_inline_script(plotly_js)}</script>\n</head>\n<body>\n"
-        f"<h3 style=\"margin:4px 2px 10px 2px\">{safe_title}</h3>\n<div id=\"root\"></div>\n"
+        f"<h3 style=\"margin:4px 2px 10px 2px\">{safe_title}</h3>\n"
+        f"<div style=\"margin:0 2px 10px 2px;font:14px/1.4 system-ui,sans-serif\">{_about(settings, notes)}</div>\n"
+        "<div id=\"root\"></div>\n"
         f"<script>window.DESCENT_STANDALONE_DATA = {data};</script>\n"
         f"{scripts}\n</body>\n</html>\n"
     )
