@@ -38,7 +38,13 @@ TORCH_DEFAULTS = {
     "adamw": {"lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 1e-2},
     "nadam": {"lr": 2e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.0, "momentum_decay": 4e-3},
     "adamax": {"lr": 2e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.0},
+    # a teaching variant of torch.optim.Adam: Adam's constructor and defaults, one step changed
+    "adam_nobias": {"lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.0},
 }
+
+#: Optimizers that depart from a torch optimizer on purpose (no torch call reproduces them):
+#: checked against torch's own tensor arithmetic, written out, instead of a torch.optim class.
+TEACHING_VARIANTS = {key for key, opt in OPTIMIZERS.items() if opt.teaching_variant_of}
 
 
 def run(opt: Optimizer, params, grad_fn, steps, hyper):
@@ -401,7 +407,43 @@ TORCH_CASES = {
 
 def test_every_registered_optimizer_is_compared_with_torch():
     """A new optimizer is not done until its defaults and its steps are checked against torch."""
-    assert set(OPTIMIZERS) == set(TORCH_DEFAULTS) == set(TORCH_CASES)
+    assert set(OPTIMIZERS) == set(TORCH_DEFAULTS) == set(TORCH_CASES) | TEACHING_VARIANTS
+    assert TEACHING_VARIANTS == {"adam_nobias"}  # each variant has its written-out torch test
+
+
+@pytest.mark.parametrize("surface_key", ["rosenbrock", "bowl"])
+@pytest.mark.parametrize("hyper", [{"lr": 0.05}, {"lr": 0.02, "beta1": 0.4, "beta2": 0.99, "weight_decay": 0.1}])
+def test_adam_without_bias_correction_is_torch_adams_arithmetic_without_the_corrections(surface_key, hyper):
+    """torch.optim.Adam's step (lerp_, mul_/addcmul_, sqrt/add_, addcdiv_) with m̂ = m and
+    v̂ = v, in float64, to the tolerance of the torch.optim comparisons (torch's CPU kernels may
+    fuse a multiply-add now and then: tests/golden/measure_drift.py). Torch has no switch for it."""
+    opt = OPTIMIZERS["adam_nobias"]
+    assert opt.teaching_variant_of == "adam" and "no switch" in opt.torch
+    h = opt.resolve(hyper)
+    surf = local_surface(surface_key)
+    params = np.array([[-1.2, 1.0]]) if surface_key == "rosenbrock" else np.array([[1.5, 1.0]])
+    state = opt.init(params)
+    p = torch.tensor(params[0].copy(), dtype=torch.float64)
+    m, v = torch.zeros(2, dtype=torch.float64), torch.zeros(2, dtype=torch.float64)
+    for t in range(1, 51):
+        params, state = opt.update(params, grad_of(surf)(params), state, h, t)
+        g = torch.tensor(surf.grad(p[0].item(), p[1].item()), dtype=torch.float64)
+        g = g.add(p, alpha=h["weight_decay"])
+        m.lerp_(g, 1 - h["beta1"])
+        v.mul_(h["beta2"]).addcmul_(g, g, value=1 - h["beta2"])
+        p.addcdiv_(m, v.sqrt().add_(h["eps"]), value=-h["lr"])
+        np.testing.assert_allclose(params[0], p.numpy(), rtol=1e-9, atol=1e-12)
+
+
+def test_adam_without_bias_correction_first_step_is_3_point_2_lr():
+    """Both averages start at 0: m₁ = 0.1 g, √v₁ = √0.001 |g|, so step 1 is 0.1/√0.001 ≈ 3.16 η
+    per coordinate where Adam's is η (the note's "larger than Adam's, not smaller")."""
+    theta = np.array([[1.0, -2.0]])
+    g = np.array([[0.3, -5.0]])
+    for key, factor in (("adam_nobias", 0.1 / math.sqrt(0.001)), ("adam", 1.0)):
+        opt = OPTIMIZERS[key]
+        p1, _ = opt.update(theta, g, opt.init(theta), opt.resolve({"lr": 0.1}), 1)
+        np.testing.assert_allclose(np.abs(p1 - theta), 0.1 * factor, rtol=1e-5)  # up to ε
 
 
 @pytest.mark.parametrize("key", sorted(TORCH_CASES))
