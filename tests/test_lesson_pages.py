@@ -91,10 +91,13 @@ def test_schedules_choice_changes_the_run():
     assert float(_metrics(at)["Final rate"]) == pytest.approx(lr, rel=1e-3)  # warm-up ends at factor 1
 
 
-@pytest.mark.parametrize("sched", ["constant_is_hidden", "exponential", "inverse_time", "warmup_cosine"])
+@pytest.mark.parametrize("sched", ["constant_is_hidden", "exponential", "inverse_time", "warmup_cosine",
+                                   "sqrt_decay", "milestones"])
 def test_schedules_every_schedule_from_the_url(sched):
     at = _app("schedules", schedule=sched, steps="100")
     _ok(at)
+    if sched == "milestones":  # default milestones 100, 200, 300 are past a 100-update run: no drop
+        assert float(_metrics(at)["Final rate"]) == pytest.approx(at.select_slider(key="sched_lr_sgd").value, rel=1e-3)
     if sched == "constant_is_hidden":
         assert any("schedule=" in i.value for i in at.info)
 

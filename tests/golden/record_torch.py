@@ -108,6 +108,8 @@ SCHEDULE_PARAMS = {
     "cosine": {"min_ratio": 0.1},
     "warmup": {"warmup_steps": 25},
     "warmup_cosine": {"warmup_steps": 20, "min_ratio": 0.05},
+    "sqrt_decay": {"k": 1.0},
+    "milestones": {"milestone1": 10, "milestone2": 25, "milestone3": 40, "gamma": 0.5},
 }
 
 #: (low, high) for the β-like hyperparameters in the "extreme β" cases. torch rejects
@@ -156,6 +158,12 @@ def torch_scheduler(torch, opt_key: str, opt, key: str, params: dict, steps: int
             ],
             milestones=[w],
         )
+    if key == "sqrt_decay":
+        k = params["k"]
+        return sched.LambdaLR(opt, lambda e: k / math.sqrt(e + 1))
+    if key == "milestones":
+        return sched.MultiStepLR(opt, milestones=[params[f"milestone{i}"] for i in (1, 2, 3)],
+                                 gamma=params["gamma"])
     raise KeyError(f"no torch mapping for schedule {key!r}: add one to torch_scheduler")
 
 
