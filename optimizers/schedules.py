@@ -68,17 +68,34 @@ class ScheduleSpec:
 
 @dataclass(frozen=True)
 class Schedule:
-    """A schedule with its parameters fixed: ``factor(t, total_steps)`` multiplies the base lr."""
+    """A schedule with its parameters fixed: ``factor(t, total_steps)`` multiplies the base lr.
+
+    ``updates_per_epoch`` > 1 steps the schedule once per epoch instead of once per update, as
+    a training loop that calls ``scheduler.step()`` after each pass over the data does (the
+    course counts decay in epochs): updates 1..n use epoch 1's rate, n+1..2n epoch 2's, and the
+    run is ⌈T/n⌉ epochs long for the schedules that know the run's length.
+    """
 
     key: str
     params: Mapping[str, float] = field(default_factory=dict)
+    updates_per_epoch: int = 1
 
     @property
     def spec(self) -> ScheduleSpec:
         return SCHEDULES[self.key]
 
+    def per_epoch(self, updates_per_epoch: int) -> "Schedule":
+        """This schedule stepped once every ``updates_per_epoch`` updates."""
+        if int(updates_per_epoch) != updates_per_epoch or updates_per_epoch < 1:
+            raise ValueError(f"updates_per_epoch must be a whole number ≥ 1, got {updates_per_epoch!r}")
+        return Schedule(self.key, self.params, int(updates_per_epoch))
+
     def factor(self, t: "int | Array", total_steps: int) -> "float | Array":
         """Multiplier of the base lr at update ``t`` (1-based; vectorized over ``t``)."""
+        n = self.updates_per_epoch
+        if n > 1:  # the epoch update t falls in, in a run of ⌈T/n⌉ epochs
+            t = np.floor((np.asarray(t, dtype=float) - 1) / n) + 1
+            total_steps = -(-int(total_steps) // n)
         t_arr = np.asarray(t, dtype=float)
         out = np.asarray(self.spec.factor(t_arr, int(total_steps), self.params), dtype=float)
         out = np.broadcast_to(out, t_arr.shape)

@@ -39,7 +39,8 @@ st.markdown(
     "**Epochs or updates?** The course counts decay in *epochs* (passes over the training set); "
     "this app counts *updates* (optimizer steps): t below is the update index and a schedule's "
     "step counts are updates. On these surfaces every update sees the exact gradient, so one "
-    "update is one epoch; with mini-batches of B out of N examples an epoch is N/B updates."
+    "update is one epoch; with mini-batches of B out of N examples an epoch is ⌈N/B⌉ updates, and "
+    "the mini-batch page lets you step the schedule once per epoch instead."
 )
 compare_link("Compare preset: noisy gradients with and without a decaying schedule", preset="schedule")
 

@@ -248,3 +248,18 @@ def test_every_bound_key_survives_a_bad_value(name, bad):
         assert not _live_markup(text), text
     if bad != "0.5":
         assert at.info, "a bad value is reported"
+
+
+def test_minibatch_schedule_per_update_or_per_epoch():
+    """The course counts decay in epochs: stepping per epoch changes the mini-batch and SGD runs
+    (⌈N/B⌉ updates per epoch) but not full-batch GD (one update per epoch)."""
+    at = _app("minibatch", epochs="4", mb_sched="step", mb_sched_step_step_size="2", mb_sched_by="update")
+    _ok(at)
+    per_update = [float(v) for v in at.table[0].value["final f − f*"]]
+    at.radio(key="mb_sched_by").set_value("epoch").run()
+    _ok(at)
+    per_epoch = [float(v) for v in at.table[0].value["final f − f*"]]
+    assert per_epoch[0] == per_update[0] and per_epoch[1] != per_update[1] and per_epoch[2] != per_update[2]
+    linked = _app("minibatch", epochs="4", mb_sched="step", mb_sched_step_step_size="2", mb_sched_by="epoch")
+    _ok(linked)  # the choice travels in the link
+    assert [float(v) for v in linked.table[0].value["final f − f*"]] == per_epoch

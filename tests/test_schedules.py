@@ -200,3 +200,37 @@ def test_clip_matches_torch():
         p.grad = torch.tensor(g[i])
         torch.nn.utils.clip_grad_norm_([p], 1.5)
         np.testing.assert_allclose(ours[i], p.grad.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("key, params", [("step", {"step_size": 2, "gamma": 0.5}), ("cosine", {"min_ratio": 0.1}),
+                                         ("sqrt_decay", {"k": 1.0}),
+                                         ("milestones", {"milestone1": 1, "milestone2": 3, "milestone3": 3, "gamma": 0.5})])
+def test_per_epoch_matches_a_torch_loop_stepping_the_scheduler_once_per_epoch(key, params):
+    """The course counts decay in epochs: scheduler.step() after every n updates (the last epoch
+    may be short, as a DataLoader's last batch), and a run-length schedule spans ⌈T/n⌉ epochs."""
+    import warnings
+
+    n, T = 4, 22
+    epochs = math.ceil(T / n)
+    p = torch.zeros(2, requires_grad=True)
+    opt = torch.optim.SGD([p], lr=0.1)
+    build = {
+        "step": lambda o: torch.optim.lr_scheduler.StepLR(o, step_size=2, gamma=0.5),
+        "cosine": lambda o: torch.optim.lr_scheduler.CosineAnnealingLR(o, T_max=epochs, eta_min=0.01),
+        "sqrt_decay": lambda o: torch.optim.lr_scheduler.LambdaLR(o, lambda e: 1.0 / math.sqrt(e + 1)),
+        "milestones": lambda o: torch.optim.lr_scheduler.MultiStepLR(o, milestones=[1, 3, 3], gamma=0.5),
+    }[key]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sched = build(opt)
+        lrs = []
+        for t in range(1, T + 1):
+            lrs.append(opt.param_groups[0]["lr"])
+            opt.step()
+            if t % n == 0:
+                sched.step()
+    schedule = make_schedule(key, **params).per_epoch(n)
+    np.testing.assert_allclose(schedule.lr(0.1, np.arange(1, T + 1), T), lrs, rtol=1e-9, atol=1e-12)
+    assert make_schedule(key, **params).per_epoch(1) == make_schedule(key, **params)
+    with pytest.raises(ValueError, match="updates_per_epoch"):
+        make_schedule(key, **params).per_epoch(0)
