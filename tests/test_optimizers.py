@@ -733,3 +733,43 @@ def test_adamax_moves_each_coordinate_by_at_most_1_01_lr():
                 worst = max(worst, float(np.max(np.abs(new - params))) / lr)
                 params = new
     assert 0.9 < worst <= 1.01, worst
+
+
+@pytest.mark.parametrize("surface_key, hyper", [("bowl", {"lr": 0.05, "momentum": 0.9}),
+                                                ("rosenbrock", {"lr": 1e-3, "momentum": 0.95, "weight_decay": 0.1})])
+def test_nesterov_course_form_is_torchs_in_other_coordinates(surface_key, hyper):
+    """The course's Nesterov (Sutskever: ṽ ← μṽ − η∇f(θ̃ + μṽ), θ̃ ← θ̃ + ṽ), run on its own,
+    shifted to its look-ahead point θ̃ + μṽ, is the path the app plots (torch's θ), and ṽ = −ηb:
+    what the declaration's LaTeX and the inspector say."""
+    opt = OPTIMIZERS["nesterov"]
+    h = opt.resolve(hyper)
+    surf = local_surface(surface_key)
+    start = np.array([[-1.2, 1.0]]) if surface_key == "rosenbrock" else np.array([[1.5, 1.0]])
+    lr, mu, wd = h["lr"], h["momentum"], h["weight_decay"]
+    theta, v = start[0].copy(), np.zeros(2)
+    params, state = start.copy(), opt.init(start)
+    for t in range(1, 201):
+        ahead = theta + mu * v
+        g = np.array(surf.grad(ahead[0], ahead[1]), dtype=float) + wd * ahead
+        v = mu * v - lr * g
+        theta = theta + v
+        params, state = opt.update(params, grad_of(surf)(params), state, h, t)
+        np.testing.assert_allclose(theta + mu * v, params[0], rtol=1e-10, atol=1e-13)
+        np.testing.assert_allclose(v, -lr * state["buf"][0], rtol=1e-10, atol=1e-13)
+    # the inspector writes both forms with numbers, and the course's ends at the plotted θ
+    shown = opt.explain(params[0], grad_of(surf)(params)[0], state, h, 201)
+    from optimizers.explain import vec
+
+    assert r"\tilde\theta_{201} + \mu\tilde v_{201}" in shown.lines[-2]
+    assert shown.lines[-2].endswith(vec(shown.params)) and shown.lines[-1].endswith(vec(shown.params))
+    assert "(torch's form, plotted)" in shown.lines[-1]
+    assert r"\text{the same run: } \theta_t = \tilde\theta_t + \mu\,\tilde v_t" in opt.latex
+
+
+def test_rmsprop_alpha_help_gives_the_course_value_and_torchs():
+    """The course writes ρ and says it is usually 0.9; torch's α defaults to 0.99."""
+    import inspect
+
+    spec = OPTIMIZERS["rmsprop"].spec("alpha")
+    assert "ρ is usually 0.9" in spec.help and "torch's default is 0.99" in spec.help
+    assert spec.default == 0.99 == inspect.signature(torch.optim.RMSprop).parameters["alpha"].default
