@@ -101,6 +101,10 @@ def compare_searches(surface, optimizer, x_spec, y_spec, x_range: tuple[float, f
     return SearchComparison(int(budget), k, grid, grid_scores, rand, rand_scores, surface.f_star is not None)
 
 
+def _times(n: int) -> str:
+    return "once" if n == 1 else f"{n} times"
+
+
 def _score_text(v: float) -> str:
     return "diverged" if math.isinf(v) else short_number(v)
 
@@ -113,10 +117,10 @@ def search_sentence(c: SearchComparison, x_key: str, y_key: str) -> str:
     text = (f"With {c.budget} runs, the {c.per_axis} × {c.per_axis} grid tries {c.per_axis} values of each "
             f"hyperparameter and its best setting ({x_key} = {short_number(gx)}, {y_key} = {short_number(gy)}) "
             f"ends at {what} = {_score_text(c.grid_best)}; {c.budget} random samples try {c.budget} values of each. "
-            f"Over {c.n_seeds} seeds of the sampler, random search found a better setting {c.random_wins} times, "
-            f"a worse one {c.grid_wins} times")
+            f"Over {c.n_seeds} seeds of the sampler, random search found a better setting {_times(c.random_wins)}, "
+            f"a worse one {_times(c.grid_wins)}")
     if ties:
-        text += f" and an equal one {ties} times"
+        text += f" and an equal one {_times(ties)}"
     return text + f" (its median best: {what} = {_score_text(float(np.median(c.random_best)))})."
 
 

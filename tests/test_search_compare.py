@@ -51,7 +51,8 @@ def test_the_sentence_counts_what_the_runs_found(bowl):
     text = search_sentence(bowl, "lr", "momentum")
     better = int(np.sum(bowl.random_best < bowl.grid_best))
     worse = int(np.sum(bowl.random_best > bowl.grid_best))
-    assert f"random search found a better setting {better} times, a worse one {worse} times" in text
+    times = lambda n: "once" if n == 1 else f"{n} times"  # noqa: E731
+    assert f"random search found a better setting {times(better)}, a worse one {times(worse)}" in text
     assert better + worse <= N_SEEDS and f"Over {N_SEEDS} seeds of the sampler" in text
     assert f"the 3 × 3 grid tries 3 values of each" in text and "9 random samples try 9 values of each" in text
     assert f"median best: f − f* = {short_number(float(np.median(bowl.random_best)))}" in text
