@@ -293,12 +293,14 @@ NESTEROV = Optimizer(
     key="nesterov",
     label="Nesterov momentum",
     latex=(
-        r"\begin{aligned}" + _WD + r"b_t &= \mu\, b_{t-1} + g_t \quad (b_1 = g_1) \\"
-        r"\theta_t &= \theta_{t-1} - \eta\,(g_t + \mu\, b_t) \quad \text{(torch's form, plotted)} \\"
-        r"&\text{the course's form: } \tilde v_t = \mu\,\tilde v_{t-1} - \eta\,\nabla f(\tilde\theta_{t-1}"
-        r" + \mu\,\tilde v_{t-1}),\ \tilde\theta_t = \tilde\theta_{t-1} + \tilde v_t \\"
-        r"&\text{the same run: } \theta_t = \tilde\theta_t + \mu\,\tilde v_t \text{ (its look-ahead point)},"
-        r"\ \tilde v_t = -\eta\, b_t\end{aligned}"
+        r"\begin{aligned}&\text{torch (the path plots } \theta\text{):} \\" + _WD
+        + r"b_t &= \mu\, b_{t-1} + g_t \quad (b_1 = g_1) \\"
+        r"\theta_t &= \theta_{t-1} - \eta\,(g_t + \mu\, b_t) \\"
+        r"&\text{the course (same run):} \\"
+        r"\tilde v_t &= \mu\,\tilde v_{t-1} - \eta\, g_t, \\"
+        r"&\quad g_t \text{ at } \tilde\theta_{t-1} + \mu\,\tilde v_{t-1} \\"
+        r"\tilde\theta_t &= \tilde\theta_{t-1} + \tilde v_t \\"
+        r"\theta_t &= \tilde\theta_t + \mu\,\tilde v_t, \quad \tilde v_t = -\eta\, b_t\end{aligned}"
     ),
     torch="torch.optim.SGD(params, lr=η, momentum=μ, nesterov=True, weight_decay=λ)",
     hypers=(lr_spec(1e-3), momentum_spec(0.9, **_MU, positive=True), weight_decay_spec(0.0)),

@@ -763,7 +763,9 @@ def test_nesterov_course_form_is_torchs_in_other_coordinates(surface_key, hyper)
     assert r"\tilde\theta_{201} + \mu\tilde v_{201}" in shown.lines[-2]
     assert shown.lines[-2].endswith(vec(shown.params)) and shown.lines[-1].endswith(vec(shown.params))
     assert "(torch's form, plotted)" in shown.lines[-1]
-    assert r"\text{the same run: } \theta_t = \tilde\theta_t + \mu\,\tilde v_t" in opt.latex
+    assert r"\theta_t &= \tilde\theta_t + \mu\,\tilde v_t, \quad \tilde v_t = -\eta\, b_t" in opt.latex
+    assert r"\text{torch (the path plots } \theta" in opt.latex
+    assert r"g_t \text{ at } \tilde\theta_{t-1} + \mu\,\tilde v_{t-1}" in opt.latex
 
 
 def test_rmsprop_alpha_help_gives_the_course_value_and_torchs():
