@@ -20,7 +20,7 @@ st.title("Which optimizer to choose?")
 st.markdown(
     "**Read:** every optimizer starts from each surface's usual start with its learning rate "
     "tuned fairly (Tune's rule: over the rates its own slider offers, the one that ends lowest after "
-    f"{STEPS} updates; its other settings are PyTorch's defaults). Each cell counts the updates until "
+    f"{STEPS} updates; its other settings where the Compare page's sliders start). Each cell counts the updates until "
     f"f − f* is within {TOL:g}, or says never. **Notice:** the first to arrive changes from surface "
     "to surface: the choice depends on the problem, and on tuning each candidate's rate."
 )
