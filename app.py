@@ -31,6 +31,7 @@ LESSON_PAGES = (
     ("pages/schedules.py", "Learning-rate schedules", ":material/trending_down:"),
     ("pages/minibatch.py", "Batch vs mini-batch", ":material/scatter_plot:"),
     ("pages/sweep.py", "Hyperparameter map", ":material/grid_on:"),
+    ("pages/choosing.py", "Which optimizer?", ":material/rule:"),
     ("pages/challenges.py", "Challenges", ":material/emoji_events:"),
 )
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from optimizers import run_batch
+from optimizers import Schedule, run_batch
 
 
 @dataclass(frozen=True)
@@ -41,13 +41,21 @@ def batch_sizes(n: int, batch: int) -> tuple[tuple[str, int], ...]:
     return ((f"Full batch (B = {n})", n), (f"Mini-batch (B = {batch})", batch), ("SGD (B = 1)", 1))
 
 
-def equal_work_runs(surface, optimizer, hyper: dict, start, epochs: int, batch: int, seed: int) -> list[BatchRun]:
-    """Full-batch, mini-batch and single-sample runs over the same number of epochs of ``surface``'s data."""
+def equal_work_runs(surface, optimizer, hyper: dict, start, epochs: int, batch: int, seed: int,
+                    schedule: Schedule | None = None, schedule_per_epoch: bool = False) -> list[BatchRun]:
+    """Full-batch, mini-batch and single-sample runs over the same number of epochs of ``surface``'s data.
+
+    ``schedule_per_epoch`` steps the schedule once per epoch (⌈N/B⌉ updates), as the course
+    counts decay; otherwise once per update, so the same schedule decays N times faster for SGD
+    than for full-batch GD, which is what the per-epoch choice is there to show.
+    """
     n = int(surface.n_samples)  # a finite-sum surface (surfaces.regression)
     out = []
     for label, b in batch_sizes(n, batch):
         per_epoch = math.ceil(n / b)
-        res = run_batch(surface, optimizer, hyper, start, epochs * per_epoch, batch_size=b, seed=seed, record="path")
+        sched = schedule.per_epoch(per_epoch) if schedule is not None and schedule_per_epoch else schedule
+        res = run_batch(surface, optimizer, hyper, start, epochs * per_epoch, batch_size=b, seed=seed, record="path",
+                        schedule=sched)
         at = int(res.diverged_at[0])
         out.append(BatchRun(label, b, per_epoch, res.path[:, 0], res.loss[:, 0], at if at >= 0 else None))
     return out

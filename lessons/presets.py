@@ -198,17 +198,22 @@ PRESETS: tuple[Preset, ...] = (
         key="adam_bias",
         title="Adam's bias correction",
         watch=(
-            "RMSProp (α = 0.999) and Adam (β₂ = 0.999) both start their squared-gradient average "
-            "at v = 0. After step 1, v = 0.001·g², so RMSProp, which has no bias correction, "
-            "divides by √0.001·|g| and its first step is lr/√0.001 ≈ 32 × lr = 3.2 in each "
-            "coordinate: from (−7, 2) it lands at (−3.84, −1.16), past the valley floor y = 0. "
-            "Adam divides m and v by (1 − βᵗ), which undoes the zero start, and its first step is "
-            "lr = 0.1 per coordinate (up to the tiny ε): it lands at (−6.90, 1.90). Scrub steps 0–3."
+            "Adam (no bias correction) is Adam with m̂ = m and v̂ = v, a teaching switch (torch "
+            "always corrects). Both averages start at 0, so after step 1 m = 0.1·g and v = "
+            "0.001·g²: the uncorrected step is 0.1/√0.001 ≈ 3.2 × lr = 0.95 in each coordinate, "
+            "and from (−2.00, −1.00) it lands at (−1.05, −0.05). Adam divides m and v by "
+            "(1 − βᵗ), which undoes the zero start: its first step is lr = 0.3 per coordinate, to "
+            "(−1.70, −0.70). The uncorrected steps stay several times lr: step 2 reaches "
+            "(−0.11, 0.86), f = −0.81, beside a global minimum, and step 3 flies past it to "
+            "(0.73, 1.35), f = 8.65. After 200 steps it sits in a shallow side dip at "
+            "(1.61, 0.57), f = 2.10, while Adam ends in the global minimum at (−0.09, 0.71), "
+            "f = −1.03. At lr 0.2 or 0.4 the uncorrected run happens to end in a global minimum "
+            "too: with steps that large, which dip a run ends in is luck."
         ),
-        race=Race("bowl", {"rmsprop": {"lr": 0.1, "alpha": 0.999}, "adam": {"lr": 0.1}},
-                  (-7.0, 2.0), 50),
-        question=Ask("first_step", {"among": ("rmsprop", "adam")},
-                     "Now try RMSProp with α = 0.9 and compare the first steps again."),
+        race=Race("six_hump_camel", {"adam": {"lr": 0.3}, "adam_nobias": {"lr": 0.3}},
+                  (-2.0, -1.0), 200),
+        question=Ask("first_step", {"among": ("adam_nobias", "adam")},
+                     "Now try lr = 0.2 and compare the first steps again."),
     ),
     Preset(
         key="regression",

@@ -23,6 +23,7 @@ REGISTRY = (
     "adagrad:ADAGRAD",
     "rmsprop:RMSPROP",
     "adam:ADAM",
+    "adam_nobias:ADAM_NO_BIAS_CORRECTION",
     "adam:ADAMW",
     "nadam:NADAM",
     "adamax:ADAMAX",

@@ -205,6 +205,10 @@ class Optimizer:
     hidden_states: Callable[[Hyper], tuple[str, ...]] = lambda hyper: ()
     #: The scalar form of ``update`` for the compiled fast path (None: numpy path only).
     kernel: ScalarKernel | None = None
+    #: The torch optimizer this one departs from on purpose, for teaching (Adam without its
+    #: bias correction), or None for a rule torch has: a variant is checked against torch's
+    #: arithmetic written out step by step, since no torch call reproduces it.
+    teaching_variant_of: str | None = None
 
     def __post_init__(self) -> None:
         unknown = [k for k in self.sweep_axes if k not in self.hyper_keys]

@@ -122,7 +122,9 @@ ALPHA = HyperSpec(
     low=0.0,
     high=0.999,
     log=False,
-    help="Smoothing constant: how much of the running average of g² is kept each step.",
+    help=("Smoothing constant ρ (the course's name; torch calls it α): how much of the running "
+          "average of g² is kept each step. The course says ρ is usually 0.9; torch's default "
+          "is 0.99, which this app starts at."),
     valid_low=0.0,
     valid_high=1.0,
 )

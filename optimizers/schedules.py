@@ -22,9 +22,16 @@ warmup          min(1, t/W)                             LinearLR(start_factor=1/
 warmup_cosine   t/W for t ≤ W, then cosine from 1       SequentialLR([LinearLR(1/W, total_iters=
                 to r over the remaining T − W updates   W−1), CosineAnnealingLR(T_max=T−W,
                                                         eta_min=r·lr)], milestones=[W])
+sqrt_decay      k / √t                                  LambdaLR(lambda e: k / sqrt(e + 1))
+milestones      γ^(number of milestones m_i ≤ t − 1)    MultiStepLR(milestones=[m₁, m₂, m₃], gamma=γ)
 =============== ======================================= ==========================================
 
-So every schedule but the warmups starts at the base learning rate on update 1, and the cosine
+The last two are the course's own: k/√t is the form of the lecture the notes follow
+(α = k/√(epoch) · α₀; this app counts updates, not epochs, so t is the update index and update 1
+uses k·η), and "milestones" is its hand-set decay ("the first 1000 steps at 0.01, the next 1000
+at 0.001"): the rate drops by γ after update m₁, again after m₂ and after m₃.
+
+So every schedule but the warmups and k/√t (which starts at k·η) starts at the base learning rate on update 1, and the cosine
 schedules approach (but, like torch with T_max = T, do not quite reach) r·lr on the last update.
 
 ``clip_by_norm`` rescales each run's gradient exactly as ``torch.nn.utils.clip_grad_norm_`` does
@@ -61,17 +68,34 @@ class ScheduleSpec:
 
 @dataclass(frozen=True)
 class Schedule:
-    """A schedule with its parameters fixed: ``factor(t, total_steps)`` multiplies the base lr."""
+    """A schedule with its parameters fixed: ``factor(t, total_steps)`` multiplies the base lr.
+
+    ``updates_per_epoch`` > 1 steps the schedule once per epoch instead of once per update, as
+    a training loop that calls ``scheduler.step()`` after each pass over the data does (the
+    course counts decay in epochs): updates 1..n use epoch 1's rate, n+1..2n epoch 2's, and the
+    run is ⌈T/n⌉ epochs long for the schedules that know the run's length.
+    """
 
     key: str
     params: Mapping[str, float] = field(default_factory=dict)
+    updates_per_epoch: int = 1
 
     @property
     def spec(self) -> ScheduleSpec:
         return SCHEDULES[self.key]
 
+    def per_epoch(self, updates_per_epoch: int) -> "Schedule":
+        """This schedule stepped once every ``updates_per_epoch`` updates."""
+        if int(updates_per_epoch) != updates_per_epoch or updates_per_epoch < 1:
+            raise ValueError(f"updates_per_epoch must be a whole number ≥ 1, got {updates_per_epoch!r}")
+        return Schedule(self.key, self.params, int(updates_per_epoch))
+
     def factor(self, t: "int | Array", total_steps: int) -> "float | Array":
         """Multiplier of the base lr at update ``t`` (1-based; vectorized over ``t``)."""
+        n = self.updates_per_epoch
+        if n > 1:  # the epoch update t falls in, in a run of ⌈T/n⌉ epochs
+            t = np.floor((np.asarray(t, dtype=float) - 1) / n) + 1
+            total_steps = -(-int(total_steps) // n)
         t_arr = np.asarray(t, dtype=float)
         out = np.asarray(self.spec.factor(t_arr, int(total_steps), self.params), dtype=float)
         out = np.broadcast_to(out, t_arr.shape)
@@ -120,6 +144,35 @@ def _warmup_cosine(t: Array, T: int, p: Mapping[str, float]) -> Array:
     t_max = max(T - w, 1)
     decay = _cosine_curve(np.maximum(t - 1 - w, 0.0), t_max, p["min_ratio"])
     return np.where(t <= w, t / w, decay)
+
+
+def _sqrt_decay(t: Array, T: int, p: Mapping[str, float]) -> Array:
+    return p["k"] / np.sqrt(t)
+
+
+MILESTONE_KEYS = ("milestone1", "milestone2", "milestone3")
+
+
+def _milestones(t: Array, T: int, p: Mapping[str, float]) -> Array:
+    """γ to the number of milestones already passed (torch's MultiStepLR: a milestone given
+    twice drops the rate twice), counted in completed updates e = t − 1."""
+    passed = sum((t - 1 >= p[key]).astype(float) for key in MILESTONE_KEYS)
+    return p["gamma"] ** passed
+
+
+def _milestone(n: int, default: int) -> HyperSpec:
+    return HyperSpec(
+        f"milestone{n}",
+        rf"m_{n}",
+        default,
+        1,
+        10000,
+        True,
+        f"Update after which the learning rate is multiplied by γ for the {('first', 'second', 'third')[n - 1]} "
+        "time (a milestone past the last update never drops it).",
+        valid_low=1,
+        integer=True,
+    )
 
 
 def _gamma(default: float, low: float, high: float, help: str) -> HyperSpec:
@@ -243,6 +296,37 @@ _SPECS = (
             "CosineAnnealingLR(opt, T_max=T−W, eta_min=r·η)], milestones=[W])"
         ),
         note="The transformer recipe: warm up over W updates, then cosine-anneal to r·η.",
+    ),
+    ScheduleSpec(
+        "sqrt_decay",
+        "k/√t decay",
+        r"\eta_t = \eta\,\frac{k}{\sqrt{t}}",
+        (
+            HyperSpec(
+                "k",
+                r"k",
+                1.0,
+                0.1,
+                10.0,
+                True,
+                "Scale of the decay: update 1 uses k·η, update 4 half of that, update 100 a tenth.",
+                valid_low=0.0,
+                low_open=True,
+            ),
+        ),
+        _sqrt_decay,
+        torch="torch.optim.lr_scheduler.LambdaLR(opt, lambda e: k / math.sqrt(e + 1))",
+        note="The course's k/√(epoch) decay, counted in updates: slower than 1/t, so noise averages out for longer.",
+    ),
+    ScheduleSpec(
+        "milestones",
+        "Milestones (hand-set drops)",
+        r"\eta_t = \eta\,\gamma^{\#\{i\,:\, m_i \le t-1\}}",
+        (_milestone(1, 100), _milestone(2, 200), _milestone(3, 300),
+         _gamma(0.1, 0.01, 1.0, "Factor applied to the learning rate at each milestone.")),
+        _milestones,
+        torch="torch.optim.lr_scheduler.MultiStepLR(opt, milestones=[m₁, m₂, m₃], gamma=γ)",
+        note="The course's hand-set decay: you choose the updates after which the rate drops by γ.",
     ),
 )
 

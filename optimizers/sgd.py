@@ -161,11 +161,31 @@ def _momentum_explain(params, grads, state, hyper, t) -> Explanation:
     return Explanation(tuple(lines), new)
 
 
+def course_nesterov_point(params: Array, buf: Array, hyper) -> tuple[Array, Array]:
+    """The course's (Sutskever's) iterate θ̃ and velocity ṽ behind torch's θ and b, for a
+    constant η: ṽ = −η b and θ̃ = θ − μ ṽ, so torch's θ is the course's look-ahead point θ̃ + μ ṽ."""
+    lr, mu = float(hyper["lr"]), float(hyper["momentum"])
+    v = -lr * np.asarray(buf, dtype=float)
+    return np.asarray(params, dtype=float) - mu * v, v
+
+
 def _nesterov_explain(params, grads, state, hyper, t) -> Explanation:
+    k = t - 1
     lines, g, b, new = _momentum_lines(_nesterov_update, params, grads, state, hyper, t)
-    d = g + float(hyper["momentum"]) * b
-    lines.append(rf"\theta_{{{t}}} &= \theta_{{{t - 1}}} - \eta\,(g + \mu b_{{{t}}}) = {vec(params)} - "
-                 rf"{num(float(hyper['lr']))}\,{vec(d)} = {vec(new)}")
+    mu, eta = float(hyper["momentum"]), num(float(hyper["lr"]))
+    # the course's form of the same step first: its iterate θ̃ sits μṽ behind the plotted θ, and
+    # the gradient g above is the one it takes at its look-ahead point θ̃ + μṽ (= θ)
+    th_old, v_old = course_nesterov_point(params, row(state, "buf"), hyper)
+    th_new, v_new = course_nesterov_point(new, b, hyper)
+    lines.append(r"&\text{the course's form (constant }\eta\text{): } \tilde v = -\eta b,\ "
+                 r"\tilde\theta = \theta - \mu\tilde v")
+    lines.append(rf"\tilde v_{{{t}}} &= \mu\,\tilde v_{{{k}}} - \eta\,\nabla f(\tilde\theta_{{{k}}} + \mu\tilde v_{{{k}}})"
+                 rf" = {num(mu)}\,{vec(v_old)} - {eta}\,{vec(g)} = {vec(v_new)}")
+    lines.append(rf"\tilde\theta_{{{t}}} &= \tilde\theta_{{{k}}} + \tilde v_{{{t}}} = {vec(th_old)} + {vec(v_new)}"
+                 rf" = {vec(th_new)},\quad \tilde\theta_{{{t}}} + \mu\tilde v_{{{t}}} = {vec(th_new + mu * v_new)}")
+    d = g + mu * b
+    lines.append(rf"\theta_{{{t}}} &= \theta_{{{k}}} - \eta\,(g + \mu b_{{{t}}})\ \text{{(torch's form, plotted)}}"
+                 rf" = {vec(params)} - {eta}\,{vec(d)} = {vec(new)}")
     return Explanation(tuple(lines), new)
 
 
@@ -273,8 +293,14 @@ NESTEROV = Optimizer(
     key="nesterov",
     label="Nesterov momentum",
     latex=(
-        r"\begin{aligned}" + _WD + r"b_t &= \mu\, b_{t-1} + g_t \quad (b_1 = g_1) \\"
-        r"\theta_t &= \theta_{t-1} - \eta\,(g_t + \mu\, b_t)\end{aligned}"
+        r"\begin{aligned}&\text{torch (the path plots } \theta\text{):} \\" + _WD
+        + r"b_t &= \mu\, b_{t-1} + g_t \quad (b_1 = g_1) \\"
+        r"\theta_t &= \theta_{t-1} - \eta\,(g_t + \mu\, b_t) \\"
+        r"&\text{the course (same run):} \\"
+        r"\tilde v_t &= \mu\,\tilde v_{t-1} - \eta\, g_t, \\"
+        r"&\quad g_t \text{ at } \tilde\theta_{t-1} + \mu\,\tilde v_{t-1} \\"
+        r"\tilde\theta_t &= \tilde\theta_{t-1} + \tilde v_t \\"
+        r"\theta_t &= \tilde\theta_t + \mu\,\tilde v_t, \quad \tilde v_t = -\eta\, b_t\end{aligned}"
     ),
     torch="torch.optim.SGD(params, lr=η, momentum=μ, nesterov=True, weight_decay=λ)",
     hypers=(lr_spec(1e-3), momentum_spec(0.9, **_MU, positive=True), weight_decay_spec(0.0)),

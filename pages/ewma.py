@@ -22,7 +22,7 @@ BETA_LOW, BETA_HIGH, BETA_DEFAULT = 0.5, 0.999, 0.98
 
 st.title("Exponentially weighted averages")
 intro = st.empty()  # filled once β is known: its numbers are computed for the β on screen
-compare_link("Compare preset: Adam's bias correction (RMSProp without it, Adam with it)", preset="adam_bias")
+compare_link("Compare preset: Adam's bias correction (Adam without it, Adam with it)", preset="adam_bias")
 
 url = LessonUrl(legacy={"beta": "ewma_beta", "series": "ewma_series", "seed": "ewma_seed"})
 url.number("ewma_beta", BETA_DEFAULT, BETA_LOW, BETA_HIGH)

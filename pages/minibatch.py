@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from optimizers import OPTIMIZERS
+from optimizers import OPTIMIZERS, SCHEDULES, make_schedule
 from lessons.minibatch_lesson import cost_rows, equal_work_runs
 from surfaces.regression import make_regression_surface, regression_data
 from ui.lesson_common import show_chart, compare_link, page_style, spec_slider
@@ -62,24 +62,57 @@ with c4:
 epochs = int(c5.number_input("Epochs", 1, 200, 20, key="mb_epochs", bind=BIND))
 seed = int(st.sidebar.number_input("Mini-batch seed", 0, 9999, 0, key="mb_seed", bind=BIND,
                                    help="Seeds the shuffling of the data each epoch."))
+
+# A learning-rate schedule, stepped per update (the app's count) or per epoch (the course's).
+sched_keys = list(SCHEDULES)
+url.choice("mb_sched", sched_keys, "constant", label=lambda k: SCHEDULES[k].label)
+sched_key = st.sidebar.selectbox("Learning-rate schedule", sched_keys, index=0, key="mb_sched", bind=BIND,
+                                 format_func=lambda k: SCHEDULES[k].label)
+sched_spec = SCHEDULES[sched_key]
+sched_params: dict[str, float] = {}
+for p in sched_spec.params:
+    url.spec(f"mb_sched_{sched_key}_{p.key}", p, float(p.default))
+    sched_params[p.key] = spec_slider(st.sidebar, p, float(p.default), key=f"mb_sched_{sched_key}_{p.key}", bind=BIND)
+STEP_BY = {"update": "once per update (the app's count)", "epoch": "once per epoch, ⌈N/B⌉ updates (the course's count)"}
+url.choice("mb_sched_by", list(STEP_BY), "update", label=STEP_BY.get)
+sched_by = st.sidebar.radio("Step the schedule", list(STEP_BY), index=0, key="mb_sched_by", bind=BIND,
+                            format_func=STEP_BY.get, disabled=sched_key == "constant",
+                            help="Per update, the same schedule decays N times faster for SGD (N updates per "
+                                 "epoch) than for full-batch GD (one); per epoch, all three runs get the same "
+                                 "rate in the same epoch.")
 url.show_notices()
+try:
+    schedule = make_schedule(sched_key, **sched_params)
+except ValueError as exc:  # a hand-edited link with an invalid combination
+    st.warning(f"{exc}; using the schedule's defaults.")
+    schedule = make_schedule(sched_key)
+if sched_key != "constant":
+    st.sidebar.latex(sched_spec.latex)
+    st.sidebar.caption(f"t counts {'epochs' if sched_by == 'epoch' else 'updates'}.")
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _runs(n: int, batch: int, opt_key: str, lr: float, epochs: int, seed: int, start: tuple[float, float]):
+def _runs(n: int, batch: int, opt_key: str, lr: float, epochs: int, seed: int, start: tuple[float, float],
+          sched_key: str = "constant", sched_params: tuple = (), per_epoch: bool = False):
     """`equal_work_runs`, cached: the three runs see the same samples, in different step counts."""
-    return equal_work_runs(make_regression_surface(n), opt_key, {"lr": lr}, start, epochs, batch, seed)
+    schedule = None if sched_key == "constant" else make_schedule(sched_key, **dict(sched_params))
+    return equal_work_runs(make_regression_surface(n), opt_key, {"lr": lr}, start, epochs, batch, seed,
+                           schedule=schedule, schedule_per_epoch=per_epoch)
 
 
 surface = make_regression_surface(n)
 # A click on the player's map restarts all three runs from there (kept per data-set size).
 start = tuple(st.session_state.get(f"mb_start_{n}", surface.start))
-runs = _runs(n, batch, opt_key, lr, epochs, seed, start)
+runs = _runs(n, batch, opt_key, lr, epochs, seed, start, schedule.key, tuple(sorted(schedule.params.items())),
+             sched_by == "epoch")
 data = regression_data(surface)
 f_star = surface.f_star  # the least-squares solution (w*, b*)
 colors = {r.label: c for r, c in zip(runs, COLORS)}
 style = page_style()
-lesson_box("minibatch", n, batch, opt_key, float(lr), epochs, seed, lazy=True)  # predict first (ui/predict.py); seconds: asked on demand
+if schedule.key == "constant":  # the question's answer is computed with a constant rate
+    lesson_box("minibatch", n, batch, opt_key, float(lr), epochs, seed, lazy=True)  # predict first (ui/predict.py); seconds: asked on demand
+else:
+    st.caption("The predict-first question is asked with a constant rate: set the schedule back to Constant to see it.")
 
 # --- the race: one panel per batch size, side by side, synchronised by work done ----------
 trajs, run_colors = [], {}

@@ -35,7 +35,12 @@ st.markdown(
     "the rate; as the schedule lowers the rate the ball shrinks (the dots are where "
     f"{N_SEEDS} seeded runs ended; the noise-ball numbers below are medians over all of them). "
     "Warm-up does the opposite at the start: small careful steps first. AdaGrad is the "
-    "exception: it already shrinks its own steps, and a schedule on top only starves it."
+    "exception: it already shrinks its own steps, and a schedule on top only starves it.\n\n"
+    "**Epochs or updates?** The course counts decay in *epochs* (passes over the training set); "
+    "this app counts *updates* (optimizer steps): t below is the update index and a schedule's "
+    "step counts are updates. On these surfaces every update sees the exact gradient, so one "
+    "update is one epoch; with mini-batches of B out of N examples an epoch is ⌈N/B⌉ updates, and "
+    "the mini-batch page lets you step the schedule once per epoch instead."
 )
 compare_link("Compare preset: noisy gradients with and without a decaying schedule", preset="schedule")
 
@@ -179,7 +184,10 @@ $\eta\lambda$ is small: halve the rate and the ball shrinks by about $\sqrt 2$.
 Early on, far from the minimum, a large rate makes fast progress; near the minimum a small
 rate averages the noise away. A schedule gets both: **step decay** (drop by $\gamma$ every $k$
 updates), **exponential** ($\eta\,\gamma^{t-1}$), **inverse-time** ($\eta/(1+k(t-1))$), **cosine**
-(smoothly to $r\eta$). Update $t = 1$ always uses the full base rate, as in PyTorch. **Warm-up** starts small on purpose: in the first steps, adaptive optimizers' averages
+(smoothly to $r\eta$), and the course's two: **k/√t** ($\eta\,k/\sqrt{t}$, slower than inverse-time)
+and **milestones** (you pick the updates $m_1, m_2, m_3$ after which the rate drops by $\gamma$). Update
+$t = 1$ uses the full base rate, as in PyTorch, except under warm-up and k/√t (which uses $k\eta$).
+**Warm-up** starts small on purpose: in the first steps, adaptive optimizers' averages
 are still unreliable and large steps can throw the run away.
 """
     )

@@ -27,6 +27,8 @@ from viz.paths import loss_figure, overlay_figure
 from viz.trajectory import Trajectory
 from ui.bootstrap import ensure_app_navigation
 from lessons.pages import SWEEP_OPTIMIZER
+from lessons.search_compare import BUDGETS, compare_searches, search_sentence
+from viz.search_figure import search_points_figure
 
 ensure_app_navigation()
 
@@ -229,3 +231,29 @@ rates that matter differ by factors. Colour is log₁₀ of the metric; diverged
 separately (red) because "exploded" is a different answer from "large loss".
 """
     )
+
+
+# --- grid search or random search, at the same budget ---------------------------------------
+@st.cache_data(show_spinner="Running both searches…", max_entries=32)
+def _searches(ref, opt_key: str, x_key: str, y_key: str, x_range: tuple[float, float], y_range: tuple[float, float],
+              budget: int, steps: int):
+    o = OPTIMIZERS[opt_key]
+    return compare_searches(resolve_surface(ref), o, o.spec(x_key), o.spec(y_key), x_range, y_range, budget, steps)
+
+
+st.subheader("Grid search or random search?")
+url.number("sw_budget", 16, BUDGETS[0], BUDGETS[-1], options=BUDGETS)
+budget = int(st.select_slider("Budget (runs per search)", BUDGETS, value=16, key="sw_budget", bind=BIND,
+                              help="The same number of runs for both: a √budget × √budget grid over the ranges "
+                                   "above, and that many random samples (log-uniform for a log-scaled axis)."))
+searches = _searches(ref, opt_key, x_key, y_key, (x_lo, x_hi), (y_lo, y_hi), budget, steps)
+st.markdown(search_sentence(searches, x_key, y_key))
+seed0 = searches.random_points[0]
+show_chart(
+    search_points_figure(searches.grid_points, searches.grid_best_point, seed0,
+                         seed0[int(searches.random_scores[0].argmin())], x_label=x_key, y_label=y_key,
+                         x_log=x_spec.log, y_log=y_spec.log, style=style,
+                         title=f"Where each search ran (random: sampler seed 0 of {searches.n_seeds})"),
+    key="sw_search_points",
+)
+

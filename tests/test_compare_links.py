@@ -211,6 +211,20 @@ def test_full_state_round_trip_with_schedule_and_extras():
     assert "?" in query_string(query) and "opt=rmsprop&opt=adamw" in query_string(query)
 
 
+def test_the_courses_schedules_and_the_teaching_variant_round_trip_in_a_link():
+    """k/√t, hand-set milestones and Adam without bias correction live in a Compare link like any other."""
+    state, notices = parse({"surface": "bowl", "opt": ["adam", "adam_nobias"], "adam_nobias.lr": "0.3",
+                            "sched": "milestones", "sched.milestone1": "20", "sched.milestone2": "40",
+                            "sched.milestone3": "60", "sched.gamma": "0.5"})
+    assert notices == [] and state.race.schedule == "milestones"
+    assert dict(state.race.schedule_params) == {"milestone1": 20, "milestone2": 40, "milestone3": 60, "gamma": 0.5}
+    assert state.race.hyper("adam_nobias")["lr"] == 0.3 and list(state.race.opts) == ["adam", "adam_nobias"]
+    again, notices = parse(to_query(state))
+    assert notices == [] and again == state
+    state, notices = parse({"sched": "sqrt_decay", "sched.k": "2"})
+    assert notices == [] and dict(state.race.schedule_params) == {"k": 2.0}
+
+
 def test_every_preset_value_and_torch_default_is_on_its_slider():
     for opt in OPTIMIZERS.values():
         for spec in opt.hypers:

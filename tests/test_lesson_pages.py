@@ -91,10 +91,13 @@ def test_schedules_choice_changes_the_run():
     assert float(_metrics(at)["Final rate"]) == pytest.approx(lr, rel=1e-3)  # warm-up ends at factor 1
 
 
-@pytest.mark.parametrize("sched", ["constant_is_hidden", "exponential", "inverse_time", "warmup_cosine"])
+@pytest.mark.parametrize("sched", ["constant_is_hidden", "exponential", "inverse_time", "warmup_cosine",
+                                   "sqrt_decay", "milestones"])
 def test_schedules_every_schedule_from_the_url(sched):
     at = _app("schedules", schedule=sched, steps="100")
     _ok(at)
+    if sched == "milestones":  # default milestones 100, 200, 300 are past a 100-update run: no drop
+        assert float(_metrics(at)["Final rate"]) == pytest.approx(at.select_slider(key="sched_lr_sgd").value, rel=1e-3)
     if sched == "constant_is_hidden":
         assert any("schedule=" in i.value for i in at.info)
 
@@ -245,3 +248,18 @@ def test_every_bound_key_survives_a_bad_value(name, bad):
         assert not _live_markup(text), text
     if bad != "0.5":
         assert at.info, "a bad value is reported"
+
+
+def test_minibatch_schedule_per_update_or_per_epoch():
+    """The course counts decay in epochs: stepping per epoch changes the mini-batch and SGD runs
+    (⌈N/B⌉ updates per epoch) but not full-batch GD (one update per epoch)."""
+    at = _app("minibatch", epochs="4", mb_sched="step", mb_sched_step_step_size="2", mb_sched_by="update")
+    _ok(at)
+    per_update = [float(v) for v in at.table[0].value["final f − f*"]]
+    at.radio(key="mb_sched_by").set_value("epoch").run()
+    _ok(at)
+    per_epoch = [float(v) for v in at.table[0].value["final f − f*"]]
+    assert per_epoch[0] == per_update[0] and per_epoch[1] != per_update[1] and per_epoch[2] != per_update[2]
+    linked = _app("minibatch", epochs="4", mb_sched="step", mb_sched_step_step_size="2", mb_sched_by="epoch")
+    _ok(linked)  # the choice travels in the link
+    assert [float(v) for v in linked.table[0].value["final f − f*"]] == per_epoch

@@ -53,3 +53,24 @@ def test_a_diverging_run_reports_its_step():
     lr = OPTIMIZERS["sgd"].spec("lr").high
     rs = equal_work_runs(surface, "sgd", {"lr": lr}, surface.start, 2, batch=4, seed=0)
     assert any(r.diverged_at is not None and 0 < r.diverged_at <= r.total_steps for r in rs)
+
+
+def test_a_schedule_stepped_per_epoch_gives_every_run_the_same_rate_in_the_same_epoch():
+    """Per update, step decay every 2 updates has shrunk SGD's rate 2^-(N/2) by the end of epoch 1
+    while full-batch GD has not dropped once; per epoch, all three runs drop together."""
+    from optimizers import make_schedule
+
+    surface = make_regression_surface(N)
+    sched = make_schedule("step", step_size=2, gamma=0.5)
+    per_update = equal_work_runs(surface, "sgd", {"lr": 0.05}, surface.start, EPOCHS, 7, 2, schedule=sched)
+    per_epoch = equal_work_runs(surface, "sgd", {"lr": 0.05}, surface.start, EPOCHS, 7, 2, schedule=sched,
+                                schedule_per_epoch=True)
+    for r in per_epoch:
+        steps = np.arange(1, r.total_steps + 1)
+        by_epoch = sched.per_epoch(r.per_epoch).factor(steps, r.total_steps)
+        np.testing.assert_array_equal(by_epoch, sched.factor((steps - 1) // r.per_epoch + 1, EPOCHS))
+        res = run_batch(surface, "sgd", {"lr": 0.05}, surface.start, r.total_steps, batch_size=r.batch, seed=2,
+                        schedule=sched.per_epoch(r.per_epoch))
+        np.testing.assert_array_equal(r.path, res.path[:, 0])
+    assert per_epoch[0].path.tolist() == per_update[0].path.tolist()  # full batch: an update is an epoch
+    assert not np.array_equal(per_epoch[2].path, per_update[2].path)

@@ -38,7 +38,13 @@ TORCH_DEFAULTS = {
     "adamw": {"lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 1e-2},
     "nadam": {"lr": 2e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.0, "momentum_decay": 4e-3},
     "adamax": {"lr": 2e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.0},
+    # a teaching variant of torch.optim.Adam: Adam's constructor and defaults, one step changed
+    "adam_nobias": {"lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.0},
 }
+
+#: Optimizers that depart from a torch optimizer on purpose (no torch call reproduces them):
+#: checked against torch's own tensor arithmetic, written out, instead of a torch.optim class.
+TEACHING_VARIANTS = {key for key, opt in OPTIMIZERS.items() if opt.teaching_variant_of}
 
 
 def run(opt: Optimizer, params, grad_fn, steps, hyper):
@@ -401,7 +407,43 @@ TORCH_CASES = {
 
 def test_every_registered_optimizer_is_compared_with_torch():
     """A new optimizer is not done until its defaults and its steps are checked against torch."""
-    assert set(OPTIMIZERS) == set(TORCH_DEFAULTS) == set(TORCH_CASES)
+    assert set(OPTIMIZERS) == set(TORCH_DEFAULTS) == set(TORCH_CASES) | TEACHING_VARIANTS
+    assert TEACHING_VARIANTS == {"adam_nobias"}  # each variant has its written-out torch test
+
+
+@pytest.mark.parametrize("surface_key", ["rosenbrock", "bowl"])
+@pytest.mark.parametrize("hyper", [{"lr": 0.05}, {"lr": 0.02, "beta1": 0.4, "beta2": 0.99, "weight_decay": 0.1}])
+def test_adam_without_bias_correction_is_torch_adams_arithmetic_without_the_corrections(surface_key, hyper):
+    """torch.optim.Adam's step (lerp_, mul_/addcmul_, sqrt/add_, addcdiv_) with m̂ = m and
+    v̂ = v, in float64, to the tolerance of the torch.optim comparisons (torch's CPU kernels may
+    fuse a multiply-add now and then: tests/golden/measure_drift.py). Torch has no switch for it."""
+    opt = OPTIMIZERS["adam_nobias"]
+    assert opt.teaching_variant_of == "adam" and "no switch" in opt.torch
+    h = opt.resolve(hyper)
+    surf = local_surface(surface_key)
+    params = np.array([[-1.2, 1.0]]) if surface_key == "rosenbrock" else np.array([[1.5, 1.0]])
+    state = opt.init(params)
+    p = torch.tensor(params[0].copy(), dtype=torch.float64)
+    m, v = torch.zeros(2, dtype=torch.float64), torch.zeros(2, dtype=torch.float64)
+    for t in range(1, 51):
+        params, state = opt.update(params, grad_of(surf)(params), state, h, t)
+        g = torch.tensor(surf.grad(p[0].item(), p[1].item()), dtype=torch.float64)
+        g = g.add(p, alpha=h["weight_decay"])
+        m.lerp_(g, 1 - h["beta1"])
+        v.mul_(h["beta2"]).addcmul_(g, g, value=1 - h["beta2"])
+        p.addcdiv_(m, v.sqrt().add_(h["eps"]), value=-h["lr"])
+        np.testing.assert_allclose(params[0], p.numpy(), rtol=1e-9, atol=1e-12)
+
+
+def test_adam_without_bias_correction_first_step_is_3_point_2_lr():
+    """Both averages start at 0: m₁ = 0.1 g, √v₁ = √0.001 |g|, so step 1 is 0.1/√0.001 ≈ 3.16 η
+    per coordinate where Adam's is η (the note's "larger than Adam's, not smaller")."""
+    theta = np.array([[1.0, -2.0]])
+    g = np.array([[0.3, -5.0]])
+    for key, factor in (("adam_nobias", 0.1 / math.sqrt(0.001)), ("adam", 1.0)):
+        opt = OPTIMIZERS[key]
+        p1, _ = opt.update(theta, g, opt.init(theta), opt.resolve({"lr": 0.1}), 1)
+        np.testing.assert_allclose(np.abs(p1 - theta), 0.1 * factor, rtol=1e-5)  # up to ε
 
 
 @pytest.mark.parametrize("key", sorted(TORCH_CASES))
@@ -691,3 +733,45 @@ def test_adamax_moves_each_coordinate_by_at_most_1_01_lr():
                 worst = max(worst, float(np.max(np.abs(new - params))) / lr)
                 params = new
     assert 0.9 < worst <= 1.01, worst
+
+
+@pytest.mark.parametrize("surface_key, hyper", [("bowl", {"lr": 0.05, "momentum": 0.9}),
+                                                ("rosenbrock", {"lr": 1e-3, "momentum": 0.95, "weight_decay": 0.1})])
+def test_nesterov_course_form_is_torchs_in_other_coordinates(surface_key, hyper):
+    """The course's Nesterov (Sutskever: ṽ ← μṽ − η∇f(θ̃ + μṽ), θ̃ ← θ̃ + ṽ), run on its own,
+    shifted to its look-ahead point θ̃ + μṽ, is the path the app plots (torch's θ), and ṽ = −ηb:
+    what the declaration's LaTeX and the inspector say."""
+    opt = OPTIMIZERS["nesterov"]
+    h = opt.resolve(hyper)
+    surf = local_surface(surface_key)
+    start = np.array([[-1.2, 1.0]]) if surface_key == "rosenbrock" else np.array([[1.5, 1.0]])
+    lr, mu, wd = h["lr"], h["momentum"], h["weight_decay"]
+    theta, v = start[0].copy(), np.zeros(2)
+    params, state = start.copy(), opt.init(start)
+    for t in range(1, 201):
+        ahead = theta + mu * v
+        g = np.array(surf.grad(ahead[0], ahead[1]), dtype=float) + wd * ahead
+        v = mu * v - lr * g
+        theta = theta + v
+        params, state = opt.update(params, grad_of(surf)(params), state, h, t)
+        np.testing.assert_allclose(theta + mu * v, params[0], rtol=1e-10, atol=1e-13)
+        np.testing.assert_allclose(v, -lr * state["buf"][0], rtol=1e-10, atol=1e-13)
+    # the inspector writes both forms with numbers, and the course's ends at the plotted θ
+    shown = opt.explain(params[0], grad_of(surf)(params)[0], state, h, 201)
+    from optimizers.explain import vec
+
+    assert r"\tilde\theta_{201} + \mu\tilde v_{201}" in shown.lines[-2]
+    assert shown.lines[-2].endswith(vec(shown.params)) and shown.lines[-1].endswith(vec(shown.params))
+    assert "(torch's form, plotted)" in shown.lines[-1]
+    assert r"\theta_t &= \tilde\theta_t + \mu\,\tilde v_t, \quad \tilde v_t = -\eta\, b_t" in opt.latex
+    assert r"\text{torch (the path plots } \theta" in opt.latex
+    assert r"g_t \text{ at } \tilde\theta_{t-1} + \mu\,\tilde v_{t-1}" in opt.latex
+
+
+def test_rmsprop_alpha_help_gives_the_course_value_and_torchs():
+    """The course writes ρ and says it is usually 0.9; torch's α defaults to 0.99."""
+    import inspect
+
+    spec = OPTIMIZERS["rmsprop"].spec("alpha")
+    assert "ρ is usually 0.9" in spec.help and "torch's default is 0.99" in spec.help
+    assert spec.default == 0.99 == inspect.signature(torch.optim.RMSprop).parameters["alpha"].default

@@ -10,7 +10,7 @@ import torch
 
 from optimizers import SCHEDULES, HyperSpec, Schedule, clip_by_norm, make_schedule
 
-KEYS = ["constant", "step", "exponential", "inverse_time", "cosine", "warmup", "warmup_cosine"]
+KEYS = ["constant", "step", "exponential", "inverse_time", "cosine", "warmup", "warmup_cosine", "sqrt_decay", "milestones"]
 
 
 def test_registry():
@@ -65,6 +65,26 @@ def test_warmup_cosine_by_hand():
     np.testing.assert_allclose(s.factor(np.arange(1, 7), 6), expected, atol=1e-15)
 
 
+def test_sqrt_decay_by_hand():
+    """The course's k/√t: update 1 uses k·η, update 4 half of it, update 100 a tenth (its help)."""
+    s = make_schedule("sqrt_decay", k=2.0)
+    np.testing.assert_allclose(s.factor(np.array([1, 4, 9, 100]), 100), [2.0, 1.0, 2 / 3, 0.2])
+    assert "update 4 half of that, update 100 a tenth" in SCHEDULES["sqrt_decay"].params[0].help
+
+
+def test_milestones_by_hand():
+    """The rate drops by γ after each milestone update, in any order; a repeated milestone drops
+    it twice (torch's MultiStepLR counts milestones), one past the run never."""
+    s = make_schedule("milestones", milestone1=3, milestone2=5, milestone3=1000, gamma=0.1)
+    np.testing.assert_allclose(s.factor(np.arange(1, 8), 7), [1, 1, 1, 0.1, 0.1, 0.01, 0.01])
+    same = make_schedule("milestones", milestone1=5, milestone2=3, milestone3=1000, gamma=0.1)
+    np.testing.assert_array_equal(same.factor(np.arange(1, 8), 7), s.factor(np.arange(1, 8), 7))
+    twice = make_schedule("milestones", milestone1=2, milestone2=2, milestone3=2, gamma=0.5)
+    np.testing.assert_allclose(twice.factor(np.arange(1, 5), 4), [1, 1, 0.125, 0.125])
+    with pytest.raises(ValueError, match="milestone2"):
+        make_schedule("milestones", milestone2=2.5)
+
+
 def test_scalar_and_vector_t_agree():
     s = make_schedule("warmup_cosine", warmup_steps=5)
     vec = s.factor(np.arange(1, 51), 50)
@@ -105,6 +125,18 @@ TORCH_EQUIV = {
         {"warmup_steps": 10},
         lambda sch, o, T: sch.LinearLR(o, start_factor=1 / 10, total_iters=9),
     ),
+    "sqrt_decay": (
+        {"k": 3.0},
+        lambda sch, o, T: sch.LambdaLR(o, lambda e: 3.0 / math.sqrt(e + 1)),
+    ),
+    "milestones": (  # unsorted, one repeated, one past the run
+        {"milestone1": 40, "milestone2": 10, "milestone3": 10, "gamma": 0.5},
+        lambda sch, o, T: sch.MultiStepLR(o, milestones=[40, 10, 10], gamma=0.5),
+    ),
+    "milestones_beyond": (
+        {"milestone1": 7, "milestone2": 30, "milestone3": 500, "gamma": 0.3},
+        lambda sch, o, T: sch.MultiStepLR(o, milestones=[7, 30, 500], gamma=0.3),
+    ),
     "warmup_cosine": (
         {"warmup_steps": 10, "min_ratio": 0.1},
         lambda sch, o, T: sch.SequentialLR(
@@ -135,7 +167,7 @@ def test_matches_torch_schedulers(key):
             lrs.append(opt.param_groups[0]["lr"])
             opt.step()
             sched.step()
-    ours = make_schedule(key, **params).lr(0.1, np.arange(1, T + 1), T)
+    ours = make_schedule(key.removesuffix("_beyond"), **params).lr(0.1, np.arange(1, T + 1), T)
     np.testing.assert_allclose(ours, lrs, rtol=1e-9, atol=1e-12)
 
 
@@ -168,3 +200,37 @@ def test_clip_matches_torch():
         p.grad = torch.tensor(g[i])
         torch.nn.utils.clip_grad_norm_([p], 1.5)
         np.testing.assert_allclose(ours[i], p.grad.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("key, params", [("step", {"step_size": 2, "gamma": 0.5}), ("cosine", {"min_ratio": 0.1}),
+                                         ("sqrt_decay", {"k": 1.0}),
+                                         ("milestones", {"milestone1": 1, "milestone2": 3, "milestone3": 3, "gamma": 0.5})])
+def test_per_epoch_matches_a_torch_loop_stepping_the_scheduler_once_per_epoch(key, params):
+    """The course counts decay in epochs: scheduler.step() after every n updates (the last epoch
+    may be short, as a DataLoader's last batch), and a run-length schedule spans ⌈T/n⌉ epochs."""
+    import warnings
+
+    n, T = 4, 22
+    epochs = math.ceil(T / n)
+    p = torch.zeros(2, requires_grad=True)
+    opt = torch.optim.SGD([p], lr=0.1)
+    build = {
+        "step": lambda o: torch.optim.lr_scheduler.StepLR(o, step_size=2, gamma=0.5),
+        "cosine": lambda o: torch.optim.lr_scheduler.CosineAnnealingLR(o, T_max=epochs, eta_min=0.01),
+        "sqrt_decay": lambda o: torch.optim.lr_scheduler.LambdaLR(o, lambda e: 1.0 / math.sqrt(e + 1)),
+        "milestones": lambda o: torch.optim.lr_scheduler.MultiStepLR(o, milestones=[1, 3, 3], gamma=0.5),
+    }[key]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sched = build(opt)
+        lrs = []
+        for t in range(1, T + 1):
+            lrs.append(opt.param_groups[0]["lr"])
+            opt.step()
+            if t % n == 0:
+                sched.step()
+    schedule = make_schedule(key, **params).per_epoch(n)
+    np.testing.assert_allclose(schedule.lr(0.1, np.arange(1, T + 1), T), lrs, rtol=1e-9, atol=1e-12)
+    assert make_schedule(key, **params).per_epoch(1) == make_schedule(key, **params)
+    with pytest.raises(ValueError, match="updates_per_epoch"):
+        make_schedule(key, **params).per_epoch(0)
