@@ -14,7 +14,7 @@ momentum_decay = 4e-3.
 
 Why it matters for a lesson: Adam's step follows the averaged gradient m; NAdam applies
 Nesterov's look-ahead to it, weighting this step's own gradient (1 − μ_t) and the *next*
-step's momentum μ_{t+1}, so it reacts to a turn one step earlier. The momentum schedule starts
+step's momentum μ_{t+1}, as Nesterov's look-ahead does for heavy-ball momentum. The momentum schedule starts
 μ at β₁/2 and warms it up towards β₁ slowly (defaults β₁ = 0.9, ψ = 0.004): 0.450 at step 1,
 0.472 at step 300, 0.518 at step 1,000, half-way (0.675) near step 4,245, 0.812 at step 10,000.
 The first step is not gentler than Adam's: at the same lr it is 1.056× as long (0.317 against

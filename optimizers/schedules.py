@@ -16,7 +16,7 @@ key             factor(t, T)                            torch equivalent
 constant        1                                       (none)
 step            γ^⌊(t−1)/k⌋                             StepLR(step_size=k, gamma=γ)
 exponential     γ^(t−1)                                 ExponentialLR(gamma=γ)
-inverse_time    1 / (1 + k (t−1))                       Adagrad's lr_decay=k (no scheduler)
+inverse_time    1 / (1 + k (t−1))                       LambdaLR(lambda e: 1 / (1 + k·e))
 cosine          r + (1−r)(1 + cos(π (t−1)/T))/2         CosineAnnealingLR(T_max=T, eta_min=r·lr)
 warmup          min(1, t/W)                             LinearLR(start_factor=1/W, total_iters=W−1)
 warmup_cosine   t/W for t ≤ W, then cosine from 1       SequentialLR([LinearLR(1/W, total_iters=

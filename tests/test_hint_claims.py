@@ -592,3 +592,16 @@ def test_rmsprop_note_first_step_and_steady_step():
             params = new
             new, state = opt.update(params, g, state, hyper, t)
         np.testing.assert_allclose(np.abs(new[0] - params[0]) / lr, 1.0, rtol=0.01)
+
+
+def test_nesterov_note_overshoots_less_on_the_bowl():
+    """Nesterov's note: on the bowl from (−7, 2) at lr 0.3, μ = 0.9, its largest x is 2.00
+    where heavy-ball momentum's is 2.66 (the nesterov lesson's race)."""
+    from lessons.race import Race
+    from optimizers import OPTIMIZERS
+
+    race = Race("bowl", {"momentum": {"lr": 0.3, "momentum": 0.9}, "nesterov": {"lr": 0.3, "momentum": 0.9}},
+                (-7.0, 2.0), 80)
+    furthest = {k: float(race.run(k).path[:, 0, 0].max()) for k in race.opts}
+    note = OPTIMIZERS["nesterov"].note
+    assert f"overshoots to x = {furthest['nesterov']:.2f} where momentum swings out to {furthest['momentum']:.2f}" in note

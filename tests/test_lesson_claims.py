@@ -118,6 +118,9 @@ def test_textbook_preset_is_the_books_figure():
     first = np.abs(np.diff(r["adam"][["x", "y"]].to_numpy()[:2], axis=0))[0]
     np.testing.assert_allclose(first, 0.3, rtol=1e-6)
     _says(text, f"(loss {_sci(finals['adam'])} after 30 steps)")
+    lengths = np.linalg.norm(np.diff(r["adam"][["x", "y"]].to_numpy(), axis=0), axis=1)
+    assert np.all(np.diff(lengths) < 0)  # every step shorter than the one before
+    _says(text, f"its steps shrink ({lengths[0]:.2f} long at first, {lengths[-1]:.2f} by step 30)")
 
 
 # ------------------------------------------------------------------ the bowl presets

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import math
 
 import numpy as np
@@ -77,7 +79,7 @@ def test_registry_types():
         assert isinstance(opt, Optimizer) and opt.key == key
         assert opt.label and opt.torch.startswith("torch.optim.")
         assert opt.latex.startswith(r"\begin{aligned}") and opt.latex.endswith(r"\end{aligned}")
-        assert 2 <= opt.note.count(".") <= 4
+        assert 2 <= len(re.findall(r"[.!?](?:\s|$)", opt.note)) <= 4  # 2-4 sentences (not decimal points)
         assert all(isinstance(s, HyperSpec) and s.help for s in opt.hypers)
         assert callable(opt.preconditioner) and callable(opt.explain)
         assert callable(opt.stability) and callable(opt.arrow)
