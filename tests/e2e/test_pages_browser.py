@@ -68,3 +68,14 @@ def test_a_challenge_link_is_checked_as_it_opens_and_shares_a_whole_link(page, a
     assert code.startswith(f"{app_url}/challenges?challenge=adam_saddle"), code
     assert "adam.lr=0.01" in code
     assert_no_exception(page)
+
+
+def test_which_optimizer_page_shows_its_table(page, app_url):
+    """The "Which optimizer?" page (a table, no chart) renders its computed summary."""
+    page.goto(app_url)
+    wait_for_app(page, timeout=120_000)
+    page.goto(f"{app_url}/choosing")
+    wait_for_app(page, timeout=180_000)
+    page.locator('[data-testid="stTable"], [data-testid="stDataFrame"]').first.wait_for(timeout=180_000)
+    assert_no_exception(page)
+    assert not page.js_errors, page.js_errors  # type: ignore[attr-defined]
