@@ -31,6 +31,44 @@ def range_options(spec) -> list[float]:
     return sorted({round(lo + (hi - lo) * k / 20, 6) for k in range(21)})
 
 
+def largest_curvature(surface) -> float | None:
+    """λmax at the surface's (first) known minimum: declared for quadratics, else from a central
+    difference of the exact gradient; None where no minimum is known or it is not finite."""
+    if surface.hessian_eigs:
+        return float(max(surface.hessian_eigs))
+    if not surface.minima:
+        return None
+    m, h = np.asarray(surface.minima[0], dtype=float), 1e-5
+    with np.errstate(all="ignore"):
+        cols = [(np.asarray(surface.grad(*(m + h * e)), dtype=float) - np.asarray(surface.grad(*(m - h * e)), dtype=float))
+                / (2 * h) for e in np.eye(2)]
+    hessian = np.array(cols).T
+    if not np.all(np.isfinite(hessian)):
+        return None
+    top = float(np.linalg.eigvalsh((hessian + hessian.T) / 2).max())
+    return top if top > 0 else None
+
+
+#: The default learning-rate axis spans this factor either side of the stability limit.
+EDGE_SPAN = 10.0
+
+
+def default_range(optimizer, spec, surface) -> tuple[float, float]:
+    """The axis a map opens with: for the learning rate of an optimizer that declares a stability
+    limit, one decade either side of that limit on this surface (at the optimizer's default other
+    settings and the curvature at the minimum), so the wall of diverged runs sits mid-map instead
+    of filling it; otherwise the hyperparameter's whole slider range."""
+    opts = range_options(spec)
+    full = (opts[0], opts[-1])
+    lam = largest_curvature(surface) if spec.key == "lr" else None
+    limit = optimizer.stability(optimizer.resolve({}), lam) if lam else None
+    if limit is None or not math.isfinite(limit.limit) or limit.limit <= 0:
+        return full
+    below = [o for o in opts if o <= limit.limit / EDGE_SPAN]
+    above = [o for o in opts if o >= limit.limit * EDGE_SPAN]
+    return (max(below) if below else opts[0], min(above) if above else opts[-1])
+
+
 def axis_values(spec, n: int, lo: float, hi: float) -> np.ndarray:
     """n values over [lo, hi]: log-spaced when the spec is log-scaled (rates differ by factors).
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import streamlit as st
 
 from optimizers import OPTIMIZERS, simulate
-from lessons.sweep_map import (METRICS, GridResult, Selection, axis_values, chunk_rows, map_metric, range_options,
-                                  run_grid, sweep_rows)
+from lessons.sweep_map import (METRICS, GridResult, Selection, axis_values, chunk_rows, default_range, map_metric,
+                               range_options, run_grid, sweep_rows)
 from surfaces import SURFACES
 from ui.custom_surface import CUSTOM_LABEL, custom_formula_input, seed_custom_state
 from ui.lesson_common import show_chart, compare_link, page_style
@@ -112,12 +112,16 @@ x_spec, y_spec = opt.spec(x_key), opt.spec(y_key)
 
 
 def axis_range(spec, container) -> tuple[float, float]:
-    """A two-ended slider for one hyperparameter's range, in the link as ``sw_range_<opt>_<hyper>`` (twice)."""
+    """A two-ended slider for one hyperparameter's range, in the link as ``sw_range_<opt>_<hyper>`` (twice).
+
+    It opens on ``lessons.sweep_map.default_range``: around the learning rate's stability limit
+    on this surface, so the edge between converging and diverged runs is mid-map."""
     opts = range_options(spec)
     key = f"sw_range_{opt_key}_{spec.key}"
+    default = default_range(opt, spec, surface)
     url.rename_pair(f"{spec.key}_lo", f"{spec.key}_hi", key)  # links from before the bindings
-    url.pair(key, opts, (opts[0], opts[-1]), log=spec.log)
-    lo, hi = container.select_slider(f"{spec.key} range", opts, value=(opts[0], opts[-1]), key=key, bind=BIND,
+    url.pair(key, opts, default, log=spec.log)
+    lo, hi = container.select_slider(f"{spec.key} range", opts, value=default, key=key, bind=BIND,
                                      format_func=format_number)
     if hi <= lo:
         lo, hi = opts[0], opts[-1]

@@ -153,6 +153,19 @@ def test_sweep_optimizer_and_axes_change_the_map():
     assert "beta1 = " in _map(at)["run"]
 
 
+def test_sweep_opens_with_the_edge_mid_map():
+    """The default map spans a decade either side of momentum's stability limit on Rosenbrock:
+    its caption says how many runs diverged, and that share is neither most nor few of them."""
+    import re
+
+    at = _app("sweep", n="40")
+    _ok(at)
+    assert at.select_slider(key="sw_range_momentum_lr").value == (0.0002, 0.05)
+    caption = " ".join(c.value for c in at.caption)
+    share = int(re.search(r"runs diverged \((\d+)%\)", caption).group(1))
+    assert 25 <= share <= 75, caption
+
+
 def test_sweep_selected_cell_from_url_and_metric():
     at = _app("sweep", n="20", steps="250", sel_x="0.001", sel_y="0.9", metric="steps")
     _ok(at)

@@ -102,3 +102,35 @@ def test_selection_click_new_map_and_clamp():
     assert sel.update("map B", best=(0, 2), click=(3.0, 2.0), locate=locate, resolution=5) == (0, 2)  # new map
     sel.cell = (9, 9)
     assert sel.update("map B", best=(0, 2), click=None, locate=locate, resolution=5) == (4, 4)  # smaller grid
+
+
+@pytest.mark.parametrize("surface_key, opt_key", [("rosenbrock", "momentum"), ("bowl", "sgd"), ("bowl", "momentum")])
+def test_the_default_learning_rate_range_puts_the_edge_mid_map(surface_key, opt_key):
+    """A map opens one decade either side of the optimizer's stability limit on the surface, so
+    the diverged runs fill neither the whole map nor a corner of it (the full slider range left
+    73 % of the Rosenbrock map diverged, its edge squeezed into the left quarter)."""
+    from lessons.sweep_map import default_range, largest_curvature
+    from optimizers import OPTIMIZERS, sweep
+    from surfaces import SURFACES
+
+    surface, opt = SURFACES[surface_key], OPTIMIZERS[opt_key]
+    lo, hi = default_range(opt, opt.spec("lr"), surface)
+    limit = opt.stability(opt.resolve({}), largest_curvature(surface)).limit
+    top = range_options(opt.spec("lr"))[-1]
+    assert lo <= limit / 10 and hi >= min(limit * 10, top) and hi / lo <= 1000  # the slider's end caps it
+    other = opt.sweep_axes[1]
+    xs = axis_values(opt.spec("lr"), 40, lo, hi)
+    ys = axis_values(opt.spec(other), 40, *default_range(opt, opt.spec(other), surface))
+    share = float(sweep(surface, opt, {"lr": xs, other: ys}, start=surface.start, steps=1000).diverged.mean())
+    assert 0.25 <= share <= 0.75, share
+
+
+def test_adaptive_optimizers_and_other_axes_keep_the_whole_slider_range():
+    from lessons.sweep_map import default_range
+    from optimizers import OPTIMIZERS
+    from surfaces import SURFACES
+
+    adam = OPTIMIZERS["adam"]
+    for spec in adam.hypers:
+        opts = range_options(spec)
+        assert default_range(adam, spec, SURFACES["rosenbrock"]) == (opts[0], opts[-1])
