@@ -87,7 +87,12 @@ def snap(value: float, options: Sequence[float], log: bool = False) -> float:
     return min(options, key=lambda o: abs(o - value))
 
 
-def format_number(value: float, digits: int = 8) -> str:
+#: Significant digits a link writes a number with: every value on a slider or in a map cell is
+#: rounded to them, so a link reproduces it exactly.
+LINK_DIGITS = 8
+
+
+def format_number(value: float, digits: int = LINK_DIGITS) -> str:
     """The one way the app writes a number, on sliders and in links: 1e-08, 0.001, 0.95, 1.5, 500.
 
     Whole numbers print without a decimal point (``steps=500``); others keep ``digits``

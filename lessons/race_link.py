@@ -25,7 +25,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 from optimizers import OPTIMIZERS, SCHEDULES
 
-from .grids import clip_options, format_number, noise_options, slider_options, snap
+from .grids import LINK_DIGITS, clip_options, format_number, nice, noise_options, slider_options, snap
 from .link_values import last, md_escape, quote, read_number, short, values
 from .race import (CUSTOM, DEFAULT_BOUNDS, DEFAULT_FORMULA, MAX_CLIP, MAX_CUSTOM_BOUND, MAX_NOISE, MAX_SEED,
                    MAX_STEPS, Bounds, Race)
@@ -222,11 +222,10 @@ def _read_hypers(draft: Draft, params: Mapping[str, Any], notices: list[str]) ->
         value = read_number(params, name, current, float(spec.low), float(spec.high), notices)
         if spec.high_open and value >= spec.valid_high:
             value = current
-        snapped = snap(value, hyper_grid(opt_key, hyper), spec.log)
-        if abs(snapped - value) > 1e-9 * max(1.0, abs(value)):
-            notices.append(f"{name}={format_number(value, 4)} is between slider values; "
-                           f"using {format_number(snapped)}.")
-        hypers[opt_key][hyper] = snapped
+        # Kept as the link says (to the digits a link writes), not snapped to the slider's grid:
+        # a link from the hyperparameter map opens the very run of the clicked cell, and the
+        # Compare slider offers the value as one more stop.
+        hypers[opt_key][hyper] = nice(value, LINK_DIGITS)
     draft["optimizers"] = list(hypers.items())
 
 

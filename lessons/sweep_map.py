@@ -15,6 +15,8 @@ import numpy as np
 
 from optimizers import sweep
 
+from .grids import LINK_DIGITS, nice
+
 #: One vectorized call per this many cells: each call stays short, so a progress bar moves.
 CELLS_PER_CHUNK = 10_000
 METRICS = {"final": "final loss f − f*", "steps": "steps to tolerance"}
@@ -75,10 +77,20 @@ def axis_values(spec, n: int, lo: float, hi: float) -> np.ndarray:
     An open upper end (β < 1) is pulled just inside, so no cell runs an invalid setting.
     """
     if spec.log and lo > 0:
-        return np.geomspace(lo, hi, n)
-    if spec.high_open or (spec.valid_high < math.inf and hi >= spec.valid_high):
-        hi = min(hi, np.nextafter(spec.valid_high, -math.inf))
-    return np.linspace(lo, hi, n)
+        values = np.geomspace(lo, hi, n)
+    else:
+        if spec.high_open or (spec.valid_high < math.inf and hi >= spec.valid_high):
+            hi = min(hi, np.nextafter(spec.valid_high, -math.inf))
+        values = np.linspace(lo, hi, n)
+    # To the digits a link writes, so "Open this run on the Compare page" runs the cell's very values.
+    return np.array([_in_link_digits(v, spec) for v in values])
+
+
+def _in_link_digits(value: float, spec) -> float:
+    rounded = nice(float(value), LINK_DIGITS)
+    if spec.high_open and rounded >= spec.valid_high:  # rounding must not reach an excluded end
+        rounded = float(np.nextafter(spec.valid_high, -math.inf))
+    return rounded
 
 
 def chunk_rows(resolution: int, cells_per_chunk: int = CELLS_PER_CHUNK) -> list[tuple[int, int]]:

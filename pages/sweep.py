@@ -208,7 +208,8 @@ m3.metric("diverged at step", str(traj.diverged_at) if traj.diverged else "no")
 compare_link(
     "Open this run on the Compare page",
     params={"surface": surf_key, **formula_query, "opt": opt_key,
-            f"{opt_key}.{x_key}": f"{sel_x:.6g}", f"{opt_key}.{y_key}": f"{sel_y:.6g}", "steps": str(steps)},
+            f"{opt_key}.{x_key}": format_number(sel_x), f"{opt_key}.{y_key}": format_number(sel_y),
+            "steps": str(steps)},
 )
 left, right = st.columns([3, 2])
 grid = grid_for(ref)

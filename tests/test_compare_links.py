@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
 
 from dataclasses import replace
@@ -162,10 +163,35 @@ def test_clamping_values():
     assert state.race.steps == 11
 
 
-def test_off_grid_learning_rate_snaps_with_notice():
+def test_an_off_grid_value_is_kept_as_the_link_writes_it():
+    """A link's value between slider stops is kept (the slider offers it as one more stop), to
+    the 8 significant digits a link writes, so the link round-trips exactly."""
     state, notices = parse({"opt": "adam", "adam.lr": "0.01234"})
-    assert state.race.hyper("adam")["lr"] == 0.012
-    assert any("0.012" in n for n in notices)
+    assert state.race.hyper("adam")["lr"] == 0.01234 and notices == []
+    state, _ = parse({"opt": "adam", "adam.lr": "0.0020565789123"})
+    assert state.race.hyper("adam")["lr"] == 0.0020565789
+    assert parse(to_query(state))[0] == state
+
+
+def test_a_map_cell_link_opens_the_very_run_of_the_cell():
+    """The hyperparameter map's "Open this run on the Compare page" link carries the cell's exact
+    values: the Compare race ends where the map's cell ended, to the last bit."""
+    from lessons.grids import format_number
+    from lessons.sweep_map import axis_values
+    from optimizers import sweep
+
+    opt = OPTIMIZERS["momentum"]
+    xs = axis_values(opt.spec("lr"), 100, 0.0002, 0.05)
+    ys = axis_values(opt.spec("momentum"), 100, 0.0, 0.999)
+    surface = SURFACES["rosenbrock"]
+    grid = sweep(surface, opt, {"lr": xs, "momentum": ys}, start=surface.start, steps=1000)
+    i, j = int(np.argmin(np.abs(xs - 0.002057))), int(np.argmin(np.abs(ys - 0.5045)))
+    state, notices = parse({"surface": "rosenbrock", "opt": "momentum", "steps": "1000",
+                            "momentum.lr": format_number(xs[i]), "momentum.momentum": format_number(ys[j])})
+    assert notices == []
+    res = state.race.run("momentum", record="final", tol=1e-3)
+    assert res.final_loss[0] == grid.final_loss[i, j]
+    assert res.steps_to_tol[0] == grid.steps_to_tol[i, j]
 
 
 def test_parse_float():

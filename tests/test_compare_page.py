@@ -328,3 +328,15 @@ def test_projector_mode_stays_on_across_pages():
     assert at.toggle(key="projector").value is True
     _go(at, "pages/compare.py")
     assert at.toggle(key="projector").value is True
+
+
+def test_a_link_value_between_slider_stops_is_a_stop_of_its_own():
+    at = new_app({"surface": "rosenbrock", "opt": "momentum", "momentum.lr": "0.0020565789", "momentum.momentum": "0.5045"})
+    assert_clean(at)
+    assert not at.warning  # nothing was rounded away
+    at.session_state["open.momentum"] = True
+    at.run()
+    lr = at.select_slider(key="hp.momentum.lr")
+    assert lr.value == 0.0020565789 and "0.0020565789" in lr.options and "0.002" in lr.options  # options as shown
+    assert at.select_slider(key="hp.momentum.momentum").value == 0.5045
+    assert at.query_params["momentum.lr"] in ("0.0020565789", ["0.0020565789"])

@@ -135,6 +135,9 @@ def hyper_sliders(
             current = float(current)
         except (TypeError, ValueError):
             current = float(spec.default)
+        if spec.low <= current <= spec.high and current not in options:
+            # A value from a link (a map cell, a shared race) is one more stop, not rounded away.
+            options = sorted({*options, current})
         st.session_state[key] = snap(current, options, spec.log)
         label = f"{spec.key}  ${spec.symbol}$"
         value = box.select_slider(label, options=options, key=key, format_func=format_value,
