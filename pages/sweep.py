@@ -56,7 +56,7 @@ st.markdown(
 compare_link("Compare preset: the Rosenbrock valley race", preset="rosenbrock")
 
 url = LessonUrl(legacy={"surface": "sw_surface", "opt": "sw_opt", "n": "sw_n", "steps": "sw_steps",
-                        "metric": "sw_metric"})
+                        "metric": "sw_metric"}, keep=("formula", *BOUND_KEYS))  # a typed surface's keys are shared
 surf_keys = [k for k in SURFACES] + [CUSTOM]
 surf_label = lambda k: CUSTOM_LABEL if k == CUSTOM else SURFACES[k].label  # noqa: E731
 surf_default = "rosenbrock" if "rosenbrock" in SURFACES else surf_keys[0]

@@ -41,13 +41,31 @@ BIND = "query-params"
 class LessonUrl:
     """Checks the link's value of each bound widget before the widget reads it."""
 
-    def __init__(self, legacy: Mapping[str, str] | None = None) -> None:
+    def __init__(self, legacy: Mapping[str, str] | None = None, keep: Sequence[str] = ()) -> None:
         self.notices: list[str] = []
         self.params = _params()
         self.legacy: dict[str, Any] = {}  # new key -> raw value found under its old name
         self.names: dict[str, str] = {}  # new key -> the old name the link used (for notices)
         for old, new in (legacy or {}).items():
             self.rename(old, new)
+        self.drop_compare_keys(keep)
+
+    def drop_compare_keys(self, keep: Sequence[str] = ()) -> None:
+        """Take the Compare page's keys out of this page's address (all but ``keep``).
+
+        Why: leaving Compare, Streamlit's frontend pushes the old page's path with the new
+        page's query, so Back from Compare lands here with Compare's race in the address bar
+        (``/sweep?surface=…&opt=…``): a link copied then would carry both. This page's own keys
+        carry its prefix, so a Compare key here is always a stray one."""
+        from lessons.race_link import KNOWN_KEYS
+
+        compare_only = KNOWN_KEYS | {"preset", "clouds", "ghost", "view"}  # the app-wide keys stay
+        for key in [k for k in self.params if k not in keep and (k in compare_only or "." in k)]:
+            self.params.pop(key, None)
+            try:
+                del st.query_params[key]
+            except Exception:  # pragma: no cover - no session (bare script)
+                pass
 
     def rename(self, old: str, new: str) -> None:
         """Read a link's old name ``old`` as ``new`` (once; the old name leaves the address bar)."""

@@ -193,3 +193,25 @@ def test_a_lesson_control_lives_in_the_link_and_back_restores_it(laptop, app_url
     page.wait_for_function("el => el.value === '1'", arg=seed.element_handle(), timeout=60_000)
     assert "10 steps" in window.inner_text()
     assert_no_exception(page)
+
+
+def test_back_from_a_map_run_on_compare_leaves_no_compare_keys_on_the_map(laptop, app_url):
+    """The map's "Open this run on the Compare page", then Back: the map's address carries its
+    own keys only (Streamlit pushes the old page's path with the new page's query; the lesson
+    pages take Compare's keys out again)."""
+    page = laptop
+    page.goto(f"{app_url}/sweep?sw_n=20")
+    wait_for_app(page, timeout=120_000)
+    page.get_by_text("Open this run on the Compare page").first.click()
+    page.wait_for_function("() => location.search.includes('x0=')", timeout=60_000)
+    for _ in range(3):
+        page.go_back()
+        wait_for_app(page, timeout=120_000)
+        page.wait_for_timeout(1500)
+        if "sweep" in urlparse(page.url).path and page.locator("h1", has_text="Hyperparameter map").count():
+            break
+    assert "sweep" in urlparse(page.url).path
+    page.wait_for_timeout(1500)
+    stray = [k for k in _query(page) if not k.startswith(("sw_", "sel_")) and k not in ("formula", "projector", "mode")]
+    assert not stray, page.url
+    assert_no_exception(page)
