@@ -43,8 +43,10 @@ projector_toggle(st.sidebar)
 compare = st.Page("pages/compare.py", title="Compare optimizers", icon=":material/sports_score:", default=True)
 lessons = [st.Page(path, title=title, icon=icon) for path, title, icon in LESSON_PAGES if (ROOT / path).exists()]
 nav = st.navigation({"Race": [compare], "Lessons": lessons} if lessons else [compare])
-nav.run()
-# After the first page is built every library is imported: keep them out of later collections.
-freeze_startup_heap()
-# The engine's drivers compile in a nice'd background process (once per process; optimizers/compiled.py).
-warm_up_in_background(first=[(p.race.surface, o) for p in PRESETS for o in p.race.opts])
+try:
+    nav.run()
+finally:  # also after a page's st.stop() (a lesson in predict mode withholds its demo that way)
+    # After the first page is built every library is imported: keep them out of later collections.
+    freeze_startup_heap()
+    # The engine's drivers compile in a nice'd background process (once per process; optimizers/compiled.py).
+    warm_up_in_background(first=[(p.race.surface, o) for p in PRESETS for o in p.race.opts])

@@ -12,7 +12,7 @@ from lessons.averages import effective_window, ewma
 from lessons.series import SERIES_KINDS, noisy_series
 from ui.lesson_common import ewma_facts, show_chart, compare_link, page_style, steps_text
 from ui.lesson_url import BIND, LessonUrl
-from ui.predict import lesson_box
+from ui.predict import lesson_box, withhold_until_revealed
 from viz.lessons import ewma_figure, ewma_weights_figure
 from ui.bootstrap import ensure_app_navigation
 
@@ -46,7 +46,7 @@ corrected = ewma(observed, beta, bias_correction=True)
 window = effective_window(beta)
 facts = ewma_facts(beta)
 k_win = max(1, min(len(t), int(round(window))))
-intro.markdown(
+intro_text = (
     "**Try:** drag β from 0.9 to 0.98 to 0.999 and watch the average get smoother but slower. "
     "**Notice:** without bias correction (left) the average starts near 0, far below the data. "
     f"On a constant signal c it is (1 − βᵗ)·c: with β = {beta:.3g}, after 1/(1−β) = "
@@ -59,7 +59,8 @@ intro.markdown(
 )
 
 style = page_style()
-lesson_box("ewma", float(beta), kind, int(seed))  # predict first (ui/predict.py)
+revealed = lesson_box("ewma", float(beta), kind, int(seed))  # predict first (ui/predict.py)
+withhold_until_revealed(intro, intro_text, revealed=revealed)
 ewma_fig = ewma_figure(t, observed, raw, corrected, beta, truth=truth, y_title=y_label, style=style)
 show_chart(ewma_fig, key="ewma_chart")
 

@@ -15,7 +15,7 @@ from lessons.minibatch_lesson import cost_rows, equal_work_runs
 from surfaces.regression import make_regression_surface, regression_data
 from ui.lesson_common import show_chart, compare_link, page_style, spec_slider
 from ui.lesson_url import BIND, LessonUrl
-from ui.predict import lesson_box
+from ui.predict import lesson_box, withhold_until_revealed
 from ui.style import show_table
 from viz.contours import contour_grid
 from viz.lesson_player import recolor_payload, work_synced
@@ -31,13 +31,14 @@ N_LOW, N_HIGH, N_DEFAULT = 8, 512, 64
 COLORS = ("#0072B2", "#009E73", "#D55E00")  # full batch, mini-batch, SGD
 
 st.title("Batch, mini-batch and stochastic gradient descent")
-st.markdown(
+INTRO = (
     "**Try:** slide the batch size from N down to 1 and press Play. All three runs see every data "
     "point the same number of times (same epochs), so each one does the same total work. "
     "**Notice:** the smaller the batch, the more (cheaper) steps per epoch and the noisier the "
     "path; full-batch steps are smooth but few. Near the minimum the small-batch runs keep "
     "jittering: their gradient is an estimate from a few points."
 )
+intro = st.empty()  # what to try, and (outside predict mode, or once predicted) what it shows
 compare_link("Compare preset: every optimizer on this least-squares surface", preset="regression")
 
 url = LessonUrl(legacy={"n": "mb_n", "batch": "mb_batch", "opt": "mb_opt", "epochs": "mb_epochs", "seed": "mb_seed"})
@@ -109,10 +110,12 @@ data = regression_data(surface)
 f_star = surface.f_star  # the least-squares solution (w*, b*)
 colors = {r.label: c for r, c in zip(runs, COLORS)}
 style = page_style()
+revealed = True
 if schedule.key == "constant":  # the question's answer is computed with a constant rate
-    lesson_box("minibatch", n, batch, opt_key, float(lr), epochs, seed, lazy=True)  # predict first (ui/predict.py); seconds: asked on demand
+    revealed = lesson_box("minibatch", n, batch, opt_key, float(lr), epochs, seed, lazy=True)  # predict first (ui/predict.py); seconds: asked on demand
 else:
     st.caption("The predict-first question is asked with a constant rate: set the schedule back to Constant to see it.")
+withhold_until_revealed(intro, INTRO, revealed=revealed)
 
 # --- the race: one panel per batch size, side by side, synchronised by work done ----------
 trajs, run_colors = [], {}

@@ -14,7 +14,7 @@ from lessons.tuning import noise_cloud
 from surfaces import SURFACES
 from ui.lesson_common import show_chart, compare_link, page_style, spec_slider
 from ui.lesson_url import BIND, LessonUrl
-from ui.predict import lesson_box
+from ui.predict import lesson_box, withhold_until_revealed
 from viz.lessons import add_endpoints, add_paths, cloud_loss_figure, map_figure, schedule_figure, zoom_bounds
 from ui.bootstrap import ensure_app_navigation
 from lessons.pages import SCHEDULES_LR, SCHEDULES_LR_OTHER, SCHEDULES_OPTIMIZER
@@ -28,7 +28,7 @@ CONSTANT, SCHEDULED = "constant rate", "with the schedule"
 COLORS = {CONSTANT: "#E69F00", SCHEDULED: "#0072B2"}
 
 st.title("Learning-rate schedules")
-st.markdown(
+INTRO = (
     "**Try:** pick a schedule and shape it with its sliders, then compare the two runs on the noisy "
     "surface below: same optimizer, same base rate, same noise. **Notice:** with a constant rate "
     "the run reaches the valley quickly but then jitters in a *noise ball* whose size grows with "
@@ -42,6 +42,7 @@ st.markdown(
     "update is one epoch; with mini-batches of B out of N examples an epoch is ⌈N/B⌉ updates, and "
     "the mini-batch page lets you step the schedule once per epoch instead."
 )
+intro = st.empty()  # what to try, and (outside predict mode, or once predicted) what it shows
 compare_link("Compare preset: noisy gradients with and without a decaying schedule", preset="schedule")
 
 url = LessonUrl(legacy={"schedule": "sched_name", "surface": "sched_surface", "opt": "sched_opt",
@@ -115,8 +116,9 @@ def _clouds(surf_key: str, opt_key: str, lr: float, noise: float, steps: int, sc
 const, sched_cloud = _clouds(surf_key, opt_key, lr, noise, steps, sched_key, tuple(sorted(schedule.params.items())), N_SEEDS)
 surface = SURFACES[surf_key]
 style = page_style()
-lesson_box("schedules", surf_key, opt_key, float(lr), float(noise), int(steps), sched_key,
-           dict(schedule.params))  # predict first (ui/predict.py)
+revealed = lesson_box("schedules", surf_key, opt_key, float(lr), float(noise), int(steps), sched_key,
+                      dict(schedule.params))  # predict first (ui/predict.py)
+withhold_until_revealed(intro, INTRO, revealed=revealed)
 
 with right:
     t = np.arange(1, steps + 1)

@@ -16,7 +16,7 @@ from surfaces import SURFACES
 from ui.custom_surface import CUSTOM_LABEL, custom_formula_input, seed_custom_state
 from ui.lesson_common import show_chart, compare_link, page_style
 from ui.lesson_url import BIND, LessonUrl
-from ui.predict import lesson_box
+from ui.predict import lesson_box, withhold_until_revealed
 from lessons.grids import format_number
 from ui.simulation import grid_for, make_ref, resolve_surface
 from lessons.link_values import read_number
@@ -36,7 +36,7 @@ RESOLUTIONS = (20, 50, 100, 150, 200, 300)
 STEPS = (100, 250, 500, 1000, 2000, 5000)
 
 st.title("Hyperparameter map")
-st.markdown(
+INTRO = (
     "**Try:** pick an optimizer and two of its hyperparameters; every cell of the map is a full "
     "run from the same start. Click a cell to see that run on the surface. **Notice:** the red "
     "wall of diverged runs at large learning rates, and how it moves with momentum μ. On a "
@@ -53,6 +53,7 @@ st.markdown(
     "big early gradients for about 1/(1 − μ) steps, and that is what finally lowers it. The wall "
     "is ragged: a few rates just above it survive by luck."
 )
+intro = st.empty()  # what to try, and (outside predict mode, or once predicted) what it shows
 compare_link("Compare preset: the Rosenbrock valley race", preset="rosenbrock")
 
 url = LessonUrl(legacy={"surface": "sw_surface", "opt": "sw_opt", "n": "sw_n", "steps": "sw_steps",
@@ -136,8 +137,11 @@ y_lo, y_hi = axis_range(y_spec, r2)
 xs, ys = axis_values(x_spec, resolution, x_lo, x_hi), axis_values(y_spec, resolution, y_lo, y_hi)
 
 
+revealed = True
 if not custom:  # predict first (ui/predict.py): a custom formula has no engine-checked question here
-    lesson_box("sweep", surf_key, opt_key, x_key, y_key, tuple(map(float, xs)), float(y_lo), float(y_hi), int(steps))
+    revealed = lesson_box("sweep", surf_key, opt_key, x_key, y_key, tuple(map(float, xs)), float(y_lo), float(y_hi),
+                          int(steps))
+withhold_until_revealed(intro, INTRO, revealed=revealed)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)

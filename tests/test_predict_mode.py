@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from lessons.presets import PRESETS_BY_KEY
@@ -229,3 +230,33 @@ def test_every_preset_opens_in_predict_mode_with_its_engine_question_and_no_path
         data = payload(at)
         assert data["hidden"] and all(r["points"] == 1 for r in data["runs"]), key
         assert not has_summary(at) and not has_loss_chart(at), key
+
+
+@pytest.mark.parametrize("page, answer_words", [("ewma", "Notice:"), ("schedules", "Notice:"), ("sweep", "Notice:"),
+                                                ("minibatch", "Notice:")])
+def test_a_lesson_page_in_predict_mode_withholds_its_demo_until_the_prediction(page, answer_words):
+    """`?mode=predict` on a lesson page: the box comes before anything that answers it. Until a
+    prediction is locked in, no chart, no metric and no "Notice:" text is on the page; after it,
+    they all are."""
+    at = AppTest.from_file(str(ROOT / "pages" / f"{page}.py"), default_timeout=TIMEOUT)
+    at.query_params["mode"] = "predict"
+    if page == "sweep":
+        at.query_params["sw_n"] = "20"
+    at.run()
+    clean(at)
+    text = " ".join(m.value for m in at.markdown)
+    assert answer_words not in text and not at.get("plotly_chart") and not at.metric
+    assert any("lock in a prediction" in c.value for c in at.caption)
+    if page == "minibatch":  # its question is computed only when asked
+        at.button(key="predictaskbtn_minibatch").click().run()
+    at.radio(key=f"predictchoice_{page}").set_value(0).run()
+    at.button(key=f"predictlockbtn_{page}").click().run()
+    clean(at)
+    assert answer_words in " ".join(m.value for m in at.markdown)
+    assert at.get("plotly_chart") or at.get("component_instance")
+
+
+def test_a_lesson_page_outside_predict_mode_shows_everything_at_once():
+    at = AppTest.from_file(str(ROOT / "pages" / "ewma.py"), default_timeout=TIMEOUT).run()
+    clean(at)
+    assert "Notice:" in " ".join(m.value for m in at.markdown) and at.get("plotly_chart")

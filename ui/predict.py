@@ -220,6 +220,32 @@ def lesson_question(page: str, *args) -> Question | None:
         return None
 
 
+#: Where a lesson's intro turns from what to try to what it shows (the answer to its question).
+NOTICE = "**Notice:**"
+
+
+def lesson_predict_mode() -> bool:
+    """``mode=predict`` in a lesson page's link: the page withholds its demo until a prediction."""
+    try:
+        return st.query_params.get("mode") == "predict"
+    except Exception:  # pragma: no cover - no session (bare script)
+        return False
+
+
+def withhold_until_revealed(intro, text: str, *, revealed: bool) -> None:
+    """A lesson page in predict mode, after its "Predict first" box: until a prediction is locked
+    in, the intro shows only what to try (the part before "Notice:", which tells the outcome)
+    and the rest of the page (its charts and numbers) is not drawn at all."""
+    withheld = lesson_predict_mode() and not revealed
+    if not withheld:
+        intro.markdown(text)
+        return
+    head = text.split(NOTICE)[0].rstrip()
+    intro.markdown(head + " *What to notice appears once you lock in a prediction.*")
+    st.caption("Predict mode: the demo, its charts and its numbers appear once you lock in a prediction.")
+    st.stop()
+
+
 def lesson_box(page: str, *args, lazy: bool = False) -> bool:
     """The "Predict first" box of a lesson page's demo (``lazy``: ask only when the student asks)."""
     from ui.style import current_style
