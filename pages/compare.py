@@ -96,9 +96,12 @@ sb.selectbox("Lesson presets", list(PRESETS_BY_KEY), index=None, key=LESSON_KEY,
 predicting = predict_toggle(sb)
 style = current_style()  # the projector toggle lives in app.py (one switch for the whole visit)
 
+# What states a race's outcome (the surface's note, the stability badges) is drawn in its place
+# after predict_view below, and only when predict mode does not hide the race.
+reveals: list = []
 sb.subheader("Surface")
 surface = controls.surface_picker(SURFACES, container=sb, on_change=_on_surface, allow_custom=True,
-                                  on_new_custom=_start_at)
+                                  on_new_custom=_start_at, later=reveals)
 custom = surface.key == CUSTOM
 
 sb.subheader("Optimizers")
@@ -111,7 +114,7 @@ for opt_key in opts:
     # race sends 48 elements per rerun instead of 88.
     box = sb.expander(opt.label, expanded=len(opts) <= 2, key=f"open.{opt_key}", on_change="rerun")
     hyper[opt_key] = controls.hyper_sliders(opt, container=inside(box), defaults=page_state.remembered(opt_key),
-                                            hessian_eigs=surface.hessian_eigs)
+                                            hessian_eigs=surface.hessian_eigs, later=reveals)
 inside(sb.expander("Why momentum looks different in every book", key="momentum_open", on_change="rerun")).markdown(
     MOMENTUM_CONVENTIONS)
 
@@ -151,6 +154,9 @@ state = PageState(race=race, preset=active if unchanged else None, ghost=bool(gh
 page_state.commit(state)
 predict = predict_view(race, on=predicting, lesson=PRESETS_BY_KEY.get(active) if active else None)
 hidden = predict.hidden  # predict first, not yet locked in: no path and no number that gives the answer away
+if not hidden:
+    for draw in reveals:
+        draw()
 
 # ------------------------------------------------------------------------------------ main
 
@@ -185,10 +191,11 @@ if not opts:
     st.info("Pick at least one optimizer in the sidebar.")
     st.stop()
 
-c_tune.button("Tune learning rates", icon=":material/tune:", key="tune", width="stretch",
-              on_click=tune_learning_rates, args=(race,),
-              help="A fair race: sweep each optimizer's learning rate over the slider's values for this surface, "
-                   "start, step budget and noise, and set each to its best.")
+if not hidden:  # its report names the best learning rates: an answer before the prediction
+    c_tune.button("Tune learning rates", icon=":material/tune:", key="tune", width="stretch",
+                  on_click=tune_learning_rates, args=(race,),
+                  help="A fair race: sweep each optimizer's learning rate over the slider's values for this "
+                       "surface, start, step budget and noise, and set each to its best.")
 fstar = surface.f_star
 report = current_report(race)
 with st.container():  # always there, so the player below keeps its place (see above)
