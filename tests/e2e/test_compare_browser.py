@@ -229,6 +229,42 @@ def test_downloads_carry_the_full_record_though_the_page_records_paths_only(app_
     assert_no_exception(page)
 
 
+SEEK_JS = """k => { const s = document.querySelector('input.scrub');
+    s.value = String(k); s.dispatchEvent(new Event('input')); s.dispatchEvent(new Event('change')); }"""
+
+#: Per solid run's line in the loss chart: its last drawn step (the chart's x is the step).
+CHART_STEPS_JS = """() => document.querySelector('.losschart').data
+    .filter(t => t.mode === 'lines' && t.line.dash === 'solid').map(t => t.x.length ? t.x[t.x.length - 1] : -1)"""
+
+
+def test_loss_chart_follows_the_step(app_url, page):
+    """A full curve at step 0 would show the outcome before Play: the chart draws the losses up to
+    the player's step (exactly when paused or seeking, throttled while playing), all at the end."""
+    page.set_viewport_size({"width": 1366, "height": 1400})  # the chart on screen: it is drawn
+    page.goto(app_url + "/?preset=too_large")
+    wait_for_app(page)
+    frame = player_frame(page)
+    frame.locator(".losschart").scroll_into_view_if_needed()
+    frame.wait_for_function("() => document.querySelectorAll('.losschart .main-svg').length > 0", timeout=10_000)
+    steps = frame.evaluate("() => window.descentPlayer.data.steps")
+    lengths = "() => window.descentPlayer.data.runs.map(r => r.loss.length - 1)"
+    assert frame.evaluate(CHART_STEPS_JS) == [0] * len(frame.evaluate(lengths))  # step 0: the start only
+    frame.evaluate(SEEK_JS, 5)
+    frame.wait_for_function("() => document.querySelector('.losschart').getAttribute('data-step') === '5'")
+    assert frame.evaluate(CHART_STEPS_JS) == [min(5, n) for n in frame.evaluate(lengths)]
+    frame.evaluate(SEEK_JS, steps)  # the end: every full curve (a diverged one ends where it diverged)
+    frame.wait_for_function(f"() => document.querySelector('.losschart').getAttribute('data-step') === '{steps}'")
+    assert frame.evaluate(CHART_STEPS_JS) == frame.evaluate(lengths)
+
+    frame.evaluate(SEEK_JS, 0)
+    frame.get_by_role("button", name="▶ Play").click()  # at its default speed: the race in 10–20 s
+    page.wait_for_timeout(2500)
+    player_step = int(frame.evaluate("() => document.getElementById('root').getAttribute('data-step')"))
+    drawn = max(frame.evaluate(CHART_STEPS_JS))
+    assert 0 < drawn <= player_step < steps  # while playing, behind the step by at most the throttle
+    assert not page.js_errors, page.js_errors
+
+
 def test_loss_chart_is_drawn_when_it_comes_on_screen(app_url, page):
     """Below the fold the loss chart keeps its room but is not drawn: a slider change then costs
     the browser no Plotly redraw. Scrolled to, it shows the latest race."""
@@ -256,6 +292,7 @@ def test_loss_chart_is_drawn_when_it_comes_on_screen(app_url, page):
     chart.scroll_into_view_if_needed()
     frame.wait_for_function(drawn, timeout=10_000)
     assert abs(chart.bounding_box()["height"] - room) <= 1  # drawn in the room it kept: no jump
+    frame.evaluate(SEEK_JS, 10_000)  # past the end: the whole curves
     shown = frame.evaluate("() => document.querySelector('.losschart').data.filter(t => t.mode === 'lines')"
                            ".map(t => t.y[t.y.length - 1])")
     want = frame.evaluate(last_losses)

@@ -73,7 +73,7 @@
     if (clock.playing) clock.restart();
     this.lastK = -1;
     this.draw(true);
-    this.lossChart.update(data);
+    this.lossChart.update(data, Math.floor(clock.step));
     this._height();
     if (fresh && this.hooks.onNewRace) this.hooks.onNewRace();
   };
@@ -95,6 +95,7 @@
       this.stepLabel.textContent = "step " + k + " / " + data.steps;
       this.root.setAttribute("data-step", String(k));
     }
+    this.lossChart.showStep(k, !this.clock.playing);
     this.lastK = k;
   };
 
