@@ -260,6 +260,30 @@ def test_diverged_badge_keeps_panels_aligned(app_url, new_page, tmp_path):
     _shot(page, "laptop_diverged", tmp_path)
 
 
+@pytest.mark.parametrize("viewport,touch", [(LAPTOP, False), (PHONE, True)], ids=["laptop", "phone"])
+def test_diverged_run_keeps_its_name_and_whole_badge(app_url, new_page, tmp_path, viewport, touch):
+    """At the end of "too large" the diverged panel still reads "SGD" and its whole badge."""
+    page = new_page(viewport, touch=touch)
+    page.goto(app_url + "/?preset=too_large")
+    wait_for_app(page)
+    frame = player_frame(page, timeout=90_000)
+    _settle(page, frame)
+    steps = frame.evaluate("() => window.descentPlayer.data.steps")
+    frame.evaluate(f"() => window.descentPlayer.seek({steps})")
+    frame.wait_for_function("() => document.querySelectorAll('.badge.reached').length > 0")
+    heads = frame.evaluate("""() => Array.from(document.querySelectorAll('.phead')).filter(h => h.querySelector('.badge'))
+        .map(h => { const n = h.querySelector('.pname'), b = h.querySelector('.badge'), r = h.getBoundingClientRect();
+                    const nb = n.getBoundingClientRect(), bb = b.getBoundingClientRect();
+                    return {name: n.textContent, badge: b.textContent, nameFits: n.scrollWidth <= n.clientWidth && nb.width > 0,
+                            badgeFits: b.scrollWidth <= b.clientWidth, inside: nb.left >= r.left - 0.5 && bb.right <= r.right + 0.5}; })""")
+    diverged = [r for r in frame.evaluate("() => window.descentPlayer.data.runs") if r["diverged_at"] is not None]
+    assert [h["name"] for h in heads] == [r["label"] for r in diverged] and heads
+    for h, r in zip(heads, diverged):
+        assert h["badge"] == f"diverged · step {r['diverged_at']}"
+        assert h["nameFits"] and h["badgeFits"] and h["inside"], h
+    _shot(page, f"diverged_name_{viewport['width']}", tmp_path)
+
+
 def test_diverged_badge_in_html_export(new_page):
     from surfaces import SURFACES
     from tests.test_figures_and_player_payload import run

@@ -1,12 +1,15 @@
 /*
  * What is written above the maps: each panel's head (the run's name, its loss readout, a
- * "diverged at step N" badge, the arrows' magnification) and the overlay map's legend. A head
+ * "diverged · step N" badge, the arrows' magnification) and the overlay map's legend. A head
  * stays on one line (player.css) so the maps stay aligned.
  */
 (function (global) {
   "use strict";
 
   var NS = global.DescentPlayer, el = NS.el, P = NS.Player.prototype;
+
+  // Short, so that the run's name and the whole badge fit a phone's or a 3-column laptop's panel.
+  function badgeText(run) { return "diverged · step " + run.diverged_at; }
 
   P._buildHead = function (p) {
     var head = p.head = el("div", { class: "phead" }, p.el);
@@ -32,7 +35,7 @@
         p.badges.forEach(function (b) { b.el.remove(); });
         p.badges = [];
         if (NS.diverged(run)) {
-          p.badges.push({ run: run, el: el("span", { class: "badge", text: "diverged at step " + run.diverged_at }, p.head) });
+          p.badges.push({ run: run, el: el("span", { class: "badge", text: badgeText(run) }, p.head) });
         }
       } else {
         p.runs = self.data.runs;
@@ -44,7 +47,7 @@
         var chip = el("span", { class: "chip" }, self.legend);
         el("span", { class: "swatch", style: "background:" + run.color }, chip);
         el("span", { class: "chipname", text: run.label }, chip);
-        if (NS.diverged(run)) el("span", { class: "badge", text: "diverged at step " + run.diverged_at }, chip);
+        if (NS.diverged(run)) el("span", { class: "badge", text: badgeText(run) }, chip);
       });
     }
   };
