@@ -13,7 +13,7 @@ from lessons.presets import PRESETS
 from optimizers.compiled import warm_up_in_background
 from ui.bootstrap import ensure_app_navigation
 from ui.gc_policy import freeze_startup_heap
-from ui.style import projector_toggle
+from ui.style import keep_projector_in_link, projector_toggle
 
 ROOT = Path(__file__).resolve().parent
 
@@ -42,6 +42,8 @@ projector_toggle(st.sidebar)
 compare = st.Page("pages/compare.py", title="Compare optimizers", icon=":material/sports_score:", default=True)
 lessons = [st.Page(path, title=title, icon=icon) for path, title, icon in LESSON_PAGES if (ROOT / path).exists()]
 nav = st.navigation({"Race": [compare], "Lessons": lessons} if lessons else [compare])
+if nav is not compare:  # Compare writes its whole link itself, projector mode included
+    keep_projector_in_link()
 nav.run()
 # After the first page is built every library is imported: keep them out of later collections.
 freeze_startup_heap()

@@ -150,7 +150,7 @@ active = store.lesson if store.lesson in PRESETS_BY_KEY else None
 unchanged = active is not None and race == PRESETS_BY_KEY[active].race
 state = PageState(race=race, preset=active if unchanged else None, ghost=bool(ghost) and sched != "constant",
                   view=st.session_state.get(widget_key("view")) or "side",
-                  clouds=int(cloud_runs), mode="predict" if predicting else "watch")
+                  clouds=int(cloud_runs), mode="predict" if predicting else "watch", projector=style.projector)
 page_state.commit(state)
 predict = predict_view(race, on=predicting, lesson=PRESETS_BY_KEY.get(active) if active else None)
 hidden = predict.hidden  # predict first, not yet locked in: no path and no number that gives the answer away

@@ -328,3 +328,22 @@ def test_projector_mode_stays_on_across_pages():
     assert at.toggle(key="projector").value is True
     _go(at, "pages/compare.py")
     assert at.toggle(key="projector").value is True
+
+
+def test_projector_mode_in_the_link_survives_a_reload_and_pages():
+    at = new_app({"preset": "textbook"})
+    at.toggle(key="projector").set_value(True).run()
+    assert at.query_params["projector"] in ("1", ["1"])  # written by the page's one writer
+    again = new_app(dict(at.query_params))  # a reload, or the link on another screen
+    assert not again.exception and again.toggle(key="projector").value is True
+    assert again.query_params["projector"] in ("1", ["1"])
+    _go(again, "pages/ewma.py")  # a lesson page keeps it in its link too
+    assert again.toggle(key="projector").value is True and again.query_params["projector"] in ("1", ["1"])
+    again.toggle(key="projector").set_value(False).run()
+    assert "projector" not in again.query_params
+    _go(again, "pages/compare.py")
+    assert again.toggle(key="projector").value is False and "projector" not in again.query_params
+    on_lesson = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    on_lesson.query_params["projector"] = "1"
+    on_lesson.switch_page("pages/ewma.py").run()
+    assert not on_lesson.exception and on_lesson.toggle(key="projector").value is True

@@ -14,6 +14,7 @@ import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
+from lessons.link_values import read_flag
 from viz.style import Style
 from viz.lru import LRU
 from viz.text import display_frame
@@ -37,13 +38,32 @@ _PROJECTOR_CSS = """
 
 
 def projector_toggle(container=None) -> bool:
-    """The "Projector" toggle (large fonts, thick lines); returns whether it is on."""
+    """The "Projector" toggle (large fonts, thick lines); returns whether it is on.
+
+    A visit's first run takes its value from the link's ``projector`` (a reload or a link shared
+    from the projector opens large again); afterwards the toggle is the visit's own.
+    """
     target = container if container is not None else st.sidebar
+    if PROJECTOR_KEY not in st.session_state:
+        st.session_state[PROJECTOR_KEY] = read_flag(st.query_params.to_dict(), PROJECTOR_KEY, False, [])
     on = target.toggle("Projector mode", key=PROJECTOR_KEY, persist_state="session",  # for the whole visit
                        help="Large fonts and thick lines for the back row of a classroom.")
     if on:
         st.html(_PROJECTOR_CSS)
     return bool(on)
+
+
+def keep_projector_in_link() -> None:
+    """Put projector mode into the address bar of a page that has no writer of its own.
+
+    A lesson page's address bar is written by Streamlit's widget binding, which leaves unbound
+    keys alone; the Compare page writes it whole (``ui.page_state.commit``, with this key).
+    """
+    on, shown = bool(st.session_state.get(PROJECTOR_KEY)), st.query_params.get(PROJECTOR_KEY)
+    if on and shown != "1":
+        st.query_params[PROJECTOR_KEY] = "1"
+    elif not on and shown is not None:
+        del st.query_params[PROJECTOR_KEY]
 
 
 def current_style() -> Style:
