@@ -171,8 +171,13 @@ with st.container():
                    + (f"\n- … and {len(notices) - 8} more" if len(notices) > 8 else ""))
     if active in PRESETS_BY_KEY:
         preset = PRESETS_BY_KEY[active]
-        st.info(f"**{preset.title}.** {predict.lesson_note(preset.watch)}"
+        note = predict.lesson_note(preset.watch)
+        # On a projector the full text would push the race below the fold: its summary, the rest folded.
+        short = style.projector and note == preset.watch
+        st.info(f"**{preset.title}.** {preset.summary if short else note}"
                 + ("" if unchanged else "  \n*(You have changed the lesson's settings since.)*"))
+        if short:
+            inside(st.expander("Full lesson text", key="full_lesson_open", on_change="rerun")).markdown(preset.watch)
         if not unchanged:
             st.button("Restore the lesson's settings", icon=":material/restart_alt:", key="restore_lesson",
                       on_click=page_state.apply_preset, args=(active,))
@@ -234,7 +239,9 @@ if trajs and (view in ("side", "overlay") or hidden):
     payload = _payload("overlay" if view == "overlay" else "grid")
     player(payload, key=PLAYER_KEY, on_change=_on_player)
 elif trajs:
-    st.plotly_chart(surface3d_figure(grid, trajs, minima=surface.minima, style=style), key="surface3d")
+    # On a projector the whole surface sits above the fold at 1920×1080, under the lesson's summary.
+    st.plotly_chart(surface3d_figure(grid, trajs, minima=surface.minima, style=style,
+                                     height=520 if style.projector else 600), key="surface3d")
     st.caption("Drag to rotate. The paths lie on the surface at their own loss."
                + (" Noise clouds are drawn in the side-by-side and overlay views." if clouds else ""))
 

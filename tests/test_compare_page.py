@@ -347,3 +347,27 @@ def test_projector_mode_in_the_link_survives_a_reload_and_pages():
     on_lesson.query_params["projector"] = "1"
     on_lesson.switch_page("pages/ewma.py").run()
     assert not on_lesson.exception and on_lesson.toggle(key="projector").value is True
+
+
+def test_projector_shows_the_lesson_summary_with_the_full_text_folded():
+    preset = PRESETS_BY_KEY["textbook"]
+    at = new_app({"preset": "textbook", "projector": "1"})
+    assert_clean(at)
+    assert any(preset.summary in i.value and preset.watch not in i.value for i in at.info)
+    assert any(e.label == "Full lesson text" for e in at.expander)
+    at.session_state["full_lesson_open"] = True  # lazy: its text is built when opened
+    at.run()
+    assert any(m.value == preset.watch for m in at.markdown)
+    at.toggle(key="projector").set_value(False).run()
+    assert any(preset.watch in i.value for i in at.info) and not any(e.label == "Full lesson text" for e in at.expander)
+
+
+@pytest.mark.parametrize("preset", PRESETS, ids=lambda p: p.key)
+def test_every_summary_is_short_and_states_only_numbers_of_its_lesson(preset):
+    """The summary stands in for the lesson's text on a projector: one or two sentences, and no
+    number the full text (whose numbers the lesson claim tests recompute) does not state."""
+    import re
+
+    assert 0 < len(preset.summary) < len(preset.watch) and len(re.findall(r"[.;!?](\s|$)", preset.summary)) <= 2
+    for number in re.findall(r"\d+(?:\.\d+)?", preset.summary):
+        assert number in preset.watch or number in preset.title, (preset.key, number)

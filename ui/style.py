@@ -33,6 +33,9 @@ _PROJECTOR_CSS = """
   [data-testid="stAppViewContainer"] h2, [data-testid="stAppViewContainer"] h3 { font-size: 2.0rem !important; }
   [data-testid="stDataFrame"] { font-size: 1.2rem !important; }
   [data-testid="stTable"] th, [data-testid="stTable"] td { font-size: 1.45rem !important; padding: 0.35rem 0.6rem !important; }
+  /* A presentation: the race, not white space, under the header (the player fits what is left). */
+  [data-testid="stMainBlockContainer"] { padding-top: 3.5rem !important; }
+  [data-testid="stAppViewContainer"] h1 { padding: 0.25rem 0 0.5rem 0 !important; }
 </style>
 """
 

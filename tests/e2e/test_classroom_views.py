@@ -125,6 +125,42 @@ def test_projector_race_fits_one_screen_with_six_optimizers(app_url, new_page, t
     assert not page.js_errors, page.js_errors
 
 
+@pytest.mark.parametrize("preset", ["textbook", "rosenbrock", "regression"])
+def test_projector_link_presents_the_whole_race_above_the_fold(app_url, new_page, tmp_path, preset):
+    """A projector link: the sidebar folds away, the lesson's summary replaces its full text
+    (folded under "Full lesson text"), and every panel, the Play bar and the scrubber sit above
+    the fold without scrolling; the 3-D view fits too."""
+    page = new_page(PROJECTOR)
+    page.goto(app_url + f"/?preset={preset}&projector=1")
+    wait_for_app(page)
+    frame = player_frame(page, timeout=90_000)
+    _settle(page, frame)
+    page.wait_for_function("() => document.querySelector('[data-testid=\"stSidebar\"]').getBoundingClientRect().right <= 0"
+                           " || document.querySelector('[data-testid=\"stSidebar\"]').getAttribute('aria-expanded') === 'false'",
+                           timeout=10_000)
+    page.wait_for_timeout(800)  # the maps refit to the wider page
+    info = page.locator('[data-testid="stAlert"]').first.inner_text()
+    assert PRESETS_BY_KEY[preset].summary in info and PRESETS_BY_KEY[preset].watch not in info
+    assert page.get_by_text("Full lesson text").is_visible()
+    top = page.locator('iframe[title*="descent_player"]').bounding_box()["y"]
+    inner = frame.evaluate("""() => ({
+        panels: Array.from(document.querySelectorAll('.panel')).map(p => p.getBoundingClientRect().bottom),
+        play: document.querySelector('button.play').getBoundingClientRect().bottom,
+        scrub: document.querySelector('input.scrub').getBoundingClientRect().bottom})""")
+    assert len(inner["panels"]) == len(PRESETS_BY_KEY[preset].race.opts)
+    for bottom in inner["panels"] + [inner["play"], inner["scrub"]]:
+        assert top + bottom <= PROJECTOR["height"], (top, inner)
+    _shot(page, f"projector_link_{preset}", tmp_path)
+
+    page.locator('[data-testid="stButtonGroup"] button', has_text="3-D").first.click()
+    wait_for_app(page)
+    page.wait_for_timeout(1000)
+    chart = page.locator('[data-testid="stPlotlyChart"]').first
+    box = chart.bounding_box()
+    assert box["y"] + box["height"] <= PROJECTOR["height"], box
+    assert not page.js_errors, page.js_errors
+
+
 def test_projector_space_plays_instead_of_toggling_or_scrolling(app_url, new_page):
     page = new_page(PROJECTOR)
     page.goto(app_url + "/?preset=momentum")

@@ -104,17 +104,27 @@
   };
 
   // Height of the screen the race must fit: the host page's window below Streamlit's header.
+  // On a projector, below what the page shows above the race too: a class cannot scroll the
+  // teacher's screen, so every panel, the Play bar and the scrubber sit above the fold.
   P._viewportHeight = function () {
     try {
       if (global.parent !== global) {
         var doc = global.parent.document;
         var header = doc.querySelector('[data-testid="stHeader"]');
         var top = header ? header.getBoundingClientRect().height : 0;
+        if (this.data && this.data.style.projector && global.frameElement) top = Math.max(top, pageTop(global.frameElement));
         return global.parent.innerHeight - top - 16;
       }
     } catch (e) { /* cross-origin host: fall back to our own frame */ }
     return (global.innerHeight || 800) - 16;
   };
+
+  // Top of ``node`` in its page, however far the page is scrolled.
+  function pageTop(node) {
+    var top = node.getBoundingClientRect().top, up = node.parentElement;
+    for (; up; up = up.parentElement) top += up.scrollTop;
+    return top + (node.ownerDocument.defaultView.scrollY || 0);
+  }
 
   // Rows of maps: n panels in cols columns (one for the overlay map).
   P._rows = function (n, cols) {

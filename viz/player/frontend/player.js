@@ -21,6 +21,7 @@
     this.touch = NS.isTouch();
     this.setStart = false;
     this.playback = null;
+    this.presenting = false; // projector mode was on for the last payload
     var self = this;
     this.clock = new NS.Clock(function () { self.draw(false); }, function () { self.pause(true); });
     this.lossChart = new NS.LossChart(root);
@@ -75,7 +76,10 @@
     this.draw(true);
     this.lossChart.update(data, Math.floor(clock.step));
     this._height();
-    if (fresh && this.hooks.onNewRace) this.hooks.onNewRace();
+    // A new race, or projector mode just switched on: the host folds its sidebar (host.js).
+    var presenting = data.style.projector && !this.presenting;
+    this.presenting = data.style.projector;
+    if ((fresh || presenting) && this.hooks.onNewRace) this.hooks.onNewRace(data.style.projector);
   };
 
   // Draw the current step on every panel's canvas; ``force`` also refreshes the readouts.
