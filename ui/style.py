@@ -33,6 +33,18 @@ _PROJECTOR_CSS = """
   [data-testid="stAppViewContainer"] h2, [data-testid="stAppViewContainer"] h3 { font-size: 2.0rem !important; }
   [data-testid="stDataFrame"] { font-size: 1.2rem !important; }
   [data-testid="stTable"] th, [data-testid="stTable"] td { font-size: 1.45rem !important; padding: 0.35rem 0.6rem !important; }
+  /* The rule on p above would shrink a metric's value (36 px) to the text's size: big numbers stay
+     bigger than the text. Inputs show their values in input elements, which it does not reach. */
+  [data-testid="stMetricValue"], [data-testid="stMetricValue"] p { font-size: 3rem !important; line-height: 1.15 !important; }
+  [data-testid="stSelectbox"] input, [data-testid="stMultiSelect"] input, [data-testid="stMultiSelect"] [role="option"],
+  [data-testid="stMultiSelect"] span, [data-testid="stNumberInput"] input, [data-testid="stTextInput"] input,
+  [data-testid="stTextArea"] textarea { font-size: 1.3rem !important; }
+  [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { font-size: 1.15rem !important; }
+  /* A slider's value is placed for 14-px text; at the projector's size it sits above the thumb,
+     not on the track. */
+  [data-testid="stSliderThumbValue"] { top: auto !important; bottom: 100% !important; margin-bottom: 4px; }
+  [data-testid="stSliderThumbValue"] p, [data-testid="stSliderTickBar"] p,
+  [data-testid="stSliderTickBar"] div { font-size: 1.15rem !important; line-height: 1.2 !important; }
   /* A presentation: the race, not white space, under the header (the player fits what is left). */
   [data-testid="stMainBlockContainer"] { padding-top: 3.5rem !important; }
   [data-testid="stAppViewContainer"] h1 { padding: 0.25rem 0 0.5rem 0 !important; }

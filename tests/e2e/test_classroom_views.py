@@ -161,6 +161,26 @@ def test_projector_link_presents_the_whole_race_above_the_fold(app_url, new_page
     assert not page.js_errors, page.js_errors
 
 
+def test_projector_keeps_big_numbers_big_and_slider_values_off_the_track(app_url, new_page, tmp_path):
+    page = new_page(PROJECTOR)
+    page.goto(app_url + "/ewma?projector=1")
+    wait_for_app(page)
+    page.wait_for_function("() => !!document.querySelector('h1') && !!document.querySelector('[data-testid=\"stMetricValue\"]')"
+                           " && getComputedStyle(document.querySelector('h1')).fontSize === '44.8px'", timeout=60_000)
+    sizes = page.evaluate("""() => {
+        const px = s => parseFloat(getComputedStyle(document.querySelector(s)).fontSize);
+        const text = px('[data-testid="stMarkdownContainer"] p');
+        const thumb = document.querySelector('[data-testid="stSliderThumbValue"]').getBoundingClientRect();
+        const handle = document.querySelector('[data-testid="stSliderThumbValue"]').parentElement.getBoundingClientRect();
+        return {text: text, metric: px('[data-testid="stMetricValue"] p'), select: px('[data-testid="stSelectbox"] input'),
+                number: px('[data-testid="stNumberInput"] input'), thumbBottom: thumb.bottom, handleTop: handle.top};
+    }""")
+    assert sizes["metric"] > 1.5 * sizes["text"], sizes  # a metric's value stays bigger than the text
+    assert sizes["select"] >= 20 and sizes["number"] >= 20, sizes
+    assert sizes["thumbBottom"] <= sizes["handleTop"] + 1, sizes  # the value above the thumb, not on the track
+    _shot(page, "projector_ewma", tmp_path)
+
+
 def test_projector_space_plays_instead_of_toggling_or_scrolling(app_url, new_page):
     page = new_page(PROJECTOR)
     page.goto(app_url + "/?preset=momentum")
