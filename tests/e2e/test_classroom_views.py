@@ -217,6 +217,55 @@ def test_projector_space_plays_instead_of_toggling_or_scrolling(app_url, new_pag
     assert not page.js_errors, page.js_errors
 
 
+def test_key_help_and_space_or_enter_on_a_focused_control(app_url, new_page):
+    """"?" opens a panel of the keys, large on a projector; Space or Enter on a button or toggle
+    the keyboard focused presses it (the race does not play)."""
+    page = new_page(PROJECTOR)
+    page.goto(app_url + "/?preset=momentum&projector=1")
+    wait_for_app(page)
+    frame = player_frame(page, timeout=90_000)
+    _settle(page, frame)
+    help_panel = frame.locator(".keyhelp")
+    assert not help_panel.is_visible()
+    page.locator("h1").first.click()
+    page.keyboard.press("?")
+    help_panel.wait_for(state="visible", timeout=5_000)
+    text = help_panel.inner_text()
+    for key in ("Space", "← / →", "1 – 4", "?"):
+        assert key in text
+    assert frame.evaluate("() => parseFloat(getComputedStyle(document.querySelector('.keyhelp td')).fontSize)") >= 20
+    box, top = help_panel.bounding_box(), page.locator('iframe[title*="descent_player"]').bounding_box()["y"]
+    assert top + box["y"] + box["height"] <= PROJECTOR["height"], box  # on screen, all of it
+    page.keyboard.press("?")
+    help_panel.wait_for(state="hidden", timeout=5_000)
+
+    page = new_page(LAPTOP)
+    page.goto(app_url + "/?preset=momentum")
+    wait_for_app(page)
+    frame = player_frame(page, timeout=90_000)
+    _settle(page, frame)
+    playing = "() => document.querySelector('button.play').classList.contains('playing')"
+    tune = page.get_by_role("button", name="Tune learning rates")
+    before = page.url
+    tune.focus()
+    page.keyboard.press("Tab")
+    page.keyboard.press("Shift+Tab")  # reached with the keyboard
+    assert tune.evaluate("e => e === document.activeElement")
+    page.keyboard.press("Space")
+    page.wait_for_function(f"() => window.location.href !== {before!r}", timeout=30_000)  # tuned: new rates
+    wait_for_app(page)
+    assert not frame.evaluate(playing)
+    toggle = page.locator('[data-testid="stSidebar"] label', has_text="Predict first").locator("input")
+    toggle.focus()
+    page.keyboard.press("Tab")
+    page.keyboard.press("Shift+Tab")
+    assert toggle.evaluate("e => e === document.activeElement")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => window.location.search.includes('mode=predict')", timeout=30_000)
+    assert toggle.is_checked()
+    assert not page.js_errors, page.js_errors
+
+
 def test_projector_loss_chart_and_table_are_large(app_url, new_page, tmp_path):
     page = new_page(PROJECTOR)
     page.goto(app_url + "/?preset=nesterov")
