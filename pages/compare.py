@@ -75,6 +75,7 @@ def _on_player() -> None:
     step = value.get("step")
     if isinstance(step, (int, float)) and math.isfinite(step):
         st.session_state[INSPECT_KEY] = max(0, min(int(step), int(st.session_state.get(widget_key("steps"), 1))))
+        page_state.player_step(st.session_state[INSPECT_KEY])
     click = value.get("click")
     if isinstance(click, list) and len(click) == 2:
         try:
@@ -231,7 +232,8 @@ def _payload(mode: str, shown=None) -> dict:
                           velocities=lambda t: velocity_arrows(t, hyper.get(t.key, {})), ghosts=shown.ghosts,
                           clouds=cl, title=f"{surface.label}: {', '.join(t.label for t in ts)}",
                           playback=str(active or ""), axis_titles=surface.axis_titles, loss_chart=scale,
-                          run_keys=shown.keys, hide_runs=hidden, arrows=bool(st.session_state.get(ARROWS_KEY)))
+                          run_keys=shown.keys, hide_runs=hidden, arrows=bool(st.session_state.get(ARROWS_KEY)),
+                          start_step=store.resume_step)
 
 
 payload = None

@@ -237,6 +237,27 @@ CHART_STEPS_JS = """() => document.querySelector('.losschart').data
     .filter(t => t.mode === 'lines' && t.line.dash === 'solid').map(t => t.x.length ? t.x[t.x.length - 1] : -1)"""
 
 
+def test_scrubber_step_survives_a_trip_to_a_lesson_page(app_url, page):
+    """Compare → a lesson → Compare keeps the race and the scrubber's step (the player is remounted)."""
+    page.goto(app_url + "/?preset=textbook")
+    wait_for_app(page)
+    frame = player_frame(page)
+    frame.evaluate(SEEK_JS, 20)
+    page.wait_for_timeout(800)  # the step reaches the page (a rerun)
+    wait_for_app(page)
+    page.locator('[data-testid="stSidebarNav"] a', has_text="Moving averages").first.click()
+    page.wait_for_function("() => window.location.pathname.endsWith('/ewma')", timeout=30_000)
+    wait_for_app(page)
+    page.locator('[data-testid="stSidebarNav"] a', has_text="Compare optimizers").first.click()
+    page.wait_for_function("() => !window.location.pathname.endsWith('/ewma')", timeout=30_000)
+    wait_for_app(page)
+    frame = player_frame(page)
+    frame.wait_for_function("() => document.getElementById('root').getAttribute('data-step') === '20'", timeout=20_000)
+    assert frame.evaluate("() => document.querySelector('input.scrub').value") == "20"
+    assert "preset=textbook" in page.url  # the same race
+    assert not page.js_errors, page.js_errors
+
+
 def test_loss_chart_follows_the_step(app_url, page):
     """A full curve at step 0 would show the outcome before Play: the chart draws the losses up to
     the player's step (exactly when paused or seeking, throttled while playing), all at the end."""

@@ -169,6 +169,7 @@ def player_payload(
     loss_chart: LossScale | None = None,
     run_keys: Mapping[str, Hashable] | None = None,
     hide_runs: bool = False,
+    start_step: int = 0,
 ) -> dict:
     """Everything the player needs, as ``{"data": <compact JSON str>, "data_id": <hash>}``.
 
@@ -187,7 +188,9 @@ def player_payload(
     student commits to a prediction) sends each run's name, colour and start point only: no
     path, loss, divergence step, arrow, ghost or cloud is in the payload (hidden, not just
     invisible, so reading the JSON gives nothing away); the browser draws the maps and start
-    points and keeps Play off. The data id lets the browser ignore a re-render with identical
+    points and keeps Play off. ``start_step`` is the step a newly mounted player shows (a page
+    the visitor comes back to resumes where its scrubber was; clamped to the race, 0 when hidden).
+    The data id lets the browser ignore a re-render with identical
     data instead of resetting playback.
 
     ``loss_chart`` (a `viz.paths.LossScale`) adds the loss-versus-step chart under the maps,
@@ -239,6 +242,7 @@ def player_payload(
         "grid_id": grid_id,
         "note": note,
         "hidden": bool(hide_runs),
+        "start_step": 0 if hide_runs else int(min(max(int(start_step), 0), int(steps))),
     }
     if loss_chart is not None:
         meta["loss_chart"] = {"title": loss_chart.title, "log": loss_chart.log, "floor": LOSS_FLOOR,

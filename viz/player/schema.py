@@ -50,6 +50,8 @@ PAYLOAD = Kind("Payload", "data", "The whole race: what `player_payload` sends (
     Field("speed", "int", "Default speed (steps per second): the menu value that plays the run in 10–20 s."),
     Field("speeds", "ints", "The speed menu's choices (steps per second)."),
     Field("playback", "string", "Names the race: when it changes the browser restarts at step 0 at `speed`."),
+    Field("start_step", "int", "The step a newly mounted player shows (where the visitor left this race's scrubber "
+          "before another page; 0 when hidden)."),
     Field("colors", "Colors", "Colours of the static map marks and the gradient arrow."),
     Field("axis_titles", "strings", "The maps' x and y axis titles (empty: none)."),
     Field("arrows", "bool", "Tick the arrows box when the player mounts."),

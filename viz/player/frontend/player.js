@@ -49,6 +49,8 @@
       clock.step = 0;
       clock.speed = null;
     }
+    // Coming back to the page mounts a new player: it resumes at the step the page kept.
+    if (first) clock.step = data.start_step;
     clock.end = data.steps;
     clock.step = Math.min(clock.step, data.steps);
     if (clock.speed === null) clock.speed = data.speed;
