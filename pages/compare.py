@@ -15,7 +15,7 @@ from lessons.link_values import md_escape
 from lessons.presets import PRESETS_BY_KEY
 from lessons.race import CUSTOM, Race
 from optimizers import MOMENTUM_CONVENTIONS, OPTIMIZERS, SCHEDULES, make_schedule
-from surfaces import SURFACES
+from surfaces import SURFACES, regression_data
 from ui import controls, page_state
 from ui.bootstrap import ensure_app_navigation
 from ui.custom_surface import current_custom_surface, show_formula_error_near_race
@@ -221,6 +221,17 @@ clouds = list(runs.clouds.values())
 grid = grid_for(surface_ref(race))
 
 
+def _samples():
+    """The data a least-squares surface fits a line to (its map's axes are the line's w and b), else None."""
+    if surface.n_samples is None:
+        return None
+    try:
+        data = regression_data(surface)
+    except ValueError:  # a finite-sum surface that is not a line fit: no line to draw
+        return None
+    return data.x, data.y
+
+
 def _payload(mode: str, shown=None) -> dict:
     # The loss chart is drawn by the player (with the plotly.js it loads anyway: one Plotly bundle
     # on the page, no graph_objects validation per rerun); each run's JSON is cached by its
@@ -233,7 +244,7 @@ def _payload(mode: str, shown=None) -> dict:
                           clouds=cl, title=f"{surface.label}: {', '.join(t.label for t in ts)}",
                           playback=str(active or ""), axis_titles=surface.axis_titles, loss_chart=scale,
                           run_keys=shown.keys, hide_runs=hidden, arrows=bool(st.session_state.get(ARROWS_KEY)),
-                          start_step=store.resume_step)
+                          start_step=store.resume_step, samples=_samples())
 
 
 payload = None

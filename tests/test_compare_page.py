@@ -371,3 +371,17 @@ def test_every_summary_is_short_and_states_only_numbers_of_its_lesson(preset):
     assert 0 < len(preset.summary) < len(preset.watch) and len(re.findall(r"[.;!?](\s|$)", preset.summary)) <= 2
     for number in re.findall(r"\d+(?:\.\d+)?", preset.summary):
         assert number in preset.watch or number in preset.title, (preset.key, number)
+
+
+def test_regression_payload_carries_its_data_points_and_other_surfaces_none():
+    from surfaces import regression_data
+
+    at = new_app({"preset": "regression"})
+    assert_clean(at)
+    data = payload_of([e for e in at.get("component_instance") if "descent_player" in e.proto.component_name][-1])
+    points = regression_data(SURFACES["regression"])
+    assert data["samples"]["x"] == pytest.approx(list(points.x), rel=1e-4)
+    assert data["samples"]["y"] == pytest.approx(list(points.y), rel=1e-4)
+    at = new_app({"preset": "textbook"})
+    data = payload_of([e for e in at.get("component_instance") if "descent_player" in e.proto.component_name][-1])
+    assert "samples" not in data

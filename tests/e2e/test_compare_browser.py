@@ -258,6 +258,23 @@ def test_scrubber_step_survives_a_trip_to_a_lesson_page(app_url, page):
     assert not page.js_errors, page.js_errors
 
 
+def test_regression_shows_its_data_with_each_runs_line_at_the_step(app_url, page):
+    page.goto(app_url + "/?preset=regression")
+    wait_for_app(page)
+    frame = player_frame(page)
+    frame.wait_for_selector(".panel.datapanel .scatterlayer .point", timeout=20_000)
+    assert frame.locator(".panel.datapanel .scatterlayer .point").count() == 64  # every data point
+    for k in (0, 15, 200):
+        frame.evaluate(SEEK_JS, k)
+        lines = frame.evaluate("() => window.descentPlayer.panels.find(p => p.isData).lines")
+        want = frame.evaluate(f"() => window.descentPlayer.data.runs.map(r => {{ const i = Math.min({k}, r.points - 1);"
+                              " return [r.path[2 * i], r.path[2 * i + 1]]; })")
+        assert len(lines) == len(want) == 5
+        for got, run in zip(lines, want):  # each run's (w, b) where it is on its map
+            assert got == pytest.approx(run), k
+    assert not page.js_errors, page.js_errors
+
+
 def test_loss_chart_follows_the_step(app_url, page):
     """A full curve at step 0 would show the outcome before Play: the chart draws the losses up to
     the player's step (exactly when paused or seeking, throttled while playing), all at the end."""

@@ -64,8 +64,15 @@ PAYLOAD = Kind("Payload", "data", "The whole race: what `player_payload` sends (
     Field("hidden", "bool", "Predict first: runs carry only their start, Play is off."),
     Field("loss_chart", "LossChart", "The loss-versus-step chart under the maps (pages that show it).",
           optional=True),
+    Field("samples", "Samples", "The data points of a least-squares surface (a panel shows each run's line "
+          "y = w·x + b at the current step over them).", optional=True),
     Field("grid", "Grid", "The contour grid every map draws."),
     Field("runs", "[Run]", "The runs, in panel order."),
+))
+
+SAMPLES = Kind("Samples", "samples", "The data a regression surface is fitted to: the map's (w, b) is a line over them.", (
+    Field("x", "numbers", "The inputs xᵢ."),
+    Field("y", "numbers", "The targets yᵢ."),
 ))
 
 STYLE = Kind("Style", "style", "Sizes (`viz.style.Style`) in CSS pixels.", (
@@ -153,7 +160,7 @@ LOSS_BAND = Kind("LossBand", "band", "A noise cloud on the loss chart: its media
     Field("upper_quartile", "numbers", "The 75th percentile."),
 ))
 
-KINDS: tuple[Kind, ...] = (PAYLOAD, STYLE, COLORS, GRID, LOSS_CHART, RUN, GHOST, CLOUD, LOSS_BAND)
+KINDS: tuple[Kind, ...] = (PAYLOAD, SAMPLES, STYLE, COLORS, GRID, LOSS_CHART, RUN, GHOST, CLOUD, LOSS_BAND)
 BY_NAME: dict[str, Kind] = {k.name: k for k in KINDS}
 
 

@@ -13,7 +13,10 @@
 
   P._buildHead = function (p) {
     var head = p.head = el("div", { class: "phead" }, p.el);
-    if (this.data.mode !== "overlay" && p.runs.length === 1) {
+    if (p.isData) {
+      el("span", { class: "pname", text: "The data: each run's line" }, head);
+      p.readout = el("span", { class: "readout", text: "y = w·x + b" }, head);
+    } else if (this.data.mode !== "overlay" && p.runs.length === 1) {
       var run = p.runs[0];
       el("span", { class: "swatch", style: "background:" + run.color }, head);
       p.name = el("span", { class: "pname", text: run.label, title: run.label, style: "color:" + run.color }, head);
@@ -28,7 +31,9 @@
   P._updateHeads = function () {
     var self = this;
     this.panels.forEach(function (p) {
-      if (p.runs.length === 1) {
+      if (p.isData) {
+        p.runs = self.data.runs;
+      } else if (p.runs.length === 1) {
         var run = p.runs[0], key = run.key;
         var fresh = self.data.runs.filter(function (run) { return run.key === key; })[0];
         if (fresh) p.runs = [run = fresh];
@@ -54,6 +59,7 @@
 
   // The loss at step k (and the noise cloud's median), or the arrows' magnification alone.
   P._readout = function (p, heads, k) {
+    if (p.isData) return; // its head says what it shows; the lines are the readout
     if (this.hidden) { p.readout.textContent = ""; return; }
     var run = p.runs.length === 1 ? p.runs[0] : null;
     if (run) {
