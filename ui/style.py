@@ -52,6 +52,52 @@ _PROJECTOR_CSS = """
 """
 
 
+#: Every page, every screen. A phone (narrower than 768 px, Streamlit's own breakpoint for its
+#: drawer) gets its sidebar folded on arrival and after each page pick (the drawer covers 300 of
+#: 390 px and Streamlit leaves it open; it has no Python API to fold it), a results table that
+#: scrolls sideways instead of cutting its last column, and charts without the Plotly toolbar,
+#: which covered their legends.
+_SMALL_SCREENS = """
+<style>
+  [data-testid="stTable"], [data-testid="stTable"] > div { overflow-x: auto !important; }
+  @media (max-width: 640px) {
+    [data-testid="stPlotlyChart"] .modebar-container { display: none !important; }
+  }
+</style>
+<script>
+(function () {
+  var w = window;
+  if (w.__descentFoldOnPhones) return;
+  w.__descentFoldOnPhones = true;
+  var seen = null, tries = 0;
+  function fold() {
+    if (w.innerWidth >= 768) return true;
+    var bar = document.querySelector('[data-testid="stSidebar"]');
+    if (!bar) return false;
+    if (bar.getAttribute("aria-expanded") === "false" || bar.getBoundingClientRect().right <= 0) return true;
+    var btn = document.querySelector('[data-testid="stSidebarCollapseButton"] button') ||
+      document.querySelector('[data-testid="stSidebarCollapseButton"]');
+    if (!btn) return false;
+    btn.click();
+    return true;
+  }
+  // A page pick changes the path without reloading: fold once per path, retrying while the
+  // sidebar is still being drawn.
+  w.setInterval(function () {
+    var path = w.location.pathname;
+    if (path !== seen) { seen = path; tries = 12; }
+    if (tries > 0 && fold()) tries = 0; else if (tries > 0) tries -= 1;
+  }, 250);
+})();
+</script>
+"""
+
+
+def small_screens() -> None:
+    """The app-wide rules for phones (see `_SMALL_SCREENS`); drawn once per run by app.py."""
+    st.sidebar.html(_SMALL_SCREENS, unsafe_allow_javascript=True)
+
+
 def projector_toggle(container=None) -> bool:
     """The "Projector" toggle (large fonts, thick lines); returns whether it is on.
 

@@ -519,6 +519,45 @@ def test_phone_sidebar_folds_after_picking_a_preset(app_url, new_page, tmp_path)
     _shot(page, "phone_after_preset", tmp_path)
 
 
+COLLAPSED = "() => document.querySelector('[data-testid=\"stSidebar\"]').getAttribute('data-collapsed') === 'true'"
+
+
+@pytest.mark.parametrize("path", ["/ewma", "/schedules", "/challenges?challenge=sgd_beats_adam"])
+def test_phone_sidebar_folds_on_every_page_and_after_a_page_pick(app_url, new_page, tmp_path, path):
+    page = new_page(PHONE, touch=True)
+    page.goto(app_url + path)
+    wait_for_app(page)
+    page.wait_for_function(COLLAPSED, timeout=20_000)  # the drawer does not cover the lesson
+    page.locator('[data-testid="stExpandSidebarButton"], [data-testid="stSidebarCollapsedControl"] button').first.tap()
+    page.wait_for_function(COLLAPSED.replace("'true'", "'false'"), timeout=10_000)
+    page.wait_for_timeout(1000)  # the sidebar slides in
+    page.locator('[data-testid="stSidebarNav"] a', has_text="Hyperparameter map").first.tap()
+    page.wait_for_function("() => window.location.pathname.endsWith('/sweep')", timeout=30_000)
+    wait_for_app(page)
+    page.wait_for_function(COLLAPSED, timeout=20_000)  # folded after the pick: the page shows
+    _shot(page, "phone_after_page_pick" + path.split("?")[0].replace("/", "_"), tmp_path)
+
+
+def test_phone_summary_table_scrolls_and_charts_have_no_toolbar(app_url, new_page, tmp_path):
+    page = new_page(PHONE, touch=True)
+    page.goto(app_url + "/?preset=too_large")
+    wait_for_app(page)
+    frame = player_frame(page, timeout=90_000)
+    _settle(page, frame)
+    table = page.locator('[data-testid="stTable"]').first
+    table.scroll_into_view_if_needed()
+    reach = table.evaluate("""t => { const box = t.scrollWidth > t.clientWidth ? t : t.firstElementChild;
+        box.scrollLeft = box.scrollWidth; const last = t.querySelector('th:last-child').getBoundingClientRect();
+        return {overflow: getComputedStyle(box).overflowX, right: last.right, edge: t.getBoundingClientRect().right}; }""")
+    assert reach["overflow"] == "auto" and reach["right"] <= reach["edge"] + 1, reach  # the last column in view
+    frame.locator(".losschart").scroll_into_view_if_needed()
+    frame.wait_for_function("() => document.querySelectorAll('.losschart .main-svg').length > 0", timeout=10_000)
+    toolbars = frame.evaluate("() => Array.from(document.querySelectorAll('.losschart .modebar-container'))"
+                              ".filter(m => getComputedStyle(m).display !== 'none').length")
+    assert toolbars == 0
+    _shot(page, "phone_table_scrolled", tmp_path)
+
+
 # --------------------------------------------------------------- a preset's own playback
 
 
