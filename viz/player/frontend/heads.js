@@ -64,7 +64,9 @@
     var run = p.runs.length === 1 ? p.runs[0] : null;
     if (run) {
       var cloud = run.cloud;
-      var text = "f = " + NS.fmt(run.loss[Math.min(k, run.points - 1)]) + (heads[0].off ? "  (off the map)" : "");
+      // A diverged run's badge already says where it went: the readout keeps its room for the loss.
+      var gone = NS.diverged(run) && k >= run.diverged_at;
+      var text = "f = " + NS.fmt(run.loss[Math.min(k, run.points - 1)]) + (heads[0].off && !gone ? "  (off the map)" : "");
       if (cloud && cloud.points) text += "  ·  median " + NS.fmt(cloud.median_loss[Math.max(0, NS.upto(cloud.step_index, k) - 1)]);
       p.readout.textContent = text + this._scaleText(p);
     } else {

@@ -157,6 +157,21 @@
     };
   }
 
+  // A log axis over whole decades of what is drawn, labelled at decades only: fitted to a few
+  // early points Plotly would label minor ticks at three quarters of the font size, unreadable
+  // on a projector.
+  function decades(axis, traces) {
+    var lo = Infinity, hi = -Infinity;
+    traces.forEach(function (t) {
+      t.y.forEach(function (v) { if (v !== null && v > 0 && isFinite(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); } });
+    });
+    if (!(lo <= hi)) return;
+    var a = Math.floor(Math.log10(lo)), b = Math.max(Math.ceil(Math.log10(hi)), a + 1);
+    axis.range = [a, b];
+    axis.autorange = false;
+    axis.dtick = Math.max(1, Math.ceil((b - a) / 8));
+  }
+
   // Draw when on screen (or within 200 px of it), and only then. Without IntersectionObserver
   // it is drawn at once.
   LossChart.prototype._watch = function () {
@@ -175,6 +190,7 @@
     this.lastDraw = global.performance.now();
     // Plotly.react keeps the figure's own layout object: a copy, so zooming never edits this.full.
     var shown = upTo(this.full[0], this.step, this.end), lay = JSON.parse(JSON.stringify(this.full[1]));
+    if (lay.yaxis.type === "log") decades(lay.yaxis, shown);
     this.node.setAttribute("data-step", String(Math.min(this.step, this.end)));
     global.Plotly.react(this.node, shown, lay, { displaylogo: false, responsive: true });
   };
