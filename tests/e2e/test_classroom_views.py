@@ -64,6 +64,12 @@ def _projector_on(page) -> None:
     assert toggle.is_checked()  # even as the first click on a fresh server (app.py's bootstrap)
     page.wait_for_function("() => !!document.querySelector('style') && "
                            "getComputedStyle(document.querySelector('h1')).fontSize === '44.8px'", timeout=60_000)  # the first run on a cold, busy server can be slow
+    # Projector mode folds the sidebar away (the player does, when the mode comes on); the maps
+    # then refit to the wider page.
+    page.wait_for_function("() => { const b = document.querySelector('[data-testid=\"stSidebar\"]');"
+                           " return !b || b.getAttribute('aria-expanded') === 'false' || b.getBoundingClientRect().right <= 0; }",
+                           timeout=20_000)
+    page.wait_for_timeout(800)
 
 
 def _settle(page, frame) -> None:
