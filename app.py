@@ -13,7 +13,7 @@ from lessons.presets import PRESETS
 from optimizers.compiled import warm_up_in_background
 from ui.bootstrap import ensure_app_navigation
 from ui.gc_policy import freeze_startup_heap
-from ui.style import projector_toggle
+from ui.style import keep_projector_in_link, projector_toggle, small_screens
 
 ROOT = Path(__file__).resolve().parent
 
@@ -39,10 +39,13 @@ LESSON_PAGES = (
 # mode stays on across page switches and reruns for the whole visit (a page's own widgets are
 # dropped by Streamlit when the class moves to another page).
 projector_toggle(st.sidebar)
+small_screens()
 
 compare = st.Page("pages/compare.py", title="Compare optimizers", icon=":material/sports_score:", default=True)
 lessons = [st.Page(path, title=title, icon=icon) for path, title, icon in LESSON_PAGES if (ROOT / path).exists()]
 nav = st.navigation({"Race": [compare], "Lessons": lessons} if lessons else [compare])
+if nav is not compare:  # Compare writes its whole link itself, projector mode included
+    keep_projector_in_link()
 try:
     nav.run()
 finally:  # also after a page's st.stop() (a lesson in predict mode withholds its demo that way)

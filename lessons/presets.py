@@ -27,6 +27,9 @@ class Preset:
     key: str
     title: str
     watch: str
+    #: One or two sentences of ``watch`` for a projector, where the full text would push the race
+    #: below the fold (the full text stays one click away). States no number ``watch`` does not.
+    summary: str
     race: Race
     question: Ask
     view: str = "side"
@@ -70,6 +73,10 @@ PRESETS: tuple[Preset, ...] = (
             "book's differ by at most 1e-5 over the 30 steps. The book plots the positions before "
             "each update, θ₀ … θ₂₉, so its figure stops one step short of the end shown here."
         ),
+        summary=(
+            "Saito's Figure 6-8 on the x²/20 + y² bowl: SGD zig-zags across the steep y direction while "
+            'creeping along x, Momentum overshoots past the minimum, AdaGrad ends lowest and Adam arcs in.'
+        ),
         race=Race("bowl", {"sgd": {"lr": 0.95}, "momentum": {"lr": 0.1}, "adagrad": {"lr": 1.5}, "adam": {"lr": 0.3}},
                   (-7.0, 2.0), 30),
         question=Ask("ends_lowest", {"among": ("sgd", "adagrad", "adam")},
@@ -86,6 +93,10 @@ PRESETS: tuple[Preset, ...] = (
             "4.8e-5 against SGD's 0.013, 277 times lower. Turn on the arrows and scrub to see "
             "each step."
         ),
+        summary=(
+            'SGD, already near its largest stable step, zig-zags in y and crawls along the flat x direction; '
+            'Momentum averages the zig-zag away, builds up speed along x and ends far lower.'
+        ),
         race=Race("bowl", {"sgd": {"lr": 0.95}, "momentum": {"lr": 0.5, "momentum": 0.6}},
                   (-7.0, 2.0), 30),
         question=Ask("zigzag", {"among": ("sgd", "momentum")}, "Now try Momentum with μ = 0.9, or SGD with lr 0.5."),
@@ -98,6 +109,10 @@ PRESETS: tuple[Preset, ...] = (
             "minimum along x, out to x = 2.66; Nesterov's step adds the gradient to μ times the "
             "*new* velocity, a look-ahead that brakes earlier: its largest overshoot is x = 2.00 "
             "and after 80 steps its loss is 3.4e-5 against 0.0011, 34 times lower (see the table)."
+        ),
+        summary=(
+            'The same learning rate and μ for both: heavy-ball momentum swings far past the minimum along x, '
+            "while Nesterov's look-ahead step brakes earlier and ends lower."
         ),
         race=Race("bowl", {"momentum": {"lr": 0.3}, "nesterov": {"lr": 0.3}},
                   (-7.0, 2.0), 80),
@@ -116,6 +131,10 @@ PRESETS: tuple[Preset, ...] = (
             "part there); add gradient noise (σ = 0.5) and SGD escapes too: over 64 noise seeds, "
             "after 100 steps 62 are off the ridge's neighbourhood (|y| > 0.1) and 29 already past "
             "|y| = 1."
+        ),
+        summary=(
+            "Started a hair off the saddle's ridge, plain SGD is still sitting at the saddle after 100 steps,"
+            ' while Momentum and Adam are off the ridge within 50 steps.'
         ),
         race=Race("saddle", {"sgd": {"lr": 0.02}, "momentum": {"lr": 0.02}, "adam": {"lr": 0.02}},
                   (-2.0, 0.001), 100),
@@ -139,6 +158,10 @@ PRESETS: tuple[Preset, ...] = (
             "0.001127, and every rate from 0.001181 up does); at lr 0.001 it reaches loss 2.3e-5. "
             "Adam (lr 0.1) rescales each coordinate: loss 6.6e-7."
         ),
+        summary=(
+            "A valley with steep walls and an almost flat floor: the walls cap plain SGD's learning rate and "
+            'the floor slows it down, while Momentum and Adam end far lower.'
+        ),
         race=Race("rosenbrock", {"sgd": {"lr": 0.002}, "momentum": {"lr": 0.002}, "nesterov": {"lr": 0.001}, "adam": {"lr": 0.1}},
                   (-1.5, 2.0), 1000),
         question=Ask("first_to_tol", {"among": ("sgd", "momentum", "adam")},
@@ -152,6 +175,10 @@ PRESETS: tuple[Preset, ...] = (
             "only for lr < 2/λmax = 1. SGD's lr 1.5 multiplies the y error by |1 − 1.5·2| = 2 every "
             "step and diverges (red). Momentum's limit is 2(1 + μ)/λmax = 1.9 with μ = 0.9, so lr "
             "0.5 is safe. Move the sliders across the limits shown next to them."
+        ),
+        summary=(
+            "SGD's learning rate 1.5 is past this bowl's stability limit (lr < 1), so it diverges (red); "
+            "Momentum's lr 0.5 is inside its own limit."
         ),
         race=Race("bowl", {"sgd": {"lr": 1.5}, "momentum": {"lr": 0.5}, "adam": {"lr": 0.3}},
                   (-7.0, 2.0), 50),
@@ -174,6 +201,11 @@ PRESETS: tuple[Preset, ...] = (
             "not stopped: run 5,000 steps and it reaches loss 0.0027, below RMSProp, whose "
             "constant rate keeps it bouncing at about 0.022."
         ),
+        summary=(
+            "AdaGrad's sum of squared gradients never forgets its first steps on the steep walls, so its "
+            "learning rate stays frozen small and it creeps along the valley floor; RMSProp's moving average "
+            'forgets them and ends lower.'
+        ),
         race=Race("rosenbrock", {"adagrad": {"lr": 0.5}, "rmsprop": {"lr": 0.01}},
                   (-1.5, 2.0), 2000),
         question=Ask("ends_lowest", {"among": ("adagrad", "rmsprop")}, "Now try AdaGrad's lr at 1.5."),
@@ -191,6 +223,10 @@ PRESETS: tuple[Preset, ...] = (
             "(seed 0); change the seed to see others."
         ),
         ghost=True,
+        summary=(
+            'With noisy gradients a constant learning rate (faint dashed paths) keeps SGD and Momentum '
+            'jittering around the bottom; a decaying rate (solid) lets them settle closer to the minimum.'
+        ),
         race=Race("bowl", {"sgd": {"lr": 0.3}, "momentum": {"lr": 0.03}},
                   (-7.0, 2.0), 500, noise=2.0, seed=0, schedule="inverse_time", schedule_params={"decay": 0.01}),
         question=Ask("noise_ball", {"subject": "sgd"}, "Now try a smaller constant rate, or a faster decay."),
@@ -211,6 +247,11 @@ PRESETS: tuple[Preset, ...] = (
             "f = −1.03. At lr 0.2 or 0.4 the uncorrected run happens to end in a global minimum "
             "too: with steps that large, which dip a run ends in is luck."
         ),
+        summary=(
+            "Adam without bias correction starts its averages at zero and corrects nothing, so its first "
+            "step is about 3.2 times its learning rate and throws it across the camel's hump; Adam's "
+            "correction keeps its first step at the learning rate, and Adam ends in the global minimum."
+        ),
         race=Race("six_hump_camel", {"adam": {"lr": 0.3}, "adam_nobias": {"lr": 0.3}},
                   (-2.0, -1.0), 200),
         question=Ask("first_step", {"among": ("adam_nobias", "adam")},
@@ -224,6 +265,10 @@ PRESETS: tuple[Preset, ...] = (
             "loss is half the mean squared error, a quadratic bowl. All five optimizers find the same "
             "least-squares line (to 3 decimals after 200 steps), by different routes and at "
             "different speeds."
+        ),
+        summary=(
+            "The map's axes are the slope w and intercept b of a line fitted to 64 points; all five "
+            'optimizers find the same least-squares line, by different routes and at different speeds.'
         ),
         race=Race("regression", {"sgd": {"lr": 0.5}, "momentum": {"lr": 0.1}, "adagrad": {"lr": 1.0}, "rmsprop": {"lr": 0.05}, "adam": {"lr": 0.1}},
                   (0.0, 0.0), 200),

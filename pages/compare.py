@@ -15,7 +15,7 @@ from lessons.link_values import md_escape
 from lessons.presets import PRESETS_BY_KEY
 from lessons.race import CUSTOM, Race
 from optimizers import MOMENTUM_CONVENTIONS, OPTIMIZERS, SCHEDULES, make_schedule
-from surfaces import SURFACES
+from surfaces import SURFACES, regression_data
 from ui import controls, page_state
 from ui.bootstrap import ensure_app_navigation
 from ui.custom_surface import current_custom_surface, show_formula_error_near_race
@@ -75,6 +75,7 @@ def _on_player() -> None:
     step = value.get("step")
     if isinstance(step, (int, float)) and math.isfinite(step):
         st.session_state[INSPECT_KEY] = max(0, min(int(step), int(st.session_state.get(widget_key("steps"), 1))))
+        page_state.player_step(st.session_state[INSPECT_KEY])
     click = value.get("click")
     if isinstance(click, list) and len(click) == 2:
         try:
@@ -96,9 +97,12 @@ sb.selectbox("Lesson presets", list(PRESETS_BY_KEY), index=None, key=LESSON_KEY,
 predicting = predict_toggle(sb)
 style = current_style()  # the projector toggle lives in app.py (one switch for the whole visit)
 
+# What states a race's outcome (the surface's note, the stability badges) is drawn in its place
+# after predict_view below, and only when predict mode does not hide the race.
+reveals: list = []
 sb.subheader("Surface")
 surface = controls.surface_picker(SURFACES, container=sb, on_change=_on_surface, allow_custom=True,
-                                  on_new_custom=_start_at)
+                                  on_new_custom=_start_at, later=reveals)
 custom = surface.key == CUSTOM
 
 sb.subheader("Optimizers")
@@ -111,7 +115,7 @@ for opt_key in opts:
     # race sends 48 elements per rerun instead of 88.
     box = sb.expander(opt.label, expanded=len(opts) <= 2, key=f"open.{opt_key}", on_change="rerun")
     hyper[opt_key] = controls.hyper_sliders(opt, container=inside(box), defaults=page_state.remembered(opt_key),
-                                            hessian_eigs=surface.hessian_eigs)
+                                            hessian_eigs=surface.hessian_eigs, later=reveals)
 inside(sb.expander("Why momentum looks different in every book", key="momentum_open", on_change="rerun")).markdown(
     MOMENTUM_CONVENTIONS)
 
@@ -147,10 +151,13 @@ active = store.lesson if store.lesson in PRESETS_BY_KEY else None
 unchanged = active is not None and race == PRESETS_BY_KEY[active].race
 state = PageState(race=race, preset=active if unchanged else None, ghost=bool(ghost) and sched != "constant",
                   view=st.session_state.get(widget_key("view")) or "side",
-                  clouds=int(cloud_runs), mode="predict" if predicting else "watch")
+                  clouds=int(cloud_runs), mode="predict" if predicting else "watch", projector=style.projector)
 page_state.commit(state)
 predict = predict_view(race, on=predicting, lesson=PRESETS_BY_KEY.get(active) if active else None)
 hidden = predict.hidden  # predict first, not yet locked in: no path and no number that gives the answer away
+if not hidden:
+    for draw in reveals:
+        draw()
 
 # ------------------------------------------------------------------------------------ main
 
@@ -165,8 +172,13 @@ with st.container():
                    + (f"\n- … and {len(notices) - 8} more" if len(notices) > 8 else ""))
     if active in PRESETS_BY_KEY:
         preset = PRESETS_BY_KEY[active]
-        st.info(f"**{preset.title}.** {predict.lesson_note(preset.watch)}"
+        note = predict.lesson_note(preset.watch)
+        # On a projector the full text would push the race below the fold: its summary, the rest folded.
+        short = style.projector and note == preset.watch
+        st.info(f"**{preset.title}.** {preset.summary if short else note}"
                 + ("" if unchanged else "  \n*(You have changed the lesson's settings since.)*"))
+        if short:
+            inside(st.expander("Full lesson text", key="full_lesson_open", on_change="rerun")).markdown(preset.watch)
         if not unchanged:
             st.button("Restore the lesson's settings", icon=":material/restart_alt:", key="restore_lesson",
                       on_click=page_state.apply_preset, args=(active,))
@@ -185,10 +197,11 @@ if not opts:
     st.info("Pick at least one optimizer in the sidebar.")
     st.stop()
 
-c_tune.button("Tune learning rates", icon=":material/tune:", key="tune", width="stretch",
-              on_click=tune_learning_rates, args=(race,),
-              help="A fair race: sweep each optimizer's learning rate over the slider's values for this surface, "
-                   "start, step budget and noise, and set each to its best.")
+if not hidden:  # its report names the best learning rates: an answer before the prediction
+    c_tune.button("Tune learning rates", icon=":material/tune:", key="tune", width="stretch",
+                  on_click=tune_learning_rates, args=(race,),
+                  help="A fair race: sweep each optimizer's learning rate over the slider's values for this "
+                       "surface, start, step budget and noise, and set each to its best.")
 fstar = surface.f_star
 report = current_report(race)
 with st.container():  # always there, so the player below keeps its place (see above)
@@ -208,6 +221,17 @@ clouds = list(runs.clouds.values())
 grid = grid_for(surface_ref(race))
 
 
+def _samples():
+    """The data a least-squares surface fits a line to (its map's axes are the line's w and b), else None."""
+    if surface.n_samples is None:
+        return None
+    try:
+        data = regression_data(surface)
+    except ValueError:  # a finite-sum surface that is not a line fit: no line to draw
+        return None
+    return data.x, data.y
+
+
 def _payload(mode: str, shown=None) -> dict:
     # The loss chart is drawn by the player (with the plotly.js it loads anyway: one Plotly bundle
     # on the page, no graph_objects validation per rerun); each run's JSON is cached by its
@@ -219,7 +243,8 @@ def _payload(mode: str, shown=None) -> dict:
                           velocities=lambda t: velocity_arrows(t, hyper.get(t.key, {})), ghosts=shown.ghosts,
                           clouds=cl, title=f"{surface.label}: {', '.join(t.label for t in ts)}",
                           playback=str(active or ""), axis_titles=surface.axis_titles, loss_chart=scale,
-                          run_keys=shown.keys, hide_runs=hidden, arrows=bool(st.session_state.get(ARROWS_KEY)))
+                          run_keys=shown.keys, hide_runs=hidden, arrows=bool(st.session_state.get(ARROWS_KEY)),
+                          start_step=store.resume_step, samples=_samples())
 
 
 payload = None
@@ -227,7 +252,9 @@ if trajs and (view in ("side", "overlay") or hidden):
     payload = _payload("overlay" if view == "overlay" else "grid")
     player(payload, key=PLAYER_KEY, on_change=_on_player)
 elif trajs:
-    st.plotly_chart(surface3d_figure(grid, trajs, minima=surface.minima, style=style), key="surface3d")
+    # On a projector the whole surface sits above the fold at 1920×1080, under the lesson's summary.
+    st.plotly_chart(surface3d_figure(grid, trajs, minima=surface.minima, style=style,
+                                     height=520 if style.projector else 600), key="surface3d")
     st.caption("Drag to rotate. The paths lie on the surface at their own loss."
                + (" Noise clouds are drawn in the side-by-side and overlay views." if clouds else ""))
 

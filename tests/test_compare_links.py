@@ -351,3 +351,14 @@ def test_quote_leaves_no_markup_in_any_link_value():
     for token in ("](", "![", "<img", "://", "www.", "@b.", ":red[", "$x", "`"):
         assert token not in plain
     assert "click me" in plain and "evil" in plain  # the words stay readable
+
+
+@pytest.mark.parametrize("raw, on, notice", [(None, False, False), ("1", True, False), ("0", False, False),
+                                             ("true", True, False), ("big", False, True)])
+def test_projector_in_the_link(raw, on, notice):
+    state, notices = parse({} if raw is None else {"projector": raw})
+    assert state.projector is on and bool(notices) == notice
+    assert (to_query(state).get("projector") == "1") == on
+    assert parse(to_query(state))[0] == state  # the written link reads back the same
+    if raw is not None and not notice:  # a presentation key alone is still the landing lesson
+        assert state.preset == DEFAULT_PRESET and state.race == state_of(PRESETS_BY_KEY[DEFAULT_PRESET]).race

@@ -340,3 +340,60 @@ def test_a_link_value_between_slider_stops_is_a_stop_of_its_own():
     assert lr.value == 0.0020565789 and "0.0020565789" in lr.options and "0.002" in lr.options  # options as shown
     assert at.select_slider(key="hp.momentum.momentum").value == 0.5045
     assert at.query_params["momentum.lr"] in ("0.0020565789", ["0.0020565789"])
+
+
+def test_projector_mode_in_the_link_survives_a_reload_and_pages():
+    at = new_app({"preset": "textbook"})
+    at.toggle(key="projector").set_value(True).run()
+    assert at.query_params["projector"] in ("1", ["1"])  # written by the page's one writer
+    again = new_app(dict(at.query_params))  # a reload, or the link on another screen
+    assert not again.exception and again.toggle(key="projector").value is True
+    assert again.query_params["projector"] in ("1", ["1"])
+    _go(again, "pages/ewma.py")  # a lesson page keeps it in its link too
+    assert again.toggle(key="projector").value is True and again.query_params["projector"] in ("1", ["1"])
+    again.toggle(key="projector").set_value(False).run()
+    assert "projector" not in again.query_params
+    _go(again, "pages/compare.py")
+    assert again.toggle(key="projector").value is False and "projector" not in again.query_params
+    on_lesson = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    on_lesson.query_params["projector"] = "1"
+    on_lesson.switch_page("pages/ewma.py").run()
+    assert not on_lesson.exception and on_lesson.toggle(key="projector").value is True
+
+
+def test_projector_shows_the_lesson_summary_with_the_full_text_folded():
+    preset = PRESETS_BY_KEY["textbook"]
+    at = new_app({"preset": "textbook", "projector": "1"})
+    assert_clean(at)
+    assert any(preset.summary in i.value and preset.watch not in i.value for i in at.info)
+    assert any(e.label == "Full lesson text" for e in at.expander)
+    at.session_state["full_lesson_open"] = True  # lazy: its text is built when opened
+    at.run()
+    assert any(m.value == preset.watch for m in at.markdown)
+    at.toggle(key="projector").set_value(False).run()
+    assert any(preset.watch in i.value for i in at.info) and not any(e.label == "Full lesson text" for e in at.expander)
+
+
+@pytest.mark.parametrize("preset", PRESETS, ids=lambda p: p.key)
+def test_every_summary_is_short_and_states_only_numbers_of_its_lesson(preset):
+    """The summary stands in for the lesson's text on a projector: one or two sentences, and no
+    number the full text (whose numbers the lesson claim tests recompute) does not state."""
+    import re
+
+    assert 0 < len(preset.summary) < len(preset.watch) and len(re.findall(r"[.;!?](\s|$)", preset.summary)) <= 2
+    for number in re.findall(r"\d+(?:\.\d+)?", preset.summary):
+        assert number in preset.watch or number in preset.title, (preset.key, number)
+
+
+def test_regression_payload_carries_its_data_points_and_other_surfaces_none():
+    from surfaces import regression_data
+
+    at = new_app({"preset": "regression"})
+    assert_clean(at)
+    data = payload_of([e for e in at.get("component_instance") if "descent_player" in e.proto.component_name][-1])
+    points = regression_data(SURFACES["regression"])
+    assert data["samples"]["x"] == pytest.approx(list(points.x), rel=1e-4)
+    assert data["samples"]["y"] == pytest.approx(list(points.y), rel=1e-4)
+    at = new_app({"preset": "textbook"})
+    data = payload_of([e for e in at.get("component_instance") if "descent_player" in e.proto.component_name][-1])
+    assert "samples" not in data

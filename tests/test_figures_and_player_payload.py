@@ -389,3 +389,16 @@ def test_player_payload_reuses_cached_run_json(bowl_runs):
     player_payload(grid, bowl_runs, run_keys=changed, velocities=lambda t: calls.append(t.key))
     assert calls[len(keys):] == [bowl_runs[0].key]
     assert first == player_payload(grid, bowl_runs)  # the same bytes as without the cache
+
+
+def test_start_step_is_clamped_to_the_race_and_zero_when_hidden():
+    traj, _ = run("bowl", "sgd", {"lr": 0.1}, (-7.0, 2.0), 20)
+    surface = SURFACES["bowl"]
+    grid = contour_grid(surface.f, surface.bounds)
+
+    def start_step(**kw):
+        return json.loads(player_payload(grid, [traj], minima=surface.minima, **kw)["data"])["start_step"]
+
+    assert start_step() == 0 and start_step(start_step=12) == 12
+    assert start_step(start_step=400) == 20 and start_step(start_step=-3) == 0
+    assert start_step(start_step=12, hide_runs=True) == 0  # predict first: nothing to resume

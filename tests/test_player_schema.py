@@ -64,6 +64,7 @@ def races():
         "clouds": player_payload(grid, noisy, clouds=views, loss_chart=loss_scale(noisy, clouds=views), **common),
         "hidden": player_payload(grid, runs, hide_runs=True, ghosts=ghosts, loss_chart=loss_scale(runs), **common),
         "no runs": player_payload(grid, [], **common),
+        "regression samples": player_payload(grid, runs, samples=([0.5, 1.0, 1.5], [1.2, 2.1, 2.9]), **common),
     }
     return {name: json.loads(p["data"]) for name, p in built.items()}
 

@@ -260,3 +260,29 @@ def test_a_lesson_page_outside_predict_mode_shows_everything_at_once():
     at = AppTest.from_file(str(ROOT / "pages" / "ewma.py"), default_timeout=TIMEOUT).run()
     clean(at)
     assert "Notice:" in " ".join(m.value for m in at.markdown) and at.get("plotly_chart")
+
+
+def test_sidebar_states_no_outcome_before_lock_in():
+    """The stability badges, the surface's note and Tune tell the answer: drawn only after lock-in."""
+    preset = PRESETS_BY_KEY["too_large"]
+    note = SURFACES[preset.race.surface].note
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params.update({"mode": "predict", "preset": "too_large"})
+    for key in preset.race.opts:  # every optimizer's box open
+        at.session_state[f"open.{key}"] = True
+    at.run()
+    clean(at)
+
+    def sidebar_text() -> str:
+        return " ".join([m.value for m in at.sidebar.markdown] + [c.value for c in at.sidebar.caption])
+
+    assert payload(at)["hidden"] is True
+    text = sidebar_text()
+    assert "diverges" not in text and "stable for" not in text and note not in text
+    assert not any(b.key == "tune" for b in at.button)
+    q = preset.question_at()
+    lock(at, BOX, q.answer_index)
+    clean(at)
+    text = sidebar_text()
+    assert "lr = 1.5 → diverges" in text and "stable for" in text and note in text
+    assert any(b.key == "tune" for b in at.button)

@@ -12,6 +12,7 @@ Each function takes the container to draw in (default: the sidebar) and returns 
 from __future__ import annotations
 
 import math
+from functools import partial
 from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
@@ -60,11 +61,14 @@ def seed(key: str, value: Any) -> None:
 
 def surface_picker(surfaces: Mapping[str, Any], *, key: str = widget_key("surface"), container=None,
                    on_change: Callable[[], None] | None = None, show_details: bool = True,
-                   on_new_custom: Callable[[Any], None] | None = None, allow_custom: bool = False):
+                   on_new_custom: Callable[[Any], None] | None = None, allow_custom: bool = False,
+                   later: list[Callable[[], None]] | None = None):
     """A selectbox of surfaces (by label) with the chosen one's formula and teaching note.
 
     With ``allow_custom`` the list ends with "Custom formula…", which opens the shared formula
     box (``ui.custom_surface``); ``on_new_custom(surface)`` runs when a new formula is entered.
+    ``later``: the teaching note (it tells what a race on the surface shows) is appended as a
+    function that draws it in its place, for a page that may still hide the race (predict mode).
     """
     from lessons.race import CUSTOM
 
@@ -85,7 +89,11 @@ def surface_picker(surfaces: Mapping[str, Any], *, key: str = widget_key("surfac
     surface = surfaces[chosen]
     if show_details:
         box.markdown(f"${surface.latex}$")  # inline maths wraps in the narrow sidebar; display maths is cut off
-        box.container(key="surface_note").caption(surface.note)  # keyed: predict mode hides it (ui/predict.py)
+        note = partial(box.container(key="surface_note").caption, surface.note)  # keyed for the browser tests
+        if later is None:
+            note()
+        else:
+            later.append(note)
     return surface
 
 
@@ -111,6 +119,7 @@ def hyper_sliders(
     container=None,
     hessian_eigs: Sequence[float] | None = None,
     show_rule: bool = True,
+    later: list[Callable[[], None]] | None = None,
 ) -> dict[str, float]:
     """One slider per declared hyperparameter of ``opt``; returns ``{key: value}``.
 
@@ -119,6 +128,10 @@ def hyper_sliders(
     exact). With ``hessian_eigs`` (quadratic surfaces) the learning-rate limit for stability is
     shown under the lr slider, green or red. With ``show_rule`` the update rule (LaTeX) and the
     equivalent PyTorch call are shown too.
+
+    ``later``: the stability badge is not drawn now but appended here as a function that fills
+    its slot; the Compare page calls them once it knows whether predict mode still hides the
+    race (the badge states the outcome: "diverges"), which it learns only after the sliders.
     """
     box = _container(container)
     defaults = dict(defaults or {})
@@ -147,19 +160,28 @@ def hyper_sliders(
             slot = box.empty()  # the limit depends on μ, whose slider comes later: filled below
     # The badge is not worked out when nobody sees it (a folded expander): it costs every rerun.
     if slot is not None and slot is not FOLDED:
-        limit = stability_limit(opt, values, float(max(hessian_eigs)))
-        if limit is None:
-            slot.caption("Adaptive step size: no fixed learning-rate limit on this quadratic.")
+        draw = partial(_stability_badge, slot, opt, values, hessian_eigs)
+        if later is None:
+            draw()
         else:
-            kind = verdict(values["lr"], limit)
-            colour = {"stable": "green", "edge": "orange", "diverges": "red"}[kind]
-            slot.markdown(
-                f":{colour}[**lr = {values['lr']:g} → {VERDICTS[kind]}**]  \n"
-                f"stable for ${limit.formula}$: {limit.value_text}",
-                help="On a quadratic the iteration is linear; its eigenvalues leave the unit circle "
-                     "exactly at this learning rate (λmax is the largest Hessian eigenvalue).",
-            )
+            later.append(draw)
     return values
+
+
+def _stability_badge(slot, opt, values: Mapping[str, float], hessian_eigs: Sequence[float]) -> None:
+    """The lr's learning-rate limit on a quadratic, green, orange or red, in ``slot``."""
+    limit = stability_limit(opt, values, float(max(hessian_eigs)))
+    if limit is None:
+        slot.caption("Adaptive step size: no fixed learning-rate limit on this quadratic.")
+        return
+    kind = verdict(values["lr"], limit)
+    colour = {"stable": "green", "edge": "orange", "diverges": "red"}[kind]
+    slot.markdown(
+        f":{colour}[**lr = {values['lr']:g} → {VERDICTS[kind]}**]  \n"
+        f"stable for ${limit.formula}$: {limit.value_text}",
+        help="On a quadratic the iteration is linear; its eigenvalues leave the unit circle "
+             "exactly at this learning rate (λmax is the largest Hessian eigenvalue).",
+    )
 
 
 # --------------------------------------------------------------------------------- schedule

@@ -59,6 +59,11 @@ class CompareStore:
     #: optimizer -> its hyperparameters, kept while it is out of the race.
     memory: dict[str, dict[str, float]] = field(default_factory=dict)
     notices: list[str] = field(default_factory=list)
+    #: The race the player last reported a step for, and that step (its scrubber).
+    last_step: tuple[Any, int] | None = None
+    #: The step a newly mounted player starts at: the last step, when the page reappears with the
+    #: race it was reported for (Streamlit remounts the player after a page switch).
+    resume_step: int = 0
 
 
 def names_a_race(params: Mapping[str, Any]) -> bool:
@@ -103,8 +108,15 @@ def load() -> CompareStore:
     if names_a_race(params) or STORE_KEY not in st.session_state:
         st.session_state.pop(STORE_KEY, None)
     s = store()
+    s.resume_step = s.last_step[1] if s.last_step is not None and s.last_step[0] == s.state.race else 0
     show(s.state, lesson=s.lesson)
     return s
+
+
+def player_step(step: int) -> None:
+    """The player's scrubber stopped at ``step`` of the race last shown (kept for a return visit)."""
+    s = store()
+    s.last_step = (s.state.race, int(step))
 
 
 def show(state: PageState, *, lesson: str | None) -> None:
@@ -187,5 +199,5 @@ def take_notices() -> list[str]:
 
 
 __all__ = ["CompareStore", "STORE_KEY", "VIEW_LABELS", "widget_key", "load", "show", "apply_preset", "remembered",
-           "set_hyper", "forget_lesson", "commit", "take_notices", "names_a_race", "query_dict", "DEFAULT_FORMULA",
+           "set_hyper", "forget_lesson", "player_step", "commit", "take_notices", "names_a_race", "query_dict", "DEFAULT_FORMULA",
            "DEFAULT_BOUNDS"]

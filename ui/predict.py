@@ -327,8 +327,6 @@ def show_predict(view: PredictView, style: Style, notes: str = "") -> bool:
     if view.question is None:
         st.info(f"Predict first: {view.why}; showing the race.")
         return True
-    if view.hidden:  # the surface's notes in the sidebar tell what the race will show
-        st.html("<style>.st-key-surface_note { display: none !important; }</style>")
     revealed = predict_box(view.question, "compare", style, settings=view.settings)
     if revealed:
         if notes:

@@ -14,6 +14,7 @@ import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
+from lessons.link_values import read_flag
 from viz.style import Style
 from viz.lru import LRU
 from viz.text import display_frame
@@ -32,18 +33,98 @@ _PROJECTOR_CSS = """
   [data-testid="stAppViewContainer"] h2, [data-testid="stAppViewContainer"] h3 { font-size: 2.0rem !important; }
   [data-testid="stDataFrame"] { font-size: 1.2rem !important; }
   [data-testid="stTable"] th, [data-testid="stTable"] td { font-size: 1.45rem !important; padding: 0.35rem 0.6rem !important; }
+  /* The rule on p above would shrink a metric's value (36 px) to the text's size: big numbers stay
+     bigger than the text. Inputs show their values in input elements, which it does not reach. */
+  [data-testid="stMetricValue"], [data-testid="stMetricValue"] p { font-size: 3rem !important; line-height: 1.15 !important; }
+  [data-testid="stSelectbox"] input, [data-testid="stMultiSelect"] input, [data-testid="stMultiSelect"] [role="option"],
+  [data-testid="stMultiSelect"] span, [data-testid="stNumberInput"] input, [data-testid="stTextInput"] input,
+  [data-testid="stTextArea"] textarea { font-size: 1.3rem !important; }
+  [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { font-size: 1.15rem !important; }
+  /* A slider's value is placed for 14-px text; at the projector's size it sits above the thumb,
+     not on the track. */
+  [data-testid="stSliderThumbValue"] { top: auto !important; bottom: 100% !important; margin-bottom: 4px; }
+  [data-testid="stSliderThumbValue"] p, [data-testid="stSliderTickBar"] p,
+  [data-testid="stSliderTickBar"] div { font-size: 1.15rem !important; line-height: 1.2 !important; }
+  /* A presentation: the race, not white space, under the header (the player fits what is left). */
+  [data-testid="stMainBlockContainer"] { padding-top: 3.5rem !important; }
+  [data-testid="stAppViewContainer"] h1 { padding: 0.25rem 0 0.5rem 0 !important; }
 </style>
 """
 
 
+#: Every page, every screen. A phone (narrower than 768 px, Streamlit's own breakpoint for its
+#: drawer) gets its sidebar folded on arrival and after each page pick (the drawer covers 300 of
+#: 390 px and Streamlit leaves it open; it has no Python API to fold it), a results table that
+#: scrolls sideways instead of cutting its last column, and charts without the Plotly toolbar,
+#: which covered their legends.
+_SMALL_SCREENS = """
+<style>
+  [data-testid="stTable"], [data-testid="stTable"] > div { overflow-x: auto !important; }
+  @media (max-width: 640px) {
+    [data-testid="stPlotlyChart"] .modebar-container { display: none !important; }
+  }
+</style>
+<script>
+(function () {
+  var w = window;
+  if (w.__descentFoldOnPhones) return;
+  w.__descentFoldOnPhones = true;
+  var seen = null, tries = 0;
+  function fold() {
+    if (w.innerWidth >= 768) return true;
+    var bar = document.querySelector('[data-testid="stSidebar"]');
+    if (!bar) return false;
+    if (bar.getAttribute("aria-expanded") === "false" || bar.getBoundingClientRect().right <= 0) return true;
+    var btn = document.querySelector('[data-testid="stSidebarCollapseButton"] button') ||
+      document.querySelector('[data-testid="stSidebarCollapseButton"]');
+    if (!btn) return false;
+    btn.click();
+    return true;
+  }
+  // A page pick changes the path without reloading: fold once per path, retrying while the
+  // sidebar is still being drawn.
+  w.setInterval(function () {
+    var path = w.location.pathname;
+    if (path !== seen) { seen = path; tries = 12; }
+    if (tries > 0 && fold()) tries = 0; else if (tries > 0) tries -= 1;
+  }, 250);
+})();
+</script>
+"""
+
+
+def small_screens() -> None:
+    """The app-wide rules for phones (see `_SMALL_SCREENS`); drawn once per run by app.py."""
+    st.sidebar.html(_SMALL_SCREENS, unsafe_allow_javascript=True)
+
+
 def projector_toggle(container=None) -> bool:
-    """The "Projector" toggle (large fonts, thick lines); returns whether it is on."""
+    """The "Projector" toggle (large fonts, thick lines); returns whether it is on.
+
+    A visit's first run takes its value from the link's ``projector`` (a reload or a link shared
+    from the projector opens large again); afterwards the toggle is the visit's own.
+    """
     target = container if container is not None else st.sidebar
+    if PROJECTOR_KEY not in st.session_state:
+        st.session_state[PROJECTOR_KEY] = read_flag(st.query_params.to_dict(), PROJECTOR_KEY, False, [])
     on = target.toggle("Projector mode", key=PROJECTOR_KEY, persist_state="session",  # for the whole visit
                        help="Large fonts and thick lines for the back row of a classroom.")
     if on:
         st.html(_PROJECTOR_CSS)
     return bool(on)
+
+
+def keep_projector_in_link() -> None:
+    """Put projector mode into the address bar of a page that has no writer of its own.
+
+    A lesson page's address bar is written by Streamlit's widget binding, which leaves unbound
+    keys alone; the Compare page writes it whole (``ui.page_state.commit``, with this key).
+    """
+    on, shown = bool(st.session_state.get(PROJECTOR_KEY)), st.query_params.get(PROJECTOR_KEY)
+    if on and shown != "1":
+        st.query_params[PROJECTOR_KEY] = "1"
+    elif not on and shown is not None:
+        del st.query_params[PROJECTOR_KEY]
 
 
 def current_style() -> Style:

@@ -7,7 +7,7 @@ unit test. The race's own keys (surface, opt, steps, x0, y0, noise, seed, clip,
 adds the page's view keys on top, in one more table walked by the same reader and writer::
 
     preset=<lesson>  (the base: the lesson's race first, every other key on top)
-    clouds=32  ghost=1  view=overlay|3d  mode=predict
+    clouds=32  ghost=1  view=overlay|3d  mode=predict  projector=1
 
 The writer puts ``preset`` in the link only while the page still shows exactly that lesson, so
 a link is always exact. Without a preset, a hyperparameter the link does not name is the
@@ -47,6 +47,9 @@ class PageState:
     #: Seeded runs per noise cloud (0: no clouds; only meaningful with noise > 0).
     clouds: int = 0
     mode: str = "watch"
+    #: Projector mode (app.py's toggle, one switch for every page): in the link so that a reload
+    #: or a link shared from the projector opens large again.
+    projector: bool = False
 
     def with_race(self, race: Race) -> "PageState":
         """The same view of another race; the preset's name stays only while it still applies."""
@@ -93,6 +96,10 @@ def _read_ghost(state: PageState, params: Mapping[str, Any], notices: list[str])
     return replace(state, ghost=read_flag(params, "ghost", state.ghost, notices))
 
 
+def _read_projector(state: PageState, params: Mapping[str, Any], notices: list[str]) -> PageState:
+    return replace(state, projector=read_flag(params, "projector", state.projector, notices))
+
+
 def _read_clouds(state: PageState, params: Mapping[str, Any], notices: list[str]) -> PageState:
     """Noise clouds: a slider value, and only with gradient noise (else every seed is one path)."""
     if last(params, "clouds") is None:
@@ -123,7 +130,11 @@ VIEW_KEYS: tuple[ViewKey, ...] = (
                                             lambda s: "1")),
     ViewKey("view", _read_choice("view", VIEWS), _write_if("view", lambda s: s.view != "side", lambda s: s.view)),
     ViewKey("mode", _read_choice("mode", MODES), _write_if("mode", lambda s: s.mode != "watch", lambda s: s.mode)),
+    ViewKey("projector", _read_projector, _write_if("projector", lambda s: s.projector, lambda s: "1")),
 )
+#: Keys of the whole app (app.py reads them on every page): they say nothing about the race, so a
+#: link with only these opens the landing lesson like a bare link.
+APP_KEYS = frozenset({"projector"})
 #: Every plain key the Compare page reads (``<opt>.<hyper>`` and ``sched.<param>`` on top).
 KNOWN_KEYS = frozenset(RACE_LINK_KEYS | {"preset"} | {k.name for k in VIEW_KEYS})
 
@@ -140,7 +151,7 @@ def _base(params: Mapping[str, Any], notices: list[str]) -> PageState:
     if raw is not None:
         notices.append(f"Unknown lesson {quote(raw)}; showing the default.")
     landing = state_of(PRESETS_BY_KEY[DEFAULT_PRESET])
-    if not any(k not in IGNORED_KEYS for k in params):
+    if not any(k not in IGNORED_KEYS and k not in APP_KEYS for k in params):
         return landing  # the landing page is the default lesson, shown as such
     return PageState(race=landing.race.with_(optimizers=landing.race.opts))
 
@@ -171,5 +182,5 @@ def to_query(state: PageState) -> dict[str, Any]:
     return query
 
 
-__all__ = ["PageState", "VIEWS", "MODES", "CLOUD_RUNS", "DEFAULT_CLOUD_RUNS", "KNOWN_KEYS", "state_of",
+__all__ = ["PageState", "APP_KEYS", "VIEWS", "MODES", "CLOUD_RUNS", "DEFAULT_CLOUD_RUNS", "KNOWN_KEYS", "state_of",
            "same_as_preset", "parse_query", "to_query"]

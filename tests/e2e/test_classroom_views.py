@@ -64,6 +64,12 @@ def _projector_on(page) -> None:
     assert toggle.is_checked()  # even as the first click on a fresh server (app.py's bootstrap)
     page.wait_for_function("() => !!document.querySelector('style') && "
                            "getComputedStyle(document.querySelector('h1')).fontSize === '44.8px'", timeout=60_000)  # the first run on a cold, busy server can be slow
+    # Projector mode folds the sidebar away (the player does, when the mode comes on); the maps
+    # then refit to the wider page.
+    page.wait_for_function("() => { const b = document.querySelector('[data-testid=\"stSidebar\"]');"
+                           " return !b || b.getAttribute('aria-expanded') === 'false' || b.getBoundingClientRect().right <= 0; }",
+                           timeout=20_000)
+    page.wait_for_timeout(800)
 
 
 def _settle(page, frame) -> None:
@@ -125,6 +131,63 @@ def test_projector_race_fits_one_screen_with_six_optimizers(app_url, new_page, t
     assert not page.js_errors, page.js_errors
 
 
+@pytest.mark.parametrize("preset", ["textbook", "rosenbrock", "regression"])
+def test_projector_link_presents_the_whole_race_above_the_fold(app_url, new_page, tmp_path, preset):
+    """A projector link: the sidebar folds away, the lesson's summary replaces its full text
+    (folded under "Full lesson text"), and every panel, the Play bar and the scrubber sit above
+    the fold without scrolling; the 3-D view fits too."""
+    page = new_page(PROJECTOR)
+    page.goto(app_url + f"/?preset={preset}&projector=1")
+    wait_for_app(page)
+    frame = player_frame(page, timeout=90_000)
+    _settle(page, frame)
+    page.wait_for_function("() => document.querySelector('[data-testid=\"stSidebar\"]').getBoundingClientRect().right <= 0"
+                           " || document.querySelector('[data-testid=\"stSidebar\"]').getAttribute('aria-expanded') === 'false'",
+                           timeout=10_000)
+    page.wait_for_timeout(800)  # the maps refit to the wider page
+    info = page.locator('[data-testid="stAlert"]').first.inner_text()
+    assert PRESETS_BY_KEY[preset].summary in info and PRESETS_BY_KEY[preset].watch not in info
+    assert page.get_by_text("Full lesson text").is_visible()
+    top = page.locator('iframe[title*="descent_player"]').bounding_box()["y"]
+    inner = frame.evaluate("""() => ({
+        panels: Array.from(document.querySelectorAll('.panel')).map(p => p.getBoundingClientRect().bottom),
+        play: document.querySelector('button.play').getBoundingClientRect().bottom,
+        scrub: document.querySelector('input.scrub').getBoundingClientRect().bottom})""")
+    samples = 1 if preset == "regression" else 0  # a line fit's data panel
+    assert len(inner["panels"]) == len(PRESETS_BY_KEY[preset].race.opts) + samples
+    for bottom in inner["panels"] + [inner["play"], inner["scrub"]]:
+        assert top + bottom <= PROJECTOR["height"], (top, inner)
+    _shot(page, f"projector_link_{preset}", tmp_path)
+
+    page.locator('[data-testid="stButtonGroup"] button', has_text="3-D").first.click()
+    wait_for_app(page)
+    page.wait_for_timeout(1000)
+    chart = page.locator('[data-testid="stPlotlyChart"]').first
+    box = chart.bounding_box()
+    assert box["y"] + box["height"] <= PROJECTOR["height"], box
+    assert not page.js_errors, page.js_errors
+
+
+def test_projector_keeps_big_numbers_big_and_slider_values_off_the_track(app_url, new_page, tmp_path):
+    page = new_page(PROJECTOR)
+    page.goto(app_url + "/ewma?projector=1")
+    wait_for_app(page)
+    page.wait_for_function("() => !!document.querySelector('h1') && !!document.querySelector('[data-testid=\"stMetricValue\"]')"
+                           " && getComputedStyle(document.querySelector('h1')).fontSize === '44.8px'", timeout=60_000)
+    sizes = page.evaluate("""() => {
+        const px = s => parseFloat(getComputedStyle(document.querySelector(s)).fontSize);
+        const text = px('[data-testid="stMarkdownContainer"] p');
+        const thumb = document.querySelector('[data-testid="stSliderThumbValue"]').getBoundingClientRect();
+        const handle = document.querySelector('[data-testid="stSliderThumbValue"]').parentElement.getBoundingClientRect();
+        return {text: text, metric: px('[data-testid="stMetricValue"] p'), select: px('[data-testid="stSelectbox"] input'),
+                number: px('[data-testid="stNumberInput"] input'), thumbBottom: thumb.bottom, handleTop: handle.top};
+    }""")
+    assert sizes["metric"] > 1.5 * sizes["text"], sizes  # a metric's value stays bigger than the text
+    assert sizes["select"] >= 20 and sizes["number"] >= 20, sizes
+    assert sizes["thumbBottom"] <= sizes["handleTop"] + 1, sizes  # the value above the thumb, not on the track
+    _shot(page, "projector_ewma", tmp_path)
+
+
 def test_projector_space_plays_instead_of_toggling_or_scrolling(app_url, new_page):
     page = new_page(PROJECTOR)
     page.goto(app_url + "/?preset=momentum")
@@ -158,6 +221,55 @@ def test_projector_space_plays_instead_of_toggling_or_scrolling(app_url, new_pag
     page.wait_for_timeout(200)
     after_step = int(frame.evaluate("() => document.getElementById('root').getAttribute('data-step')"))
     assert after_step == min(before_step + 1, PRESETS_BY_KEY["momentum"].race.steps)
+    assert not page.js_errors, page.js_errors
+
+
+def test_key_help_and_space_or_enter_on_a_focused_control(app_url, new_page):
+    """"?" opens a panel of the keys, large on a projector; Space or Enter on a button or toggle
+    the keyboard focused presses it (the race does not play)."""
+    page = new_page(PROJECTOR)
+    page.goto(app_url + "/?preset=momentum&projector=1")
+    wait_for_app(page)
+    frame = player_frame(page, timeout=90_000)
+    _settle(page, frame)
+    help_panel = frame.locator(".keyhelp")
+    assert not help_panel.is_visible()
+    page.locator("h1").first.click()
+    page.keyboard.press("?")
+    help_panel.wait_for(state="visible", timeout=5_000)
+    text = help_panel.inner_text()
+    for key in ("Space", "← / →", "1 – 4", "?"):
+        assert key in text
+    assert frame.evaluate("() => parseFloat(getComputedStyle(document.querySelector('.keyhelp td')).fontSize)") >= 20
+    box, top = help_panel.bounding_box(), page.locator('iframe[title*="descent_player"]').bounding_box()["y"]
+    assert top + box["y"] + box["height"] <= PROJECTOR["height"], box  # on screen, all of it
+    page.keyboard.press("?")
+    help_panel.wait_for(state="hidden", timeout=5_000)
+
+    page = new_page(LAPTOP)
+    page.goto(app_url + "/?preset=momentum")
+    wait_for_app(page)
+    frame = player_frame(page, timeout=90_000)
+    _settle(page, frame)
+    playing = "() => document.querySelector('button.play').classList.contains('playing')"
+    tune = page.get_by_role("button", name="Tune learning rates")
+    before = page.url
+    tune.focus()
+    page.keyboard.press("Tab")
+    page.keyboard.press("Shift+Tab")  # reached with the keyboard
+    assert tune.evaluate("e => e === document.activeElement")
+    page.keyboard.press("Space")
+    page.wait_for_function(f"() => window.location.href !== {before!r}", timeout=30_000)  # tuned: new rates
+    wait_for_app(page)
+    assert not frame.evaluate(playing)
+    toggle = page.locator('[data-testid="stSidebar"] label', has_text="Predict first").locator("input")
+    toggle.focus()
+    page.keyboard.press("Tab")
+    page.keyboard.press("Shift+Tab")
+    assert toggle.evaluate("e => e === document.activeElement")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => window.location.search.includes('mode=predict')", timeout=30_000)
+    assert toggle.is_checked()
     assert not page.js_errors, page.js_errors
 
 
@@ -258,6 +370,30 @@ def test_diverged_badge_keeps_panels_aligned(app_url, new_page, tmp_path):
     assert max(heads) - min(heads) < 1.5, heads
     assert frame.locator(".badge").count() >= 1
     _shot(page, "laptop_diverged", tmp_path)
+
+
+@pytest.mark.parametrize("viewport,touch", [(LAPTOP, False), (PHONE, True)], ids=["laptop", "phone"])
+def test_diverged_run_keeps_its_name_and_whole_badge(app_url, new_page, tmp_path, viewport, touch):
+    """At the end of "too large" the diverged panel still reads "SGD" and its whole badge."""
+    page = new_page(viewport, touch=touch)
+    page.goto(app_url + "/?preset=too_large")
+    wait_for_app(page)
+    frame = player_frame(page, timeout=90_000)
+    _settle(page, frame)
+    steps = frame.evaluate("() => window.descentPlayer.data.steps")
+    frame.evaluate(f"() => window.descentPlayer.seek({steps})")
+    frame.wait_for_function("() => document.querySelectorAll('.badge.reached').length > 0")
+    heads = frame.evaluate("""() => Array.from(document.querySelectorAll('.phead')).filter(h => h.querySelector('.badge'))
+        .map(h => { const n = h.querySelector('.pname'), b = h.querySelector('.badge'), r = h.getBoundingClientRect();
+                    const nb = n.getBoundingClientRect(), bb = b.getBoundingClientRect();
+                    return {name: n.textContent, badge: b.textContent, nameFits: n.scrollWidth <= n.clientWidth && nb.width > 0,
+                            badgeFits: b.scrollWidth <= b.clientWidth, inside: nb.left >= r.left - 0.5 && bb.right <= r.right + 0.5}; })""")
+    diverged = [r for r in frame.evaluate("() => window.descentPlayer.data.runs") if r["diverged_at"] is not None]
+    assert [h["name"] for h in heads] == [r["label"] for r in diverged] and heads
+    for h, r in zip(heads, diverged):
+        assert h["badge"] == f"diverged · step {r['diverged_at']}"
+        assert h["nameFits"] and h["badgeFits"] and h["inside"], h
+    _shot(page, f"diverged_name_{viewport['width']}", tmp_path)
 
 
 def test_diverged_badge_in_html_export(new_page):
@@ -387,6 +523,45 @@ def test_phone_sidebar_folds_after_picking_a_preset(app_url, new_page, tmp_path)
     page.wait_for_function("() => document.querySelector('[data-testid=\"stSidebar\"]')"
                            ".getAttribute('data-collapsed') === 'true'", timeout=20_000)
     _shot(page, "phone_after_preset", tmp_path)
+
+
+COLLAPSED = "() => document.querySelector('[data-testid=\"stSidebar\"]').getAttribute('data-collapsed') === 'true'"
+
+
+@pytest.mark.parametrize("path", ["/ewma", "/schedules", "/challenges?challenge=sgd_beats_adam"])
+def test_phone_sidebar_folds_on_every_page_and_after_a_page_pick(app_url, new_page, tmp_path, path):
+    page = new_page(PHONE, touch=True)
+    page.goto(app_url + path)
+    wait_for_app(page)
+    page.wait_for_function(COLLAPSED, timeout=20_000)  # the drawer does not cover the lesson
+    page.locator('[data-testid="stExpandSidebarButton"], [data-testid="stSidebarCollapsedControl"] button').first.tap()
+    page.wait_for_function(COLLAPSED.replace("'true'", "'false'"), timeout=10_000)
+    page.wait_for_timeout(1000)  # the sidebar slides in
+    page.locator('[data-testid="stSidebarNav"] a', has_text="Hyperparameter map").first.tap()
+    page.wait_for_function("() => window.location.pathname.endsWith('/sweep')", timeout=30_000)
+    wait_for_app(page)
+    page.wait_for_function(COLLAPSED, timeout=20_000)  # folded after the pick: the page shows
+    _shot(page, "phone_after_page_pick" + path.split("?")[0].replace("/", "_"), tmp_path)
+
+
+def test_phone_summary_table_scrolls_and_charts_have_no_toolbar(app_url, new_page, tmp_path):
+    page = new_page(PHONE, touch=True)
+    page.goto(app_url + "/?preset=too_large")
+    wait_for_app(page)
+    frame = player_frame(page, timeout=90_000)
+    _settle(page, frame)
+    table = page.locator('[data-testid="stTable"]').first
+    table.scroll_into_view_if_needed()
+    reach = table.evaluate("""t => { const box = t.scrollWidth > t.clientWidth ? t : t.firstElementChild;
+        box.scrollLeft = box.scrollWidth; const last = t.querySelector('th:last-child').getBoundingClientRect();
+        return {overflow: getComputedStyle(box).overflowX, right: last.right, edge: t.getBoundingClientRect().right}; }""")
+    assert reach["overflow"] == "auto" and reach["right"] <= reach["edge"] + 1, reach  # the last column in view
+    frame.locator(".losschart").scroll_into_view_if_needed()
+    frame.wait_for_function("() => document.querySelectorAll('.losschart .main-svg').length > 0", timeout=10_000)
+    toolbars = frame.evaluate("() => Array.from(document.querySelectorAll('.losschart .modebar-container'))"
+                              ".filter(m => getComputedStyle(m).display !== 'none').length")
+    assert toolbars == 0
+    _shot(page, "phone_table_scrolled", tmp_path)
 
 
 # --------------------------------------------------------------- a preset's own playback

@@ -229,6 +229,80 @@ def test_downloads_carry_the_full_record_though_the_page_records_paths_only(app_
     assert_no_exception(page)
 
 
+SEEK_JS = """k => { const s = document.querySelector('input.scrub');
+    s.value = String(k); s.dispatchEvent(new Event('input')); s.dispatchEvent(new Event('change')); }"""
+
+#: Per solid run's line in the loss chart: its last drawn step (the chart's x is the step).
+CHART_STEPS_JS = """() => document.querySelector('.losschart').data
+    .filter(t => t.mode === 'lines' && t.line.dash === 'solid').map(t => t.x.length ? t.x[t.x.length - 1] : -1)"""
+
+
+def test_scrubber_step_survives_a_trip_to_a_lesson_page(app_url, page):
+    """Compare → a lesson → Compare keeps the race and the scrubber's step (the player is remounted)."""
+    page.goto(app_url + "/?preset=textbook")
+    wait_for_app(page)
+    frame = player_frame(page)
+    frame.evaluate(SEEK_JS, 20)
+    page.wait_for_timeout(800)  # the step reaches the page (a rerun)
+    wait_for_app(page)
+    page.locator('[data-testid="stSidebarNav"] a', has_text="Moving averages").first.click()
+    page.wait_for_function("() => window.location.pathname.endsWith('/ewma')", timeout=30_000)
+    wait_for_app(page)
+    page.locator('[data-testid="stSidebarNav"] a', has_text="Compare optimizers").first.click()
+    page.wait_for_function("() => !window.location.pathname.endsWith('/ewma')", timeout=30_000)
+    wait_for_app(page)
+    frame = player_frame(page)
+    frame.wait_for_function("() => document.getElementById('root').getAttribute('data-step') === '20'", timeout=20_000)
+    assert frame.evaluate("() => document.querySelector('input.scrub').value") == "20"
+    assert "preset=textbook" in page.url  # the same race
+    assert not page.js_errors, page.js_errors
+
+
+def test_regression_shows_its_data_with_each_runs_line_at_the_step(app_url, page):
+    page.goto(app_url + "/?preset=regression")
+    wait_for_app(page)
+    frame = player_frame(page)
+    frame.wait_for_selector(".panel.datapanel .scatterlayer .point", timeout=20_000)
+    assert frame.locator(".panel.datapanel .scatterlayer .point").count() == 64  # every data point
+    for k in (0, 15, 200):
+        frame.evaluate(SEEK_JS, k)
+        lines = frame.evaluate("() => window.descentPlayer.panels.find(p => p.isData).lines")
+        want = frame.evaluate(f"() => window.descentPlayer.data.runs.map(r => {{ const i = Math.min({k}, r.points - 1);"
+                              " return [r.path[2 * i], r.path[2 * i + 1]]; })")
+        assert len(lines) == len(want) == 5
+        for got, run in zip(lines, want):  # each run's (w, b) where it is on its map
+            assert got == pytest.approx(run), k
+    assert not page.js_errors, page.js_errors
+
+
+def test_loss_chart_follows_the_step(app_url, page):
+    """A full curve at step 0 would show the outcome before Play: the chart draws the losses up to
+    the player's step (exactly when paused or seeking, throttled while playing), all at the end."""
+    page.set_viewport_size({"width": 1366, "height": 1400})  # the chart on screen: it is drawn
+    page.goto(app_url + "/?preset=too_large")
+    wait_for_app(page)
+    frame = player_frame(page)
+    frame.locator(".losschart").scroll_into_view_if_needed()
+    frame.wait_for_function("() => document.querySelectorAll('.losschart .main-svg').length > 0", timeout=10_000)
+    steps = frame.evaluate("() => window.descentPlayer.data.steps")
+    lengths = "() => window.descentPlayer.data.runs.map(r => r.loss.length - 1)"
+    assert frame.evaluate(CHART_STEPS_JS) == [0] * len(frame.evaluate(lengths))  # step 0: the start only
+    frame.evaluate(SEEK_JS, 5)
+    frame.wait_for_function("() => document.querySelector('.losschart').getAttribute('data-step') === '5'")
+    assert frame.evaluate(CHART_STEPS_JS) == [min(5, n) for n in frame.evaluate(lengths)]
+    frame.evaluate(SEEK_JS, steps)  # the end: every full curve (a diverged one ends where it diverged)
+    frame.wait_for_function(f"() => document.querySelector('.losschart').getAttribute('data-step') === '{steps}'")
+    assert frame.evaluate(CHART_STEPS_JS) == frame.evaluate(lengths)
+
+    frame.evaluate(SEEK_JS, 0)
+    frame.get_by_role("button", name="▶ Play").click()  # at its default speed: the race in 10–20 s
+    page.wait_for_timeout(2500)
+    player_step = int(frame.evaluate("() => document.getElementById('root').getAttribute('data-step')"))
+    drawn = max(frame.evaluate(CHART_STEPS_JS))
+    assert 0 < drawn <= player_step < steps  # while playing, behind the step by at most the throttle
+    assert not page.js_errors, page.js_errors
+
+
 def test_loss_chart_is_drawn_when_it_comes_on_screen(app_url, page):
     """Below the fold the loss chart keeps its room but is not drawn: a slider change then costs
     the browser no Plotly redraw. Scrolled to, it shows the latest race."""
@@ -256,6 +330,7 @@ def test_loss_chart_is_drawn_when_it_comes_on_screen(app_url, page):
     chart.scroll_into_view_if_needed()
     frame.wait_for_function(drawn, timeout=10_000)
     assert abs(chart.bounding_box()["height"] - room) <= 1  # drawn in the room it kept: no jump
+    frame.evaluate(SEEK_JS, 10_000)  # past the end: the whole curves
     shown = frame.evaluate("() => document.querySelector('.losschart').data.filter(t => t.mode === 'lines')"
                            ".map(t => t.y[t.y.length - 1])")
     want = frame.evaluate(last_losses)

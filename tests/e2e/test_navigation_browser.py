@@ -32,6 +32,11 @@ def _query(page) -> dict[str, list[str]]:
 
 
 def _sidebar(page, title: str) -> None:
+    if page.evaluate("() => { const b = document.querySelector('[data-testid=\"stSidebar\"]');"
+                     " return b.getAttribute('data-collapsed') === 'true' || b.getBoundingClientRect().right <= 0; }"):
+        # Projector mode folds the sidebar away (a presentation): open it as a teacher would.
+        page.locator('[data-testid="stExpandSidebarButton"], [data-testid="stSidebarCollapsedControl"] button').first.click()
+        page.wait_for_timeout(800)
     page.locator('[data-testid="stSidebarNav"] a', has_text=title).first.click()
     wait_for_app(page, timeout=120_000)
     assert_no_exception(page)

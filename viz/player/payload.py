@@ -169,6 +169,8 @@ def player_payload(
     loss_chart: LossScale | None = None,
     run_keys: Mapping[str, Hashable] | None = None,
     hide_runs: bool = False,
+    start_step: int = 0,
+    samples: tuple[Sequence[float], Sequence[float]] | None = None,
 ) -> dict:
     """Everything the player needs, as ``{"data": <compact JSON str>, "data_id": <hash>}``.
 
@@ -187,7 +189,11 @@ def player_payload(
     student commits to a prediction) sends each run's name, colour and start point only: no
     path, loss, divergence step, arrow, ghost or cloud is in the payload (hidden, not just
     invisible, so reading the JSON gives nothing away); the browser draws the maps and start
-    points and keeps Play off. The data id lets the browser ignore a re-render with identical
+    points and keeps Play off. ``start_step`` is the step a newly mounted player shows (a page
+    the visitor comes back to resumes where its scrubber was; clamped to the race, 0 when hidden).
+    ``samples`` (x, y): the data points of a least-squares surface, whose map's axes are a line's
+    slope and intercept; a panel beside the maps shows them with each run's line at the player's
+    step (grid mode). The data id lets the browser ignore a re-render with identical
     data instead of resetting playback.
 
     ``loss_chart`` (a `viz.paths.LossScale`) adds the loss-versus-step chart under the maps,
@@ -239,7 +245,10 @@ def player_payload(
         "grid_id": grid_id,
         "note": note,
         "hidden": bool(hide_runs),
+        "start_step": 0 if hide_runs else int(min(max(int(start_step), 0), int(steps))),
     }
+    if samples is not None:
+        meta["samples"] = {"x": [float(v) for v in samples[0]], "y": [float(v) for v in samples[1]]}
     if loss_chart is not None:
         meta["loss_chart"] = {"title": loss_chart.title, "log": loss_chart.log, "floor": LOSS_FLOOR,
                               "height": int(380 * (1.25 if style.projector else 1.0)),

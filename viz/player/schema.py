@@ -50,6 +50,8 @@ PAYLOAD = Kind("Payload", "data", "The whole race: what `player_payload` sends (
     Field("speed", "int", "Default speed (steps per second): the menu value that plays the run in 10–20 s."),
     Field("speeds", "ints", "The speed menu's choices (steps per second)."),
     Field("playback", "string", "Names the race: when it changes the browser restarts at step 0 at `speed`."),
+    Field("start_step", "int", "The step a newly mounted player shows (where the visitor left this race's scrubber "
+          "before another page; 0 when hidden)."),
     Field("colors", "Colors", "Colours of the static map marks and the gradient arrow."),
     Field("axis_titles", "strings", "The maps' x and y axis titles (empty: none)."),
     Field("arrows", "bool", "Tick the arrows box when the player mounts."),
@@ -62,8 +64,15 @@ PAYLOAD = Kind("Payload", "data", "The whole race: what `player_payload` sends (
     Field("hidden", "bool", "Predict first: runs carry only their start, Play is off."),
     Field("loss_chart", "LossChart", "The loss-versus-step chart under the maps (pages that show it).",
           optional=True),
+    Field("samples", "Samples", "The data points of a least-squares surface (a panel shows each run's line "
+          "y = w·x + b at the current step over them).", optional=True),
     Field("grid", "Grid", "The contour grid every map draws."),
     Field("runs", "[Run]", "The runs, in panel order."),
+))
+
+SAMPLES = Kind("Samples", "samples", "The data a regression surface is fitted to: the map's (w, b) is a line over them.", (
+    Field("x", "numbers", "The inputs xᵢ."),
+    Field("y", "numbers", "The targets yᵢ."),
 ))
 
 STYLE = Kind("Style", "style", "Sizes (`viz.style.Style`) in CSS pixels.", (
@@ -151,7 +160,7 @@ LOSS_BAND = Kind("LossBand", "band", "A noise cloud on the loss chart: its media
     Field("upper_quartile", "numbers", "The 75th percentile."),
 ))
 
-KINDS: tuple[Kind, ...] = (PAYLOAD, STYLE, COLORS, GRID, LOSS_CHART, RUN, GHOST, CLOUD, LOSS_BAND)
+KINDS: tuple[Kind, ...] = (PAYLOAD, SAMPLES, STYLE, COLORS, GRID, LOSS_CHART, RUN, GHOST, CLOUD, LOSS_BAND)
 BY_NAME: dict[str, Kind] = {k.name: k for k in KINDS}
 
 

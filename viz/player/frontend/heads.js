@@ -1,6 +1,6 @@
 /*
  * What is written above the maps: each panel's head (the run's name, its loss readout, a
- * "diverged at step N" badge, the arrows' magnification) and the overlay map's legend. A head
+ * "diverged · step N" badge, the arrows' magnification) and the overlay map's legend. A head
  * stays on one line (player.css) so the maps stay aligned.
  */
 (function (global) {
@@ -8,9 +8,15 @@
 
   var NS = global.DescentPlayer, el = NS.el, P = NS.Player.prototype;
 
+  // Short, so that the run's name and the whole badge fit a phone's or a 3-column laptop's panel.
+  function badgeText(run) { return "diverged · step " + run.diverged_at; }
+
   P._buildHead = function (p) {
     var head = p.head = el("div", { class: "phead" }, p.el);
-    if (this.data.mode !== "overlay" && p.runs.length === 1) {
+    if (p.isData) {
+      el("span", { class: "pname", text: "The data: each run's line" }, head);
+      p.readout = el("span", { class: "readout", text: "y = w·x + b" }, head);
+    } else if (this.data.mode !== "overlay" && p.runs.length === 1) {
       var run = p.runs[0];
       el("span", { class: "swatch", style: "background:" + run.color }, head);
       p.name = el("span", { class: "pname", text: run.label, title: run.label, style: "color:" + run.color }, head);
@@ -25,14 +31,16 @@
   P._updateHeads = function () {
     var self = this;
     this.panels.forEach(function (p) {
-      if (p.runs.length === 1) {
+      if (p.isData) {
+        p.runs = self.data.runs;
+      } else if (p.runs.length === 1) {
         var run = p.runs[0], key = run.key;
         var fresh = self.data.runs.filter(function (run) { return run.key === key; })[0];
         if (fresh) p.runs = [run = fresh];
         p.badges.forEach(function (b) { b.el.remove(); });
         p.badges = [];
         if (NS.diverged(run)) {
-          p.badges.push({ run: run, el: el("span", { class: "badge", text: "diverged at step " + run.diverged_at }, p.head) });
+          p.badges.push({ run: run, el: el("span", { class: "badge", text: badgeText(run) }, p.head) });
         }
       } else {
         p.runs = self.data.runs;
@@ -44,18 +52,21 @@
         var chip = el("span", { class: "chip" }, self.legend);
         el("span", { class: "swatch", style: "background:" + run.color }, chip);
         el("span", { class: "chipname", text: run.label }, chip);
-        if (NS.diverged(run)) el("span", { class: "badge", text: "diverged at step " + run.diverged_at }, chip);
+        if (NS.diverged(run)) el("span", { class: "badge", text: badgeText(run) }, chip);
       });
     }
   };
 
   // The loss at step k (and the noise cloud's median), or the arrows' magnification alone.
   P._readout = function (p, heads, k) {
+    if (p.isData) return; // its head says what it shows; the lines are the readout
     if (this.hidden) { p.readout.textContent = ""; return; }
     var run = p.runs.length === 1 ? p.runs[0] : null;
     if (run) {
       var cloud = run.cloud;
-      var text = "f = " + NS.fmt(run.loss[Math.min(k, run.points - 1)]) + (heads[0].off ? "  (off the map)" : "");
+      // A diverged run's badge already says where it went: the readout keeps its room for the loss.
+      var gone = NS.diverged(run) && k >= run.diverged_at;
+      var text = "f = " + NS.fmt(run.loss[Math.min(k, run.points - 1)]) + (heads[0].off && !gone ? "  (off the map)" : "");
       if (cloud && cloud.points) text += "  ·  median " + NS.fmt(cloud.median_loss[Math.max(0, NS.upto(cloud.step_index, k) - 1)]);
       p.readout.textContent = text + this._scaleText(p);
     } else {

@@ -15,13 +15,14 @@
     global.parent.postMessage(msg, "*");
   }
 
-  // On a narrow screen (a phone) the sidebar covers most of the page: fold it away whenever a
-  // new race arrives (page load, a lesson preset picked in the sidebar). Streamlit has no API
-  // to collapse the sidebar from Python after the first load, so the player presses its button.
-  function collapseSidebarIfNarrow() {
+  // On a narrow screen (a phone) the sidebar covers most of the page, and on a projector it takes
+  // a fifth of the class's view: fold it away whenever a new race arrives (page load, a lesson
+  // preset picked in the sidebar) and when projector mode comes on. Streamlit has no API to
+  // collapse the sidebar from Python after the first load, so the player presses its button.
+  function foldSidebar(projector) {
     try {
       var win = global.parent, doc = win.document;
-      if (win.innerWidth >= 768) return;
+      if (!projector && win.innerWidth >= 768) return;
       var bar = doc.querySelector('[data-testid="stSidebar"]');
       if (!bar || bar.getAttribute("data-collapsed") === "true" || bar.getAttribute("aria-expanded") === "false" ||
         bar.getBoundingClientRect().right <= 0) return;
@@ -39,7 +40,7 @@
       onHeight: function (h) {
         if (h !== lastHeight) { lastHeight = h; post("streamlit:setFrameHeight", { height: h }); }
       },
-      onNewRace: collapseSidebarIfNarrow
+      onNewRace: foldSidebar
     };
     global.addEventListener("message", function (ev) {
       var msg = ev.data;

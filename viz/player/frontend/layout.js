@@ -33,6 +33,16 @@
     return Math.max(1, Math.min(n, maxCols));
   };
 
+  // A least-squares surface brings its data: one more panel (grid mode) with each run's line.
+  P._withSamples = function () {
+    return !!this.data.samples && this.data.mode !== "overlay" && this.data.runs.length > 0;
+  };
+
+  // Cells of the panel grid: the runs' panels and the data panel.
+  P._cells = function () {
+    return this._panelGroups().length + (this._withSamples() ? 1 : 0);
+  };
+
   // The runs of each panel: one run per panel, or every run on the one overlay map.
   P._panelGroups = function () {
     var runs = this.data.runs;
@@ -47,10 +57,10 @@
     this.panels = [];
     this.panelsDiv.innerHTML = "";
     this.legend.innerHTML = "";
-    var groups = this._panelGroups();
-    var cols = this._columns(groups.length);
+    var groups = this._panelGroups(), cells = this._cells();
+    var cols = this._columns(cells);
     this.panelsDiv.style.gridTemplateColumns = "repeat(" + cols + ", minmax(0, 1fr))";
-    var height = this._plotHeight(groups.length, cols);
+    var height = this._plotHeight(cells, cols);
     groups.forEach(function (runs, idx) {
       var panel = el("div", { class: "panel" }, self.panelsDiv);
       var p = { runs: runs, el: panel, badges: [] };
@@ -66,13 +76,24 @@
       }
       self.panels.push(p);
     });
+    if (this._withSamples()) {
+      var panel = el("div", { class: "panel datapanel" }, this.panelsDiv);
+      var p = { runs: this.data.runs, el: panel, badges: [], isData: true };
+      this._buildHead(p);
+      var wrap = el("div", { class: "plotwrap" }, panel);
+      p.gd = el("div", { class: "plot", "data-panel": "samples" }, wrap);
+      p.canvas = el("canvas", { class: "overlay" }, wrap);
+      p.ctx = p.canvas.getContext("2d");
+      p.gd.style.height = height + "px";
+      this.panels.push(p);
+    }
     // Measure what is not map (bar, headers, hint) with every panel in place but no map drawn
     // yet, so each map is drawn once, at its final height: refitting after drawing re-rendered
     // every map (about 35 ms each in Chromium, on every first paint).
     this._updateHeads();
     if (this.panels.length) {
-      this._chrome = this._chromeHeight(height, this._rows(groups.length, cols));
-      height = this._plotHeight(groups.length, cols);
+      this._chrome = this._chromeHeight(height, this._rows(cells, cols));
+      height = this._plotHeight(cells, cols);
       this.panels.forEach(function (p) { p.gd.style.height = height + "px"; });
     }
     this.panels.forEach(function (p) { self._drawMap(p, height); });
@@ -104,17 +125,27 @@
   };
 
   // Height of the screen the race must fit: the host page's window below Streamlit's header.
+  // On a projector, below what the page shows above the race too: a class cannot scroll the
+  // teacher's screen, so every panel, the Play bar and the scrubber sit above the fold.
   P._viewportHeight = function () {
     try {
       if (global.parent !== global) {
         var doc = global.parent.document;
         var header = doc.querySelector('[data-testid="stHeader"]');
         var top = header ? header.getBoundingClientRect().height : 0;
+        if (this.data && this.data.style.projector && global.frameElement) top = Math.max(top, pageTop(global.frameElement));
         return global.parent.innerHeight - top - 16;
       }
     } catch (e) { /* cross-origin host: fall back to our own frame */ }
     return (global.innerHeight || 800) - 16;
   };
+
+  // Top of ``node`` in its page, however far the page is scrolled.
+  function pageTop(node) {
+    var top = node.getBoundingClientRect().top, up = node.parentElement;
+    for (; up; up = up.parentElement) top += up.scrollTop;
+    return top + (node.ownerDocument.defaultView.scrollY || 0);
+  }
 
   // Rows of maps: n panels in cols columns (one for the overlay map).
   P._rows = function (n, cols) {
@@ -129,13 +160,13 @@
   // Re-measure what is not map (bar, legend, headers, hint) and resize the maps to fit.
   P._refit = function () {
     if (!this.data || !this.panels.length) return;
-    var groups = this._panelGroups();
-    var cols = this._columns(groups.length);
+    var cells = this._cells();
+    var cols = this._columns(cells);
     var current = this.panels[0].gd.clientHeight;
-    var chrome = this._chromeHeight(current, this._rows(groups.length, cols));
+    var chrome = this._chromeHeight(current, this._rows(cells, cols));
     if (this._chrome !== undefined && Math.abs(chrome - this._chrome) <= 2) return;
     this._chrome = chrome;
-    var h = this._plotHeight(groups.length, cols);
+    var h = this._plotHeight(cells, cols);
     if (h === current) return;
     this.panels.forEach(function (p) {
       p.gd.style.height = h + "px";
@@ -162,10 +193,10 @@
     var w = this.root.clientWidth;
     if (w === this._lastWidth) { this._height(); return; } // taller content (a wrapped readout): resize the frame
     this._lastWidth = w;
-    var groups = this._panelGroups();
-    var cols = this._columns(groups.length);
+    var cells = this._cells();
+    var cols = this._columns(cells);
     this.panelsDiv.style.gridTemplateColumns = "repeat(" + cols + ", minmax(0, 1fr))";
-    var h = this._plotHeight(groups.length, cols);
+    var h = this._plotHeight(cells, cols);
     this.panels.forEach(function (p) {
       p.gd.style.height = h + "px";
       var w = p.gd.parentNode.clientWidth, fl = p.gd._fullLayout;

@@ -6,17 +6,29 @@
  * outside what the fit-to-screen sizing of the maps measures: the race still fits one screen
  * above it. It is drawn only when it comes on screen (below the fold a slider change then costs
  * no Plotly redraw: about 45 ms in Chromium); its room is kept meanwhile.
+ *
+ * It shows the losses up to the player's step, like the maps show the paths: a full curve at
+ * step 0 would tell the outcome before Play. While playing it is redrawn at most every
+ * THROTTLE_MS (a Plotly redraw per animation frame would stutter the maps); paused or seeking
+ * it is exact; at the last step every full curve is drawn. The step axis spans the whole race,
+ * the loss axis only what is drawn (a range fitted to the full curves would give a divergence away).
  */
 (function (global) {
   "use strict";
 
   var NS = global.DescentPlayer;
+  var THROTTLE_MS = 250;
 
   function LossChart(playerRoot) {
     this.playerRoot = playerRoot;
     this.node = null;
-    this.pending = null; // [traces, layout] waiting to come on screen
+    this.full = null;    // [traces, layout] of the whole race
+    this.step = 0;       // the step shown (or to show when it comes on screen)
+    this.end = 0;        // the race's last step
+    this.dirty = false;  // what is drawn is not this.full at this.step
     this.onScreen = false;
+    this.lastDraw = 0;
+    this.timer = null;
   }
 
   // Height it adds under the player (0 when there is none).
@@ -25,10 +37,12 @@
     return Math.ceil(this.node.getBoundingClientRect().height) + 8;
   };
 
-  LossChart.prototype.update = function (data) {
+  // New data, shown at ``step``.
+  LossChart.prototype.update = function (data, step) {
     var chart = data.loss_chart;
     if (!chart || data.hidden || !data.runs.length) {
-      this.pending = null;
+      this.full = null;
+      this.dirty = false;
       if (this.node) {
         try { global.Plotly.purge(this.node); } catch (e) { /* ignore */ }
         this.node.style.display = "none";
@@ -42,9 +56,37 @@
     }
     this.node.style.display = "";
     this.node.style.minHeight = chart.height + "px"; // its room is kept while it waits to be drawn
-    this.pending = [traces(data, chart), layout(data.style, chart)];
+    this.full = [traces(data, chart), layout(data.style, chart, data.steps)];
+    this.end = data.steps;
+    this.step = step;
+    this.dirty = true;
     if (this.onScreen) this._draw();
   };
+
+  // Follow the player's step: ``exact`` (paused, seeking) draws now, else at most every THROTTLE_MS.
+  LossChart.prototype.showStep = function (step, exact) {
+    if (!this.full || step === this.step) return;
+    this.step = step;
+    this.dirty = true;
+    if (!this.onScreen) return;
+    var self = this, wait = THROTTLE_MS - (global.performance.now() - this.lastDraw);
+    if (exact || wait <= 0) { this._draw(); return; }
+    if (!this.timer) this.timer = global.setTimeout(function () { self.timer = null; self._draw(); }, wait);
+  };
+
+  // The traces cut at ``step`` (each trace's x is sorted): the whole race at its last step.
+  function upTo(all, step, end) {
+    if (step >= end) return all;
+    return all.map(function (t) {
+      var n = 0;
+      while (n < t.x.length && t.x[n] <= step) n++;
+      if (n === t.x.length) return t;
+      var cut = Object.assign({}, t);
+      cut.x = t.x.slice(0, n);
+      cut.y = t.y.slice(0, n);
+      return cut;
+    });
+  }
 
   function steps(n) {
     var x = new Array(n);
@@ -98,7 +140,7 @@
     return bands.concat(lines);
   }
 
-  function layout(style, chart) {
+  function layout(style, chart, steps) {
     var fs = style.font_size, grid = "#e6e9ef", font = { size: fs + 1 };
     return {
       height: chart.height, margin: { l: 60, r: 20, t: 20, b: 50 },
@@ -108,11 +150,26 @@
       legend: { orientation: "h", yanchor: "bottom", y: 1.01, xanchor: "left", x: 0, font: { size: fs } },
       // automargin: the projector's 20-px ticks (10⁻¹⁰) need more room than the margins above.
       xaxis: { title: { text: "step", font: font }, tickfont: { size: fs }, gridcolor: grid, zeroline: false,
-        automargin: true },
+        automargin: true, range: [0, Math.max(steps, 1)], autorange: false },
       yaxis: { type: chart.log ? "log" : "linear", title: { text: chart.title, font: font, standoff: 8 },
         tickfont: { size: fs }, exponentformat: chart.log ? "power" : "B", gridcolor: grid, zeroline: false,
         automargin: true }
     };
+  }
+
+  // A log axis over whole decades of what is drawn, labelled at decades only: fitted to a few
+  // early points Plotly would label minor ticks at three quarters of the font size, unreadable
+  // on a projector.
+  function decades(axis, traces) {
+    var lo = Infinity, hi = -Infinity;
+    traces.forEach(function (t) {
+      t.y.forEach(function (v) { if (v !== null && v > 0 && isFinite(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); } });
+    });
+    if (!(lo <= hi)) return;
+    var a = Math.floor(Math.log10(lo)), b = Math.max(Math.ceil(Math.log10(hi)), a + 1);
+    axis.range = [a, b];
+    axis.autorange = false;
+    axis.dtick = Math.max(1, Math.ceil((b - a) / 8));
   }
 
   // Draw when on screen (or within 200 px of it), and only then. Without IntersectionObserver
@@ -127,10 +184,15 @@
   };
 
   LossChart.prototype._draw = function () {
-    var pending = this.pending;
-    if (!pending) return;
-    this.pending = null;
-    global.Plotly.react(this.node, pending[0], pending[1], { displaylogo: false, responsive: true });
+    if (this.timer) { global.clearTimeout(this.timer); this.timer = null; }
+    if (!this.full || !this.dirty) return;
+    this.dirty = false;
+    this.lastDraw = global.performance.now();
+    // Plotly.react keeps the figure's own layout object: a copy, so zooming never edits this.full.
+    var shown = upTo(this.full[0], this.step, this.end), lay = JSON.parse(JSON.stringify(this.full[1]));
+    if (lay.yaxis.type === "log") decades(lay.yaxis, shown);
+    this.node.setAttribute("data-step", String(Math.min(this.step, this.end)));
+    global.Plotly.react(this.node, shown, lay, { displaylogo: false, responsive: true });
   };
 
   NS.LossChart = LossChart;

@@ -11,6 +11,7 @@
 
   // Draw panel p's static map, once, at its final height.
   P._drawMap = function (p, height) {
+    if (p.isData) { this._drawSamplesMap(p, height); return; }
     var data = this.data, grid = data.grid, style = data.style, colors = data.colors;
     var xs = NS.linspace(grid.x_min, grid.x_max, grid.columns), ys = NS.linspace(grid.y_min, grid.y_max, grid.rows);
     var z = new Array(grid.rows);
@@ -83,6 +84,7 @@
 
   // Everything that moves on panel p at fractional step s; returns each run's head.
   P._drawPanel = function (p, s) {
+    if (p.isData) { this._drawLines(p, s); return []; }
     var self = this, G = this._geom(p), ctx = p.ctx;
     ctx.clearRect(0, 0, p.canvas.width, p.canvas.height);
     ctx.save();
@@ -321,5 +323,57 @@
     });
     p.canvas.setAttribute("data-arrow-px", drawn.length ? String(Math.round(Math.min.apply(null, drawn))) : "");
     return scale;
+  };
+  // The data panel of a least-squares surface: Plotly draws the points once; each frame the
+  // canvas draws every run's line y = w·x + b, with (w, b) where the run is on its map.
+  P._drawSamplesMap = function (p, height) {
+    var samples = this.data.samples, style = this.data.style, fs = style.font_size;
+    var xr = span(samples.x, 0.05), yr = span(samples.y, 0.12);
+    p.range = [xr, yr];
+    var traces = [{ type: "scatter", mode: "markers", x: samples.x, y: samples.y, hoverinfo: "skip",
+      marker: { size: style.marker_size * 0.9, color: "#8a8f98" } }];
+    var layout = {
+      margin: { l: (style.projector ? 60 : 45) + fs + 6, r: style.projector ? 22 : 14, t: 6,
+        b: (style.projector ? 45 : 32) + fs + 6 },
+      xaxis: { range: xr, fixedrange: true, zeroline: false, automargin: false, ticks: "outside", tickfont: { size: fs },
+        title: { text: "x", font: { size: fs }, standoff: 4 } },
+      yaxis: { range: yr, fixedrange: true, zeroline: false, automargin: false, ticks: "outside", tickfont: { size: fs },
+        title: { text: "y", font: { size: fs }, standoff: 4 } },
+      dragmode: false, hovermode: false, showlegend: false, paper_bgcolor: "#ffffff", plot_bgcolor: "#ffffff",
+      height: height
+    };
+    global.Plotly.newPlot(p.gd, traces, layout, { displayModeBar: false, responsive: false,
+      doubleClick: false, scrollZoom: false, showTips: false });
+  };
+
+  // [min, max] of values, widened by ``pad`` of their range on each side.
+  function span(values, pad) {
+    var lo = Math.min.apply(null, values), hi = Math.max.apply(null, values), d = (hi - lo) || 1;
+    return [lo - pad * d, hi + pad * d];
+  }
+
+  P._drawLines = function (p, s) {
+    var ctx = p.ctx, fl = p.gd._fullLayout, size = fl && fl._size;
+    ctx.clearRect(0, 0, p.canvas.width, p.canvas.height);
+    p.lines = [];
+    if (!size || !p.range || this.hidden) return;
+    var xr = p.range[0], yr = p.range[1], l = size.l, t = size.t, w = size.w, h = size.h;
+    function X(x) { return l + (x - xr[0]) / (xr[1] - xr[0]) * w; }
+    function Y(y) { return t + (1 - (y - yr[0]) / (yr[1] - yr[0])) * h; }
+    ctx.save();
+    ctx.beginPath(); ctx.rect(l, t, w, h); ctx.clip();
+    ctx.lineWidth = this.data.style.line_width;
+    ctx.setLineDash([]);
+    p.runs.forEach(function (run) {
+      var head = headAt(run, s), slope = head[0], intercept = head[1];
+      p.lines.push([slope, intercept]);
+      if (!isFinite(slope) || !isFinite(intercept)) return;
+      ctx.strokeStyle = run.color;
+      ctx.beginPath();
+      ctx.moveTo(X(xr[0]), Y(slope * xr[0] + intercept));
+      ctx.lineTo(X(xr[1]), Y(slope * xr[1] + intercept));
+      ctx.stroke();
+    });
+    ctx.restore();
   };
 })(window);

@@ -21,6 +21,7 @@
     this.touch = NS.isTouch();
     this.setStart = false;
     this.playback = null;
+    this.presenting = false; // projector mode was on for the last payload
     var self = this;
     this.clock = new NS.Clock(function () { self.draw(false); }, function () { self.pause(true); });
     this.lossChart = new NS.LossChart(root);
@@ -48,6 +49,8 @@
       clock.step = 0;
       clock.speed = null;
     }
+    // Coming back to the page mounts a new player: it resumes at the step the page kept.
+    if (first) clock.step = data.start_step;
     clock.end = data.steps;
     clock.step = Math.min(clock.step, data.steps);
     if (clock.speed === null) clock.speed = data.speed;
@@ -73,9 +76,12 @@
     if (clock.playing) clock.restart();
     this.lastK = -1;
     this.draw(true);
-    this.lossChart.update(data);
+    this.lossChart.update(data, Math.floor(clock.step));
     this._height();
-    if (fresh && this.hooks.onNewRace) this.hooks.onNewRace();
+    // A new race, or projector mode just switched on: the host folds its sidebar (host.js).
+    var presenting = data.style.projector && !this.presenting;
+    this.presenting = data.style.projector;
+    if ((fresh || presenting) && this.hooks.onNewRace) this.hooks.onNewRace(data.style.projector);
   };
 
   // Draw the current step on every panel's canvas; ``force`` also refreshes the readouts.
@@ -95,6 +101,7 @@
       this.stepLabel.textContent = "step " + k + " / " + data.steps;
       this.root.setAttribute("data-step", String(k));
     }
+    this.lossChart.showStep(k, !this.clock.playing);
     this.lastK = k;
   };
 
