@@ -297,8 +297,10 @@ def test_loss_chart_follows_the_step(app_url, page):
     frame.evaluate(SEEK_JS, 0)
     frame.get_by_role("button", name="▶ Play").click()  # at its default speed: the race in 10–20 s
     page.wait_for_timeout(2500)
-    player_step = int(frame.evaluate("() => document.getElementById('root').getAttribute('data-step')"))
-    drawn = max(frame.evaluate(CHART_STEPS_JS))
+    # Both read in one call: the race goes on between two calls, and the chart may catch up.
+    drawn_steps, player_step = frame.evaluate(
+        f"() => [({CHART_STEPS_JS})(), Number(document.getElementById('root').getAttribute('data-step'))]")
+    drawn = max(drawn_steps)
     assert 0 < drawn <= player_step < steps  # while playing, behind the step by at most the throttle
     assert not page.js_errors, page.js_errors
 
