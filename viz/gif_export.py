@@ -11,7 +11,7 @@ flicker and defeat the differencing. A 10-second race at 1280×720 is about 1–
 from __future__ import annotations
 
 import io
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterator
 
 from PIL import Image
 
@@ -19,11 +19,6 @@ from .frames import ExportOptions, Scene, render_frames
 
 #: Called with (frames done, frames in all) between frames: the CPU budget's check.
 Progress = Callable[[int, int], None]
-
-
-def _quantized(frames: Iterable[Image.Image], palette: Image.Image) -> Iterator[Image.Image]:
-    for frame in frames:
-        yield frame.quantize(palette=palette, dither=Image.Dither.NONE)
 
 
 def gif_bytes(scene: Scene, options: ExportOptions, progress: Progress | None = None) -> bytes:
@@ -37,12 +32,15 @@ def gif_bytes(scene: Scene, options: ExportOptions, progress: Progress | None = 
                                                  dither=Image.Dither.NONE)
 
     def frames() -> Iterator[Image.Image]:
+        last_step, last_frame = None, None
         for i, step in enumerate(steps):
             if progress is not None:
                 progress(i, len(steps))
-            yield renderer.frame(step)
+            if step != last_step:  # a short race holds each step over frames: draw it once
+                last_step, last_frame = step, renderer.frame(step).quantize(palette=palette, dither=Image.Dither.NONE)
+            yield last_frame
 
-    quantized = _quantized(frames(), palette)
+    quantized = frames()
     first = next(quantized)
     buf = io.BytesIO()
     # Whole centiseconds per frame (GIF's unit); the last frame holds the finished race a moment.
