@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Iterator, Mapping, Sequence
 
 import numpy as np
@@ -102,9 +103,11 @@ def frame_steps(first: int, last: int, fps: int, seconds: float) -> list[int]:
     A long race is thus subsampled (a 5,000-step race in 15 s at 15 fps shows every 22nd step)
     and a short one holds a step over several frames; the last frame shows ``last``.
     """
-    speed = (last - first) / seconds
-    count = int(math.ceil(seconds * fps - 1e-9))
-    out = [min(last, first + int(math.floor(k / fps * speed + 1e-9))) for k in range(count)]
+    # Exact fractions: a duration typed as steps / speed (e.g. 200 / 15 s) plays at that very speed.
+    duration = Fraction(seconds).limit_denominator(10 ** 6)
+    speed = Fraction(last - first) / duration
+    count = math.ceil(duration * fps)
+    out = [min(last, first + math.floor(Fraction(k, fps) * speed)) for k in range(count)]
     return out + [last]
 
 
@@ -159,6 +162,13 @@ def _pairs(flat: Sequence[float] | None) -> np.ndarray:
 def scene_from_payload(payload: Mapping[str, str] | Mapping) -> Scene:
     """The scene of a `player_payload` result (or its parsed ``data``). Hidden runs are refused:
     a race withheld for a prediction has nothing to animate."""
+    try:
+        return _scene(payload)
+    except (KeyError, TypeError, IndexError, json.JSONDecodeError) as exc:
+        raise ValueError(f"This race cannot be drawn ({type(exc).__name__}: {exc}).") from None
+
+
+def _scene(payload) -> Scene:
     data = payload
     if "data" in payload and isinstance(payload["data"], str):
         data = json.loads(payload["data"])
