@@ -320,3 +320,28 @@ def test_the_minibatch_lesson_offers_the_export():
     run_open(at, "mb_slides.open")
     assert not at.exception
     assert any(b.label == "Download GIF" for b in at.button)
+
+
+def test_the_gif_holds_the_drawn_frames_with_exact_white_and_run_colours(textbook):
+    """Decoded, each GIF frame is the drawn frame up to the palette (white and the runs' colours
+    exact, so the heads are found in the GIF as in the drawing)."""
+    scene = scene_from_payload(textbook)
+    o = check_options(size="1280×720", fps=10, seconds=3, first=0, last=30, steps=30)
+    im = Image.open(io.BytesIO(gif_bytes(scene, o)))
+    r = FrameRenderer(scene, 1280, 720)
+    held = sorted(set(frame_steps(0, 30, 10, 3.0)))
+    assert im.n_frames == len(held)
+    for k in (0, len(held) // 2, len(held) - 1):
+        im.seek(k)
+        got = np.asarray(im.convert("RGB")).astype(int)
+        want = np.asarray(r.frame(held[k])).astype(int)
+        assert np.abs(got - want).mean() < 2.0
+        assert (got[want.sum(axis=2) == 765] == 255).mean() > 0.999  # the page's white stays white
+        for i, run in enumerate(scene.runs):
+            panel = r.panels[i]
+            step = min(held[k], len(run.path) - 1)
+            (px, py), = to_pixels(run.path[step][None], scene, panel.plot)
+            want_xy = (panel.plot[0] + px, panel.plot[1] + py)
+            got_xy = head_centroid(im.convert("RGB"), run.color, (int(want_xy[0]) - 12, int(want_xy[1]) - 12, 24, 24),
+                                   r.base)
+            assert abs(got_xy[0] - want_xy[0]) <= 1.5 and abs(got_xy[1] - want_xy[1]) <= 1.5

@@ -16,7 +16,7 @@ rectangle spans every panel, so without the transparency each frame would be nea
 from __future__ import annotations
 
 import io
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 from PIL import GifImagePlugin, Image
@@ -31,11 +31,26 @@ TRANSPARENT = 255
 END_HOLD_MS = 1500
 
 
-def shared_palette(frame: Image.Image) -> Image.Image:
-    """255 colours of ``frame`` (median cut) and a 256th, unused, that no drawn colour is near."""
+def shared_palette(frame: Image.Image, exact: Sequence[tuple[int, int, int]] = ()) -> Image.Image:
+    """255 colours of ``frame`` (median cut) and a 256th, unused, that no drawn colour is near.
+
+    Median cut averages each box of colours, so the page's white would come out a light grey and
+    a run's colour a shade off: each ``exact`` colour replaces its nearest palette entry."""
     pal = frame.quantize(colors=TRANSPARENT, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
     colours = (pal.getpalette() or [])[: 3 * TRANSPARENT]
-    colours += [0, 0, 0] * (TRANSPARENT - len(colours) // 3) + [255, 0, 255]
+    colours += [0, 0, 0] * (TRANSPARENT - len(colours) // 3)
+    table = np.asarray(colours, dtype=int).reshape(-1, 3)
+    taken: set[int] = set()
+    for colour in exact:
+        order = np.argsort(((table - np.asarray(colour)) ** 2).sum(axis=1))
+        i = next(int(j) for j in order if int(j) not in taken)
+        # Pillow maps colours to palette entries through a cache of 8-level cells (one pick per
+        # cell): an entry in the exact colour's cell could catch it, so those become it too.
+        near = ((table >> 3) == (np.asarray(colour) >> 3)).all(axis=1)
+        table[near] = colour
+        table[i] = colour
+        taken.add(i)
+    colours = table.ravel().tolist() + [255, 0, 255]
     out = Image.new("P", (1, 1))
     out.putpalette(colours)
     return out
@@ -58,15 +73,28 @@ def gif_bytes(scene: Scene, options: ExportOptions, progress: Progress | None = 
     """The race as a looping GIF at the options' size, frame rate, duration and step range."""
     steps = frame_steps(options.first, options.last, options.fps, options.seconds)
     renderer = FrameRenderer(scene, options.width, options.height)
-    palette = shared_palette(renderer.frame(steps[-1]))
+    exact = [(255, 255, 255), scene.diverged_color, *(run.color for run in scene.runs)]
+    palette = shared_palette(renderer.frame(steps[-1]), exact)
+    table = np.asarray(palette.getpalette()[: 3 * TRANSPARENT]).reshape(-1, 3)
+    exact_entries = {(r << 16) | (g << 8) | b: int(np.nonzero((table == (r, g, b)).all(axis=1))[0][0])
+                     for r, g, b in exact}
     held = list(_held(steps, options.fps))
     fp = io.BytesIO()
     previous: np.ndarray | None = None
     for n, (step, duration) in enumerate(held):
         if progress is not None:
             progress(n, len(held))
-        frame = renderer.frame(step).quantize(palette=palette, dither=Image.Dither.NONE)
-        index = np.asarray(frame)
+        rgb = renderer.frame(step)
+        frame = rgb.quantize(palette=palette, dither=Image.Dither.NONE)
+        index = np.array(frame)
+        # Pillow's palette lookup is approximate (one pick per colour cell): the exact colours
+        # (white, each run's, the divergence red) are put on their own entries by hand.
+        packed = np.asarray(rgb, dtype=np.uint32) @ np.array([1 << 16, 1 << 8, 1], dtype=np.uint32)
+        for code, entry in exact_entries.items():
+            index[packed == code] = entry
+        if previous is None:
+            frame = Image.fromarray(index, mode="P")
+            frame.putpalette(palette.getpalette())
         info = {"duration": duration, "disposal": 1}
         if previous is None:
             for block in GifImagePlugin._get_global_header(frame, {"loop": 0, "duration": duration}):
