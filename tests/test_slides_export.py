@@ -314,6 +314,21 @@ def test_a_trimmed_step_range_chosen_on_the_page_renders():
     assert Image.open(io.BytesIO(blob)).n_frames >= 2
 
 
+@pytest.mark.skipif(not video_available(), reason="imageio-ffmpeg not installed")
+def test_compare_makes_a_video():
+    at = _popover_app({"preset": "textbook"}).run()
+    run_open(at)
+    at.selectbox(key="slides.size").set_value("854×480")
+    at.number_input(key="slides.seconds").set_value(2.0)
+    run_open(at)
+    at.button(key="slides.make.mp4").click()
+    run_open(at)
+    assert not at.exception and not at.error and not at.warning
+    kind, _, _, blob = at.session_state["slides.file"]
+    assert kind == "mp4" and blob[4:8] == b"ftyp"
+    assert any(d.label.startswith("Save the video") for d in at.get("download_button"))
+
+
 def test_the_minibatch_lesson_offers_the_export():
     at = AppTest.from_file(str(ROOT / "pages" / "minibatch.py"), default_timeout=TIMEOUT).run()
     assert not at.exception
