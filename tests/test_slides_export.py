@@ -220,6 +220,15 @@ def test_a_render_past_its_cpu_budget_is_stopped_with_a_message(textbook):
 # ------------------------------------------------------------------------ concurrency bound
 
 
+def test_a_render_that_would_overrun_its_budget_is_stopped_early():
+    budget = render_gate.CpuBudget(1.0)
+    budget._start -= 0.2  # 0.2 s of CPU for 4 frames of 100: 5 s foreseen
+    with pytest.raises(render_gate.RenderTooLong):
+        budget(4, 100)
+    fine = render_gate.CpuBudget(1.0)
+    fine(4, 5)  # a short render that fits goes on
+
+
 def test_render_slots_are_one_per_core_less_one_at_least_one():
     assert [render_gate.slots_for(c) for c in (None, 1, 2, 4, 16)] == [1, 1, 1, 3, 15]
 

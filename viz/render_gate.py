@@ -55,7 +55,8 @@ def render_slot(semaphore: threading.Semaphore | None = None) -> Iterator[None]:
 
 
 class CpuBudget:
-    """Call it between frames: raises RenderTooLong once this thread has used ``seconds`` of CPU."""
+    """Call it between frames: raises RenderTooLong once this thread has used ``seconds`` of CPU,
+    or as soon as the frames so far say the whole render would."""
 
     def __init__(self, seconds: float = CPU_BUDGET_SECONDS):
         self.seconds = seconds
@@ -66,5 +67,8 @@ class CpuBudget:
         return time.thread_time() - self._start
 
     def __call__(self, done: int = 0, total: int = 0) -> None:
-        if self.used > self.seconds:
+        used = self.used
+        # After a few frames the rest can be foreseen (later frames draw longer paths, so this
+        # errs low): refuse early instead of after two minutes of a busy server.
+        if used > self.seconds or (done >= 4 and used / done * total > self.seconds):
             raise RenderTooLong(TOO_LONG_MESSAGE)
