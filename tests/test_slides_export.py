@@ -344,6 +344,19 @@ def test_the_minibatch_lesson_offers_the_export():
     run_open(at, "mb_slides.open")
     assert not at.exception
     assert any(b.label == "Download GIF" for b in at.button)
+    at.selectbox(key="mb_slides.size").set_value("854×480")
+    at.number_input(key="mb_slides.seconds").set_value(2.0)
+    at.button(key="mb_slides.make.gif").click()
+    run_open(at, "mb_slides.open")
+    assert not at.exception and not at.warning
+    blob = at.session_state["mb_slides.file"][3]
+    im = Image.open(io.BytesIO(blob))
+    im.seek(im.n_frames - 1)
+    # The lesson's own colours (recoloured payload) are in the file.
+    data = payload_of([e for e in at.get("component_instance") if "descent_player" in e.proto.component_name][-1])
+    colours = {tuple(c) for c in np.asarray(im.convert("RGB")).reshape(-1, 3)}
+    for run in data["runs"]:
+        assert tuple(int(run["color"][i:i + 2], 16) for i in (1, 3, 5)) in colours
 
 
 def test_the_gif_holds_the_drawn_frames_with_exact_white_and_run_colours(textbook):
