@@ -353,9 +353,15 @@ class FrameRenderer:
             d = ImageDraw.Draw(layer)
             for i in p.runs:
                 self._draw_run(d, s.runs[i], step, p.plot)
-            layer = layer.resize((w, h), Image.Resampling.LANCZOS)
-            region = img.crop((left, top, left + w, top + h)).convert("RGBA")
-            img.paste(Image.alpha_composite(region, layer).convert("RGB"), (left, top))
+            box = layer.getbbox()
+            if box is not None:
+                # Reduce only the part that holds drawing (LANCZOS is most of a frame's CPU),
+                # widened to whole output pixels plus the filter's reach.
+                x0, y0 = max(0, box[0] // k - 3), max(0, box[1] // k - 3)
+                x1, y1 = min(w, -(-box[2] // k) + 3), min(h, -(-box[3] // k) + 3)
+                part = layer.crop((x0 * k, y0 * k, x1 * k, y1 * k)).resize((x1 - x0, y1 - y0), Image.Resampling.LANCZOS)
+                region = img.crop((left + x0, top + y0, left + x1, top + y1)).convert("RGBA")
+                img.paste(Image.alpha_composite(region, part).convert("RGB"), (left + x0, top + y0))
             if s.mode == "grid" and p.runs:
                 run = s.runs[p.runs[0]]
                 if run.diverged_at is not None and step >= run.diverged_at:
@@ -374,12 +380,12 @@ class FrameRenderer:
             g = to_pixels(run.ghost[: min(step, len(run.ghost) - 1) + 1], s, plot, k)
             faint = run.color + (110,)
             if len(g) > 1:
-                d.line([tuple(q) for q in g], fill=faint, width=max(1, lw * 2 // 3), joint="curve")
+                d.line(_thinned(g), fill=faint, width=max(1, lw * 2 // 3), joint="curve")
         m = len(run.path) - 1
         kk = min(step, m)
         pts = to_pixels(run.path[: kk + 1], s, plot, k)
         if len(pts) > 1:
-            d.line([tuple(q) for q in pts], fill=run.color, width=lw, joint="curve")
+            d.line(_thinned(pts), fill=run.color, width=lw, joint="curve")
         if len(run.path) <= DOTS_MAX:
             r = self.dot_r * k
             for x, y in pts:
@@ -405,6 +411,17 @@ class FrameRenderer:
             d.line([(hx - c, hy + c), (hx + c, hy - c)], fill=s.diverged_color, width=cw)
         else:
             d.ellipse([hx - r, hy - r, hx + r, hy + r], fill=run.color, outline=WHITE, width=max(2, int(2 * self.u * k)))
+
+
+def _thinned(pts: np.ndarray) -> list[tuple[float, float]]:
+    """The polyline without the points that stay in the same (supersampled) pixel as the one
+    before: a converged run's thousands of last steps are one pixel, and each drawn vertex
+    costs a round joint."""
+    cell = np.floor(pts).astype(np.int64)
+    keep = np.ones(len(pts), dtype=bool)
+    keep[1:] = (cell[1:] != cell[:-1]).any(axis=1)
+    keep[-1] = True  # the head's own point
+    return [tuple(q) for q in pts[keep]]
 
 
 def _dashed(d: ImageDraw.ImageDraw, a, b, colour, width: int, on: float, off: float) -> None:
