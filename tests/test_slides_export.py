@@ -5,7 +5,6 @@ the race is shown."""
 from __future__ import annotations
 
 import io
-import math
 import threading
 from pathlib import Path
 
@@ -73,6 +72,12 @@ def test_frames_show_the_step_the_player_shows_at_that_moment():
             assert got[:-1] == want and got[-1] == steps, (steps, fps)
 
 
+def test_the_default_duration_is_the_players():
+    for steps in (30, 500, 5000):
+        assert player_seconds(steps, default_speed(steps)) == steps / default_speed(steps)
+    assert player_seconds(1, 1) == 1.0 and player_seconds(10 ** 6, 1) == 60.0  # within the offered range
+
+
 def test_a_long_race_is_subsampled_to_the_chosen_duration():
     got = frame_steps(0, 5000, 15, 10.0)
     assert len(got) == 151 and got[0] == 0 and got[-1] == 5000
@@ -111,7 +116,6 @@ def test_a_diverged_run_ends_in_a_red_cross_and_its_badge():
     run = scene.runs[0]
     assert run.diverged_at is not None
     r = FrameRenderer(scene, 1280, 720)
-    panel = r.panels[0]
     before, after = r.frame(0), r.frame(run.diverged_at)
     red = tuple(int(DIVERGED_COLOR[i:i + 2], 16) for i in (1, 3, 5))
     count = lambda im: int((np.abs(np.asarray(im).astype(int) - np.array(red)).sum(axis=2) <= 6).sum())
