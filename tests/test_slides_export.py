@@ -386,3 +386,16 @@ def test_the_gif_holds_the_drawn_frames_with_exact_white_and_run_colours(textboo
             got_xy = head_centroid(im.convert("RGB"), run.color, (int(want_xy[0]) - 12, int(want_xy[1]) - 12, 24, 24),
                                    r.base)
             assert abs(got_xy[0] - want_xy[0]) <= 1.5 and abs(got_xy[1] - want_xy[1]) <= 1.5
+
+
+def test_without_pillows_block_writers_the_gif_falls_back_to_its_save(textbook, monkeypatch):
+    from viz import gif_export
+
+    o = check_options(size="854×480", fps=10, seconds=3, first=0, last=30, steps=30)
+    streamed = Image.open(io.BytesIO(gif_bytes(scene_from_payload(textbook), o)))
+    monkeypatch.setattr(gif_export, "STREAMING", False)
+    saved = Image.open(io.BytesIO(gif_bytes(scene_from_payload(textbook), o)))
+    assert saved.n_frames == streamed.n_frames
+    saved.seek(saved.n_frames - 1)
+    streamed.seek(streamed.n_frames - 1)
+    assert np.array_equal(np.asarray(saved.convert("RGB")), np.asarray(streamed.convert("RGB")))

@@ -79,27 +79,44 @@ def gif_bytes(scene: Scene, options: ExportOptions, progress: Progress | None = 
     exact_entries = {(r << 16) | (g << 8) | b: int(np.nonzero((table == (r, g, b)).all(axis=1))[0][0])
                      for r, g, b in exact}
     held = list(_held(steps, options.fps))
+
+    def indexed() -> Iterator[tuple[np.ndarray, int]]:
+        for n, (step, duration) in enumerate(held):
+            if progress is not None:
+                progress(n, len(held))
+            rgb = renderer.frame(step)
+            index = np.array(rgb.quantize(palette=palette, dither=Image.Dither.NONE))
+            # Pillow's palette lookup is approximate (one pick per colour cell): the exact colours
+            # (white, each run's, the divergence red) are put on their own entries by hand.
+            packed = np.asarray(rgb, dtype=np.uint32) @ np.array([1 << 16, 1 << 8, 1], dtype=np.uint32)
+            for code, entry in exact_entries.items():
+                index[packed == code] = entry
+            yield index, duration
+
+    write = _write_streaming if STREAMING else _write_with_pillow_save
+    return write(indexed(), palette.getpalette())
+
+
+#: Pillow's GIF block writers (private, stable for years) are there: write frame by frame.
+STREAMING = hasattr(GifImagePlugin, "_get_global_header") and hasattr(GifImagePlugin, "_write_frame_data")
+
+
+def _image(index: np.ndarray, palette: list[int]) -> Image.Image:
+    im = Image.fromarray(index.astype(np.uint8), mode="P")
+    im.putpalette(palette)
+    return im
+
+
+def _write_streaming(frames: Iterator[tuple[np.ndarray, int]], palette: list[int]) -> bytes:
     fp = io.BytesIO()
     previous: np.ndarray | None = None
-    for n, (step, duration) in enumerate(held):
-        if progress is not None:
-            progress(n, len(held))
-        rgb = renderer.frame(step)
-        frame = rgb.quantize(palette=palette, dither=Image.Dither.NONE)
-        index = np.array(frame)
-        # Pillow's palette lookup is approximate (one pick per colour cell): the exact colours
-        # (white, each run's, the divergence red) are put on their own entries by hand.
-        packed = np.asarray(rgb, dtype=np.uint32) @ np.array([1 << 16, 1 << 8, 1], dtype=np.uint32)
-        for code, entry in exact_entries.items():
-            index[packed == code] = entry
-        if previous is None:
-            frame = Image.fromarray(index, mode="P")
-            frame.putpalette(palette.getpalette())
+    for index, duration in frames:
         info = {"duration": duration, "disposal": 1}
         if previous is None:
-            for block in GifImagePlugin._get_global_header(frame, {"loop": 0, "duration": duration}):
+            first = _image(index, palette)
+            for block in GifImagePlugin._get_global_header(first, {"loop": 0, "duration": duration}):
                 fp.write(block)
-            GifImagePlugin._write_frame_data(fp, frame, (0, 0), info)
+            GifImagePlugin._write_frame_data(fp, first, (0, 0), info)
         else:
             changed = index != previous
             rows, cols = np.nonzero(changed.any(axis=1))[0], np.nonzero(changed.any(axis=0))[0]
@@ -108,9 +125,21 @@ def gif_bytes(scene: Scene, options: ExportOptions, progress: Progress | None = 
             else:
                 top, bottom, left, right = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
             patch = np.where(changed[top:bottom, left:right], index[top:bottom, left:right], TRANSPARENT)
-            part = Image.fromarray(patch.astype(np.uint8), mode="P")
-            part.putpalette(palette.getpalette())
-            GifImagePlugin._write_frame_data(fp, part, (int(left), int(top)), info | {"transparency": TRANSPARENT})
+            GifImagePlugin._write_frame_data(fp, _image(patch, palette), (int(left), int(top)),
+                                             info | {"transparency": TRANSPARENT})
         previous = index
     fp.write(b";")
+    return fp.getvalue()
+
+
+def _write_with_pillow_save(frames: Iterator[tuple[np.ndarray, int]], palette: list[int]) -> bytes:
+    """Fallback for a Pillow without the block writers: its own differencing (optimize), which
+    holds every frame until the end (the CPU budget and the duration limit bound how many)."""
+    images, durations = [], []
+    for index, duration in frames:
+        images.append(_image(index, palette))
+        durations.append(duration)
+    fp = io.BytesIO()
+    images[0].save(fp, format="GIF", save_all=True, append_images=images[1:], duration=durations, loop=0,
+                   optimize=True, disposal=1)
     return fp.getvalue()
