@@ -288,3 +288,8 @@ if trajs and not hidden:
                                   notes=PRESETS_BY_KEY[active].watch if unchanged else ""),
                               file_name=f"descent_{surface.key}.html", mime="text/html", on_click="ignore",
                               icon=":material/download:", help="A single file that plays offline, without a server.")
+    # The race for slides (ui/slides.py): the player's own payload, the 3-D view's race side by side.
+    from ui.slides import slide_downloads
+
+    slide_downloads(downloads, lambda: payload if payload is not None else _payload("grid"), steps=int(steps),
+                    name=f"descent_{surface.key}", key="slides", identity=(race, view))

@@ -16,6 +16,7 @@ from surfaces.regression import make_regression_surface, regression_data
 from ui.lesson_common import show_chart, compare_link, page_style, spec_slider
 from ui.lesson_url import BIND, LessonUrl
 from ui.predict import lesson_box, withhold_until_revealed
+from ui.slides import slide_downloads
 from ui.style import show_table
 from viz.contours import contour_grid
 from viz.lesson_player import recolor_payload, work_synced
@@ -133,6 +134,10 @@ payload = player_payload(
 st.caption("The player's clock counts sample-gradients (data points looked at), not steps: "
            f"in the time full-batch GD makes one step, SGD makes {n}.")
 value = player(recolor_payload(payload, run_colors), key="mb_player")
+# After the reveal only (in predict mode the page stops before the race until a prediction).
+slide_downloads(st.container(horizontal=True), lambda: recolor_payload(payload, run_colors),
+                steps=max(t.steps for t in trajs), name=f"descent_minibatch_{n}", key="mb_slides",
+                identity=(n, batch, opt_key, lr, epochs, seed, start, schedule.key, sched_by))
 click = (value or {}).get("click")
 if click and (value.get("seq"), n) != st.session_state.get("mb_click_seq"):
     st.session_state["mb_click_seq"] = (value.get("seq"), n)
