@@ -6,7 +6,7 @@ f − f* < tol first, does a run diverge, which basin, which zig-zags most, whos
 longer, does the schedule help) applied to a `Race` (surface, optimizers with hyperparameters,
 start, steps, noise, seed, schedule, clip). The kind runs the race with the public engine
 (`optimizers.run_batch`) and builds the choices, the answer and an explanation that quotes the
-numbers. `PRESET_KINDS` maps every Compare preset to a kind in one table.
+numbers. Each lesson preset names its question (`Preset.question`, an `Ask`: a kind and its arguments).
 
 Honesty rules every kind follows:
 

@@ -49,7 +49,7 @@ def spec_slider(container, spec, value: float, *, key: str, label: str | None = 
                 bind: str | None = None):
     """A slider for one `HyperSpec`, on the same value grid as the Compare page's sliders.
 
-    Log and β-like specs use the shared select-slider grids (``ui.values``), so a lesson and
+    Log and β-like specs use the shared select-slider grids (``lessons.grids``), so a lesson and
     the race offer exactly the same values. ``scale`` stretches an integer spec's upper end,
     e.g. so a schedule's step size can reach the run length. ``bind="query-params"`` puts the
     value in the link under ``key`` (``value`` is then the constant default; see ``ui.lesson_url``).

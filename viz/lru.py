@@ -3,7 +3,7 @@
 Why not st.cache_resource / st.cache_data for the per-run caches: Streamlit hashes every
 argument with its own hasher (it walks dataclasses and tuples field by field) on every call,
 which profiled (py-spy, classroom benchmark) at about a tenth of a student's join even when
-every run was already cached. The keys here (a frozen `RunSpec`, tuples of numbers and
+every run was already cached. The keys here (a frozen `Race`, tuples of numbers and
 strings) hash natively in microseconds. Streamlit runs each session's script in its own
 thread, hence the lock; entries are bounded in number and age, so a school of students with
 distinct settings cannot grow a server's memory without bound.
