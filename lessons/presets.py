@@ -75,7 +75,8 @@ PRESETS: tuple[Preset, ...] = (
         ),
         summary=(
             "Saito's Figure 6-8 on the x²/20 + y² bowl: SGD zig-zags across the steep y direction while "
-            'creeping along x, Momentum overshoots past the minimum, AdaGrad ends lowest and Adam arcs in.'
+            "creeping along x, Momentum overshoots past the minimum, AdaGrad ends lowest and Adam's steps "
+            'shrink as it curves in.'
         ),
         race=Race("bowl", {"sgd": {"lr": 0.95}, "momentum": {"lr": 0.1}, "adagrad": {"lr": 1.5}, "adam": {"lr": 0.3}},
                   (-7.0, 2.0), 30),

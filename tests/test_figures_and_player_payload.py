@@ -402,3 +402,22 @@ def test_start_step_is_clamped_to_the_race_and_zero_when_hidden():
     assert start_step() == 0 and start_step(start_step=12) == 12
     assert start_step(start_step=400) == 20 and start_step(start_step=-3) == 0
     assert start_step(start_step=12, hide_runs=True) == 0  # predict first: nothing to resume
+
+
+def test_surface3d_plays(bowl_runs):
+    """The 3-D view has Play: frames of every path up to a step (the first only the start, the last
+    the whole path), a Play/Pause pair and a step slider, light for a race of any length."""
+    from viz.surface3d import FRAME_POINTS, MAX_FRAMES
+
+    s = SURFACES["bowl"]
+    fig = surface3d_figure(contour_grid(s.f, s.bounds), bowl_runs, minima=s.minima)
+    assert 2 <= len(fig.frames) <= MAX_FRAMES
+    labels = [b.label for b in fig.layout.updatemenus[0].buttons]
+    assert labels == ["▶ Play", "❚❚ Pause"]
+    assert len(fig.layout.sliders[0].steps) == len(fig.frames)
+    first, last = fig.frames[0], fig.frames[-1]
+    assert all(len(tr.x) == 1 for tr in first.data)  # step 0: each run at its start
+    paths = [tr for tr in fig.data if tr.type == "scatter3d" and tr.name != "minimum"][: len(bowl_runs)]
+    for tr, full in zip(last.data, paths):
+        assert len(tr.x) <= FRAME_POINTS
+        assert np.array_equal([tr.x[-1], tr.y[-1]], [full.x[-1], full.y[-1]], equal_nan=True)  # off the map: NaN

@@ -19,6 +19,10 @@ from .trajectory import Trajectory, downsample_index
 #: Grid cells per side of the mesh (the contour grid is subsampled to keep the figure light).
 MESH = 60
 MAX_POINTS = 1000
+#: Play: this many frames at most, each path drawn with at most FRAME_POINTS points: a race of any
+#: length stays a light figure (the frames repeat each path's prefix).
+MAX_FRAMES = 40
+FRAME_POINTS = 150
 
 
 def _subsample(grid: ContourGrid, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -34,8 +38,13 @@ def surface3d_figure(
     minima: Sequence[Sequence[float]] = (),
     style: Style = DEFAULT_STYLE,
     height: int = 600,
+    seconds: float | None = None,
 ) -> go.Figure:
-    """Surface mesh plus each path as a 3-D line at its own loss (slightly lifted to stay visible)."""
+    """Surface mesh plus each path as a 3-D line at its own loss (slightly lifted to stay visible).
+
+    The figure opens on the whole race and has ▶ Play (frames of every path up to a step, at most
+    ``MAX_FRAMES``, played in ``seconds``, by default the 2-D player's own play time) and a step slider,
+    so the 3-D view can be played like the maps."""
     x, y, z = _subsample(grid, MESH)
     zall = grid.zheight
     zspan = float(np.ptp(zall)) or 1.0
@@ -49,6 +58,7 @@ def surface3d_figure(
     )
     (x0, x1), (y0, y1) = grid.bounds
     zlo, zhi = float(zall.min()), float(zall.max())
+    moving: list[tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []  # trace, steps, x, y, z
     for traj in trajectories:
         idx = downsample_index(traj.n_points, MAX_POINTS)
         pts = traj.path[idx]
@@ -57,6 +67,7 @@ def surface3d_figure(
         # Points off the map are hidden (NaN breaks the line) instead of stretching the axes.
         px = np.where(inside, pts[:, 0], np.nan)
         py = np.where(inside, pts[:, 1], np.nan)
+        moving.append((len(fig.data), idx, px, py, zz))
         fig.add_trace(
             go.Scatter3d(x=px, y=py, z=zz, mode="lines+markers" if traj.n_points <= 80 else "lines",
                          line=dict(color=color_for(traj.key), width=style.line_width * 2.5),
@@ -78,6 +89,8 @@ def surface3d_figure(
                                    marker=dict(symbol="diamond", size=style.marker_size, color="#FFD700",
                                                line=dict(color="#000", width=1)),
                                    name="minimum", showlegend=False))
+    if moving:
+        _add_play(fig, moving, max(t.steps for t in trajectories), seconds)
     ratio = float(np.clip((y1 - y0) / max(x1 - x0, 1e-12), 0.4, 1.0))
     fig.update_layout(
         # Few z ticks: the z axis is the short one (aspect 0.7), and default ticks pile up there.
@@ -89,3 +102,34 @@ def surface3d_figure(
         legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0),
     )
     return style.apply(fig, height=height)
+
+
+def _add_play(fig: go.Figure, moving, steps: int, seconds: float | None) -> None:
+    """Frames of every path up to a step, a Play/Pause pair and a step slider (3-D needs redraw)."""
+    from .player.payload import default_speed
+
+    seconds = seconds if seconds is not None else steps / default_speed(steps)
+    shown = np.unique(np.linspace(0, steps, min(MAX_FRAMES, steps + 1)).round().astype(int))
+    frames = []
+    for step in shown:
+        data = []
+        for _, idx, px, py, zz in moving:
+            upto = np.flatnonzero(idx <= step)
+            keep = upto[downsample_index(len(upto), FRAME_POINTS)]
+            data.append(go.Scatter3d(x=px[keep], y=py[keep], z=zz[keep]))
+        frames.append(go.Frame(data=data, traces=[m[0] for m in moving], name=str(int(step))))
+    fig.frames = frames
+    duration = max(30, int(1000 * seconds / len(shown)))
+    play = dict(frame=dict(duration=duration, redraw=True), transition=dict(duration=0), fromcurrent=True, mode="immediate")
+    fig.update_layout(
+        updatemenus=[dict(type="buttons", direction="left", x=0, y=0, xanchor="left", yanchor="top",
+                          showactive=False, pad=dict(t=4, r=8),
+                          buttons=[dict(label="▶ Play", method="animate", args=[None, play]),
+                                   dict(label="❚❚ Pause", method="animate",
+                                        args=[[None], dict(frame=dict(duration=0, redraw=False), mode="immediate")])])],
+        sliders=[dict(active=len(shown) - 1, x=0.18, len=0.82, y=0, yanchor="top", pad=dict(t=4),
+                      currentvalue=dict(prefix="step ", visible=True),
+                      steps=[dict(label=f.name, method="animate",
+                                  args=[[f.name], dict(frame=dict(duration=0, redraw=True), mode="immediate")])
+                             for f in frames])],
+    )

@@ -165,6 +165,13 @@ def test_projector_link_presents_the_whole_race_above_the_fold(app_url, new_page
     chart = page.locator('[data-testid="stPlotlyChart"]').first
     box = chart.bounding_box()
     assert box["y"] + box["height"] <= PROJECTOR["height"], box
+    # The 3-D view plays too: Play restarts the race and its step slider moves.
+    slider_label = "el => Array.from(el.querySelectorAll('text')).map(e => e.textContent).filter(t => t.startsWith('step '))"
+    assert chart.evaluate(slider_label) == [f"step {PRESETS_BY_KEY[preset].race.steps}"]  # it opens on the whole race
+    chart.get_by_text("▶ Play").click()
+    page.wait_for_timeout(1500)
+    shown = chart.evaluate(slider_label)
+    assert shown and int(shown[0].split()[-1]) < PRESETS_BY_KEY[preset].race.steps, shown
     assert not page.js_errors, page.js_errors
 
 
