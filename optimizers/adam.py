@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 
 from .base import Array, Explanation, Optimizer, ScalarKernel, State
-from .explain import gradient_lines, num, one_step, row, vec
+from .explain import gradient_lines, moment_lines, num, one_step, row, vec
 from .kernel_pieces import (
     decoupled_decay as k_decoupled_decay,
     descend as k_descend,
@@ -155,10 +155,8 @@ def _explain(decoupled: bool):
         if decoupled and wd:
             base, prev = decoupled_decay(base, lr, wd), r"\theta'"
             lines.append(rf"\theta' &= (1 - \eta\lambda)\,\theta_{{{k}}} = {num(1 - lr * wd)}\,{vec(params)} = {vec(base)}")
-        b1, b2 = float(hyper["beta1"]), float(hyper["beta2"])
-        m_old, v_old, m, v = row(state, "exp_avg"), row(state, "exp_avg_sq"), row(after, "exp_avg"), row(after, "exp_avg_sq")
-        lines.append(rf"m_{{{t}}} &= \beta_1 m_{{{k}}} + (1-\beta_1)\, g = {num(b1)}\,{vec(m_old)} + {num(1 - b1)}\,{vec(g)} = {vec(m)}")
-        lines.append(rf"v_{{{t}}} &= \beta_2 v_{{{k}}} + (1-\beta_2)\, g^2 = {num(b2)}\,{vec(v_old)} + {num(1 - b2)}\,{vec(g * g)} = {vec(v)}")
+        lines += moment_lines(state, after, g, float(hyper["beta1"]), float(hyper["beta2"]), t)
+        m, v = row(after, "exp_avg"), row(after, "exp_avg_sq")
         mh = m / bias_correction(float(np.max(after["beta1_pow"])))
         vh = v / bias_correction(float(np.max(after["beta2_pow"])))
         lines.append(rf"\hat m &= \frac{{m_{{{t}}}}}{{1-\beta_1^{{{t}}}}} = {vec(mh)},\quad "

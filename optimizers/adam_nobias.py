@@ -22,7 +22,7 @@ import math
 import numpy as np
 
 from .base import Array, Explanation, Optimizer, ScalarKernel, State
-from .explain import gradient_lines, num, one_step, row, vec
+from .explain import gradient_lines, moment_lines, num, one_step, row, vec
 from .kernel_pieces import (
     descend as k_descend,
     ema as k_ema,
@@ -73,9 +73,8 @@ def _explain(params, grads, state, hyper, t) -> Explanation:
     new, after = one_step(_update, params, grads, state, hyper, t)
     lines, g = gradient_lines(params, grads, float(hyper["weight_decay"]), k)
     b1, b2 = float(hyper["beta1"]), float(hyper["beta2"])
-    m_old, v_old, m, v = row(state, "exp_avg"), row(state, "exp_avg_sq"), row(after, "exp_avg"), row(after, "exp_avg_sq")
-    lines.append(rf"m_{{{t}}} &= \beta_1 m_{{{k}}} + (1-\beta_1)\, g = {num(b1)}\,{vec(m_old)} + {num(1 - b1)}\,{vec(g)} = {vec(m)}")
-    lines.append(rf"v_{{{t}}} &= \beta_2 v_{{{k}}} + (1-\beta_2)\, g^2 = {num(b2)}\,{vec(v_old)} + {num(1 - b2)}\,{vec(g * g)} = {vec(v)}")
+    lines += moment_lines(state, after, g, b1, b2, t)
+    m, v = row(after, "exp_avg"), row(after, "exp_avg_sq")
     lines.append(rf"&\text{{no bias correction: Adam would divide by }} 1-\beta_1^{{{t}}} = {num(1 - b1 ** t)}"
                  rf",\ 1-\beta_2^{{{t}}} = {num(1 - b2 ** t)}")
     den = np.sqrt(v) + float(hyper["eps"])

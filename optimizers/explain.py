@@ -79,3 +79,14 @@ def gradient_lines(params: Array, grads: Array, weight_decay: float, k: int) -> 
         g_wd = l2_decay(theta, g, weight_decay)
         return [rf"g &= \nabla f + \lambda\theta_{{{k}}} = {vec(g)} + {num(weight_decay)}\,{vec(theta)} = {vec(g_wd)}"], g_wd
     return [rf"g &= \nabla f(\theta_{{{k}}}) = {vec(g)}"], g
+
+
+def moment_lines(state: State, after: State, g: Array, beta1: float, beta2: float, t: int) -> list[str]:
+    """Adam's two averages for update t with their numbers: m from the gradient, v from its square
+    (the lines every member of the Adam family shows before its own step)."""
+    k = t - 1
+    m_old, v_old, m, v = row(state, "exp_avg"), row(state, "exp_avg_sq"), row(after, "exp_avg"), row(after, "exp_avg_sq")
+    return [rf"m_{{{t}}} &= \beta_1 m_{{{k}}} + (1-\beta_1)\, g = {num(beta1)}\,{vec(m_old)} + {num(1 - beta1)}\,{vec(g)}"
+            rf" = {vec(m)}",
+            rf"v_{{{t}}} &= \beta_2 v_{{{k}}} + (1-\beta_2)\, g^2 = {num(beta2)}\,{vec(v_old)} + {num(1 - beta2)}\,"
+            rf"{vec(g * g)} = {vec(v)}"]
