@@ -12,7 +12,9 @@ import streamlit as st
 from lessons.presets import PRESETS
 from optimizers.compiled import warm_up_in_background
 from ui.bootstrap import ensure_app_navigation
+from i18n import t
 from ui.gc_policy import freeze_startup_heap
+from ui.language import choose_language, keep_language_in_link, language_switch
 from ui.style import keep_projector_in_link, projector_toggle, small_screens
 
 ROOT = Path(__file__).resolve().parent
@@ -22,30 +24,41 @@ ROOT = Path(__file__).resolve().parent
 # would get another ID in the second run, and the visitor's first click on it was lost. Leave
 # that mode before any widget exists (one cheap rerun, once per process; ui/bootstrap.py).
 ensure_app_navigation()
-st.set_page_config(page_title="Descent: optimizers, visualized", page_icon="⛰️", layout="wide",
+choose_language()  # per visit: the link's lang, else the browser's (ui/language.py)
+st.set_page_config(page_title=t("app.title"), page_icon="⛰️", layout="wide",
                    initial_sidebar_state="expanded")
 
-#: (file, title, icon) of the lesson pages, in teaching order.
+#: (file, icon) of the lesson pages, in teaching order; a page's title is the catalog's
+#: ``app.pages.<file name>`` (its address is its file name, the same in every language).
 LESSON_PAGES = (
-    ("pages/ewma.py", "Moving averages", ":material/show_chart:"),
-    ("pages/schedules.py", "Learning-rate schedules", ":material/trending_down:"),
-    ("pages/minibatch.py", "Batch vs mini-batch", ":material/scatter_plot:"),
-    ("pages/sweep.py", "Hyperparameter map", ":material/grid_on:"),
-    ("pages/choosing.py", "Which optimizer?", ":material/rule:"),
-    ("pages/challenges.py", "Challenges", ":material/emoji_events:"),
+    ("pages/ewma.py", ":material/show_chart:"),
+    ("pages/schedules.py", ":material/trending_down:"),
+    ("pages/minibatch.py", ":material/scatter_plot:"),
+    ("pages/sweep.py", ":material/grid_on:"),
+    ("pages/choosing.py", ":material/rule:"),
+    ("pages/challenges.py", ":material/emoji_events:"),
 )
+
+
+def page_title(path: str) -> str:
+    return t(f"app.pages.{Path(path).stem}")
+
+
 
 # Drawn here, not by each page: a widget of the entry script exists on every run, so projector
 # mode stays on across page switches and reruns for the whole visit (a page's own widgets are
 # dropped by Streamlit when the class moves to another page).
+language_switch(st.sidebar)
 projector_toggle(st.sidebar)
 small_screens()
 
-compare = st.Page("pages/compare.py", title="Compare optimizers", icon=":material/sports_score:", default=True)
-lessons = [st.Page(path, title=title, icon=icon) for path, title, icon in LESSON_PAGES if (ROOT / path).exists()]
-nav = st.navigation({"Race": [compare], "Lessons": lessons} if lessons else [compare])
-if nav is not compare:  # Compare writes its whole link itself, projector mode included
+compare = st.Page("pages/compare.py", title=page_title("pages/compare.py"), icon=":material/sports_score:",
+                  default=True)
+lessons = [st.Page(path, title=page_title(path), icon=icon) for path, icon in LESSON_PAGES if (ROOT / path).exists()]
+nav = st.navigation({t("app.nav.race"): [compare], t("app.nav.lessons"): lessons} if lessons else [compare])
+if nav is not compare:  # Compare writes its whole link itself, projector mode and language included
     keep_projector_in_link()
+    keep_language_in_link()
 try:
     nav.run()
 finally:  # also after a page's st.stop() (a lesson in predict mode withholds its demo that way)

@@ -14,6 +14,8 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+from i18n.numbers import LINK_DIGITS, format_number  # noqa: F401  (re-exported: the one slider/link formatter)
+
 #: Mantissas per decade on log sliders (0.95 for the textbook SGD, 1.5 for AdaGrad, ...).
 LOG_MANTISSAS = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 9.5)
 #: Values near 1 that β-like parameters need (torch's 0.999, 0.99, ...).
@@ -85,25 +87,6 @@ def snap(value: float, options: Sequence[float], log: bool = False) -> float:
         if positive:
             return min(positive, key=lambda o: abs(math.log(o) - math.log(value)))
     return min(options, key=lambda o: abs(o - value))
-
-
-#: Significant digits a link writes a number with: every value on a slider or in a map cell is
-#: rounded to them, so a link reproduces it exactly.
-LINK_DIGITS = 8
-
-
-def format_number(value: float, digits: int = LINK_DIGITS) -> str:
-    """The one way the app writes a number, on sliders and in links: 1e-08, 0.001, 0.95, 1.5, 500.
-
-    Whole numbers print without a decimal point (``steps=500``); others keep ``digits``
-    significant digits, enough that a link reproduces a slider value exactly.
-    """
-    value = float(value)
-    if not math.isfinite(value):
-        return str(value)
-    if value.is_integer() and abs(value) < 1e16:
-        return str(int(value))
-    return f"{value:.{digits}g}"
 
 
 #: Slider ``format_func``: the same formatter, memoized. Streamlit calls it for every option of

@@ -15,25 +15,7 @@ import numpy as np
 
 from .base import Array, State, UpdateFn
 from .transforms import l2_decay
-
-
-def short_number(value: float, digits: int = 3, inf: str = "inf") -> str:
-    """A number in a sentence a student reads: ``digits`` significant digits, no padded exponent.
-
-    0.3, 12, 0.000722, 2.1e-9 (not 2.1e-09); ``inf`` says what an infinite value means where it
-    is printed ("never", "∞ (diverged)"). The one prose formatter of Tune's explanation, the
-    lesson questions and the challenges (LaTeX numbers use `num`, links `lessons.grids.format_number`).
-    """
-    value = float(value)
-    if math.isinf(value):
-        return inf if value > 0 else f"-{inf}"
-    if math.isnan(value):
-        return "nan"
-    text = f"{value:.{digits}g}"
-    if "e" in text:
-        mantissa, exp = text.split("e")
-        text = f"{mantissa}e{int(exp)}"
-    return text
+from i18n.numbers import short_number  # noqa: F401  (the prose formatter, re-exported for the engine)
 
 
 def num(v: float) -> str:

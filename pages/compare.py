@@ -21,6 +21,7 @@ from ui.bootstrap import ensure_app_navigation
 from ui.custom_surface import current_custom_surface, show_formula_error_near_race
 from ui.folded import FOLDED, inside
 from ui.inspector import step_inspector
+from ui.language import link_language
 from ui.page_state import LESSON_KEY, VIEW_LABELS, widget_key
 from ui.predict import predict_toggle, predict_view, show_predict
 from ui.simulation import grid_for, run_all, surface_ref
@@ -151,7 +152,8 @@ active = store.lesson if store.lesson in PRESETS_BY_KEY else None
 unchanged = active is not None and race == PRESETS_BY_KEY[active].race
 state = PageState(race=race, preset=active if unchanged else None, ghost=bool(ghost) and sched != "constant",
                   view=st.session_state.get(widget_key("view")) or "side",
-                  clouds=int(cloud_runs), mode="predict" if predicting else "watch", projector=style.projector)
+                  clouds=int(cloud_runs), mode="predict" if predicting else "watch", projector=style.projector,
+                  lang=link_language())
 page_state.commit(state)
 predict = predict_view(race, on=predicting, lesson=PRESETS_BY_KEY.get(active) if active else None)
 hidden = predict.hidden  # predict first, not yet locked in: no path and no number that gives the answer away

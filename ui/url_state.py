@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Mapping
 
+from i18n import LANGUAGES, normalize, t
 from lessons.grids import snap
 from lessons.link_values import IGNORED_KEYS, last, quote, read_flag, read_number
 from lessons.presets import DEFAULT_PRESET, PRESETS_BY_KEY, Preset
@@ -50,6 +51,9 @@ class PageState:
     #: Projector mode (app.py's toggle, one switch for every page): in the link so that a reload
     #: or a link shared from the projector opens large again.
     projector: bool = False
+    #: The visit's language when the link carries it (``ui.language.link_language``; None: the
+    #: recipient's browser decides).
+    lang: str | None = None
 
     def with_race(self, race: Race) -> "PageState":
         """The same view of another race; the preset's name stays only while it still applies."""
@@ -100,6 +104,16 @@ def _read_projector(state: PageState, params: Mapping[str, Any], notices: list[s
     return replace(state, projector=read_flag(params, "projector", state.projector, notices))
 
 
+def _read_lang(state: PageState, params: Mapping[str, Any], notices: list[str]) -> PageState:
+    raw = last(params, "lang")
+    if raw is None:
+        return state
+    lang = normalize(raw)
+    if lang is None:
+        notices.append(t("links.unknown_language", value=quote(raw), choices=", ".join(LANGUAGES)))
+    return replace(state, lang=lang)
+
+
 def _read_clouds(state: PageState, params: Mapping[str, Any], notices: list[str]) -> PageState:
     """Noise clouds: a slider value, and only with gradient noise (else every seed is one path)."""
     if last(params, "clouds") is None:
@@ -131,10 +145,11 @@ VIEW_KEYS: tuple[ViewKey, ...] = (
     ViewKey("view", _read_choice("view", VIEWS), _write_if("view", lambda s: s.view != "side", lambda s: s.view)),
     ViewKey("mode", _read_choice("mode", MODES), _write_if("mode", lambda s: s.mode != "watch", lambda s: s.mode)),
     ViewKey("projector", _read_projector, _write_if("projector", lambda s: s.projector, lambda s: "1")),
+    ViewKey("lang", _read_lang, _write_if("lang", lambda s: s.lang is not None, lambda s: s.lang)),
 )
 #: Keys of the whole app (app.py reads them on every page): they say nothing about the race, so a
 #: link with only these opens the landing lesson like a bare link.
-APP_KEYS = frozenset({"projector"})
+APP_KEYS = frozenset({"projector", "lang"})
 #: Every plain key the Compare page reads (``<opt>.<hyper>`` and ``sched.<param>`` on top).
 KNOWN_KEYS = frozenset(RACE_LINK_KEYS | {"preset"} | {k.name for k in VIEW_KEYS})
 

@@ -14,6 +14,8 @@ from typing import Any, Hashable, Mapping, Sequence
 
 import numpy as np
 
+import i18n
+
 from ..clouds import CloudView, drawn_runs, runs_to_draw
 from ..contours import CONTOUR_COLORSCALE, CONTOUR_LINE_COLOR, ContourGrid, contour_levels
 from ..palette import DIVERGED_COLOR, color_for, rgba
@@ -29,6 +31,9 @@ SPEED_OPTIONS = (1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30, 40, 50, 60, 80, 10
 #: How long a whole run should take to play at its default speed: long enough to follow a
 #: 30-step textbook race, short enough that a 2,000-step run is not a wait (10–20 s).
 PLAY_SECONDS = (10.0, 20.0)
+#: The catalog areas the browser player writes its words from (sent whole, by full key, in the
+#: visitor's language: a few hundred bytes).
+PLAYER_AREAS = ("player",)
 #: Colours of the static map marks and the gradient arrow (the runs' colours come per run).
 MARK_COLORS = {"minimum": "#FFD700", "minimum_outline": "#000000", "start": "#333333", "gradient": "#444444"}
 
@@ -62,6 +67,12 @@ def velocity_arrows(traj: Trajectory, hyper: Mapping[str, float] | None = None) 
     if vel is None or not np.any(np.nan_to_num(vel)):
         return None
     return -np.asarray(traj.lr, dtype=float)[:, None] * np.asarray(vel, dtype=float)
+
+
+def player_texts(lang: str | None = None) -> dict[str, str]:
+    """The player's words in ``lang`` (the current language by default), by full catalog key."""
+    lang = lang or i18n.current()
+    return {f"{area}.{k}": v for area in PLAYER_AREAS for k, v in i18n.area(lang, area).items()}
 
 
 def style_payload(style: Style) -> dict:
@@ -246,6 +257,8 @@ def player_payload(
         "note": note,
         "hidden": bool(hide_runs),
         "start_step": 0 if hide_runs else int(min(max(int(start_step), 0), int(steps))),
+        "texts": player_texts(),
+        "lang": i18n.current(),
     }
     if samples is not None:
         meta["samples"] = {"x": [float(v) for v in samples[0]], "y": [float(v) for v in samples[1]]}

@@ -11,7 +11,7 @@ number, so they cost the payload a few hundred bytes out of hundreds of kilobyte
 Types: ``bool``, ``int``, ``number`` (int or float), ``string``; ``int?`` is an int or null;
 ``numbers`` is a flat list of numbers, null where a value is not finite (paths are flat:
 point i of a path is at ``2i`` (x) and ``2i + 1`` (y)); ``ints`` / ``strings`` are lists of
-those; ``number|numbers`` is either; ``colorscale`` is Plotly's list of ``[position, colour]``;
+those; ``texts`` an object of strings by key; ``number|numbers`` is either; ``colorscale`` is Plotly's list of ``[position, colour]``;
 a capitalised name is an object of that kind, ``[Kind]`` a list of them.
 """
 
@@ -62,6 +62,9 @@ PAYLOAD = Kind("Payload", "data", "The whole race: what `player_payload` sends (
     Field("grid_id", "string", "Hash of `grid`: the same grid keeps the drawn maps."),
     Field("note", "string", "A line of explanation under the maps."),
     Field("hidden", "bool", "Predict first: runs carry only their start, Play is off."),
+    Field("texts", "texts", "Every word the player writes, in the visitor's language: the catalog areas "
+          "`payload.PLAYER_AREAS` by full key (`NS.tr(data, key, values)` fills `{name}` placeholders)."),
+    Field("lang", "string", "The visitor's language (the player's `lang` attribute picks the CJK font stack)."),
     Field("loss_chart", "LossChart", "The loss-versus-step chart under the maps (pages that show it).",
           optional=True),
     Field("samples", "Samples", "The data points of a least-squares surface (a panel shows each run's line "
@@ -192,6 +195,7 @@ _SCALARS = {
     "numbers": _numbers,
     "ints": lambda v: isinstance(v, list) and all(_is_int(x) for x in v),
     "strings": lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
+    "texts": lambda v: isinstance(v, Mapping) and all(isinstance(k, str) and isinstance(x, str) for k, x in v.items()),
     "number|numbers": lambda v: _is_number(v) or _numbers(v),
     "colorscale": lambda v: isinstance(v, list) and all(
         isinstance(p, list) and len(p) == 2 and _is_number(p[0]) and isinstance(p[1], str) for p in v),

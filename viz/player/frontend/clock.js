@@ -70,14 +70,14 @@
   P.play = function () {
     if (!this.data || this.hidden) return;
     this.clock.start();
-    this.playBtn.textContent = "❚❚ Pause";
+    this.playBtn.textContent = NS.tr(this.data, "player.pause");
     this.playBtn.classList.add("playing");
   };
 
   // ``send``: tell the page the step it stopped at (not when another control paused it first).
   P.pause = function (send) {
     var was = this.clock.stop();
-    this.playBtn.textContent = "▶ Play";
+    this.playBtn.textContent = NS.tr(this.data, "player.play");
     this.playBtn.classList.remove("playing");
     if (was) this.draw(true);
     if (was && send) this._send();

@@ -34,6 +34,7 @@
   Player.prototype.setData = function (data) {
     var first = this.data === null;
     this.data = data;
+    this.root.setAttribute("lang", data.lang);  // picks the CJK font stack in player.css
     if (first) {
       this.showArrows = data.arrows;
       this.arrowsBox.checked = this.showArrows;

@@ -29,6 +29,18 @@
 
   var NS = global.DescentPlayer = global.DescentPlayer || {};
 
+  // A word of the player in the visitor's language: the payload's texts by full catalog key
+  // ("player.play"), "{name}" placeholders filled from values (numbers written by the caller).
+  // A missing key shows the key itself, never "undefined" (tests keep the catalogs complete).
+  NS.tr = function (data, key, values) {
+    var texts = (data && data.texts) || {};
+    var text = Object.prototype.hasOwnProperty.call(texts, key) ? texts[key] : key;
+    if (!values) return text;
+    return text.replace(/\{(\w+)\}/g, function (m, name) {
+      return Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : m;
+    });
+  };
+
   NS.el = function (tag, attrs, parent) {
     var node = document.createElement(tag);
     if (attrs) {
