@@ -136,8 +136,22 @@ def _fmt(v: float) -> float | Msg:
     return Msg.of("challenges.verdict.diverged_gap") if math.isinf(v) and v > 0 else v
 
 
-def _label(opt: str) -> str:
-    return OPTIMIZERS[opt].label
+@dataclass(frozen=True)
+class _Label:
+    """An optimizer's label, written when the verdict is (in the reader's language, should the
+    engine's labels be translated): a verdict may be kept in a session across a language switch."""
+
+    key: str
+
+    def __str__(self) -> str:
+        return str(OPTIMIZERS[self.key].label)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+
+def _label(opt: str) -> _Label:
+    return _Label(opt)
 
 
 def _reach_within(opt: str) -> Callable[[Race], Verdict]:
