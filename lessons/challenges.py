@@ -22,10 +22,9 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
+from i18n import Msg, t, text
 from optimizers import OPTIMIZERS
-from optimizers.explain import short_number
 
-from .grids import format_number
 from .link_values import parse_float, quote
 from .questions import NOISY_SEEDS, TOL, f_star
 from .race import MAX_NOISE, Race
@@ -37,22 +36,42 @@ _MAX_KEY_CHARS = 40
 
 @dataclass(frozen=True)
 class Verdict:
+    """The judge's answer: solved or not, and why (a `Msg`, written in the reader's language)."""
+
     solved: bool
-    message: str
+    said: Msg | str
+
+    @property
+    def message(self) -> str:
+        """The verdict's sentence in the current language."""
+        return text(self.said)
 
 
 @dataclass(frozen=True)
 class Challenge:
-    """One card: ``race`` is the fixed race, with the values the student starts from."""
+    """One card: ``race`` is the fixed race, with the values the student starts from.
+
+    The card's words (``title``, ``goal``, ``hint``) live in the catalogs under
+    ``challenges.<key>``; the properties write them in the current language.
+    """
 
     key: str
-    title: str
-    goal: str
-    hint: str
     race: Race
     free: tuple[str, ...]
     solution: Mapping[str, float]
     judge: Callable[[Race], Verdict] = field(repr=False, compare=False)
+
+    @property
+    def title(self) -> str:
+        return t(f"challenges.{self.key}.title")
+
+    @property
+    def goal(self) -> str:
+        return t(f"challenges.{self.key}.goal", seeds=NOISY_SEEDS)
+
+    @property
+    def hint(self) -> str:
+        return t(f"challenges.{self.key}.hint")
 
     def solution_race(self) -> Race:
         return self.effective(self.solution)
@@ -80,7 +99,7 @@ class Challenge:
         try:
             race = self.effective(values)
         except (TypeError, ValueError, KeyError) as exc:
-            return Verdict(False, f"These settings cannot be run: {exc}.")
+            return Verdict(False, Msg.of("challenges.verdict.cannot_run", error=str(exc)))
         return self.judge(race)
 
     def slider_grid(self, name: str) -> list[float]:
@@ -111,12 +130,28 @@ def _gap(race: Race, res, i: int = 0) -> float:
     return float(res.final_loss[i]) - f_star(race.surface_object())
 
 
-def _fmt(v: float) -> str:
-    return short_number(v, 3, inf="∞ (diverged)")
+def _fmt(v: float) -> float | Msg:
+    """A gap as a sentence writes it: the number (3 significant digits), or "∞ (diverged)"."""
+    v = float(v)
+    return Msg.of("challenges.verdict.diverged_gap") if math.isinf(v) and v > 0 else v
 
 
-def _label(opt: str) -> str:
-    return OPTIMIZERS[opt].label
+@dataclass(frozen=True)
+class _Label:
+    """An optimizer's label, written when the verdict is (in the reader's language, should the
+    engine's labels be translated): a verdict may be kept in a session across a language switch."""
+
+    key: str
+
+    def __str__(self) -> str:
+        return str(OPTIMIZERS[self.key].label)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+
+def _label(opt: str) -> _Label:
+    return _Label(opt)
 
 
 def _reach_within(opt: str) -> Callable[[Race], Verdict]:
@@ -126,10 +161,13 @@ def _reach_within(opt: str) -> Callable[[Race], Verdict]:
         res = race.run(opt, tol=TOL)
         hit = int(res.steps_to_tol[0])
         if hit >= 0:
-            return Verdict(True, f"{_label(opt)} reached f − f* < {TOL:g} at step {hit} (goal: within {race.steps}).")
-        extra = f", diverged at step {int(res.diverged_at[0])}" if res.diverged_at[0] >= 0 else ""
-        return Verdict(False, f"After {race.steps} steps {_label(opt)} is at f − f* = {_fmt(_gap(race, res))}{extra}; "
-                       f"the goal is below {TOL:g}.")
+            return Verdict(True, Msg.of("challenges.verdict.reached", name=_label(opt), tol=TOL, step=hit,
+                                        steps=race.steps))
+        gap = _fmt(_gap(race, res))
+        if res.diverged_at[0] >= 0:
+            return Verdict(False, Msg.of("challenges.verdict.short_diverged", name=_label(opt), tol=TOL, gap=gap,
+                                         steps=race.steps, at=int(res.diverged_at[0])))
+        return Verdict(False, Msg.of("challenges.verdict.short", name=_label(opt), tol=TOL, gap=gap, steps=race.steps))
 
     return judge
 
@@ -143,17 +181,17 @@ def _leave_saddle(opt: str, *, min_share: float = 1.0) -> Callable[[Race], Verdi
         ok = (np.abs(res.final[:, 1]) > 1.0) & (res.diverged_at < 0)
         share = float(ok.mean())
         if noisy:
-            return Verdict(share >= min_share, f"{int(ok.sum())} of {len(ok)} seeded runs of {_label(opt)} ended "
-                           f"off the ridge (|y| > 1) after {race.steps} steps; the goal is at least {min_share:.0%}.")
+            return Verdict(share >= min_share, Msg.of("challenges.verdict.saddle_noisy", ok=int(ok.sum()), n=len(ok),
+                                                      name=_label(opt), steps=race.steps, share=min_share))
         y = float(res.final[0, 1])
-        target = "" if min_share >= 1.0 else f" without noise, so all {NOISY_SEEDS} seeded runs are this one"
-        return Verdict(bool(ok[0]) and share >= min_share, f"After {race.steps} steps {_label(opt)} is at "
-                       f"y = {y:.3g}{target} (goal: |y| > 1, off the ridge).")
+        key = "challenges.verdict.saddle" if min_share >= 1.0 else "challenges.verdict.saddle_noiseless"
+        return Verdict(bool(ok[0]) and share >= min_share,
+                       Msg.of(key, steps=race.steps, name=_label(opt), y=y, seeds=NOISY_SEEDS))
 
     return judge
 
 
-def _stability_note(race: Race, opt: str) -> str:
+def _stability_note(race: Race, opt: str) -> Msg | str:
     """Why a run on a quadratic did not shrink: its lr at or past the optimizer's declared limit.
 
     Empty when the surface is not a quadratic, the optimizer declares no limit, or the lr is
@@ -167,10 +205,9 @@ def _stability_note(race: Race, opt: str) -> str:
     lr = race.hyper(opt)["lr"]
     kind = verdict(lr, limit)
     if kind == "edge":
-        return (f" {_label(opt)}'s lr {lr:g} is exactly its stability limit on this surface: the steep "
-                "direction flips sign each step without shrinking.")
+        return Msg.of("challenges.verdict.at_limit", name=_label(opt), lr=float(lr))
     if kind == "diverges":
-        return f" {_label(opt)}'s lr {lr:g} is past its stability limit on this surface ({limit.limit:g})."
+        return Msg.of("challenges.verdict.past_limit", name=_label(opt), lr=float(lr), limit=float(limit.limit))
     return ""
 
 
@@ -180,10 +217,10 @@ def _beats(winner: str, loser: str) -> Callable[[Race], Verdict]:
     def judge(race: Race) -> Verdict:
         a, b = _gap(race, race.run(winner)), _gap(race, race.run(loser))
         solved = a < b
-        why = "" if solved else _stability_note(race, winner)
-        return Verdict(solved, f"After {race.steps} steps: {_label(winner)} f − f* = {_fmt(a)}, "
-                       f"{_label(loser)} f − f* = {_fmt(b)}" + (" — beaten." if solved else "; not beaten yet.")
-                       + why)
+        values = dict(steps=race.steps, winner=_label(winner), loser=_label(loser), a=_fmt(a), b=_fmt(b))
+        if solved:
+            return Verdict(True, Msg.of("challenges.verdict.beaten", **values))
+        return Verdict(False, Msg.of("challenges.verdict.not_beaten", note=_stability_note(race, winner), **values))
 
     return judge
 
@@ -191,8 +228,8 @@ def _beats(winner: str, loser: str) -> Callable[[Race], Verdict]:
 def _ends_below(opt: str, target: float) -> Callable[[Race], Verdict]:
     def judge(race: Race) -> Verdict:
         g = _gap(race, race.run(opt))
-        return Verdict(g < target, f"After {race.steps} steps {_label(opt)} is at f − f* = {_fmt(g)} "
-                       f"(goal: below {target:g}).")
+        return Verdict(g < target, Msg.of("challenges.verdict.ends_below", steps=race.steps, name=_label(opt),
+                                          gap=_fmt(g), target=target))
 
     return judge
 
@@ -202,8 +239,8 @@ def _noise_ball(opt: str, target: float) -> Callable[[Race], Verdict]:
         res = race.run(opt, seeds=NOISY_SEEDS)
         gaps = np.where(res.diverged_at >= 0, np.inf, res.final_loss - f_star(race.surface_object()))
         med = float(np.median(gaps))
-        return Verdict(med < target, f"Median final f − f* over {NOISY_SEEDS} seeded runs: {_fmt(med)} "
-                       f"(goal: below {target:g}).")
+        return Verdict(med < target, Msg.of("challenges.verdict.noise_ball", seeds=NOISY_SEEDS, gap=_fmt(med),
+                                            target=target))
 
     return judge
 
@@ -218,9 +255,8 @@ def _first_step(opt: str, ref: str, ratio: float) -> Callable[[Race], Verdict]:
         ga, gb = _gap(race, a), _gap(race, b)
         short = la <= ratio * lb
         solved = short and ga < gb
-        return Verdict(solved, f"First step: {_label(opt)} {la:.3g}, {_label(ref)} {lb:.3g} (goal: at most "
-                       f"{ratio:g}×, now {la / lb:.3g}×). After {race.steps} steps: {_label(opt)} f − f* = {_fmt(ga)}, "
-                       f"{_label(ref)} {_fmt(gb)} (goal: {_label(opt)} lower).")
+        return Verdict(solved, Msg.of("challenges.verdict.first_step", name=_label(opt), ref=_label(ref), la=la,
+                                      lb=lb, ratio=ratio, now=la / lb, steps=race.steps, ga=_fmt(ga), gb=_fmt(gb)))
 
     return judge
 
@@ -232,11 +268,6 @@ def _race(surface: str, opts: Mapping[str, Mapping[str, float]], steps: int, sta
 CHALLENGES: tuple[Challenge, ...] = (
     Challenge(
         key="rosenbrock_momentum",
-        title="Down the banana valley",
-        goal="Get SGD + momentum within f − f* < 0.001 of Rosenbrock's minimum in at most 200 steps from (−1.5, 2).",
-        hint="Only 31 of the 7,128 slider pairs solve it, in narrow bands. At the start's lr 0.001 only μ "
-             "near 0.95 works (the slider's 0.94905 and 0.95): less and more both fall short. At lr 0.002 even "
-             "μ = 0, plain SGD, gets there (step 119), while μ = 0.5 does not.",
         race=_race("rosenbrock", {"momentum": {"lr": 0.001, "momentum": 0.9}}, 200, (-1.5, 2.0)),
         free=("momentum.lr", "momentum.momentum"),
         solution={"momentum.lr": 0.001, "momentum.momentum": 0.95},
@@ -244,10 +275,6 @@ CHALLENGES: tuple[Challenge, ...] = (
     ),
     Challenge(
         key="adam_saddle",
-        title="Make Adam leave the saddle",
-        goal="Start 0.001 off the saddle's ridge: get Adam off it (|y| > 1) within 100 steps.",
-        hint="Adam's step is about lr in each coordinate whatever the gradient's size: how far can 100 steps "
-             "of the default lr go?",
         race=_race("saddle", {"adam": {"lr": 0.001}}, 100, (-2.0, 0.001)),
         free=("adam.lr",),
         solution={"adam.lr": 0.01},
@@ -255,11 +282,6 @@ CHALLENGES: tuple[Challenge, ...] = (
     ),
     Challenge(
         key="sgd_beats_adam",
-        title="SGD beats Adam",
-        goal="On the bowl, find a learning rate where plain SGD ends lower than Adam (lr 0.3) after 50 steps.",
-        hint="The bowl's steepest curvature is 2, so SGD is stable only below lr 1, and along the flat x "
-             "direction (curvature 0.1) each step removes only lr/10 of the error. On the slider every lr from "
-             "0.6 to 0.95 beats Adam; 0.5 falls just short, and at 1 the y error never shrinks.",
         race=_race("bowl", {"sgd": {"lr": 0.001}, "adam": {"lr": 0.3}}, 50, (-7.0, 2.0)),
         free=("sgd.lr",),
         solution={"sgd.lr": 0.9},
@@ -267,12 +289,6 @@ CHALLENGES: tuple[Challenge, ...] = (
     ),
     Challenge(
         key="adagrad_moving",
-        title="Keep AdaGrad moving",
-        goal="Keep AdaGrad moving after 1,000 steps on Rosenbrock: end below f − f* = 0.1.",
-        hint="AdaGrad's effective learning rate lr/√(sum of g²) only shrinks, so the rate it starts with has "
-             "to last all 1,000 steps. Raising lr from 0.5 helps, almost steadily, up to 2 (f − f* "
-             "1.61 at 0.5, 0.042 at 2): on the slider 1.5 and 2 reach the goal. Larger is not better: 2.5, 3 and 4 end above it, and of the larger values only 5 reaches "
-             "it again.",
         race=_race("rosenbrock", {"adagrad": {"lr": 0.5}}, 1000, (-1.5, 2.0)),
         free=("adagrad.lr",),
         solution={"adagrad.lr": 1.5},
@@ -280,11 +296,6 @@ CHALLENGES: tuple[Challenge, ...] = (
     ),
     Challenge(
         key="noisy_escape",
-        title="Shake SGD off the ridge",
-        goal="SGD starts exactly on the saddle's ridge (y = 0), where the gradient has no y part. Add gradient "
-             f"noise so that at least 90 % of {NOISY_SEEDS} seeded runs are off it (|y| > 1) after 200 steps.",
-        hint="Without noise SGD can never leave y = 0. A little noise is enough, the saddle amplifies it: on "
-             "the slider every σ from 0.06 to 4 gets at least 90 % of the runs off the ridge.",
         race=_race("saddle", {"sgd": {"lr": 0.02}}, 200, (-2.0, 0.0), noise=0.0),
         free=("noise",),
         solution={"noise": 0.5},
@@ -292,11 +303,6 @@ CHALLENGES: tuple[Challenge, ...] = (
     ),
     Challenge(
         key="noise_ball",
-        title="Shrink the noise ball",
-        goal=f"Gradients carry noise σ = 2. Pick SGD's learning rate so that the median final f − f* over "
-             f"{NOISY_SEEDS} seeded runs of 300 steps on the bowl is below 0.25.",
-        hint="A large rate jitters in a big ball around the minimum; a tiny one never gets there. The best is in "
-             "between: on the slider lr 0.05 to 0.12 does it.",
         race=_race("bowl", {"sgd": {"lr": 0.3}}, 300, (-7.0, 2.0), noise=2.0),
         free=("sgd.lr",),
         solution={"sgd.lr": 0.1},
@@ -304,11 +310,6 @@ CHALLENGES: tuple[Challenge, ...] = (
     ),
     Challenge(
         key="rmsprop_first_step",
-        title="Tame RMSProp's first step",
-        goal="RMSProp (no bias correction) jumps far on step 1. Make its first step at most twice as long as "
-             "Adam's (lr 0.1) while it still ends lower than Adam after 50 steps.",
-        hint="After one step RMSProp's average of g² is (1 − α)·g²: its first step is lr/√(1 − α) per "
-             "coordinate.",
         race=_race("bowl", {"rmsprop": {"lr": 0.1, "alpha": 0.999}, "adam": {"lr": 0.1}}, 50, (-7.0, 2.0)),
         free=("rmsprop.lr", "rmsprop.alpha"),
         solution={"rmsprop.lr": 0.1, "rmsprop.alpha": 0.5},
@@ -316,11 +317,6 @@ CHALLENGES: tuple[Challenge, ...] = (
     ),
     Challenge(
         key="momentum_fast",
-        title="Momentum in 30 steps",
-        goal="On the bowl from (−7, 2), get SGD + momentum within f − f* < 0.001 in at most 30 steps.",
-        hint="With μ = 0.9 the run overshoots the minimum along x, and on the slider only lr 0.09 gets there in "
-             "30 steps. Less momentum with a larger lr damps the swings: at μ = 0.5 every lr from 0.6 to 1.2 "
-             "gets there (step 27 at 0.6, step 10 at 1.2).",
         race=_race("bowl", {"momentum": {"lr": 0.1, "momentum": 0.9}}, 30, (-7.0, 2.0)),
         free=("momentum.lr", "momentum.momentum"),
         solution={"momentum.lr": 0.6, "momentum.momentum": 0.5},
@@ -346,10 +342,16 @@ def parse_challenge_key(raw: Any) -> Challenge | None:
     return CHALLENGES_BY_KEY.get(text.lower())
 
 
-def share_query(race: Race, challenge: Challenge | None = None) -> dict[str, Any]:
-    """The Compare page's link keys for ``race`` (plus ``challenge=<key>`` first when given)."""
+def share_query(race: Race, challenge: Challenge | None = None,
+                extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The Compare page's link keys for ``race`` (plus ``challenge=<key>`` first when given).
+
+    ``extra`` is added last (the UI passes the visit's ``lang`` this way, or adds it itself with
+    ``ui.language.with_language``).
+    """
     q = race_query(race)
-    return {"challenge": challenge.key, **q} if challenge is not None else q
+    q = {"challenge": challenge.key, **q} if challenge is not None else q
+    return {**q, **extra} if extra else q
 
 
 def values_from_query(params: Mapping[str, Any], challenge: Challenge) -> tuple[dict[str, float], list[str]]:
@@ -378,8 +380,8 @@ def values_from_query(params: Mapping[str, Any], challenge: Challenge) -> tuple[
         if ok:
             values[name] = float(value)
         else:
-            notices.append(f"{name}={quote(raw)} is not usable here; starting from "
-                           f"{format_number(challenge.race.setting(name))}.")
+            notices.append(t("challenges.notice.unusable", name=name, value=quote(raw),
+                             start=float(challenge.race.setting(name))))
     return values, notices
 
 

@@ -29,6 +29,8 @@ from optimizers.arguments import resolve_optimizer, resolve_surface
 from optimizers.base import Optimizer
 from optimizers.explain import short_number
 
+from i18n import Msg, text
+
 Array = np.ndarray
 
 #: Default learning-rate grid: 1e-4 ... 10, 41 points (8 per decade plus the end point).
@@ -61,7 +63,7 @@ def is_random(surface, noise, batch_size) -> bool:
 def default_lr_grid(low: float = LR_LOW, high: float = LR_HIGH, points: int = LR_POINTS) -> Array:
     """A log-spaced learning-rate grid: rates that matter differ by factors, not by steps."""
     if not (0 < low < high) or points < 2:
-        raise ValueError("need 0 < low < high and at least 2 points")
+        raise ValueError("need 0 < low < high and at least 2 points")  # i18n: internal
     return np.logspace(np.log10(low), np.log10(high), int(points))
 
 
@@ -92,7 +94,9 @@ class TuneResult:
     final_loss: Array
     diverged: Array
     steps_to_tol: Array
-    reason: str
+    #: Why this rate (`reason` writes it in the current language): a `Msg`, since sweeps are
+    #: cached across sessions (ui.simulation.TUNES) and each session reads its own language.
+    why: Msg | str
     found: bool = True
     gap: Array | None = None
     f_ref: float = 0.0
@@ -120,6 +124,20 @@ class TuneResult:
     @property
     def tie_slack(self) -> float:
         return _slack(self.f_ref)
+
+    @property
+    def reason(self) -> str:
+        """One sentence a teacher can read out, "lr = …: why", in the current language."""
+        return text(self.why)
+
+    @property
+    def reason_detail(self) -> Msg | str:
+        """`reason` without its leading "lr = …: " (a found rate) or its fallback clause (every
+        rate diverged): what a report that already names the rate says. ``str()`` writes it."""
+        if isinstance(self.why, Msg) and self.why.key in ("tuning.reason.with_rate", "tuning.reason.fallback"):
+            values = dict(self.why.values)
+            return values.get("body", values.get("all"))
+        return self.why
 
     def ranking_rule(self) -> str:
         """How the pick was made, in sentences a teacher can read out (true for this result)."""
@@ -165,67 +183,62 @@ def _runner_up(i: int, gap: Array, diverged: Array, lrs: Array) -> int:
     return int(idx[np.lexsort((lrs[idx], gap[idx]))[0]])
 
 
-def _gap_name(res: TuneResult) -> str:
-    what = "f − f*" if res.f_star_known else "f − f_best"
-    return f"final {what}" if res.n_streams == 1 else f"median final {what}"
+def _gap_name(res: TuneResult) -> Msg:
+    star = "star" if res.f_star_known else "best"
+    return Msg.of(f"tuning.gap_name.{'final' if res.n_streams == 1 else 'median'}_{star}")
+
+
+def _rule(res: TuneResult) -> Msg:
+    """The rule behind ``res``'s pick, not yet written (see `ranking_rule`)."""
+    k = res.n_streams
+    if res.f_star_known:
+        if res.tol is None:
+            rule = Msg.of("tuning.rule.known", fref=float(res.f_ref), near=NEAR_TIE, slack=float(res.tie_slack))
+        else:
+            rule = Msg.of("tuning.rule.known_tol_median" if k > 1 else "tuning.rule.known_tol", fref=float(res.f_ref),
+                          near=NEAR_TIE, slack=float(res.tie_slack), tol=float(res.tol))
+    elif res.f_star is not None:
+        rule = Msg.of("tuning.rule.unknown_below", fstar=float(res.f_star), slack=float(res.tie_slack))
+    else:
+        rule = Msg.of("tuning.rule.unknown", slack=float(res.tie_slack))
+    if k > 1:
+        seeds = np.asarray(res.seeds)
+        streams = Msg.of("tuning.rule.streams", k=k, lo=int(seeds.min()), hi=int(seeds.max()), first=int(seeds[0]))
+        return Msg.of("tuning.rule.with_streams", streams=streams, rule=rule)
+    return rule
 
 
 def ranking_rule(res: TuneResult) -> str:
     """The rule behind ``res``'s pick, with its numbers (shared by every optimizer of one race)."""
-    k = res.n_streams
-    if k > 1:
-        seeds = np.asarray(res.seeds)
-        text = (
-            f"Every rate saw the same {k} noise streams (seeds {int(seeds.min())}–{int(seeds.max())}; the page's own "
-            f"run is seed {int(seeds[0])}) and is ranked by its median over them, so one lucky or unlucky stream "
-            "cannot decide; a rate that diverged on any stream is out. "
-        )
-    else:
-        text = ""
-    if res.f_star_known:
-        text += (
-            f"The lowest final loss wins, compared as the gap f − f* to the minimum (f* = {res.f_ref:.6g}), "
-            f"not as f: rates whose gap is within {NEAR_TIE:.0%} of the lowest gap (plus {_fmt(res.tie_slack)} "
-            "for round-off) tie"
-        )
-        if res.tol is not None:
-            text += (
-                f", and a tie goes to the rate that first gets within {_fmt(res.tol)} of f*"
-                + (" (median step over the streams)" if k > 1 else "")
-                + ", or to the smallest tied rate if none of them gets there"
-            )
-        else:
-            text += ", and a tie goes to the smallest tied rate"
-        return text + "."
-    if res.f_star is not None:
-        why = (f"Some runs ended below the surface's listed minimum value ({res.f_star:.6g}), which therefore is "
-               "not the global minimum")
-    else:
-        why = "This surface's minimum value is not known"
-    return text + (
-        f"{why}; the lowest final loss wins outright (gaps are measured "
-        f"from it, f − f_best); only losses equal up to round-off ({_fmt(res.tie_slack)}) tie, and a tie goes "
-        "to the smallest tied rate."
-    )
+    return str(_rule(res))
 
 
-def _fmt_gap(value: float, slack: float) -> str:
+def _fmt_gap(value: float, slack: float) -> Msg:
     """A gap as printed: below the round-off slack it is only known to be that small."""
-    return f"< {_fmt(slack)}" if value < slack else f"= {_fmt(value)}"
+    return Msg.of("tuning.gap.below", x=float(slack)) if value < slack else Msg.of("tuning.gap.equal", x=float(value))
 
 
-def _fmt_ratio(ratio: float) -> str:
-    return f"{ratio:.2f}×" if ratio < 10 else f"{_fmt(ratio)}×"
+def _fmt_ratio(ratio: float) -> Msg:
+    return Msg.of("tuning.ratio.small" if ratio < 10 else "tuning.ratio.large", r=float(ratio))
 
 
-def _reason(res: TuneResult) -> str:
+def _join(clauses: list) -> Msg:
+    """Clauses of one sentence, in order, separated as the language separates them ("; ")."""
+    out = clauses[0]
+    for clause in clauses[1:]:
+        out = Msg.of("tuning.reason.join", a=out, b=clause)
+    return out
+
+
+def _reason(res: TuneResult) -> Msg:
     """One sentence a teacher can read out: what was picked, against what, and what blew up."""
     lrs, gap, diverged, slack = res.lrs, res.gap, res.diverged, res.tie_slack
     i, k = res.best_index, res.n_streams
-    grid = f"{len(lrs)} rates from {_fmt(lrs.min())} to {_fmt(lrs.max())}"
-    streams = f" on at least one of {k} streams" if k > 1 else ""
+    grid = Msg.of("tuning.reason.grid", n=len(lrs), low=float(lrs.min()), high=float(lrs.max()))
     if not res.found:
-        return f"every one of {grid} diverged{streams}; falling back to the smallest, lr = {_fmt(lrs[i])}"
+        every = (Msg.of("tuning.reason.all_diverged_streams", grid=grid, k=k) if k > 1
+                 else Msg.of("tuning.reason.all_diverged", grid=grid))
+        return Msg.of("tuning.reason.fallback", all=every, lr=float(lrs[i]))
     name = _gap_name(res)
     ok = ~diverged & np.isfinite(gap)
     lowest = float(np.min(gap[ok]))
@@ -233,58 +246,64 @@ def _reason(res: TuneResult) -> str:
     if k == 1:
         own = ""
     elif res.f_star_known:
-        own = f" (the page's own stream: {_fmt(max(res.stream_loss[i, 0] - res.f_ref, 0.0))})"
+        own = Msg.of("tuning.reason.own_gap", x=float(max(res.stream_loss[i, 0] - res.f_ref, 0.0)))
     else:
-        own = f" (the page's own stream: f = {res.stream_loss[i, 0]:.6g})"
-    text = f"lr = {_fmt(lrs[i])}: "
+        own = Msg.of("tuning.reason.own_loss", f=float(res.stream_loss[i, 0]))
+    median = "median" if k > 1 else "plain"
+    half = "half" if k > 1 else "plain"
+    clauses: list = []
     if len(tied) == 1:
         if res.f_star_known:
-            text += f"lowest {name} {_fmt_gap(gap[i], slack)}{own} among {grid}"
+            clauses.append(Msg.of("tuning.reason.lowest", name=name, gap=_fmt_gap(gap[i], slack), own=own, grid=grid))
         else:
-            text += f"lowest {'median ' if k > 1 else ''}final loss, f = {res.final_loss[i]:.6g}{own}, among {grid}"
+            clauses.append(Msg.of(f"tuning.reason.lowest_loss.{median}",
+                                  f=float(res.final_loss[i]), own=own, grid=grid))
         r = res.runner_up
         if r >= 0:
             ratio = gap[r] / gap[i] if gap[i] > 0 else np.inf
-            times = f", {_fmt_ratio(ratio)} the pick's" if np.isfinite(ratio) else ""
-            with_ = _fmt(gap[r]) if res.f_star_known else f"{name} = {_fmt(gap[r])}"
-            text += f"; next best lr = {_fmt(lrs[r])} with {with_}{times}"
+            values = dict(lr=float(lrs[r]), gap=float(gap[r]), name=name)
+            if np.isfinite(ratio):
+                values["ratio"] = _fmt_ratio(ratio)
+            which = ("known" if res.f_star_known else "unknown") + ("_ratio" if np.isfinite(ratio) else "")
+            clauses.append(Msg.of(f"tuning.reason.next_best.{which}", **values))
     else:
         j = int(tied[np.lexsort((lrs[tied], gap[tied]))[0]])
         if j == i:
-            text += f"lowest {name} {_fmt_gap(gap[i], slack)}{own} among {grid}, tied with {len(tied) - 1} other rate"
-            text += "s" if len(tied) > 2 else ""
+            clauses.append(Msg.plural("tuning.reason.lowest_tied", len(tied) - 1, name=name,
+                                      gap=_fmt_gap(gap[i], slack), own=own, grid=grid))
         else:
-            text += (f"{name} {_fmt_gap(gap[i], slack)}{own} ties with the lowest ({_fmt_gap(lowest, slack)} at "
-                     f"lr = {_fmt(lrs[j])}) among {grid}")
+            clauses.append(Msg.of("tuning.reason.ties_lowest", name=name, gap=_fmt_gap(gap[i], slack), own=own,
+                                  lowest=_fmt_gap(lowest, slack), lr=float(lrs[j]), grid=grid))
     reached = ok & (res.steps_to_tol >= 0)
-    half = " on half of the streams" if k > 1 else ""
     if res.tol is not None and res.f_star_known:
-        within = f"within {_fmt(res.tol)} of f*"
+        tol = float(res.tol)
         if len(tied) > 1 and res.steps_to_tol[i] >= 0:
-            text += f"; of the {len(tied)} tied rates it is the first {within} (step {int(res.steps_to_tol[i])}"
+            values = dict(n=len(tied), tol=tol, step=int(res.steps_to_tol[i]))
             others = [t for t in tied if t != i and res.steps_to_tol[t] >= 0]
+            nxt = "plain" if k == 1 else "median"
             if others:
                 o = min(others, key=lambda t: (res.steps_to_tol[t], lrs[t]))
-                text += f"; next lr = {_fmt(lrs[o])} at step {int(res.steps_to_tol[o])}"
-            text += ")" if k == 1 else ", median over the streams)"
+                values.update(lr=float(lrs[o]), step2=int(res.steps_to_tol[o]))
+                nxt = "next" if k == 1 else "next_median"
+            clauses.append(Msg.of(f"tuning.reason.first_tied.{nxt}", **values))
         elif len(tied) > 1:
-            text += f"; none of the {len(tied)} tied rates gets {within}{half}, so the smallest of them wins"
+            clauses.append(Msg.of(f"tuning.reason.none_tied.{half}", n=len(tied), tol=tol))
         elif res.steps_to_tol[i] >= 0:
-            median = "" if k == 1 else ", median over the streams"
-            text += f"; it is first {within} at step {int(res.steps_to_tol[i])}{median}"
+            clauses.append(Msg.of(f"tuning.reason.first.{median}", tol=tol, step=int(res.steps_to_tol[i])))
         elif not reached.any():
-            text += f"; no rate gets {within} in {res.steps:,} steps{half}"
+            clauses.append(Msg.of(f"tuning.reason.none_reach.{half}", tol=tol, steps=int(res.steps)))
     elif len(tied) > 1:
-        text += "; the smallest of the tied rates wins"
+        clauses.append(Msg.of("tuning.reason.smallest_tied"))
+    streams = "streams" if k > 1 else "plain"
     if diverged.any():
         first_bad = float(lrs[diverged].min())
         if diverged[lrs >= first_bad].all():
-            text += f"; rates from {_fmt(first_bad)} up diverged{streams}"
+            clauses.append(Msg.of(f"tuning.reason.diverged_from.{streams}", lr=first_bad, k=k))
         else:
-            text += f"; {int(diverged.sum())} rates diverged{streams} (smallest {_fmt(first_bad)})"
+            clauses.append(Msg.plural(f"tuning.reason.diverged_some.{streams}", int(diverged.sum()), lr=first_bad, k=k))
     else:
-        text += "; none diverged"
-    return text
+        clauses.append(Msg.of("tuning.reason.none_diverged"))
+    return Msg.of("tuning.reason.with_rate", lr=float(lrs[i]), body=_join(clauses))
 
 
 def tune_learning_rate(
@@ -318,12 +337,12 @@ def tune_learning_rate(
     opt = resolve_optimizer(optimizer_key)
     lrs = np.asarray(default_lr_grid() if lr_grid is None else lr_grid, dtype=float).ravel()
     if lrs.size == 0 or np.any(lrs <= 0) or not np.all(np.isfinite(lrs)):
-        raise ValueError("lr_grid must be non-empty, finite and positive")
+        raise ValueError("lr_grid must be non-empty, finite and positive")  # i18n: internal
     if streams is None:
         streams = default_streams(steps) if is_random(surf, noise, batch_size) else 1
     k = int(streams)
     if k < 1:
-        raise ValueError("streams must be at least 1")
+        raise ValueError("streams must be at least 1")  # i18n: internal
     n = lrs.size
     base = dict(hyper or {})
     base[lr_key] = np.repeat(lrs, k)[:, None]
@@ -360,12 +379,12 @@ def tune_learning_rate(
     i, found = _pick_best(gap, diverged, rank_steps, lrs, _slack(f_ref))
     result = TuneResult(
         best_lr=float(lrs[i]), best_index=i, lrs=lrs, final_loss=final_loss, diverged=diverged,
-        steps_to_tol=steps_to_tol, reason="", found=found, gap=gap, f_ref=f_ref, f_star_known=bool(star),
+        steps_to_tol=steps_to_tol, why="", found=found, gap=gap, f_ref=f_ref, f_star_known=bool(star),
         seeds=seeds, stream_loss=stream_loss, n_diverged=n_diverged,
         runner_up=_runner_up(i, gap, diverged, lrs) if found else -1,
         tol=tol if f_star is not None else None, steps=int(steps), f_star=f_star,
     )
-    return replace(result, reason=_reason(result))
+    return replace(result, why=_reason(result))
 
 
 @dataclass(frozen=True)
@@ -420,7 +439,7 @@ def noise_cloud(
     opt = resolve_optimizer(optimizer_key)
     seeds_arr = np.arange(int(n_runs)) if seeds is None else np.asarray(seeds).ravel()
     if seeds_arr.size == 0:
-        raise ValueError("need at least one seed")
+        raise ValueError("need at least one seed")  # i18n: internal
     seeds_arr = seeds_arr.astype(np.int64)
     starts = np.broadcast_to(np.asarray(start, dtype=float).reshape(-1, 2)[0], (seeds_arr.size, 2)).copy()
     res = run_batch(
