@@ -118,7 +118,7 @@ def verdict(table: dict[str, tuple[Arrival, ...]]) -> str:
     top = max(count.values())
     lead = (t("choosing.verdict.nobody") if top < len(table)
             else t("choosing.verdict.everywhere", name=label(winners[0])))
-    return t("choosing.verdict.sentence", lead=lead, n=len(table), parts=t("choosing.semicolon").join(parts))
+    return t("choosing.verdict.sentence", lead=lead, n=len(table), parts=t("choosing.verdict.sep").join(parts))
 
 
 __all__ = ["STEPS", "TOL", "Arrival", "arrivals", "surfaces_with_minimum", "ranked", "cell", "surface_sentence",

@@ -220,7 +220,7 @@ def _num(v: float) -> Any:
 
 
 def _steps(v: float) -> Msg:
-    return Msg.of("questions.never") if math.isinf(v) else Msg.of("questions.at_step", step=int(v))
+    return Msg.of("questions.never") if math.isinf(v) else Msg.of("questions.at_step", step=int(round(v)))  # as "{v:.0f}" did
 
 
 def _noisy_note(race: Race) -> Any:
