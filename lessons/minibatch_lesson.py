@@ -53,7 +53,7 @@ def batch_labels(n: int, batch: int) -> tuple[tuple[Msg, int], ...]:
 
 
 def batch_sizes(n: int, batch: int) -> tuple[tuple[str, int], ...]:
-    """The three runs of the lesson: full batch, the chosen mini-batch, and SGD (B = 1), named in the current language."""
+    """The three runs of the lesson (full batch, the chosen mini-batch, SGD), named in the current language."""
     return tuple((text(name), b) for name, b in batch_labels(n, batch))
 
 

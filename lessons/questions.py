@@ -220,7 +220,8 @@ def _num(v: float) -> Any:
 
 
 def _steps(v: float) -> Msg:
-    return Msg.of("questions.never") if math.isinf(v) else Msg.of("questions.at_step", step=int(round(v)))  # as "{v:.0f}" did
+    # A median step may be x.5: rounded as "{v:.0f}" rounds it.
+    return Msg.of("questions.never") if math.isinf(v) else Msg.of("questions.at_step", step=int(round(v)))
 
 
 def _noisy_note(race: Race) -> Any:
@@ -576,7 +577,8 @@ def sweep_question(surface: str, opt: str, x_key: str, y_key: str, x_values: Seq
         answer = 2
     else:
         answer = 0 if hi < lo else 1
-    show = lambda v: Msg.of("questions.sweep.none") if math.isnan(v) else v  # noqa: E731  ({lo:.3g}: a Msg ignores the spec)
+    # A number, or the word "none" (a Msg: the template's {lo:.3g} spec does not apply to it).
+    show = lambda v: Msg.of("questions.sweep.none") if math.isnan(v) else v  # noqa: E731
     return Question("sweep", Msg.of("questions.sweep.prompt", name=_Opt(opt), x=x_key, y=y_key, low=float(y_low),
                                     high=float(y_high)), choices, answer,
                     Msg.of("questions.sweep.explanation", answer=choices[answer], x=x_key, y=y_key, steps=int(steps),

@@ -184,7 +184,8 @@ def test_english_is_what_it_was():
                              "at: SGD never; SGD + momentum never.")
     q = KINDS["first_step"](Race("bowl", {"sgd": {"lr": 0.1}, "adam": {"lr": 0.1}, "adagrad": {"lr": 0.1}}, BOWL, 30),
                             "s", among=("adam", "adagrad"))
-    assert q.prompt == "Compare the very first step of Adam and AdaGrad (SGD is left out: this question compares two runs): which is longer?"
+    assert q.prompt == ("Compare the very first step of Adam and AdaGrad (SGD is left out: this question compares two "
+                        "runs): which is longer?")
     q = KINDS["diverges"](Race("bowl", {"sgd": {"lr": 0.5}}, BOWL, 60), "f")
     assert q.choices == ("Yes: it blows up", "No: it stays finite") and q.explanation.startswith(
         "No. It stays finite and ends at f − f* = ")
@@ -249,7 +250,8 @@ def test_which_optimizer_speaks_chinese():
     assert en == ("**Elongated bowl:** SGD and Adam arrive first (1 update), the start being one tuned step from a "
                   "minimum; the slowest to arrive is SGD + momentum (40); AdaGrad and RMSprop never get within "
                   "0.001 in 1000.")
-    assert verdict({"bowl": found}) == "SGD arrives first on every surface: across 1 surfaces the first to arrive is SGD on 1; Adam on 1."
+    assert verdict({"bowl": found}) == ("SGD arrives first on every surface: across 1 surfaces the first to arrive is "
+                                        "SGD on 1; Adam on 1.")
     assert cell(found[3]) == "never in 1000 (lr 0.3)" and cell(found[2]) == "40 (lr 0.2)"
     with i18n.language("zh"):
         for f in (found, found[2:], found[3:]):
