@@ -167,7 +167,7 @@ def test_chinese_uses_the_course_words():
     q = KINDS["diverges"](Race("bowl", {"sgd": {"lr": 1.5}}, BOWL, 50), "d")
     with i18n.language("zh"):
         assert q.prompt == "SGD（lr 1.5）会在 50 步内发散吗？"
-        assert q.explanation.startswith("会。它在第 19 步发散：那里的 |y| 达到 1.05e6，超过了引擎对 |x| 和 |y| 的上限 1e6")
+        assert q.explanation.startswith("会。它在第 19 步发散：此时 |y| 达到 1.05e6，超过了引擎对 |x| 和 |y| 的上限 1e6")
     q = KINDS["zigzag"](Race("bowl", {"sgd": {"lr": 0.9}, "adam": {"lr": 0.1}}, BOWL, 30), "z")
     with i18n.language("zh"):
         assert "“之”字形" in q.prompt and "“之”字形" in q.explanation
@@ -207,7 +207,7 @@ def test_stability_series_and_sweep_tables_follow_the_language():
     grid = GridResult(np.ones((2, 2)), np.zeros((2, 2), bool), np.full((2, 2), 3))
     assert map_metric(grid, "final", None).label == "final loss f"
     with i18n.language("zh"):
-        assert VERDICTS["edge"] == "处于临界：震荡但不缩小" and VERDICTS.get("diverges") == "发散"
+        assert VERDICTS["edge"] == "在临界点上：来回震荡，幅度不缩小" and VERDICTS.get("diverges") == "发散"
         assert list(VERDICTS) == ["stable", "edge", "diverges"] and "edge" in VERDICTS
         for table in (VERDICTS, METRICS, SERIES_KINDS):
             for key in table:
