@@ -26,12 +26,12 @@ def ewma(series, beta, bias_correction: bool = False) -> Array:
     """
     s = np.asarray(series, dtype=float)
     if s.ndim == 0:
-        raise ValueError("series must have a time axis")
+        raise ValueError("series must have a time axis")  # i18n: internal
     b = np.asarray(beta, dtype=float)
     if b.ndim > 1:
-        raise ValueError("beta must be a number or a 1-D array")
+        raise ValueError("beta must be a number or a 1-D array")  # i18n: internal
     if not np.all(np.isfinite(b)) or np.any(b < 0) or np.any(b >= 1):
-        raise ValueError(f"beta must be in [0, 1), got {beta!r}")
+        raise ValueError(f"beta must be in [0, 1), got {beta!r}")  # i18n: internal
     scalar = b.ndim == 0
     bb = b.reshape((-1,) + (1,) * (s.ndim - 1))  # (B, 1, ...) against one time slice
     out = np.empty(bb.shape[:1] + s.shape, dtype=float)

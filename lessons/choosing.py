@@ -4,7 +4,8 @@ Why tuned: an optimizer at someone else's learning rate loses for the wrong reas
 gets Tune's fair rule (``tuning.tune_learning_rate`` over its own lr slider grid, the rate with
 the lowest final f − f*), and then the question a class asks is answered by the engine: how
 many updates until f − f* ≤ TOL, or never within STEPS. Plain numpy, no Streamlit; cached,
-because the page asks for the same grid of runs on every visit.
+because the page asks for the same grid of runs on every visit (the cache holds runs, never
+text: the sentences are written per reader, from ``i18n/<lang>/choosing.toml``).
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+from i18n import t, text, tn
 from optimizers import OPTIMIZERS
-from optimizers.explain import short_number
 from surfaces import SURFACES
 
 from .race_link import hyper_grid
@@ -34,7 +35,7 @@ class Arrival:
 
     @property
     def label(self) -> str:
-        return OPTIMIZERS[self.optimizer].label
+        return text(OPTIMIZERS[self.optimizer].label)
 
 
 def surfaces_with_minimum() -> tuple[str, ...]:
@@ -61,35 +62,40 @@ def ranked(found: tuple[Arrival, ...]) -> list[Arrival]:
 
 def cell(a: Arrival, steps: int = STEPS) -> str:
     """A table cell: "42 (lr 0.9)" or "never in 1000 (lr 0.002)"."""
-    head = f"{a.steps}" if a.steps is not None else f"never in {steps}"
-    return f"{head} (lr {short_number(a.lr)})"
+    if a.steps is None:
+        return t("choosing.cell.never", steps=int(steps), lr=float(a.lr))
+    return t("choosing.cell.arrived", n=int(a.steps), lr=float(a.lr))
 
 
 def _names(items: list[Arrival]) -> str:
     labels = [a.label for a in items]
-    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+    if len(labels) == 1:
+        return labels[0]
+    return t("choosing.names", head=t("choosing.comma").join(labels[:-1]), last=labels[-1])
 
 
 def surface_sentence(surface_key: str, found: tuple[Arrival, ...], steps: int = STEPS, tol: float = TOL) -> str:
     """What the runs say about one surface, in one sentence (every number from ``found``)."""
-    label = SURFACES[surface_key].label
+    label = text(SURFACES[surface_key].label)
     order = ranked(found)
     never = [a for a in found if a.steps is None]
     if not order:
-        return f"**{label}:** no optimizer gets within {tol:g} of f* in {steps} updates at its tuned rate."
+        return t("choosing.surface.nobody", surface=label, tol=float(tol), steps=int(steps))
     best = order[0]
     ties = [a for a in order if a.steps == best.steps]
-    unit = "update" if best.steps == 1 else "updates"
-    text = f"**{label}:** {_names(ties)} {'arrive' if len(ties) > 1 else 'arrives'} first ({best.steps} {unit}"
-    text += f" at lr {short_number(best.lr)})" if len(ties) == 1 else ")"
-    if best.steps == 1:  # a tuned first step of about η per coordinate can land on a minimum exactly
-        text += ", the start being one tuned step from a minimum"
+    first = tn("choosing.surface.first", len(ties), names=_names(ties))
+    updates = tn("choosing.surface.updates", int(best.steps))
+    at_lr = t("choosing.surface.at_lr", lr=float(best.lr)) if len(ties) == 1 else ""
+    # A tuned first step of about η per coordinate can land on a minimum exactly.
+    one_step = t("choosing.surface.one_step") if best.steps == 1 else ""
+    slowest = ""
     if len(order) > len(ties):
         last = order[-1]
-        text += f"; the slowest to arrive is {last.label} ({last.steps})"
-    if never:
-        text += f"; {_names(never)} never {'get' if len(never) > 1 else 'gets'} within {tol:g} in {steps}"
-    return text + "."
+        slowest = t("choosing.surface.slowest", name=last.label, n=int(last.steps))
+    missed = tn("choosing.surface.never", len(never), names=_names(never), tol=float(tol), steps=int(steps)) \
+        if never else ""
+    return t("choosing.surface.sentence", surface=label, first=first, updates=updates, at_lr=at_lr,
+             one_step=one_step, slowest=slowest, never=missed)
 
 
 def wins(table: dict[str, tuple[Arrival, ...]]) -> dict[str, int]:
@@ -107,11 +113,12 @@ def verdict(table: dict[str, tuple[Arrival, ...]]) -> str:
     """The page's takeaway: who wins where, counted."""
     count = wins(table)
     winners = [k for k, n in count.items() if n]
-    parts = [f"{OPTIMIZERS[k].label} on {count[k]}" for k in sorted(winners, key=lambda k: -count[k])]
+    label = lambda k: text(OPTIMIZERS[k].label)  # noqa: E731
+    parts = [t("choosing.verdict.part", name=label(k), n=count[k]) for k in sorted(winners, key=lambda k: -count[k])]
     top = max(count.values())
-    lead = ("No optimizer arrives first everywhere" if top < len(table)
-            else f"{OPTIMIZERS[winners[0]].label} arrives first on every surface")
-    return f"{lead}: across {len(table)} surfaces the first to arrive is " + "; ".join(parts) + "."
+    lead = (t("choosing.verdict.nobody") if top < len(table)
+            else t("choosing.verdict.everywhere", name=label(winners[0])))
+    return t("choosing.verdict.sentence", lead=lead, n=len(table), parts=t("choosing.verdict.sep").join(parts))
 
 
 __all__ = ["STEPS", "TOL", "Arrival", "arrivals", "surfaces_with_minimum", "ranked", "cell", "surface_sentence",

@@ -19,6 +19,11 @@ Honesty rules every kind follows:
 * With gradient noise one path is an anecdote: every measurement is then the median over
   `NOISY_SEEDS` seeded runs (seeds seed … seed + 63), and the explanation says so.
 
+Every sentence is a catalog template (``i18n/<lang>/questions.toml``) held as a `Msg`, not as
+text: questions are cached across sessions (one race, every student), so a `Question` renders
+its prompt, choices and explanation in the language of whoever reads them. The right answer is
+``answer_index``, never a choice's text, so it is the same answer in every language.
+
 Plain Python over numpy: no Streamlit, so a test or a notebook can ask every question.
 """
 
@@ -30,6 +35,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
+from i18n import Msg, t, text
 from optimizers import OPTIMIZERS, run_batch
 from optimizers.explain import short_number
 from surfaces import SURFACES
@@ -52,25 +58,106 @@ BALL_MARGIN = 0.1
 MAX_CHOICES = 4
 
 
-@dataclass(frozen=True)
+#: A sentence a question holds: a `Msg` (rendered when read) or plain text (a caller's own words).
+Text = Any
+
+
+@dataclass(frozen=True, init=False)
 class Question:
-    """One prediction: ``choices[answer_index]`` is right; ``explanation`` quotes the numbers."""
+    """One prediction: ``choices[answer_index]`` is right; ``explanation`` quotes the numbers.
+
+    Holds its sentences as `Msg` values (``prompt_msg``, ``choice_msgs`` ...): hashable and
+    language-free, so a cached question serves every session; the ``prompt``, ``choices``,
+    ``explanation``, ``try_next`` and ``answer`` properties write them in the current language.
+    """
 
     key: str
-    prompt: str
-    choices: tuple[str, ...]
+    prompt_msg: Text
+    choice_msgs: tuple[Text, ...]
     answer_index: int
-    explanation: str
+    explanation_msg: Text
     kind: str = ""
     #: What to change next to see the outcome flip (a suggestion, not a claim about a run).
-    try_next: str = ""
+    try_next_msg: Text = ""
+
+    def __init__(self, key: str, prompt: Text, choices: Sequence[Text], answer_index: int, explanation: Text,
+                 kind: str = "", try_next: Text = "") -> None:
+        for name, value in (("key", key), ("prompt_msg", prompt), ("choice_msgs", tuple(choices)),
+                            ("answer_index", int(answer_index)), ("explanation_msg", explanation), ("kind", kind),
+                            ("try_next_msg", try_next)):
+            object.__setattr__(self, name, value)
+
+    @property
+    def prompt(self) -> str:
+        return text(self.prompt_msg)
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        return tuple(text(c) for c in self.choice_msgs)
+
+    @property
+    def explanation(self) -> str:
+        return text(self.explanation_msg)
+
+    @property
+    def try_next(self) -> str:
+        return text(self.try_next_msg) if self.try_next_msg else ""
 
     @property
     def answer(self) -> str:
-        return self.choices[self.answer_index]
+        return text(self.choice_msgs[self.answer_index])
 
     def is_right(self, index: int) -> bool:
         return int(index) == self.answer_index
+
+    def with_try_next(self, try_next: Text) -> "Question":
+        """The same question with another "now try" suggestion."""
+        return Question(self.key, self.prompt_msg, self.choice_msgs, self.answer_index, self.explanation_msg,
+                        self.kind, try_next)
+
+
+@dataclass(frozen=True)
+class _Opt:
+    """An optimizer's name, written when the sentence is (so a cached question follows the label)."""
+
+    key: str
+
+    def __str__(self) -> str:
+        return text(OPTIMIZERS[self.key].label)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+
+@dataclass(frozen=True)
+class _Join:
+    """Sentence parts joined by the current language's separator (``questions.join.<sep>``)."""
+
+    items: tuple
+    sep: str = "semicolon"
+
+    def __str__(self) -> str:
+        return t(f"questions.join.{self.sep}").join(text(i) for i in self.items)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+
+@dataclass(frozen=True)
+class _Names:
+    """Optimizer names as a list: "SGD, Adam or AdaGrad" (``conj`` "or") / "... and ..." ("and")."""
+
+    keys: tuple[str, ...]
+    conj: str = "or"
+
+    def __str__(self) -> str:
+        labels = [str(_Opt(k)) for k in self.keys]
+        if len(labels) == 1:
+            return labels[0]
+        return t(f"questions.names.{self.conj}", head=t("questions.join.comma").join(labels[:-1]), last=labels[-1])
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
 
 
 # ------------------------------------------------------------------------------ measuring
@@ -96,7 +183,7 @@ def f_star(surface) -> float:
     """The surface's f* (``Surface.f_star``); a question is only asked where it is known."""
     value = surface.f_star
     if value is None:
-        raise ValueError(f"{surface.label} has no known minimum to measure f − f* from")
+        raise ValueError(f"{surface.label} has no known minimum to measure f − f* from")  # i18n: internal
     return value
 
 
@@ -127,17 +214,20 @@ def measure(race: Race, opt_key: str) -> Outcome:
     )
 
 
-def _num(v: float) -> str:
-    return short_number(v, 3, inf="never")
+def _num(v: float) -> Any:
+    """A final f − f* for a sentence: the number, or "never" (a diverged run's infinite gap)."""
+    return Msg.of("questions.never") if math.isinf(v) else float(v)
 
 
-def _steps(v: float) -> str:
-    return "never" if math.isinf(v) else f"step {v:.0f}"
+def _steps(v: float) -> Msg:
+    # A median step may be x.5: rounded as "{v:.0f}" rounds it.
+    return Msg.of("questions.never") if math.isinf(v) else Msg.of("questions.at_step", step=int(round(v)))
 
 
-def _noisy_note(race: Race) -> str:
-    return (f" (medians over {NOISY_SEEDS} seeded runs, seeds {race.seed}–{race.seed + NOISY_SEEDS - 1}, "
-            f"because the gradients are noisy)" if race.noise > 0 else "")
+def _noisy_note(race: Race) -> Any:
+    if race.noise <= 0:
+        return ""
+    return Msg.of("questions.noisy_note", n=NOISY_SEEDS, first=race.seed, last=race.seed + NOISY_SEEDS - 1)
 
 
 def _compared(race: Race, among: Sequence[str] | None, limit: int) -> list[str]:
@@ -148,9 +238,8 @@ def _compared(race: Race, among: Sequence[str] | None, limit: int) -> list[str]:
     return keys[:limit]
 
 
-def _names(keys: Sequence[str]) -> str:
-    labels = [OPTIMIZERS[k].label for k in keys]
-    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " or " + labels[-1]
+def _names(keys: Sequence[str], conj: str = "or") -> _Names:
+    return _Names(tuple(keys), conj)
 
 
 def _tied(a: float, b: float) -> bool:
@@ -159,13 +248,13 @@ def _tied(a: float, b: float) -> bool:
     return abs(a - b) <= max(TIE_ATOL, NEAR_TIE * max(abs(a), abs(b)))
 
 
-def _subset_note(race: Race, keys: Sequence[str]) -> str:
+def _subset_note(race: Race, keys: Sequence[str]) -> Any:
     """Names the runs compared, and why, when the race has more than the choices can hold."""
     if len(keys) == len(race.opts):
         return ""
     left = [k for k in race.opts if k not in keys]
-    return (f" ({_names(keys).replace(' or ', ' and ')}: only {len(keys)} runs fit as choices, so "
-            f"{_names(left).replace(' or ', ' and ')} {'is' if len(left) == 1 else 'are'} left out)")
+    return Msg.plural("questions.subset_note", len(left), names=_names(keys, "and"), shown=len(keys),
+                      left=_names(left, "and"))
 
 
 # ------------------------------------------------------------------------------ kinds
@@ -178,13 +267,17 @@ def ends_lowest(race: Race, key: str, among: Sequence[str] | None = None) -> Que
     order = sorted(range(len(outs)), key=lambda i: outs[i].gap)
     best = order[0]
     tie = len(order) > 1 and _tied(outs[order[0]].gap, outs[order[1]].gap)
-    choices = tuple(o.label for o in outs) + ("They tie (within 1 %)",)
+    choices = tuple(_Opt(o.key) for o in outs) + (Msg.of("questions.ends_lowest.tie"),)
     answer = len(outs) if tie else best
-    numbers = "; ".join(f"{o.label} {_num(o.gap)}" + (f" (diverged at step {o.diverged_at})" if o.diverged_at >= 0
-                                                      else "") for o in outs)
-    verdict = ("The two lowest tie within 1 %." if tie else f"{outs[best].label} ends lowest.")
-    return Question(key, f"After {race.steps} steps, which run ends with the lowest loss{_subset_note(race, keys)}?",
-                    choices, answer, f"{verdict} Final f − f*: {numbers}{_noisy_note(race)}.", "ends_lowest")
+    numbers = _Join(tuple(
+        Msg.of("questions.ends_lowest.diverged_item", name=_Opt(o.key), gap=_num(o.gap), step=o.diverged_at)
+        if o.diverged_at >= 0 else Msg.of("questions.item", name=_Opt(o.key), value=_num(o.gap)) for o in outs))
+    verdict = (Msg.of("questions.ends_lowest.verdict_tie") if tie
+               else Msg.of("questions.ends_lowest.verdict", name=_Opt(outs[best].key)))
+    return Question(key, Msg.of("questions.ends_lowest.prompt", steps=race.steps, subset=_subset_note(race, keys)),
+                    choices, answer,
+                    Msg.of("questions.ends_lowest.explanation", verdict=verdict, numbers=numbers,
+                           noisy=_noisy_note(race)), "ends_lowest")
 
 
 def first_to_tol(race: Race, key: str, among: Sequence[str] | None = None) -> Question:
@@ -195,17 +288,18 @@ def first_to_tol(race: Race, key: str, among: Sequence[str] | None = None) -> Qu
     best = order[0]
     none = math.isinf(outs[best].reach)
     tie = not none and len(order) > 1 and outs[order[0]].reach == outs[order[1]].reach
-    choices = tuple(o.label for o in outs) + (f"No single winner: none gets there in {race.steps} steps, or a tie",)
-    numbers = "; ".join(f"{o.label} {_steps(o.reach)}" for o in outs)
+    choices = tuple(_Opt(o.key) for o in outs) + (Msg.of("questions.first_to_tol.none", steps=race.steps),)
+    numbers = _Join(tuple(Msg.of("questions.item", name=_Opt(o.key), value=_steps(o.reach)) for o in outs))
     if none:
-        answer, verdict = len(outs), f"No single winner: none gets f − f* below {TOL:g} within {race.steps} steps."
+        answer, verdict = len(outs), Msg.of("questions.first_to_tol.verdict_none", tol=TOL, steps=race.steps)
     elif tie:
-        answer, verdict = len(outs), "No single winner: two runs get there at the same step."
+        answer, verdict = len(outs), Msg.of("questions.first_to_tol.verdict_tie")
     else:
-        answer, verdict = best, f"{outs[best].label} gets there first."
-    return Question(key, f"Which run is first to get within f − f* < {TOL:g} of the minimum{_subset_note(race, keys)}?",
-                    choices, answer, f"{verdict} Reached f − f* < {TOL:g} at: {numbers}{_noisy_note(race)}.",
-                    "first_to_tol")
+        answer, verdict = best, Msg.of("questions.first_to_tol.verdict", name=_Opt(outs[best].key))
+    return Question(key, Msg.of("questions.first_to_tol.prompt", tol=TOL, subset=_subset_note(race, keys)),
+                    choices, answer,
+                    Msg.of("questions.first_to_tol.explanation", verdict=verdict, tol=TOL, numbers=numbers,
+                           noisy=_noisy_note(race)), "first_to_tol")
 
 
 def zigzag(race: Race, key: str, among: Sequence[str] | None = None) -> Question:
@@ -214,13 +308,14 @@ def zigzag(race: Race, key: str, among: Sequence[str] | None = None) -> Question
     outs = [measure(race, k) for k in keys]
     order = sorted(range(len(outs)), key=lambda i: -outs[i].zigzag)
     tie = len(order) > 1 and outs[order[0]].zigzag == outs[order[1]].zigzag
-    choices = tuple(o.label for o in outs) + ("They zig-zag equally",)
-    numbers = "; ".join(f"{o.label} {o.zigzag:.0f}" for o in outs)
-    verdict = "Two of them zig-zag equally." if tie else f"{outs[order[0]].label} zig-zags most."
-    return Question(key, f"Whose path zig-zags most across the y direction{_subset_note(race, keys)}?", choices,
+    choices = tuple(_Opt(o.key) for o in outs) + (Msg.of("questions.zigzag.tie"),)
+    numbers = _Join(tuple(Msg.of("questions.item", name=_Opt(o.key), value=int(round(o.zigzag))) for o in outs))
+    verdict = (Msg.of("questions.zigzag.verdict_tie") if tie
+               else Msg.of("questions.zigzag.verdict", name=_Opt(outs[order[0]].key)))
+    return Question(key, Msg.of("questions.zigzag.prompt", subset=_subset_note(race, keys)), choices,
                     len(outs) if tie else order[0],
-                    f"{verdict} Times the y-step reversed direction in {race.steps} steps: {numbers}"
-                    f"{_noisy_note(race)}.", "zigzag")
+                    Msg.of("questions.zigzag.explanation", verdict=verdict, steps=race.steps, numbers=numbers,
+                           noisy=_noisy_note(race)), "zigzag")
 
 
 def divergence_check(race: Race, subject: str, step: int) -> tuple[str, float, float]:
@@ -245,7 +340,7 @@ def divergence_check(race: Race, subject: str, step: int) -> tuple[str, float, f
                   clip_norm=race.clip_norm)
     k = step - 1
     if len(df) != step:
-        raise ValueError(f"{opt.label} does not diverge at update {step}")
+        raise ValueError(f"{opt.label} does not diverge at update {step}")  # i18n: internal
     theta = df[["x", "y"]].to_numpy(dtype=float)[k][None, :]
     state = opt.init(theta)
     if k > 0:  # the whole state after update k, as the step inspector rebuilds it
@@ -268,13 +363,13 @@ def divergence_check(race: Race, subject: str, step: int) -> tuple[str, float, f
     finite = np.isfinite(new).all() and math.isfinite(loss) and all(
         np.isfinite(np.asarray(v, dtype=float)).all() for v in after.values())
     if not finite:
-        return "a non-finite value", math.nan, math.nan
+        return "a non-finite value", math.nan, math.nan  # i18n: internal (a code; the sentence is a template)
     i = int(np.argmax(np.abs(new)))
     if abs(new[i]) > MAX_ABS_PARAM:
         return ("|x|", "|y|")[i], float(abs(new[i])), loss
     if loss > MAX_LOSS:
-        return "the loss", loss, loss
-    raise ValueError(f"update {step} of {opt.label} passes every divergence check when replayed")
+        return "the loss", loss, loss  # i18n: internal (a code; the sentence is a template)
+    raise ValueError(f"update {step} of {opt.label} passes every divergence check when replayed")  # i18n: internal
 
 
 def _past(value: float, limit: float) -> str:
@@ -286,19 +381,17 @@ def _past(value: float, limit: float) -> str:
     return short_number(value, 10)
 
 
-def _divergence_sentence(race: Race, subject: str, step: int) -> str:
+def _divergence_sentence(race: Race, subject: str, step: int) -> Msg:
     from optimizers.records import MAX_ABS_PARAM, MAX_LOSS
 
     what, value, loss = divergence_check(race, subject, step)
     if math.isnan(value):
-        return f"It diverged at step {step}: update {step} produced a non-finite value (inf or NaN)."
-    if what == "the loss":
-        return (f"It diverged at step {step}: the loss reached {_past(value, MAX_LOSS)} there, over the engine's "
-                f"limit of {short_number(MAX_LOSS)}.")
-    under = f" (the loss, {short_number(loss)}, was still under its {short_number(MAX_LOSS)} limit)" \
-        if loss <= MAX_LOSS else ""
-    return (f"It diverged at step {step}: {what} reached {_past(value, MAX_ABS_PARAM)} there, over the engine's limit of "
-            f"{short_number(MAX_ABS_PARAM)} on |x| and |y|{under}.")
+        return Msg.of("questions.diverges.nonfinite", step=step)
+    if what == "the loss":  # i18n: internal
+        return Msg.of("questions.diverges.loss", step=step, value=_past(value, MAX_LOSS), limit=float(MAX_LOSS))
+    under = Msg.of("questions.diverges.loss_under", loss=float(loss), limit=float(MAX_LOSS)) if loss <= MAX_LOSS else ""
+    return Msg.of("questions.diverges.param", step=step, what=what, value=_past(value, MAX_ABS_PARAM),
+                  limit=float(MAX_ABS_PARAM), under=under)
 
 
 def diverges(race: Race, key: str, subject: str | None = None) -> Question:
@@ -308,15 +401,16 @@ def diverges(race: Race, key: str, subject: str | None = None) -> Question:
     lr = race.hyper(subject)["lr"]
     did = o.diverged_frac > 0.5
     if race.noise > 0:
-        detail = (f"{o.diverged_frac:.0%} of {NOISY_SEEDS} seeded runs diverged"
-                  + (f" (median step {o.diverged_at})." if o.diverged_at >= 0 else "."))
+        detail = (Msg.of("questions.diverges.noisy_at", frac=o.diverged_frac, n=NOISY_SEEDS, step=o.diverged_at)
+                  if o.diverged_at >= 0 else Msg.of("questions.diverges.noisy", frac=o.diverged_frac, n=NOISY_SEEDS))
     elif did:
         detail = _divergence_sentence(race, subject, o.diverged_at)
     else:
-        detail = f"It stays finite and ends at f − f* = {_num(o.gap)}."
-    return Question(key, f"Does {o.label} (lr {lr:g}) diverge within {race.steps} steps?",
-                    ("Yes: it blows up", "No: it stays finite"), 0 if did else 1,
-                    ("Yes. " if did else "No. ") + detail, "diverges")
+        detail = Msg.of("questions.diverges.finite", gap=_num(o.gap))
+    return Question(key, Msg.of("questions.diverges.prompt", name=_Opt(subject), lr=float(lr), steps=race.steps),
+                    (Msg.of("questions.diverges.yes"), Msg.of("questions.diverges.no")), 0 if did else 1,
+                    Msg.of("questions.diverges.answer_yes" if did else "questions.diverges.answer_no", detail=detail),
+                    "diverges")
 
 
 def basin(race: Race, key: str, subject: str | None = None) -> Question:
@@ -333,15 +427,16 @@ def basin(race: Race, key: str, subject: str | None = None) -> Question:
     nearest = np.minimum(nearest, len(minima))  # minima beyond the listed ones share the last choice
     counts = np.bincount(nearest, minlength=len(minima) + 1)
     answer = int(np.argmax(counts))
-    last = "In none of them yet" if len(every) == len(minima) else "In another minimum, or in none yet"
-    choices = tuple(f"In the minimum at ({a:.3g}, {b:.3g})" for a, b in minima) + (last,)
-    where = f"It ends at ({o.final[0]:.3g}, {o.final[1]:.3g})"
+    last = Msg.of("questions.basin.none" if len(every) == len(minima) else "questions.basin.another")
+    choices = tuple(Msg.of("questions.basin.at", x=a, y=b) for a, b in minima) + (last,)
+    where = Msg.of("questions.basin.ends", x=o.final[0], y=o.final[1])
     if race.noise > 0:
-        where = f"{counts[answer]} of {NOISY_SEEDS} seeded runs end there (median end ({o.final[0]:.3g}, {o.final[1]:.3g}))"
+        where = Msg.of("questions.basin.ends_noisy", count=int(counts[answer]), n=NOISY_SEEDS, x=o.final[0],
+                       y=o.final[1])
     dist = float(np.median(d.min(axis=1)))
-    return Question(key, f"Where is {o.label} after {race.steps} steps?", choices, answer,
-                    f"{choices[answer]}. {where}, {dist:.3g} from the nearest minimum "
-                    f"(\"in\" means within {BASIN_RADIUS:g}).", "basin")
+    return Question(key, Msg.of("questions.basin.prompt", name=_Opt(subject), steps=race.steps), choices, answer,
+                    Msg.of("questions.basin.explanation", answer=choices[answer], where=where, dist=dist,
+                           radius=BASIN_RADIUS), "basin")
 
 
 def first_step(race: Race, key: str, among: Sequence[str] | None = None) -> Question:
@@ -351,15 +446,15 @@ def first_step(race: Race, key: str, among: Sequence[str] | None = None) -> Ques
         keys = keys * 2
     a, b = measure(race, keys[0]), measure(race, keys[1])
     ratio = a.first_step / b.first_step if b.first_step > 0 else math.inf
-    choices = (f"{a.label}'s is much longer", f"{b.label}'s is much longer", "About the same length")
+    choices = (Msg.of("questions.first_step.longer", name=_Opt(a.key)),
+               Msg.of("questions.first_step.longer", name=_Opt(b.key)), Msg.of("questions.first_step.same"))
     answer = 0 if ratio >= STEP_RATIO else 1 if ratio <= 1 / STEP_RATIO else 2
     left = [k for k in race.opts if k not in keys]
-    why = (f" ({_names(left).replace(' or ', ' and ')} {'is' if len(left) == 1 else 'are'} left out: this question "
-           f"compares two runs)" if left else "")
-    return Question(key, f"Compare the very first step of {a.label} and {b.label}{why}: which is longer?", choices, answer,
-                    f"{choices[answer]}. Step 1 moves {a.label} by {a.first_step:.3g} and {b.label} by "
-                    f"{b.first_step:.3g} (ratio {ratio:.3g}; \"much\" means at least {STEP_RATIO:g}×)"
-                    f"{_noisy_note(race)}.", "first_step")
+    why = Msg.plural("questions.first_step.left_out", len(left), names=_names(left, "and")) if left else ""
+    return Question(key, Msg.of("questions.first_step.prompt", a=_Opt(a.key), b=_Opt(b.key), why=why), choices, answer,
+                    Msg.of("questions.first_step.explanation", answer=choices[answer], a=_Opt(a.key),
+                           a_step=a.first_step, b=_Opt(b.key), b_step=b.first_step, ratio=ratio, min_ratio=STEP_RATIO,
+                           noisy=_noisy_note(race)), "first_step")
 
 
 def noise_ball(race: Race, key: str, subject: str | None = None) -> Question:
@@ -371,18 +466,16 @@ def noise_ball(race: Race, key: str, subject: str | None = None) -> Question:
         res = variant.run(subject, record="final", seeds=NOISY_SEEDS)
         balls[name] = float(np.median(surface.distance_to_nearest_minimum(res.final)))
     s, c = balls["schedule"], balls["constant"]
-    label = OPTIMIZERS[subject].label
-    choices = ("With the schedule", "With the constant rate", "No clear difference")
+    choices = (Msg.of("questions.noise_ball.schedule"), Msg.of("questions.noise_ball.constant"),
+               Msg.of("questions.noise_ball.same"))
     if abs(s - c) <= BALL_MARGIN * max(s, c):
         answer = 2
     else:
         answer = 0 if s < c else 1
-    return Question(key, f"With noisy gradients (σ = {race.noise:g}), which {label} runs end closer to the minimum "
-                    f"after {race.steps} steps: with the {race.schedule.replace('_', '-')} schedule or with a "
-                    f"constant rate?", choices, answer,
-                    f"{choices[answer]}. Median distance of the run ends to the minimum over {NOISY_SEEDS} seeded runs: "
-                    f"{s:.3g} with the schedule, {c:.3g} with a constant rate (\"clear\" means more than "
-                    f"{BALL_MARGIN:.0%} apart).", "noise_ball")
+    return Question(key, Msg.of("questions.noise_ball.prompt", noise=float(race.noise), name=_Opt(subject),
+                                steps=race.steps, schedule=race.schedule.replace("_", "-")), choices, answer,
+                    Msg.of("questions.noise_ball.explanation", answer=choices[answer], n=NOISY_SEEDS, s=s, c=c,
+                           margin=BALL_MARGIN), "noise_ball")
 
 
 KINDS: dict[str, Callable[..., Question]] = {
@@ -402,8 +495,7 @@ class Ask:
 
 def ask(race: Race, key: str, spec: Ask) -> Question:
     """The question ``spec`` asks about ``race``, with its "now try" suggestion."""
-    q = KINDS[spec.kind](race, key, **dict(spec.args))
-    return Question(q.key, q.prompt, q.choices, q.answer_index, q.explanation, q.kind, spec.try_next)
+    return KINDS[spec.kind](race, key, **dict(spec.args)).with_try_next(spec.try_next)
 
 
 # ------------------------------------------------------------------------ lesson-page demos
@@ -419,14 +511,12 @@ def ewma_question(beta: float, series: str = "temperature", seed: int = 0, days:
     cor = np.asarray(ewma(observed, beta, bias_correction=True))
     e_raw = float(np.mean(np.abs(raw[:days] - truth[:days])))
     e_cor = float(np.mean(np.abs(cor[:days] - truth[:days])))
-    choices = ("The bias-corrected average", "The uncorrected average", "About the same (within 20 %)")
+    choices = (Msg.of("questions.ewma.corrected"), Msg.of("questions.ewma.uncorrected"), Msg.of("questions.ewma.same"))
     answer = 2 if abs(e_raw - e_cor) <= 0.2 * max(e_raw, e_cor) else (0 if e_cor < e_raw else 1)
-    return Question("ewma", f"With β = {beta:g}, which average stays closer to the true signal over the first "
-                    f"{days} days?", choices, answer,
-                    f"{choices[answer]}. Mean distance from the noiseless signal over days 1–{days}: "
-                    f"{e_cor:.3g} corrected, {e_raw:.3g} uncorrected (day 1: data {observed[0]:.3g}, "
-                    f"uncorrected average {raw[0]:.3g}, corrected {cor[0]:.3g}).", "ewma",
-                    "Now try β = 0.5, where 1 − βᵗ is close to 1 after a few steps.")
+    return Question("ewma", Msg.of("questions.ewma.prompt", beta=float(beta), days=int(days)), choices, answer,
+                    Msg.of("questions.ewma.explanation", answer=choices[answer], days=int(days), e_cor=e_cor,
+                           e_raw=e_raw, data=float(observed[0]), raw=float(raw[0]), cor=float(cor[0])), "ewma",
+                    Msg.of("questions.ewma.try_next"))
 
 
 def schedules_question(surface: str, opt: str, lr: float, noise: float, steps: int, schedule: str,
@@ -435,13 +525,12 @@ def schedules_question(surface: str, opt: str, lr: float, noise: float, steps: i
     start = tuple(float(c) for c in SURFACES[surface].start)
     race = Race(surface, {opt: {"lr": float(lr)}}, start, int(steps), float(noise), 0, schedule,
                 tuple(dict(params or {}).items()))
-    q = noise_ball(race, "schedules", opt)
-    return Question(q.key, q.prompt, q.choices, q.answer_index, q.explanation, "noise_ball",
-                    "Now try warm-up, which starts small instead of ending small.")
+    return noise_ball(race, "schedules", opt).with_try_next(Msg.of("questions.schedules.try_next"))
 
 
 def minibatch_question(n: int, batch: int, opt: str, lr: float, epochs: int, seed: int = 0) -> Question:
     """Mini-batch page: after the same epochs, which batch size ends lowest? (64 shuffling seeds)"""
+    from lessons.minibatch_lesson import batch_labels
     from surfaces.regression import make_regression_surface
 
     surface = make_regression_surface(int(n))
@@ -449,7 +538,7 @@ def minibatch_question(n: int, batch: int, opt: str, lr: float, epochs: int, see
     start = np.asarray(surface.start, dtype=float)
     seeds = int(seed) + np.arange(NOISY_SEEDS)
     labels, gaps = [], []
-    for label, b in ((f"Full batch (B = {n})", n), (f"Mini-batch (B = {batch})", batch), ("SGD (B = 1)", 1)):
+    for label, b in batch_labels(n, batch):
         steps = epochs * math.ceil(n / b)
         if b >= n:  # no sampling at all: one deterministic run
             res = run_batch(surface, opt, {"lr": lr}, start, steps, record="final")
@@ -461,13 +550,12 @@ def minibatch_question(n: int, batch: int, opt: str, lr: float, epochs: int, see
         gaps.append(float(np.median(gap)))
     order = sorted(range(3), key=lambda i: gaps[i])
     tie = _tied(gaps[order[0]], gaps[order[1]])
-    choices = tuple(labels) + ("They tie (within 1 %)",)
+    choices = tuple(labels) + (Msg.of("questions.ends_lowest.tie"),)
     answer = 3 if tie else order[0]
-    return Question("minibatch", f"All three see every data point {epochs} times. Which ends with the lowest loss?",
-                    choices, answer,
-                    f"{choices[answer]}. Median final f − f* over {NOISY_SEEDS} shuffling seeds: "
-                    + "; ".join(f"{lab} {_num(g)}" for lab, g in zip(labels, gaps)) + ".", "minibatch",
-                    "Now try a smaller learning rate, or more epochs.")
+    numbers = _Join(tuple(Msg.of("questions.item", name=lab, value=_num(g)) for lab, g in zip(labels, gaps)))
+    return Question("minibatch", Msg.of("questions.minibatch.prompt", epochs=int(epochs)), choices, answer,
+                    Msg.of("questions.minibatch.explanation", answer=choices[answer], n=NOISY_SEEDS, numbers=numbers),
+                    "minibatch", Msg.of("questions.minibatch.try_next"))
 
 
 def sweep_question(surface: str, opt: str, x_key: str, y_key: str, x_values: Sequence[float],
@@ -484,18 +572,18 @@ def sweep_question(surface: str, opt: str, x_key: str, y_key: str, x_values: Seq
         return float(xs[ok].max()) if ok.any() else math.nan
 
     lo, hi = largest(0), largest(1)
-    label = OPTIMIZERS[opt].label
-    choices = ("It shrinks", "It grows", "It stays the same")
+    choices = (Msg.of("questions.sweep.shrinks"), Msg.of("questions.sweep.grows"), Msg.of("questions.sweep.same"))
     if math.isnan(lo) or math.isnan(hi) or lo == hi:
         answer = 2
     else:
         answer = 0 if hi < lo else 1
-    show = lambda v: "none" if math.isnan(v) else f"{v:.3g}"
-    return Question("sweep", f"{label}: when {y_key} goes from {y_low:g} to {y_high:g}, what happens to the largest "
-                    f"{x_key} that does not diverge?", choices, answer,
-                    f"{choices[answer]}. Largest {x_key} without divergence in {steps} steps over the "
-                    f"{len(xs)} values tried: {show(lo)} at {y_key} = {y_low:g}, {show(hi)} at {y_key} = {y_high:g}.",
-                    "sweep", "Now try another optimizer's second axis.")
+    # A number, or the word "none" (a Msg: the template's {lo:.3g} spec does not apply to it).
+    show = lambda v: Msg.of("questions.sweep.none") if math.isnan(v) else v  # noqa: E731
+    return Question("sweep", Msg.of("questions.sweep.prompt", name=_Opt(opt), x=x_key, y=y_key, low=float(y_low),
+                                    high=float(y_high)), choices, answer,
+                    Msg.of("questions.sweep.explanation", answer=choices[answer], x=x_key, y=y_key, steps=int(steps),
+                           n=len(xs), lo=show(lo), hi=show(hi), low=float(y_low), high=float(y_high)),
+                    "sweep", Msg.of("questions.sweep.try_next"))
 
 
 __all__ = ["Question", "Ask", "KINDS", "measure", "ask",

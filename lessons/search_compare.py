@@ -5,7 +5,8 @@ while k² random samples try k² distinct values of each. When one hyperparamete
 more than the other (often the learning rate), random search probes it k times more finely
 (Bergstra & Bengio, 2012). Which one finds the better setting on a given map is a matter of the
 map and of the sampler's luck, so the random side is drawn with N_SEEDS sampler seeds and the
-answer is counted over all of them. Plain numpy, no Streamlit.
+answer is counted over all of them. Plain numpy, no Streamlit. The sentence is a template of
+``i18n/<lang>/search_compare.toml``, written in the reader's language.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from i18n import t, tn
 from optimizers import run_batch
-from optimizers.explain import short_number
 
 from .sweep_map import axis_values
 
@@ -102,11 +103,11 @@ def compare_searches(surface, optimizer, x_spec, y_spec, x_range: tuple[float, f
 
 
 def _times(n: int) -> str:
-    return "once" if n == 1 else f"{n} times"
+    return tn("search_compare.times", int(n))
 
 
-def _score_text(v: float) -> str:
-    return "diverged" if math.isinf(v) else short_number(v)
+def _score_text(v: float) -> str | float:
+    return t("search_compare.diverged") if math.isinf(v) else float(v)
 
 
 def search_sentence(c: SearchComparison, x_key: str, y_key: str) -> str:
@@ -114,14 +115,10 @@ def search_sentence(c: SearchComparison, x_key: str, y_key: str) -> str:
     what = "f − f*" if c.measured_from_f_star else "f"
     gx, gy = c.grid_best_point
     ties = c.n_seeds - c.random_wins - c.grid_wins
-    text = (f"With {c.budget} runs, the {c.per_axis} × {c.per_axis} grid tries {c.per_axis} values of each "
-            f"hyperparameter and its best setting ({x_key} = {short_number(gx)}, {y_key} = {short_number(gy)}) "
-            f"ends at {what} = {_score_text(c.grid_best)}; {c.budget} random samples try {c.budget} values of each. "
-            f"Over {c.n_seeds} seeds of the sampler, random search found a better setting {_times(c.random_wins)}, "
-            f"a worse one {_times(c.grid_wins)}")
-    if ties:
-        text += f" and an equal one {_times(ties)}"
-    return text + f" (its median best: {what} = {_score_text(float(np.median(c.random_best)))})."
+    equal = t("search_compare.ties", times=_times(ties)) if ties else ""
+    return t("search_compare.sentence", budget=c.budget, k=c.per_axis, x=x_key, gx=float(gx), y=y_key, gy=float(gy),
+             what=what, grid_best=_score_text(c.grid_best), seeds=c.n_seeds, better=_times(c.random_wins),
+             worse=_times(c.grid_wins), ties=equal, median=_score_text(float(np.median(c.random_best))))
 
 
 __all__ = ["N_SEEDS", "BUDGETS", "SearchComparison", "compare_searches", "random_values", "search_sentence"]

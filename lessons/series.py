@@ -4,18 +4,40 @@ The course material introduces exponentially weighted averages with a year of da
 temperatures (a slow seasonal signal under day-to-day noise), then uses the same average on
 gradients inside Momentum, RMSProp and Adam. Both series are here, seeded, so a class sees
 the same data on every screen and a test can pin numbers.
+
+The series' names and axis labels live in ``i18n/<lang>/series.toml``: `SERIES_KINDS` looks its
+names up when read, so the module-level table speaks the reader's language.
 """
 
 from __future__ import annotations
 
+from typing import Iterator, Mapping
+
 import numpy as np
+
+from i18n import t as _t  # (``t`` is the series' time axis below)
 
 Array = np.ndarray
 
-SERIES_KINDS: dict[str, str] = {
-    "temperature": "daily temperature over a year (°C)",
-    "gradient": "one noisy gradient component (true value 1.0)",
-}
+
+class _SeriesKinds(Mapping[str, str]):
+    """series kind -> what it is, in the current language (``series.kind.<kind>``)."""
+
+    _KEYS = ("temperature", "gradient")
+
+    def __getitem__(self, kind: str) -> str:
+        if kind not in self._KEYS:
+            raise KeyError(kind)
+        return _t(f"series.kind.{kind}")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._KEYS)
+
+    def __len__(self) -> int:
+        return len(self._KEYS)
+
+
+SERIES_KINDS: Mapping[str, str] = _SeriesKinds()
 
 
 def noisy_series(kind: str, n: int = 365, seed: int = 0) -> tuple[Array, Array, Array, str]:
@@ -27,10 +49,10 @@ def noisy_series(kind: str, n: int = 365, seed: int = 0) -> tuple[Array, Array, 
     average's start at v₀ = 0 so visibly wrong.
     """
     if kind not in SERIES_KINDS:
-        raise ValueError(f"unknown series {kind!r}; choose one of {sorted(SERIES_KINDS)}")
+        raise ValueError(f"unknown series {kind!r}; choose one of {sorted(SERIES_KINDS)}")  # i18n: internal
     n = int(n)
     if n < 2:
-        raise ValueError("need at least 2 points")
+        raise ValueError("need at least 2 points")  # i18n: internal
     rng = np.random.default_rng(seed)
     t = np.arange(1, n + 1, dtype=float)
     if kind == "temperature":
@@ -38,7 +60,7 @@ def noisy_series(kind: str, n: int = 365, seed: int = 0) -> tuple[Array, Array, 
         # (~25 °C) in mid-July. Far enough from 0 that v₀ = 0 is visibly wrong.
         truth = 16.0 - 9.0 * np.cos(2 * np.pi * (t - 15.0) / 365.0)
         observed = truth + rng.normal(0.0, 3.0, n)
-        return t, observed, truth, "temperature (°C)"
+        return t, observed, truth, _t("series.axis.temperature")
     truth = np.ones(n)
     observed = truth + rng.normal(0.0, 1.0, n)
-    return t, observed, truth, "gradient component gₜ"
+    return t, observed, truth, _t("series.axis.gradient")

@@ -10,22 +10,41 @@ Why an "edge" verdict: exactly at the limit an eigenvalue of the iteration sits 
 circle, so the run neither shrinks nor blows up: it oscillates with constant amplitude (SGD at
 lr = 1 on the bowl flips x ↦ −x forever, and the engine never flags it). Calling that "diverges"
 would be false, so rates within a relative ``EDGE_TOL`` of the limit get their own label.
+
+The verdicts' words live in ``i18n/<lang>/stability.toml``; `VERDICTS` looks them up when read,
+so it speaks the reader's language although it is a module-level table.
 """
 
 from __future__ import annotations
 
-from typing import Mapping
+from typing import Iterator, Mapping
 
+from i18n import t
 from optimizers.base import Optimizer, StabilityLimit
 
 #: Relative distance to the limit that counts as "at the edge" (slider values are rounded).
 EDGE_TOL = 1e-6
 
-VERDICTS = {
-    "stable": "stable",
-    "edge": "at the edge: oscillates without shrinking",
-    "diverges": "diverges",
-}
+
+
+class _Verdicts(Mapping[str, str]):
+    """verdict -> its words in the current language (``stability.verdict.<verdict>``)."""
+
+    _KEYS = ("stable", "edge", "diverges")
+
+    def __getitem__(self, kind: str) -> str:
+        if kind not in self._KEYS:
+            raise KeyError(kind)
+        return t(f"stability.verdict.{kind}")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._KEYS)
+
+    def __len__(self) -> int:
+        return len(self._KEYS)
+
+
+VERDICTS: Mapping[str, str] = _Verdicts()
 
 
 def stability_limit(opt: Optimizer, hyper: Mapping[str, float], lam_max: float) -> StabilityLimit | None:

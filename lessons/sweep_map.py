@@ -3,23 +3,46 @@
 Why a module of its own (plain numpy, no Streamlit): the map page only draws; everything that
 decides which runs are made, what colour a cell gets and which run is shown below the map is
 here, with unit tests in ``tests/test_sweep_map.py``.
+
+The metrics' names live in ``i18n/<lang>/sweep_map.toml``; `METRICS` looks them up when read, so
+the module-level table speaks the reader's language.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Mapping
 
 import numpy as np
 
+from i18n import t
 from optimizers import sweep
 
 from .grids import LINK_DIGITS, nice
 
 #: One vectorized call per this many cells: each call stays short, so a progress bar moves.
 CELLS_PER_CHUNK = 10_000
-METRICS = {"final": "final loss f − f*", "steps": "steps to tolerance"}
+
+
+class _Metrics(Mapping[str, str]):
+    """metric -> its name in the current language (``sweep_map.metric.<metric>``)."""
+
+    _KEYS = ("final", "steps")
+
+    def __getitem__(self, metric: str) -> str:
+        if metric not in self._KEYS:
+            raise KeyError(metric)
+        return t(f"sweep_map.metric.{metric}")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._KEYS)
+
+    def __len__(self) -> int:
+        return len(self._KEYS)
+
+
+METRICS: Mapping[str, str] = _Metrics()
 
 
 def range_options(spec) -> list[float]:
@@ -146,11 +169,11 @@ def map_metric(grid: GridResult, metric: str, f_star: float | None) -> MapMetric
     if metric == "final":
         gap = grid.final_loss - (f_star if f_star is not None else 0.0)
         z = np.maximum(gap, 0.0) if f_star is not None else grid.final_loss
-        label = "final f − f*" if f_star is not None else "final loss f"
+        label = t("sweep_map.label.final_gap") if f_star is not None else t("sweep_map.label.final_loss")
         not_reached, log_color = None, f_star is not None
     else:
         z = grid.steps_to_tol.astype(float)
-        label, not_reached, log_color = "steps to tolerance", grid.steps_to_tol < 0, True
+        label, not_reached, log_color = t("sweep_map.label.steps"), grid.steps_to_tol < 0, True
     ok = ~grid.diverged & np.isfinite(z)
     if not_reached is not None:
         ok &= ~not_reached
