@@ -65,4 +65,12 @@ def test_the_toolbar_speaks_chinese_with_no_english_word_left(app_url, page):
     frame.locator("button.helpbtn").click()
     panel = frame.locator(".keyhelp").inner_text()
     assert "空格键" in panel and "关闭" in panel, panel
+    frame.locator("button.keyhelp-close").click()
+    # The sidebar's switch to English: the same player, relabelled by the new payload.
+    page.locator('[data-testid="stSidebar"]').get_by_text("English", exact=True).click()
+    frame = player_frame(page)
+    frame.wait_for_function("() => document.querySelector('button.play').textContent === '▶ Play'", timeout=30_000)
+    assert frame.locator("input.scrub").get_attribute("aria-label") == "step"
+    assert frame.locator(".steplabel").inner_text().startswith("step ")
+    assert not re.search(r"[\u3400-\u9fff]", " ".join(frame.evaluate(BAR_WORDS_JS)))
     assert not page.js_errors, page.js_errors
