@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
+from i18n import t
+
 from .palette import rgba
 from .trajectory import downsample_index
 
@@ -74,11 +76,15 @@ class CloudView:
 
     @property
     def seed_text(self) -> str:
-        """"seeds 0–31" (consecutive) or "32 seeds"."""
+        """"seeds 0–31" (consecutive) or "32 seeds", in the current language."""
         s = np.asarray(self.seeds)
         if s.size and np.array_equal(s, np.arange(s[0], s[0] + s.size)):
-            return f"seeds {int(s[0])}–{int(s[-1])}"
-        return f"{s.size} seeds"
+            return t("viz.clouds.seeds_range", first=int(s[0]), last=int(s[-1]))
+        return t("viz.clouds.seeds_count", n=int(s.size))
+
+    def band_name(self) -> str:
+        """The loss chart's legend entry of this cloud, in the current language."""
+        return t("viz.clouds.band_name", name=self.label, n=self.n_runs)
 
 
 def cloud_view(cloud, *, key: str, label: str, max_points: int = CLOUD_POINTS,
@@ -111,6 +117,11 @@ def drawn_runs(view: CloudView, limit: int) -> Array:
     return downsample_index(view.n_runs, max(1, int(limit)))
 
 
+def hover_template(name: str) -> str:
+    """A loss chart's hover text: the name, the step (Plotly's %{x}) and the value."""
+    return f"{name}<br>{t('viz.chart.hover_step', step='%{x}')}<br>%{{y:.4g}}<extra></extra>"
+
+
 def band_traces(
     steps: Array,
     q25: Array,
@@ -137,8 +148,9 @@ def band_traces(
         go.Scatter(x=steps, y=q75, mode="lines", line=dict(width=0), showlegend=False, hoverinfo="skip",
                    legendgroup=group),
         go.Scatter(x=steps, y=q25, mode="lines", line=dict(width=0), fill="tonexty", fillcolor=rgba(color, 0.2),
-                   name=f"{name}: middle 50% of runs", legendgroup=group, hoverinfo="skip", showlegend=band_legend),
+                   name=t("viz.clouds.band_fill", name=name), legendgroup=group, hoverinfo="skip",
+                   showlegend=band_legend),
         go.Scatter(x=steps, y=median, mode="lines", line=dict(color=color, width=width, dash=median_dash),
-                   name=f"{name}: median" if band_legend else name, legendgroup=group,
-                   hovertemplate=f"{name} median<br>step %{{x}}<br>%{{y:.4g}}<extra></extra>"),
+                   name=t("viz.clouds.band_median", name=name) if band_legend else name, legendgroup=group,
+                   hovertemplate=hover_template(t("viz.clouds.band_median_hover", name=name))),
     ]

@@ -13,6 +13,8 @@ from typing import Callable, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from i18n import t
+
 from .palette import MINIMUM_COLOR, START_COLOR
 from .style import DEFAULT_STYLE, Style
 
@@ -144,8 +146,8 @@ def minima_trace(minima: Sequence[Sequence[float]], style: Style = DEFAULT_STYLE
             symbol="star", size=style.marker_size * 2.2, color=MINIMUM_COLOR,
             line=dict(color="#000000", width=1.2),
         ),
-        name="minimum",
-        hovertemplate="minimum (%{x:.3g}, %{y:.3g})<extra></extra>",
+        name=t("viz.contours.minimum"),
+        hovertemplate=t("viz.contours.minimum_hover", x="%{x:.3g}", y="%{y:.3g}") + "<extra></extra>",
         showlegend=False,
     )
 
@@ -160,8 +162,8 @@ def start_trace(start: Sequence[float], style: Style = DEFAULT_STYLE) -> go.Scat
             symbol="circle-open", size=style.marker_size * 1.8, color=START_COLOR,
             line=dict(width=style.line_width),
         ),
-        name="start",
-        hovertemplate="start (%{x:.3g}, %{y:.3g})<extra></extra>",
+        name=t("viz.contours.start"),
+        hovertemplate=t("viz.contours.start_hover", x="%{x:.3g}", y="%{y:.3g}") + "<extra></extra>",
         showlegend=False,
     )
 

@@ -17,14 +17,18 @@ duration it is the player's default speed).
 
 from __future__ import annotations
 
+import glob
 import json
 import math
+import os
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Iterator, Mapping, Sequence
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
+
+from i18n import t
 
 #: Frame sizes offered for slides (16:9): the slide default first.
 SIZES: dict[str, tuple[int, int]] = {"1280×720": (1280, 720), "1920×1080": (1920, 1080), "854×480": (854, 480)}
@@ -62,33 +66,31 @@ def check_options(*, size: str | tuple[int, int], fps: int, seconds: float, firs
     """The options, or a ValueError whose message a teacher can act on (shown as is, never a traceback)."""
     if isinstance(size, str):
         if size not in SIZES:
-            raise ValueError(f"Unknown size {size!r}: choose one of {', '.join(SIZES)}.")
+            raise ValueError(t("viz.frames.unknown_size", size=repr(size), sizes=", ".join(SIZES)))
         width, height = SIZES[size]
     else:
         try:
             width, height = (int(v) for v in size)
         except (TypeError, ValueError):
-            raise ValueError("The size must be two whole numbers of pixels (width × height).") from None
+            raise ValueError(t("viz.frames.size_not_numbers")) from None
         if (width, height) not in SIZES.values():
-            raise ValueError(f"Size {width}×{height} is not offered: choose one of {', '.join(SIZES)}.")
+            raise ValueError(t("viz.frames.size_not_offered", width=width, height=height, sizes=", ".join(SIZES)))
     if isinstance(fps, bool) or not isinstance(fps, (int, np.integer)) or int(fps) not in FPS_OPTIONS:
-        raise ValueError(f"Frame rate {fps!r} is not offered: choose one of {', '.join(map(str, FPS_OPTIONS))} "
-                         "frames per second.")
+        raise ValueError(t("viz.frames.fps_not_offered", fps=repr(fps), rates=", ".join(map(str, FPS_OPTIONS))))
     try:
         seconds = float(seconds)
     except (TypeError, ValueError):
-        raise ValueError("The duration must be a number of seconds.") from None
+        raise ValueError(t("viz.frames.seconds_not_number")) from None
     if not math.isfinite(seconds) or not MIN_SECONDS <= seconds <= MAX_SECONDS:
-        raise ValueError(f"The duration must be between {MIN_SECONDS:g} and {MAX_SECONDS:g} seconds.")
+        raise ValueError(t("viz.frames.seconds_out_of_range", low=MIN_SECONDS, high=MAX_SECONDS))
     try:
         first, last, steps = int(first), int(last), int(steps)
     except (TypeError, ValueError, OverflowError):
-        raise ValueError("The step range must be two whole step numbers.") from None
+        raise ValueError(t("viz.frames.range_not_numbers")) from None
     if steps < 1:
-        raise ValueError("This race has no steps to animate.")
+        raise ValueError(t("viz.frames.no_steps"))
     if not 0 <= first < last <= steps:
-        raise ValueError(f"The step range must go forward within the race: from a step ≥ 0 to a later step "
-                         f"≤ {steps} (got {first} to {last}).")
+        raise ValueError(t("viz.frames.range_backwards", steps=steps, first=first, last=last))
     return ExportOptions(width=width, height=height, fps=int(fps), seconds=seconds, first=first, last=last)
 
 
@@ -151,7 +153,7 @@ def _rgb(color: str) -> tuple[int, int, int]:
     if color.startswith("rgb"):
         parts = color[color.index("(") + 1:color.index(")")].split(",")
         return tuple(int(float(p)) for p in parts[:3])  # type: ignore[return-value]
-    raise ValueError(f"unsupported colour {color!r}")
+    raise ValueError(f"unsupported colour {color!r}")  # i18n: internal (payload colours are Python's own)
 
 
 def _pairs(flat: Sequence[float] | None) -> np.ndarray:
@@ -165,7 +167,7 @@ def scene_from_payload(payload: Mapping[str, str] | Mapping) -> Scene:
     try:
         return _scene(payload)
     except (KeyError, TypeError, IndexError, json.JSONDecodeError) as exc:
-        raise ValueError(f"This race cannot be drawn ({type(exc).__name__}: {exc}).") from None
+        raise ValueError(t("viz.frames.cannot_draw", error=f"{type(exc).__name__}: {exc}")) from None
 
 
 def _scene(payload) -> Scene:
@@ -173,7 +175,7 @@ def _scene(payload) -> Scene:
     if "data" in payload and isinstance(payload["data"], str):
         data = json.loads(payload["data"])
     if data.get("hidden"):
-        raise ValueError("The race is hidden until a prediction is locked in.")
+        raise ValueError(t("viz.frames.hidden"))
     grid = data["grid"]
     heights = np.asarray([np.nan if v is None else v for v in grid["heights"]], dtype=float)
     heights = heights.reshape(int(grid["rows"]), int(grid["columns"]))
@@ -248,9 +250,72 @@ def to_pixels(points: np.ndarray, scene: Scene, plot: tuple[int, int, int, int],
 # ----------------------------------------------------------------------------- the drawing
 
 
-def _font(px: float) -> ImageFont.FreeTypeFont:
+#: Where Chinese fonts live (Debian/Ubuntu's fonts-noto-cjk first, then other systems'); the first
+#: found draws the frames' text when any of it is Chinese.
+CJK_FONT_FILES = (
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",  # i18n: internal
+    "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",  # i18n: internal
+    "/usr/share/fonts/google-noto-cjk/NotoSansCJK-Regular.ttc",  # i18n: internal
+    "/usr/share/fonts/opentype/noto/NotoSansCJKsc-Regular.otf",  # i18n: internal
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",  # i18n: internal
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",  # i18n: internal
+    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",  # i18n: internal
+    "/System/Library/Fonts/PingFang.ttc",  # i18n: internal
+    "/System/Library/Fonts/Hiragino Sans GB.ttc",  # i18n: internal
+    "C:/Windows/Fonts/msyh.ttc",  # i18n: internal
+)
+_CJK_GLOBS = ("/usr/share/fonts/**/NotoSansCJK*.tt[cf]", "/usr/share/fonts/**/NotoSans*SC*.[ot]tf",  # i18n: internal
+              "/usr/share/fonts/**/SourceHanSans*.tt[cf]")  # i18n: internal  # i18n: internal
+_cjk_font: tuple[str, int] | None | bool = False  # False: not looked for yet
+
+
+def needs_cjk(text: str) -> bool:
+    """Whether ``text`` has a character Pillow's bundled (Latin) font lacks: Chinese, full-width punctuation."""
+    return any(ord(c) >= 0x2E80 for c in text)
+
+
+def cjk_font() -> tuple[str, int] | None:
+    """(file, face index) of a Chinese font on this machine (the Simplified Chinese face of a
+    collection), or None when there is none: the frames then keep Pillow's font (boxes for
+    Chinese, but the export still works)."""
+    global _cjk_font
+    if _cjk_font is not False:
+        return _cjk_font  # type: ignore[return-value]
+    found = [p for p in CJK_FONT_FILES if os.path.exists(p)]
+    for pattern in _CJK_GLOBS:
+        found += sorted(glob.glob(pattern, recursive=True))
+    _cjk_font = None
+    for path in found:
+        faces = 1
+        if path.lower().endswith(".ttc"):
+            faces = 16
+        best = None
+        for index in range(faces):
+            try:
+                name = " ".join(ImageFont.truetype(path, 12, index=index).getname())
+            except OSError:
+                break
+            if best is None:
+                best = index
+            if " SC" in name or "GB" in name or "Micro Hei" in name:
+                best = index
+                break
+        if best is not None:
+            _cjk_font = (path, best)
+            break
+    return _cjk_font
+
+
+def _font(px: float, cjk: bool = False) -> ImageFont.FreeTypeFont:
+    size = max(8, int(round(px)))
+    found = cjk_font() if cjk else None
+    if found is not None:
+        try:
+            return ImageFont.truetype(found[0], size, index=found[1])
+        except OSError:
+            pass
     # Pillow's bundled font: the same glyphs on every server, so frames are deterministic.
-    return ImageFont.load_default(size=max(8, int(round(px))))
+    return ImageFont.load_default(size=size)
 
 
 def _colour_at(scale: Sequence[tuple[float, tuple[int, int, int]]], t: np.ndarray) -> np.ndarray:
@@ -298,8 +363,12 @@ class FrameRenderer:
         self.line = max(2.0, scene.line) * 1.5 * u
         self.head_r = max(6.0, scene.marker * 0.9) * 1.3 * u
         self.dot_r = max(2.0, scene.marker * 0.35) * 1.2 * u
-        self.font = _font(20 * u)
-        self.small = _font(16 * u)
+        # Chinese words or names (the visitor's language): a CJK font at the same size as the Latin one.
+        words = [run.label for run in scene.runs] + [t("viz.frames.badge", step=0),
+                                                     t("viz.frames.counter", step=0, steps=scene.steps)]
+        cjk = any(needs_cjk(w) for w in words)
+        self.font = _font(20 * u, cjk)
+        self.small = _font(16 * u, cjk)
         self.base = self._static()
 
     # The picture that never changes during the race: maps, stars, start rings, names, legend.
@@ -365,10 +434,10 @@ class FrameRenderer:
             if s.mode == "grid" and p.runs:
                 run = s.runs[p.runs[0]]
                 if run.diverged_at is not None and step >= run.diverged_at:
-                    badge = f"diverged at step {run.diverged_at}"
+                    badge = t("viz.frames.badge", step=run.diverged_at)
                     bw = draw.textlength(badge, font=self.small)
                     draw.text((left + w - bw, p.head[1] + 7 * u), badge, fill=s.diverged_color, font=self.small)
-        counter = f"step {step} / {s.steps}"
+        counter = t("viz.frames.counter", step=step, steps=s.steps)
         tw = draw.textlength(counter, font=self.font)
         draw.text((self.width - 14 * u - tw, 12 * u), counter, fill=TEXT, font=self.font)
         return img

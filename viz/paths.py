@@ -14,7 +14,9 @@ from typing import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from .clouds import CloudView, band_traces
+from i18n import t
+
+from .clouds import CloudView, band_traces, hover_template
 from .contours import ContourGrid, contour_figure
 from .palette import DIVERGED_COLOR, color_for
 from .style import DEFAULT_STYLE, Style
@@ -32,7 +34,7 @@ def path_traces(traj: Trajectory, style: Style = DEFAULT_STYLE, *, showlegend: b
     idx = downsample_index(traj.n_points, MAX_POINTS)
     pts = traj.path[idx]
     short = traj.n_points <= 80
-    name = traj.label + (f" (diverged at step {traj.diverged_at})" if traj.diverged else "")
+    name = t("viz.paths.diverged_name", name=traj.label, step=traj.diverged_at) if traj.diverged else traj.label
     traces = [
         go.Scatter(
             x=pts[:, 0], y=pts[:, 1],
@@ -50,9 +52,9 @@ def path_traces(traj: Trajectory, style: Style = DEFAULT_STYLE, *, showlegend: b
                 x=[last[0]], y=[last[1]], mode="markers+text",
                 marker=dict(symbol="x", size=style.marker_size * 1.8, color=DIVERGED_COLOR,
                             line=dict(width=2, color=DIVERGED_COLOR)),
-                text=[f"diverged at step {traj.diverged_at}"], textposition="top center",
+                text=[t("viz.paths.diverged_at", step=traj.diverged_at)], textposition="top center",  # i18n: internal
                 textfont=dict(color=DIVERGED_COLOR, size=style.font_size),
-                name=f"{traj.label} diverged", legendgroup=traj.key, showlegend=False,
+                name=t("viz.paths.diverged_trace", name=traj.label), legendgroup=traj.key, showlegend=False,
                 hoverinfo="skip",
             )
         )
@@ -104,11 +106,11 @@ def loss_scale(trajectories: Sequence[Trajectory], *, ghosts: Sequence[Trajector
         float(np.nanmin(v)) < f_star - 1e-9 * (1.0 + abs(f_star)) for v in lowest if np.isfinite(v).any()
     )
     if f_star is not None and not below:
-        shift = "" if f_star == 0 else f" (f* = {f_star:.4g})"
-        return LossScale(True, f"f − f*{shift}, log scale", float(f_star))
+        title = t("viz.paths.log_title") if f_star == 0 else t("viz.paths.log_title_shifted", f_star=float(f_star))
+        return LossScale(True, title, float(f_star))
     if below:
-        return LossScale(False, "f (runs went below the marked minimum: linear scale)")
-    return LossScale(False, "f (no known minimum: linear scale)")
+        return LossScale(False, t("viz.paths.below_minimum_title"))
+    return LossScale(False, t("viz.paths.no_minimum_title"))
 
 
 def loss_figure(
@@ -137,10 +139,10 @@ def loss_figure(
     for cloud in clouds:
         fig.add_traces(band_traces(cloud.loss_idx, shown(cloud.loss_q25), shown(cloud.loss_median),
                                    shown(cloud.loss_q75), color=color_for(cloud.key),
-                                   name=f"{cloud.label}: median of {cloud.n_runs} runs (band: middle 50%)",
+                                   name=cloud.band_name(),
                                    legendgroup=cloud.key, width=style.line_width * 0.8, median_dash="dot",
                                    band_legend=False))
-    for traj, dash in [(t, None) for t in trajectories] + [(g, "dash") for g in ghosts]:
+    for traj, dash in [(run, None) for run in trajectories] + [(g, "dash") for g in ghosts]:
         color = color_for(traj.key)
         idx = downsample_index(traj.n_points, MAX_POINTS)
         y = shown(traj.loss[idx])
@@ -149,7 +151,7 @@ def loss_figure(
                 x=idx, y=y, mode="lines", name=traj.label, legendgroup=traj.key,
                 line=dict(color=color, width=style.line_width * (0.7 if dash else 1.0), dash=dash),
                 opacity=0.6 if dash else 1.0,
-                hovertemplate=f"{traj.label}<br>step %{{x}}<br>%{{y:.4g}}<extra></extra>",
+                hovertemplate=hover_template(traj.label),
             )
         )
         if traj.diverged:
@@ -157,12 +159,13 @@ def loss_figure(
                 go.Scatter(
                     x=[idx[-1]], y=[y[-1]], mode="markers",
                     marker=dict(symbol="x", size=style.marker_size * 1.6, color=DIVERGED_COLOR),
-                    name=f"{traj.label}: diverged at step {traj.diverged_at}",
+                    name=t("viz.paths.diverged_legend", name=traj.label, step=traj.diverged_at),
                     legendgroup=traj.key, showlegend=False,
-                    hovertemplate=f"{traj.label} diverged at step {traj.diverged_at}<extra></extra>",
+                    hovertemplate=t("viz.paths.diverged_hover", name=traj.label, step=traj.diverged_at)
+                    + "<extra></extra>",
                 )
             )
-    fig.update_xaxes(title_text="step")
+    fig.update_xaxes(title_text=t("viz.chart.step"))
     if scale.log:
         fig.update_yaxes(type="log", title_text=scale.title, exponentformat="power")
     else:

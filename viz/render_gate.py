@@ -15,6 +15,8 @@ import time
 from contextlib import contextmanager
 from typing import Iterator
 
+from i18n import Msg
+
 #: Server CPU seconds one export may use (a 60-s 1920×1080 GIF measured about half of it).
 CPU_BUDGET_SECONDS = 120.0
 
@@ -36,10 +38,9 @@ class RenderTooLong(RuntimeError):
     """The render used its CPU budget: a shorter, smaller or lower-rate export will fit."""
 
 
-BUSY_MESSAGE = ("The server is busy making other animations right now. Try again in a moment "
-                "(your settings are kept).")
-TOO_LONG_MESSAGE = ("This animation would take the server too long to make. Choose a shorter duration, "
-                    "a lower frame rate or a smaller size.")
+#: The messages, in the visitor's language when they are shown (`str(exc)` renders them).
+BUSY_MESSAGE = Msg.of("viz.render.busy")
+TOO_LONG_MESSAGE = Msg.of("viz.render.too_long")
 
 
 @contextmanager

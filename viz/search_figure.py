@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from i18n import t
 from viz.lessons import OKABE_ITO, _base_layout
 from viz.style import DEFAULT_STYLE, Style
 
@@ -22,11 +23,12 @@ def search_points_figure(grid: np.ndarray, grid_best: np.ndarray, random: np.nda
     """``grid`` (k², 2) and one sampler seed's ``random`` (n, 2) points; each side's best ringed."""
     fig = go.Figure()
     size = style.font_size * 0.7
-    fig.add_trace(go.Scatter(x=grid[:, 0], y=grid[:, 1], mode="markers", name=f"grid ({len(grid)} runs)",
+    fig.add_trace(go.Scatter(x=grid[:, 0], y=grid[:, 1], mode="markers", name=t("viz.search.grid", n=len(grid)),
                              marker=dict(symbol="square", size=size, color=GRID_COLOR)))
-    fig.add_trace(go.Scatter(x=random[:, 0], y=random[:, 1], mode="markers", name=f"random ({len(random)} runs)",
+    fig.add_trace(go.Scatter(x=random[:, 0], y=random[:, 1], mode="markers", name=t("viz.search.random", n=len(random)),
                              marker=dict(symbol="circle", size=size, color=RANDOM_COLOR)))
-    for point, color, name in ((grid_best, GRID_COLOR, "grid's best"), (random_best, RANDOM_COLOR, "random's best")):
+    for point, color, name in ((grid_best, GRID_COLOR, t("viz.search.grid_best")),
+                               (random_best, RANDOM_COLOR, t("viz.search.random_best"))):
         fig.add_trace(go.Scatter(x=[point[0]], y=[point[1]], mode="markers", name=name,
                                  marker=dict(symbol="circle-open", size=size * 2.4, color=color, line=dict(width=3))))
     fig.update_xaxes(title=x_label, type="log" if x_log else "linear")

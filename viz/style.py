@@ -10,6 +10,13 @@ from dataclasses import dataclass
 
 import plotly.graph_objects as go
 
+#: The one font stack of every chart and of the browser player (sent in its payload): the app's
+#: Latin font first, then the common Chinese fonts of macOS, Windows and Linux, so a Chinese
+#: label is drawn in a real CJK font at the same size as an English one (never a fallback box).
+FONT_FAMILY = ('"Source Sans Pro", "Source Sans 3", system-ui, "PingFang SC", "Hiragino Sans GB", '  # i18n: internal
+               '"Microsoft YaHei", "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", '  # i18n: internal
+               '"WenQuanYi Micro Hei", sans-serif')  # i18n: internal
+
 
 @dataclass(frozen=True)
 class Style:
@@ -17,6 +24,11 @@ class Style:
     is the projector mode."""
 
     projector: bool = False
+
+    @property
+    def font_family(self) -> str:
+        """Latin first, then CJK fonts (`FONT_FAMILY`): the same sizes in both languages."""
+        return FONT_FAMILY
 
     @property
     def font_size(self) -> int:
@@ -48,7 +60,7 @@ class Style:
         """Fonts, margins and a white template on ``fig`` (in place, returned for chaining)."""
         fig.update_layout(
             template="plotly_white",
-            font=dict(size=self.font_size),
+            font=dict(size=self.font_size, family=FONT_FAMILY),
             title_font=dict(size=self.title_size),
             legend=dict(font=dict(size=self.font_size)),
             margin=dict(l=60, r=20, t=50 if fig.layout.title.text else 20, b=50),

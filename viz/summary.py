@@ -1,4 +1,9 @@
-"""The summary table under the race: one row per optimizer, numbers a student can quote."""
+"""The summary table under the race: one row per optimizer, numbers a student can quote.
+
+Its column headers are in the visitor's language (`columns`); the cloud columns' names
+`CLOUD_LOSS_COLUMN` and `CLOUD_DIVERGED_COLUMN` are read in the language current when they are
+imported or looked up (`cloud_loss_column()` / `cloud_diverged_column()` at the time of use).
+"""
 
 from __future__ import annotations
 
@@ -7,14 +12,32 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from i18n import t
 from surfaces.base import nearest_minimum_distance
 
 from .clouds import CloudView
 from .trajectory import Trajectory
 
 DEFAULT_TOL = 1e-3
-CLOUD_LOSS_COLUMN = "median final loss over seeds"
-CLOUD_DIVERGED_COLUMN = "seeded runs diverged"
+
+
+def cloud_loss_column() -> str:
+    """The header of the seeded runs' median final loss, in the current language."""
+    return t("viz.summary.cloud_loss")
+
+
+def cloud_diverged_column() -> str:
+    """The header of how many seeded runs diverged, in the current language."""
+    return t("viz.summary.cloud_diverged")
+
+
+def __getattr__(name: str) -> str:
+    # The old constants, now in the language of whoever reads them.
+    if name == "CLOUD_LOSS_COLUMN":
+        return cloud_loss_column()
+    if name == "CLOUD_DIVERGED_COLUMN":
+        return cloud_diverged_column()
+    raise AttributeError(name)
 
 
 def steps_to_tolerance(traj: Trajectory, f_star: float | None, tol: float) -> int | None:
@@ -27,7 +50,7 @@ def steps_to_tolerance(traj: Trajectory, f_star: float | None, tol: float) -> in
 
 def tolerance_column(tol: float) -> str:
     """The summary table's steps-to-tolerance column name."""
-    return f"steps to f − f* ≤ {tol:g}"
+    return t("viz.summary.steps_to_tolerance", tol=float(tol))
 
 
 def summary_table(
@@ -46,32 +69,35 @@ def summary_table(
     final loss and how many diverged, so one lucky run cannot carry the table.
     """
     tol_col = tolerance_column(tol)
+    name, final, distance, length, diverged = (t("viz.summary.optimizer"), t("viz.summary.final_loss"),
+                                               t("viz.summary.distance"), t("viz.summary.path_length"),
+                                               t("viz.summary.diverged"))
     rows = []
     for traj in trajectories:
         hit = steps_to_tolerance(traj, f_star, tol)
         rows.append(
             {
-                "optimizer": traj.label,
-                "final loss": traj.final_loss,
-                "distance to nearest minimum": float(nearest_minimum_distance(traj.final, minima)),
+                name: traj.label,
+                final: traj.final_loss,
+                distance: float(nearest_minimum_distance(traj.final, minima)),
                 tol_col: hit,
-                "path length": traj.path_length(),
-                "diverged": f"diverged at step {traj.diverged_at}" if traj.diverged else "",
+                length: traj.path_length(),
+                diverged: t("viz.summary.diverged_at", step=traj.diverged_at) if traj.diverged else "",
             }
         )
-    df = pd.DataFrame(rows, columns=["optimizer", "final loss", "distance to nearest minimum", tol_col,
-                                     "path length", "diverged"])
+    df = pd.DataFrame(rows, columns=[name, final, distance, tol_col, length, diverged])
     df[tol_col] = df[tol_col].astype("Int64")
     if clouds:
         by_label = {c.label: c for c in clouds}
-        df[CLOUD_LOSS_COLUMN] = [by_label[t.label].median_final_loss if t.label in by_label else float("nan")
-                                 for t in trajectories]
-        df[CLOUD_DIVERGED_COLUMN] = [f"{by_label[t.label].n_diverged} of {by_label[t.label].n_runs}"
-                                     if t.label in by_label else "" for t in trajectories]
+        df[cloud_loss_column()] = [by_label[traj.label].median_final_loss if traj.label in by_label
+                                   else float("nan") for traj in trajectories]
+        df[cloud_diverged_column()] = [
+            t("viz.summary.cloud_diverged_count", n=by_label[traj.label].n_diverged, total=by_label[traj.label].n_runs)
+            if traj.label in by_label else "" for traj in trajectories]
     return df
 
 
-def trajectories_csv(frames: "dict[str, pd.DataFrame]") -> str:
+def trajectories_csv(frames: "dict[str, pd.DataFrame]") -> str:  # i18n: internal
     """All runs in one long CSV (an ``optimizer`` column first), as the engine produced them."""
     parts = []
     for label, df in frames.items():
@@ -79,5 +105,5 @@ def trajectories_csv(frames: "dict[str, pd.DataFrame]") -> str:
         part.insert(0, "optimizer", label)
         parts.append(part)
     if not parts:
-        return "optimizer,step,x,y,loss\n"
+        return "optimizer,step,x,y,loss\n"  # i18n: internal (the CSV's column names)
     return pd.concat(parts, ignore_index=True).to_csv(index=False, float_format="%.10g")

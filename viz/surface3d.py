@@ -11,6 +11,8 @@ from typing import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from i18n import t
+
 from .contours import CONTOUR_COLORSCALE, ContourGrid
 from .palette import DIVERGED_COLOR, color_for
 from .style import DEFAULT_STYLE, Style
@@ -54,7 +56,7 @@ def surface3d_figure(
                    contours=dict(z=dict(show=True, usecolormap=False, color="rgba(60,60,60,0.35)",
                                         start=float(z.min()), end=float(z.max()),
                                         size=zspan / 16)),
-                   hoverinfo="skip", name="surface")
+                   hoverinfo="skip", name=t("viz.surface3d.surface"))
     )
     (x0, x1), (y0, y1) = grid.bounds
     zlo, zhi = float(zall.min()), float(zall.max())
@@ -72,7 +74,8 @@ def surface3d_figure(
             go.Scatter3d(x=px, y=py, z=zz, mode="lines+markers" if traj.n_points <= 80 else "lines",
                          line=dict(color=color_for(traj.key), width=style.line_width * 2.5),
                          marker=dict(size=style.marker_size * 0.5, color=color_for(traj.key)),
-                         name=traj.label + (f" (diverged at step {traj.diverged_at})" if traj.diverged else ""),
+                         name=t("viz.paths.diverged_name", name=traj.label, step=traj.diverged_at)
+                         if traj.diverged else traj.label,
                          hovertemplate=f"{traj.label}<br>x=%{{x:.3g}} y=%{{y:.3g}}<extra></extra>")
         )
         if traj.diverged and inside[-1]:
@@ -88,7 +91,7 @@ def surface3d_figure(
         fig.add_trace(go.Scatter3d(x=m[:, 0], y=m[:, 1], z=mz + lift, mode="markers",
                                    marker=dict(symbol="diamond", size=style.marker_size, color="#FFD700",
                                                line=dict(color="#000", width=1)),
-                                   name="minimum", showlegend=False))
+                                   name=t("viz.contours.minimum"), showlegend=False))
     if moving:
         _add_play(fig, moving, max(t.steps for t in trajectories), seconds)
     ratio = float(np.clip((y1 - y0) / max(x1 - x0, 1e-12), 0.4, 1.0))
@@ -124,11 +127,12 @@ def _add_play(fig: go.Figure, moving, steps: int, seconds: float | None) -> None
     fig.update_layout(
         updatemenus=[dict(type="buttons", direction="left", x=0, y=0, xanchor="left", yanchor="top",
                           showactive=False, pad=dict(t=4, r=8),
-                          buttons=[dict(label="▶ Play", method="animate", args=[None, play]),
-                                   dict(label="❚❚ Pause", method="animate",
+                          buttons=[dict(label=t("player.play"), method="animate", args=[None, play]),
+                                   dict(label=t("player.pause"), method="animate",
                                         args=[[None], dict(frame=dict(duration=0, redraw=False), mode="immediate")])])],
         sliders=[dict(active=len(shown) - 1, x=0.18, len=0.82, y=0, yanchor="top", pad=dict(t=4),
-                      currentvalue=dict(prefix="step ", visible=True),
+                      currentvalue=dict(prefix=t("viz.surface3d.step_prefix"), suffix=t("viz.surface3d.step_suffix"),
+                                        visible=True),
                       steps=[dict(label=f.name, method="animate",
                                   args=[[f.name], dict(frame=dict(duration=0, redraw=True), mode="immediate")])
                              for f in frames])],

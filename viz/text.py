@@ -14,6 +14,8 @@ from typing import Any, Mapping
 
 import pandas as pd
 
+from i18n import t
+
 EMPTY = "—"
 _SUBSCRIPT = str.maketrans("0123456789-+", "₀₁₂₃₄₅₆₇₈₉₋₊")
 
@@ -40,7 +42,7 @@ def cell(value: Any, *, digits: int = 4, empty: str = EMPTY) -> str:
     if is_missing(value):
         return empty
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return t("viz.text.yes") if value else t("viz.text.no")
     if isinstance(value, numbers.Integral):
         return str(int(value))
     if isinstance(value, numbers.Real):

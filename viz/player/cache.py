@@ -13,9 +13,11 @@ from typing import Callable
 from ..contours import ContourGrid
 from ..lru import LRU
 
-#: Serialized runs by (page's run key, cloud limit, loss scale): one slider change re-serializes one run.
+#: Serialized runs by (page's run key, cloud limit, loss scale, language): one slider change
+#: re-serializes one run; an entry holds words (a cloud's legend entry), so each language has its own.
 RUN_JSON = LRU(512)
 #: Serialized contour grids by the grid object (the pages' grids come from a shared resource cache).
+#: A grid holds numbers only, no words: one entry serves every language.
 GRID_JSON = LRU(32)
 
 

@@ -77,7 +77,8 @@ def player_texts(lang: str | None = None) -> dict[str, str]:
 
 def style_payload(style: Style) -> dict:
     """The sizes the player draws with (schema: Style)."""
-    return {"projector": bool(style.projector), "font_size": style.font_size, "line_width": style.line_width,
+    return {"projector": bool(style.projector), "font_family": style.font_family, "font_size": style.font_size,
+            "line_width": style.line_width,
             "marker_size": style.marker_size, "arrow_min_px": style.arrow_min_px, "arrow_width": style.arrow_width}
 
 
@@ -106,7 +107,7 @@ def _cloud_entry(view: CloudView, limit: int, scale: LossScale | None = None) ->
              "median_loss": view.median_loss}
     if scale is not None:  # the loss chart's band: quartiles and median over the seeded runs
         entry["loss_band"] = {
-            "name": f"{view.label}: median of {view.n_runs} runs (band: middle 50%)",
+            "name": view.band_name(),
             "fill": rgba(color_for(view.key), 0.2), "steps": [int(i) for i in view.loss_idx],
             "lower_quartile": scale.shown(view.loss_q25), "median": scale.shown(view.loss_median),
             "upper_quartile": scale.shown(view.loss_q75)}
@@ -212,30 +213,30 @@ def player_payload(
     bundle). ``velocities`` may be a callable ``traj -> arrows`` (evaluated only for runs not
     cached). ``run_keys`` maps a run's key to a hashable name of everything it was computed
     from (surface, start, steps, noise, schedule, hyperparameters, ghost and cloud settings):
-    its JSON is then cached in `RUN_JSON` and shared by every session, so a slider change
-    re-serializes one run, not all.
+    its JSON is then cached in `RUN_JSON` (per language: an entry carries words) and shared by
+    every session, so a slider change re-serializes one run, not all. Every word of the payload
+    (the notes, the player's `texts`) is in the current language (`i18n.current()`).
     """
     if mode not in ("grid", "overlay"):
-        raise ValueError(f"mode must be 'grid' or 'overlay', got {mode!r}")
+        raise ValueError(f"mode must be 'grid' or 'overlay', got {mode!r}")  # i18n: internal (a programmer's error)
     steps = max([t.steps for t in trajectories], default=0)
     if hide_runs:
         # Nothing of a path may reach the browser before the prediction: not drawn is not enough,
         # a student could read the JSON. Hidden runs also bypass the per-run JSON cache.
         trajectories = [_hidden_run(t, start) for t in trajectories]
         velocities, ghosts, clouds, loss_chart, run_keys, arrows = None, (), (), None, None, False
-        note = "The paths are hidden until you lock in a prediction."
+        note = i18n.t("viz.player.hidden_note")
         playback = f"{playback}|hidden"
+    lang = i18n.current()  # the words below, and a run's cached entry (its label, a cloud's legend entry)
     grid_text, grid_id = grid_json(grid, lambda g: to_json(grid_payload(g)))
     velocity_of = velocities if callable(velocities) else (lambda t, v=velocities or {}: v.get(t.key))
     limit = runs_to_draw(len(clouds), max((len(c.idx) for c in clouds), default=0))
     if clouds:
         first = clouds[0]
         drawn = min(limit, first.n_runs)
-        note = (note + " " + (
-            f"Noise clouds: faint lines are {first.n_runs} seeded runs per optimizer ({first.seed_text})"
-            + (f", {drawn} of them drawn" if drawn < first.n_runs else "")
-            + "; dotted: their median path; the solid path is the first seed's run."
-        )).strip()
+        cloud_note = (i18n.t("viz.player.cloud_note_thinned", n=first.n_runs, seeds=first.seed_text, drawn=drawn)
+                      if drawn < first.n_runs else i18n.t("viz.player.cloud_note", n=first.n_runs, seeds=first.seed_text))
+        note = (note + " " + cloud_note).strip()
     meta = {
         "title": title,
         "mode": mode,
@@ -257,8 +258,8 @@ def player_payload(
         "note": note,
         "hidden": bool(hide_runs),
         "start_step": 0 if hide_runs else int(min(max(int(start_step), 0), int(steps))),
-        "texts": player_texts(),
-        "lang": i18n.current(),
+        "texts": player_texts(lang),
+        "lang": lang,
     }
     if samples is not None:
         meta["samples"] = {"x": [float(v) for v in samples[0]], "y": [float(v) for v in samples[1]]}
@@ -272,7 +273,7 @@ def player_payload(
 
     def run_json(t: Trajectory) -> str:
         name = (run_keys or {}).get(t.key)
-        key = None if name is None else (name, limit, scale_key)
+        key = None if name is None else (name, limit, scale_key, lang)
         text = None if key is None else RUN_JSON.get(key)
         if text is None:
             cloud = cloud_by_key.get(t.key)

@@ -80,6 +80,8 @@ SAMPLES = Kind("Samples", "samples", "The data a regression surface is fitted to
 
 STYLE = Kind("Style", "style", "Sizes (`viz.style.Style`) in CSS pixels.", (
     Field("projector", "bool", "Projector mode: larger text, thicker lines, taller maps."),
+    Field("font_family", "string", "The font stack of every word the player writes (`viz.style.FONT_FAMILY`: "
+          "Latin first, then common Chinese fonts, at the same sizes)."),
     Field("font_size", "int", "Tick, title and legend font size."),
     Field("line_width", "number", "Path line width."),
     Field("marker_size", "number", "Marker size: heads, dots, stars and rings scale with it."),

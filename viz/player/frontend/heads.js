@@ -9,12 +9,12 @@
   var NS = global.DescentPlayer, el = NS.el, P = NS.Player.prototype;
 
   // Short, so that the run's name and the whole badge fit a phone's or a 3-column laptop's panel.
-  function badgeText(run) { return "diverged · step " + run.diverged_at; }
+  function badgeText(data, run) { return NS.tr(data, "player.head.badge", { step: run.diverged_at }); }
 
   P._buildHead = function (p) {
     var head = p.head = el("div", { class: "phead" }, p.el);
     if (p.isData) {
-      el("span", { class: "pname", text: "The data: each run's line" }, head);
+      p.name = el("span", { class: "pname", text: NS.tr(this.data, "player.head.data") }, head);
       p.readout = el("span", { class: "readout", text: "y = w·x + b" }, head);
     } else if (this.data.mode !== "overlay" && p.runs.length === 1) {
       var run = p.runs[0];
@@ -33,6 +33,7 @@
     this.panels.forEach(function (p) {
       if (p.isData) {
         p.runs = self.data.runs;
+        p.name.textContent = NS.tr(self.data, "player.head.data");  // a language switch keeps the panel
       } else if (p.runs.length === 1) {
         var run = p.runs[0], key = run.key;
         var fresh = self.data.runs.filter(function (run) { return run.key === key; })[0];
@@ -40,7 +41,7 @@
         p.badges.forEach(function (b) { b.el.remove(); });
         p.badges = [];
         if (NS.diverged(run)) {
-          p.badges.push({ run: run, el: el("span", { class: "badge", text: badgeText(run) }, p.head) });
+          p.badges.push({ run: run, el: el("span", { class: "badge", text: badgeText(self.data, run) }, p.head) });
         }
       } else {
         p.runs = self.data.runs;
@@ -52,7 +53,7 @@
         var chip = el("span", { class: "chip" }, self.legend);
         el("span", { class: "swatch", style: "background:" + run.color }, chip);
         el("span", { class: "chipname", text: run.label }, chip);
-        if (NS.diverged(run)) el("span", { class: "badge", text: badgeText(run) }, chip);
+        if (NS.diverged(run)) el("span", { class: "badge", text: badgeText(self.data, run) }, chip);
       });
     }
   };
@@ -66,8 +67,13 @@
       var cloud = run.cloud;
       // A diverged run's badge already says where it went: the readout keeps its room for the loss.
       var gone = NS.diverged(run) && k >= run.diverged_at;
-      var text = "f = " + NS.fmt(run.loss[Math.min(k, run.points - 1)]) + (heads[0].off && !gone ? "  (off the map)" : "");
-      if (cloud && cloud.points) text += "  ·  median " + NS.fmt(cloud.median_loss[Math.max(0, NS.upto(cloud.step_index, k) - 1)]);
+      var data = this.data;
+      var text = NS.tr(data, "player.head.loss", { loss: NS.fmt(run.loss[Math.min(k, run.points - 1)]) }) +
+        (heads[0].off && !gone ? "  " + NS.tr(data, "player.head.off_map") : "");
+      if (cloud && cloud.points) {
+        text += "  ·  " + NS.tr(data, "player.head.median",
+          { loss: NS.fmt(cloud.median_loss[Math.max(0, NS.upto(cloud.step_index, k) - 1)]) });
+      }
       p.readout.textContent = text + this._scaleText(p);
     } else {
       p.readout.textContent = this._scaleText(p).trim();
@@ -87,6 +93,6 @@
   P._scaleText = function (p) {
     var f = p.arrowScale || 1;
     if (!this.showArrows || Math.abs(f - 1) < 0.05) return "";
-    return "  ·  arrows ×" + (f >= 10 ? Math.round(f) : f.toPrecision(2));
+    return "  ·  " + NS.tr(this.data, "player.head.arrows", { factor: f >= 10 ? Math.round(f) : f.toPrecision(2) });
   };
 })(window);

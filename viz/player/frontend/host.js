@@ -53,7 +53,11 @@
       try {
         // The data arrives as bytes (a binary argument: see viz.player.component.player), JSON inside.
         payload = JSON.parse(new TextDecoder().decode(args.data));
-      } catch (e) { root.textContent = "Player: bad data (" + e + ")"; return; }
+      } catch (e) {
+        // The words of the last good data (this language); none yet: the error alone.
+        root.textContent = player ? NS.tr(player.data, "player.bad_data", { error: String(e) }) : "⚠ " + e;
+        return;
+      }
       if (!player) player = NS.mount(root, payload, hooks);
       else player.setData(payload);
       global.descentPlayer = player; // for the browser tests

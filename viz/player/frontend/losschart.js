@@ -56,7 +56,7 @@
     }
     this.node.style.display = "";
     this.node.style.minHeight = chart.height + "px"; // its room is kept while it waits to be drawn
-    this.full = [traces(data, chart), layout(data.style, chart, data.steps)];
+    this.full = [traces(data, chart), layout(data, chart)];
     this.end = data.steps;
     this.step = step;
     this.dirty = true;
@@ -104,16 +104,19 @@
       if (aboveMinimum) return aboveMinimum;
       return !chart.log ? loss : loss.map(function (v) { return v === null ? null : Math.max(v, chart.floor); });
     }
+    function tr(key, values) { return NS.tr(data, key, values); }
+    // A hover line: the name, the step (Plotly's %{x}) and the value.
+    function hover(name) { return name + "<br>" + tr("player.chart.hover_step", { step: "%{x}" }) + "<br>%{y:.4g}<extra></extra>"; }
     function curve(label, y, divergedAt, color, key, ghost) {
       var x = steps(y.length);
       lines.push({ type: "scatter", mode: "lines", x: x, y: y, name: label, legendgroup: key,
         line: { color: color, width: lw * (ghost ? 0.7 : 1.0), dash: ghost ? "dash" : "solid" },
-        opacity: ghost ? 0.6 : 1.0, hovertemplate: label + "<br>step %{x}<br>%{y:.4g}<extra></extra>" });
+        opacity: ghost ? 0.6 : 1.0, hovertemplate: hover(label) });
       if (divergedAt !== null) {
         lines.push({ type: "scatter", mode: "markers", x: [x[x.length - 1]], y: [y[y.length - 1]],
           marker: { symbol: "x", size: style.marker_size * 1.6, color: data.diverged_color },
-          name: label + ": diverged at step " + divergedAt, legendgroup: key, showlegend: false,
-          hovertemplate: label + " diverged at step " + divergedAt + "<extra></extra>" });
+          name: tr("player.chart.diverged", { name: label, step: divergedAt }), legendgroup: key, showlegend: false,
+          hovertemplate: tr("player.chart.diverged_hover", { name: label, step: divergedAt }) + "<extra></extra>" });
       }
     }
     data.runs.forEach(function (run) {
@@ -122,11 +125,11 @@
       bands.push({ type: "scatter", mode: "lines", x: band.steps, y: band.upper_quartile, line: { width: 0 },
         showlegend: false, hoverinfo: "skip", legendgroup: run.key });
       bands.push({ type: "scatter", mode: "lines", x: band.steps, y: band.lower_quartile, line: { width: 0 },
-        fill: "tonexty", fillcolor: band.fill, name: band.name + ": middle 50% of runs", legendgroup: run.key,
+        fill: "tonexty", fillcolor: band.fill, name: tr("player.chart.band_fill", { name: band.name }), legendgroup: run.key,
         hoverinfo: "skip", showlegend: false });
       bands.push({ type: "scatter", mode: "lines", x: band.steps, y: band.median, name: band.name,
         legendgroup: run.key, line: { color: run.color, width: lw * 0.8, dash: "dot" },
-        hovertemplate: band.name + " median<br>step %{x}<br>%{y:.4g}<extra></extra>" });
+        hovertemplate: hover(tr("player.chart.band_median_hover", { name: band.name })) });
     });
     data.runs.forEach(function (run) {
       curve(run.label, values(run.loss_above_minimum, run.loss), run.diverged_at, run.color, run.key, false);
@@ -140,16 +143,16 @@
     return bands.concat(lines);
   }
 
-  function layout(style, chart, steps) {
-    var fs = style.font_size, grid = "#e6e9ef", font = { size: fs + 1 };
+  function layout(data, chart) {
+    var style = data.style, steps = data.steps, fs = style.font_size, grid = "#e6e9ef", font = { size: fs + 1 };
     return {
       height: chart.height, margin: { l: 60, r: 20, t: 20, b: 50 },
-      font: { size: fs, color: "#262730", family: "\"Source Sans Pro\", \"Source Sans 3\", system-ui, sans-serif" },
+      font: { size: fs, color: "#262730", family: style.font_family },
       paper_bgcolor: "#ffffff", plot_bgcolor: "#ffffff",
       hovermode: chart.unified ? "x unified" : "closest",
       legend: { orientation: "h", yanchor: "bottom", y: 1.01, xanchor: "left", x: 0, font: { size: fs } },
       // automargin: the projector's 20-px ticks (10⁻¹⁰) need more room than the margins above.
-      xaxis: { title: { text: "step", font: font }, tickfont: { size: fs }, gridcolor: grid, zeroline: false,
+      xaxis: { title: { text: NS.tr(data, "player.chart.step"), font: font }, tickfont: { size: fs }, gridcolor: grid, zeroline: false,
         automargin: true, range: [0, Math.max(steps, 1)], autorange: false },
       yaxis: { type: chart.log ? "log" : "linear", title: { text: chart.title, font: font, standoff: 8 },
         tickfont: { size: fs }, exponentformat: chart.log ? "power" : "B", gridcolor: grid, zeroline: false,

@@ -46,7 +46,7 @@
       yaxis: { range: [grid.y_min, grid.y_max], fixedrange: true, showgrid: false, zeroline: false, automargin: false,
         ticks: "outside", tickfont: { size: fs }, title: { text: at[1], font: { size: fs }, standoff: 4 } },
       dragmode: false, hovermode: false, showlegend: false,
-      paper_bgcolor: "#ffffff", plot_bgcolor: "#ffffff",
+      paper_bgcolor: "#ffffff", plot_bgcolor: "#ffffff", font: { family: style.font_family },
       height: height
     };
     global.Plotly.newPlot(p.gd, traces, layout, { displayModeBar: false, responsive: false,
@@ -340,7 +340,7 @@
       yaxis: { range: yr, fixedrange: true, zeroline: false, automargin: false, ticks: "outside", tickfont: { size: fs },
         title: { text: "y", font: { size: fs }, standoff: 4 } },
       dragmode: false, hovermode: false, showlegend: false, paper_bgcolor: "#ffffff", plot_bgcolor: "#ffffff",
-      height: height
+      font: { family: style.font_family }, height: height
     };
     global.Plotly.newPlot(p.gd, traces, layout, { displayModeBar: false, responsive: false,
       doubleClick: false, scrollZoom: false, showTips: false });

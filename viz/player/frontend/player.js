@@ -34,7 +34,10 @@
   Player.prototype.setData = function (data) {
     var first = this.data === null;
     this.data = data;
-    this.root.setAttribute("lang", data.lang);  // picks the CJK font stack in player.css
+    // The payload's language and font stack (viz.style.FONT_FAMILY: Latin, then CJK fonts).
+    this.root.setAttribute("lang", data.lang);
+    this.root.style.fontFamily = data.style.font_family;
+    try { document.documentElement.lang = data.lang; } catch (e) { /* no document element */ }
     if (first) {
       this.showArrows = data.arrows;
       this.arrowsBox.checked = this.showArrows;
@@ -99,7 +102,7 @@
     });
     if (force || k !== this.lastK) {
       this.scrub.value = String(Math.min(k, data.steps));
-      this.stepLabel.textContent = "step " + k + " / " + data.steps;
+      this.stepLabel.textContent = NS.tr(data, "player.step_label", { step: k, steps: data.steps });
       this.root.setAttribute("data-step", String(k));
     }
     this.lossChart.showStep(k, !this.clock.playing);

@@ -9,27 +9,27 @@
 
   var NS = global.DescentPlayer, el = NS.el, P = NS.Player.prototype;
 
+  // The bar's elements; their words come with the data (_labelToolbar, on every payload), so a
+  // language switch relabels the bar. The bar is built before the first payload arrives (in the
+  // same tick, before any paint), so it is never seen without its words.
   P._buildToolbar = function () {
     var self = this;
     this.root.classList.add("descent-player");
-    var bar = el("div", { class: "bar" }, this.root);
-    this.playBtn = el("button", { class: "play", type: "button", text: "▶ Play", title: "Play / pause (space)" }, bar);
-    this.resetBtn = el("button", { class: "reset", type: "button", text: "↺ Reset", title: "Back to step 0" }, bar);
-    this.scrub = el("input", { class: "scrub", type: "range", min: "0", max: "1", step: "1", value: "0",
-      "aria-label": "step" }, bar);
-    this.stepLabel = el("span", { class: "steplabel", text: "step 0" }, bar);
+    var bar = this.bar = el("div", { class: "bar" }, this.root);
+    this.playBtn = el("button", { class: "play", type: "button" }, bar);
+    this.resetBtn = el("button", { class: "reset", type: "button" }, bar);
+    this.scrub = el("input", { class: "scrub", type: "range", min: "0", max: "1", step: "1", value: "0" }, bar);
+    this.stepLabel = el("span", { class: "steplabel" }, bar);
     var sp = el("label", { class: "speed" }, bar);
-    el("span", { text: "speed " }, sp);
-    this.speedSel = el("select", { class: "speedsel", "aria-label": "animation speed (steps per second)" }, sp);
-    el("span", { text: " steps/s" }, sp);
+    this.speedWord = el("span", {}, sp);
+    this.speedSel = el("select", { class: "speedsel" }, sp);
+    this.speedUnit = el("span", {}, sp);
     var ar = el("label", { class: "arrows" }, bar);
     this.arrowsBox = el("input", { type: "checkbox", class: "arrowsbox" }, ar);
-    el("span", { text: " arrows" }, ar);
-    this.startBtn = el("button", { class: "setstart", type: "button", text: "⊕ Set start",
-      title: "Then tap a map to start the runs there", "aria-pressed": "false" }, bar);
+    this.arrowsWord = el("span", {}, ar);
+    this.startBtn = el("button", { class: "setstart", type: "button", "aria-pressed": "false" }, bar);
     this.startBtn.style.display = "none";
-    this.helpBtn = el("button", { class: "helpbtn", type: "button", text: "?", title: "Keys (?)",
-      "aria-label": "Keyboard keys", "aria-expanded": "false" }, bar);
+    this.helpBtn = el("button", { class: "helpbtn", type: "button", text: "?", "aria-expanded": "false" }, bar);
     this.arrowLegend = el("span", { class: "arrowlegend" }, bar);
     this.arrowLegend.style.display = "none";
     this._buildHelp();
@@ -59,9 +59,30 @@
     });
   };
 
-  // The bar for a new payload: scrubber range, speed menu, what is enabled, the hint.
+  // The bar's words in the payload's language (texts): buttons, titles, accessible names, the keys' panel.
+  P._labelToolbar = function () {
+    var data = this.data;
+    function tr(key) { return NS.tr(data, key); }
+    this.playBtn.textContent = tr(this.clock.playing ? "player.pause" : "player.play");
+    this.playBtn.title = tr(this.hidden ? "player.locked_title" : "player.play_title");
+    this.resetBtn.textContent = tr("player.reset");
+    this.resetBtn.title = tr("player.reset_title");
+    this.scrub.setAttribute("aria-label", tr("player.scrubber"));
+    this.speedWord.textContent = tr("player.speed") + " ";
+    this.speedUnit.textContent = " " + tr("player.speed_unit");
+    this.speedSel.setAttribute("aria-label", tr("player.speed_menu"));
+    this.arrowsWord.textContent = " " + tr("player.arrows");
+    this.startBtn.textContent = tr("player.set_start");
+    this.startBtn.title = tr("player.set_start_title");
+    this.helpBtn.title = tr("player.help_button");
+    this.helpBtn.setAttribute("aria-label", tr("player.help_label"));
+    this._labelHelp();
+  };
+
+  // The bar for a new payload: its words, scrubber range, speed menu, what is enabled, the hint.
   P._updateToolbar = function () {
     var data = this.data, self = this;
+    this._labelToolbar();
     this.scrub.max = String(data.steps);
     this.speedSel.innerHTML = "";
     data.speeds.forEach(function (v) {
@@ -72,12 +93,10 @@
     this.playBtn.disabled = this.hidden;
     this.scrub.disabled = this.hidden;
     this.arrowsBox.disabled = this.hidden;
-    this.playBtn.title = this.hidden ? "Lock in your prediction first" : "Play / pause (space)";
     this.startBtn.style.display = data.clickable && this.touch ? "" : "none";
     this.helpBtn.style.display = this.touch ? "none" : ""; // a phone has no keys to press
-    var how = this.hidden ? "" : this.touch ? (data.clickable ? "Tap “Set start”, then a map, to start from there." : "") :
-      (data.clickable ? "Click a map to start from there. Space: play/pause, ←/→: one step, ?: keys." :
-        "Space: play/pause, ←/→: one step, ?: keys.");
+    var how = this.hidden ? "" : this.touch ? (data.clickable ? NS.tr(data, "player.hint.touch") : "") :
+      NS.tr(data, data.clickable ? "player.hint.click" : "player.hint.keys");
     this.hint.textContent = (how + (data.note ? "  " + data.note : "")).trim();
     this._arrowLegend();
   };
@@ -88,10 +107,11 @@
     box.innerHTML = "";
     box.style.display = this.showArrows && this.data ? "" : "none";
     if (!this.data) return;
-    var colors = this.data.colors;
-    var entries = [["dashed", colors.gradient, "−η·∇f (gradient step)"], ["solid", "#262730", "the actual step"]];
-    if (this.data.runs.some(function (run) { return run.momentum_arrows; })) {
-      entries.push(["dotted", "#262730", "−η·velocity (momentum)"]);
+    var data = this.data, colors = data.colors;
+    var entries = [["dashed", colors.gradient, NS.tr(data, "player.legend.gradient")],
+      ["solid", "#262730", NS.tr(data, "player.legend.step")]];
+    if (data.runs.some(function (run) { return run.momentum_arrows; })) {
+      entries.push(["dotted", "#262730", NS.tr(data, "player.legend.momentum")]);
     }
     entries.forEach(function (e) {
       var item = el("span", { class: "arrowkey" }, box);
@@ -102,25 +122,31 @@
   };
 
   // The keys, in a panel over the maps, readable from the back of a room (it takes the player's
-  // font size, larger in projector mode).
-  var KEYS = [["Space", "play / pause"], ["← / →", "one step back / forward"],
-    ["1 – 4", "pick an answer in a “Predict first” box"], ["?", "show or hide these keys"],
-    ["Tab, then Space or Enter", "press the button or switch the toggle that has the focus"]];
+  // font size, larger in projector mode): [key, what it does], words by catalog key.
+  var KEYS = [["player.keys.space", "player.keys.space_does"], ["← / →", "player.keys.arrows_does"],
+    ["1 – 4", "player.keys.answers_does"], ["?", "player.keys.help_does"], ["player.keys.tab", "player.keys.tab_does"]];
 
   P._buildHelp = function () {
-    var self = this;
     this.helpShown = false;
-    this.helpPanel = el("div", { class: "keyhelp", role: "dialog", "aria-label": "Keyboard keys" }, this.root);
-    el("div", { class: "keyhelp-title", text: "Keys" }, this.helpPanel);
-    var table = el("table", {}, this.helpPanel);
+    this.helpPanel = el("div", { class: "keyhelp", role: "dialog" }, this.root);
+    this.helpPanel.style.display = "none";
+  };
+
+  // The panel's words in the payload's language (rebuilt on each payload; it keeps its shown state).
+  P._labelHelp = function () {
+    var self = this, data = this.data, panel = this.helpPanel;
+    function tr(key) { return key.indexOf("player.") === 0 ? NS.tr(data, key) : key; }
+    panel.innerHTML = "";
+    panel.setAttribute("aria-label", tr("player.help_label"));
+    el("div", { class: "keyhelp-title", text: tr("player.keys_title") }, panel);
+    var table = el("table", {}, panel);
     KEYS.forEach(function (k) {
       var row = el("tr", {}, table);
-      el("kbd", { text: k[0] }, el("td", {}, row));
-      el("td", { text: k[1] }, row);
+      el("kbd", { text: tr(k[0]) }, el("td", {}, row));
+      el("td", { text: tr(k[1]) }, row);
     });
-    var close = el("button", { class: "keyhelp-close", type: "button", text: "Close" }, this.helpPanel);
+    var close = el("button", { class: "keyhelp-close", type: "button", text: tr("player.close") }, panel);
     close.addEventListener("click", function () { self.showHelp(false); });
-    this.helpPanel.style.display = "none";
   };
 
   P.showHelp = function (on) {
