@@ -28,6 +28,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from i18n import Msg
+
 from .base import Array, Surface
 
 
@@ -174,23 +176,15 @@ def make_regression_surface(
 
     return Surface(
         key="regression",
-        label=f"Linear regression (least squares, N={n})",
+        label=Msg.of("surfaces.regression.label", n=n),
         latex=rf"f(w, b) = \frac{{1}}{{2N}}\sum_{{i=1}}^{{N}} (w\,x_i + b - y_i)^2,\quad N = {n}",
         f=model.f,
         grad=model.grad,
         bounds=bounds,
         minima=((w_opt, b_opt),),
         start=start,
-        axis_titles=("slope w", "intercept b"),
-        note=(
-            f"Fitting a line y = w·x + b to {n} noisy points by least squares; the map's "
-            "horizontal axis is the slope w, the vertical axis the intercept b. The loss is a "
-            "mean over data points, so mini-batch SGD estimates the gradient from a random "
-            "subset each step: smaller batches mean noisier steps that never quite settle "
-            "without a decaying learning rate. The valley is tilted and elongated "
-            f"(condition number {lmax / lmin:.0f}) because the inputs are not centred: slope "
-            "and intercept trade off against each other."
-        ),
+        axis_titles=(Msg.of("surfaces.regression.slope"), Msg.of("surfaces.regression.intercept")),
+        note=Msg.of("surfaces.regression.note", n=n, condition=f"{lmax / lmin:.0f}"),
         hessian_eigs=(lmin, lmax),
         n_samples=n,
         batch_grad=model.batch_grad,
