@@ -92,14 +92,41 @@ class Rendered:
         return render(obj.__dict__[self.slot])
 
     def __set__(self, obj: object, value: object) -> None:
-        obj.__dict__[self.slot] = value
+        obj.__dict__[self.slot] = _source(value)
+
+
+class RenderedText(str):
+    """The text of a `Msg` in one language that remembers the `Msg`: given back to a `Rendered`
+    field (``dataclasses.replace`` copies fields by reading them), it stores the `Msg` again,
+    so a copy still speaks every reader's language."""
+
+    __slots__ = ("source",)
+
+    def __new__(cls, text: str, source: object) -> "RenderedText":
+        out = super().__new__(cls, text)
+        out.source = source
+        return out
+
+    def __reduce__(self):
+        return str, (str(self),)  # a pickled copy is plain text
+
+
+def _source(value: object):
+    """What a `Rendered` field stores for ``value``: the `Msg` behind rendered text."""
+    if isinstance(value, RenderedText):
+        return value.source
+    if isinstance(value, Mapping):
+        return {k: _source(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return tuple(_source(v) for v in value)
+    return value
 
 
 def render(value: object):
     """A `Msg` (or anything with ``render()``, such as `Deferred`), a mapping or tuple of them, as
     text in the current language (anything else as is)."""
     if isinstance(value, (Msg, Deferred)):
-        return value.render()
+        return RenderedText(value.render(), value)
     if isinstance(value, Mapping):
         return {k: render(v) for k, v in value.items()}
     if isinstance(value, tuple):

@@ -271,7 +271,7 @@ class _Checker:
             return self._call(node)
         name = _NODE_NAMES.get(type(node))
         what = (t(f"surfaces.formula.node.{name}") if name
-                else t("surfaces.formula.node.other", name=type(node).__name__))
+                else t("surfaces.formula.node.unknown", name=type(node).__name__))
         raise _reject(t("surfaces.formula.syntax_refused", what=what, allowed=_allowed()))
 
     def _constant(self, node: ast.Constant) -> _Info:
