@@ -308,7 +308,7 @@ class Optimizer:
     def __post_init__(self) -> None:
         unknown = [k for k in self.sweep_axes if k not in self.hyper_keys]
         if len(self.sweep_axes) != 2 or unknown or self.sweep_axes[0] == self.sweep_axes[1]:
-            raise ValueError(f"{self.key}: sweep_axes must be two distinct hyperparameter keys")
+            raise ValueError(f"{self.key}: sweep_axes must be two distinct hyperparameter keys")  # i18n: internal
 
     @property
     def hyper_keys(self) -> tuple[str, ...]:
