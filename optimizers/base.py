@@ -33,7 +33,7 @@ from typing import Callable, Mapping
 
 import numpy as np
 
-from i18n import Msg, t, text
+from i18n import Msg, t
 
 Array = np.ndarray
 State = dict[str, Array]
