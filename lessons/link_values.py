@@ -16,7 +16,8 @@ import math
 import string
 from typing import Any, Mapping
 
-from .grids import format_number
+from i18n import t
+
 
 _NOTICE_VALUE_CHARS = 24
 _PUNCTUATION = frozenset(string.punctuation)
@@ -88,15 +89,14 @@ def read_number(params: Mapping[str, Any], key: str, default: float, low: float,
     name = label or key
     value = parse_float(raw)
     if value is None:
-        notices.append(f"{name}={quote(raw)} is not a usable number; using {format_number(default)}.")
+        notices.append(t("links.not_a_number", name=name, raw=quote(raw), default=default))
         return default
     if integer and not float(value).is_integer():
         value = float(round(value))
-        notices.append(f"{name}={quote(raw)} must be a whole number; using {format_number(value)}.")
+        notices.append(t("links.not_whole", name=name, raw=quote(raw), value=value))
     if value < low or value > high:
         clamped = min(max(value, low), high)
-        notices.append(f"{name}={quote(raw)} is outside [{format_number(low)}, {format_number(high)}]; "
-                       f"using {format_number(clamped)}.")
+        notices.append(t("links.outside", name=name, raw=quote(raw), low=low, high=high, value=clamped))
         value = clamped
     return int(value) if integer else float(value)
 
@@ -110,7 +110,7 @@ def read_flag(params: Mapping[str, Any], key: str, default: bool, notices: list[
         return True
     if raw.lower() in ("0", "false", "no", "off"):
         return False
-    notices.append(f"{key}={quote(raw)} is not 0 or 1; using {int(default)}.")
+    notices.append(t("links.not_a_flag", name=key, raw=quote(raw), default=int(default)))
     return default
 
 
@@ -123,8 +123,8 @@ def read_choice(params: Mapping[str, Any], key: str, options, default, notices: 
     for option in options:
         if raw.lower() == str(option).lower():
             return option
-    notices.append(f"{label or key}={quote(raw)} is not one of {', '.join(quote(o, 40) for o in options)}; "
-                   f"using {quote(default, 40)}.")
+    notices.append(t("links.not_a_choice", name=label or key, raw=quote(raw),
+                     options=", ".join(quote(o, 40) for o in options), default=quote(default, 40)))
     return default
 
 

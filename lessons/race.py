@@ -29,6 +29,7 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 
+from i18n import t
 from optimizers import OPTIMIZERS, SCHEDULES, make_schedule, run_batch
 
 #: The surface key of a user-typed formula (not in the SURFACES registry).
@@ -50,13 +51,18 @@ MAX_CUSTOM_BOUND = 1e4
 Hyper = tuple[tuple[str, float], ...]
 
 
+def field_name(name: str) -> str:
+    """A race field as the person reading the message sees it ("steps"; in Chinese 步数)."""
+    return t(f"race.field.{name}")
+
+
 def _hyper_items(opt_key: str, values: Mapping[str, Any] | Iterable[tuple[str, Any]] | None) -> Hyper:
     """Every declared hyperparameter of ``opt_key`` as sorted ``(name, float)`` pairs, validated."""
     opt = OPTIMIZERS[opt_key]
     given = dict(values or {})
     for name, value in given.items():
         if np.ndim(value) != 0:
-            raise ValueError(f"{opt.label}: {name} must be one number, got {value!r}")
+            raise ValueError(t("race.errors.not_one_number", optimizer=opt.label, name=name, value=repr(value)))
     resolved = opt.resolve(given)  # fills defaults; names an unknown or invalid one
     return tuple(sorted((k, float(v)) for k, v in resolved.items()))
 
@@ -65,15 +71,15 @@ def _optimizer_items(value: Any) -> tuple[tuple[str, Hyper], ...]:
     if isinstance(value, Mapping):
         pairs = list(value.items())
     elif isinstance(value, str):
-        raise ValueError("optimizers must be a list of keys or a mapping key -> hyperparameters")
+        raise ValueError("optimizers must be a list of keys or a mapping key -> hyperparameters")  # i18n: internal
     else:
         pairs = [(item, None) if isinstance(item, str) else tuple(item) for item in value]
     out: list[tuple[str, Hyper]] = []
     for key, hyper in pairs:
         if key not in OPTIMIZERS:
-            raise ValueError(f"unknown optimizer {key!r}; choose from {', '.join(OPTIMIZERS)}")
+            raise ValueError(t("race.errors.unknown_optimizer", key=repr(key), choices=", ".join(OPTIMIZERS)))
         if any(key == k for k, _ in out):
-            raise ValueError(f"optimizer {key!r} is listed twice")
+            raise ValueError(t("race.errors.listed_twice", key=repr(key)))
         out.append((key, _hyper_items(key, hyper)))
     return tuple(out)
 
@@ -82,18 +88,19 @@ def _finite(name: str, value: Any, low: float = -math.inf, high: float = math.in
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number, got {value!r}") from None
+        raise ValueError(t("race.errors.not_number", name=field_name(name), value=repr(value))) from None
     if isinstance(value, bool) or not math.isfinite(number):
-        raise ValueError(f"{name} must be a finite number, got {value!r}")
+        raise ValueError(t("race.errors.not_finite", name=field_name(name), value=repr(value)))
     if not low <= number <= high:
-        raise ValueError(f"{name} must be between {low:g} and {high:g}, got {number:g}")
+        raise ValueError(t("race.errors.out_of_range", name=field_name(name), low=f"{low:g}", high=f"{high:g}",
+                           value=f"{number:g}"))
     return number
 
 
 def _whole(name: str, value: Any, low: int, high: int) -> int:
     number = _finite(name, value, low, high)
     if not number.is_integer():
-        raise ValueError(f"{name} must be a whole number, got {value!r}")
+        raise ValueError(t("race.errors.not_whole", name=field_name(name), value=repr(value)))
     return int(number)
 
 
@@ -102,11 +109,11 @@ def check_bounds(bounds: Any) -> Bounds:
     try:
         (x0, x1), (y0, y1) = bounds
     except (TypeError, ValueError):
-        raise ValueError("bounds must be ((xmin, xmax), (ymin, ymax))") from None
+        raise ValueError(t("race.errors.bounds_shape")) from None
     x0, x1, y0, y1 = (_finite(n, v, -MAX_CUSTOM_BOUND, MAX_CUSTOM_BOUND)
                       for n, v in zip(("xmin", "xmax", "ymin", "ymax"), (x0, x1, y0, y1)))
     if not (x0 < x1 and y0 < y1):
-        raise ValueError("the plotting range needs xmin < xmax and ymin < ymax")
+        raise ValueError(t("race.errors.bounds_order"))
     return ((x0, x1), (y0, y1))
 
 
@@ -137,21 +144,22 @@ class Race:
             put("bounds", check_bounds(DEFAULT_BOUNDS if self.bounds is None else self.bounds))
         elif self.surface in SURFACES:
             if self.formula is not None or self.bounds is not None:
-                raise ValueError("a formula and a plotting range belong to surface='custom' only")
+                raise ValueError(t("race.errors.formula_not_custom"))
         else:
-            raise ValueError(f"unknown surface {self.surface!r}; choose from {', '.join(SURFACES)} or {CUSTOM!r}")
+            raise ValueError(t("race.errors.unknown_surface", key=repr(self.surface), choices=", ".join(SURFACES),
+                               custom=repr(CUSTOM)))
         put("optimizers", _optimizer_items(self.optimizers))
         try:
             x, y = self.start
         except (TypeError, ValueError):
-            raise ValueError(f"start must be two numbers (x, y), got {self.start!r}") from None
+            raise ValueError(t("race.errors.start", value=repr(self.start))) from None
         put("start", (_finite("x0", x), _finite("y0", y)))
         put("steps", _whole("steps", self.steps, 1, MAX_STEPS))
         put("noise", _finite("noise", self.noise, 0.0, MAX_NOISE))
         put("seed", _whole("seed", self.seed, 0, MAX_SEED))
         put("clip", _finite("clip", self.clip, 0.0, MAX_CLIP))
         if self.schedule not in SCHEDULES:
-            raise ValueError(f"unknown schedule {self.schedule!r}; choose from {', '.join(SCHEDULES)}")
+            raise ValueError(t("race.errors.unknown_schedule", key=repr(self.schedule), choices=", ".join(SCHEDULES)))
         params = dict(self.schedule_params)
         make_schedule(self.schedule, **params)  # names an unknown or invalid parameter
         spec = SCHEDULES[self.schedule]
@@ -214,7 +222,7 @@ class Race:
         if dot:
             return self.with_hyper(opt_key, hyper, value)
         if name not in {f.name for f in fields(self)}:
-            raise ValueError(f"a race has no setting {name!r}")
+            raise ValueError(t("race.errors.no_setting", name=repr(name)))
         return self.with_(**{name: value})
 
     def setting(self, name: str) -> float:
@@ -257,18 +265,20 @@ class Race:
         from .grids import format_number as n
 
         (x0, x1), (y0, y1) = self.surface_object().bounds
-        where = (f"custom formula f(x, y) = {self.formula} on x ∈ [{n(x0)}, {n(x1)}], y ∈ [{n(y0)}, {n(y1)}]"
+        where = (t("race.describe.custom", formula=self.formula, x0=n(x0), x1=n(x1), y0=n(y0), y1=n(y1))
                  if self.is_custom else SURFACES[self.surface].label)
-        lines = [("Surface", where), ("Start", f"({n(self.start[0])}, {n(self.start[1])})"),
-                 ("Steps", n(self.steps))]
+        lines = [(t("race.describe.surface"), where),
+                 (t("race.describe.start"), f"({n(self.start[0])}, {n(self.start[1])})"),
+                 (t("race.describe.steps"), n(self.steps))]
         if self.noise > 0:
-            lines.append(("Gradient noise", f"σ = {n(self.noise)}, seed {self.seed}"))
+            lines.append((t("race.describe.noise"), t("race.describe.noise_value", sigma=n(self.noise), seed=self.seed)))
         if self.schedule != "constant":
             params = ", ".join(f"{k} = {n(v)}" for k, v in self.schedule_params)
-            lines.append(("Learning-rate schedule", f"{SCHEDULES[self.schedule].label} ({params})" if params
-                          else SCHEDULES[self.schedule].label))
+            lines.append((t("race.describe.schedule"),
+                          t("race.describe.schedule_value", schedule=SCHEDULES[self.schedule].label, params=params)
+                          if params else SCHEDULES[self.schedule].label))
         if self.clip > 0:
-            lines.append(("Gradient clipping", f"norm at most {n(self.clip)}"))
+            lines.append((t("race.describe.clip"), t("race.describe.clip_value", clip=n(self.clip))))
         for key, values in self.optimizers:
             lines.append((OPTIMIZERS[key].label, ", ".join(f"{k} = {n(v)}" for k, v in
                                                            sorted(values, key=lambda kv: kv[0] != "lr"))))
@@ -299,7 +309,7 @@ class Race:
                        clip=data.get("clip", 0.0), formula=data.get("formula"),
                        bounds=None if bounds is None else tuple(tuple(b) for b in bounds))
         except (KeyError, TypeError, AttributeError) as exc:
-            raise ValueError(f"not a race: {exc}") from None
+            raise ValueError(t("race.errors.not_race", detail=str(exc))) from None
 
     def to_json(self) -> str:
         """Canonical JSON (sorted keys, every field complete): equal races give equal text."""
@@ -310,9 +320,9 @@ class Race:
         try:
             data = json.loads(text)
         except (TypeError, ValueError) as exc:
-            raise ValueError(f"not a race: {exc}") from None
+            raise ValueError(t("race.errors.not_race", detail=str(exc))) from None
         if not isinstance(data, Mapping):
-            raise ValueError("not a race: expected a JSON object")
+            raise ValueError(t("race.errors.not_race_object"))
         return cls.from_dict(data)
 
     @property

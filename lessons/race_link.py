@@ -23,6 +23,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
 
+from i18n import t
 from optimizers import OPTIMIZERS, SCHEDULES
 
 from .grids import LINK_DIGITS, clip_options, format_number, nice, noise_options, slider_options, snap
@@ -129,21 +130,20 @@ def read_custom_surface(params: Mapping[str, Any], notices: list[str]) -> tuple[
             validate_expression(raw)
             formula = raw.strip()
         except ValueError as exc:
-            notices.append(f"formula={quote(raw)} cannot be used ({md_escape(short(exc))}); "
-                           f"using {md_escape(DEFAULT_FORMULA)}.")
+            notices.append(t("links.formula_unusable", raw=quote(raw), error=md_escape(short(exc)),
+                             default=md_escape(DEFAULT_FORMULA)))
     (dx0, dx1), (dy0, dy1) = DEFAULT_BOUNDS
     lim = MAX_CUSTOM_BOUND
     xmin, xmax, ymin, ymax = (read_number(params, k, d, -lim, lim, notices)
                               for k, d in zip(BOUND_KEYS, (dx0, dx1, dy0, dy1)))
     bounds: Bounds = ((float(xmin), float(xmax)), (float(ymin), float(ymax)))
     if not (xmin < xmax and ymin < ymax):
-        notices.append("The plotting range needs xmin < xmax and ymin < ymax; using −5 … 5.")
+        notices.append(t("links.bounds_order"))
         bounds = DEFAULT_BOUNDS
     try:
         return from_expression(formula, bounds), formula, bounds
     except ValueError as exc:
-        notices.append(f"The formula cannot be drawn on this range ({md_escape(short(exc))}); "
-                       f"using {md_escape(DEFAULT_FORMULA)} on −5 … 5.")
+        notices.append(t("links.formula_undrawable", error=md_escape(short(exc)), default=md_escape(DEFAULT_FORMULA)))
     return from_expression(DEFAULT_FORMULA, DEFAULT_BOUNDS), DEFAULT_FORMULA, DEFAULT_BOUNDS
 
 
@@ -167,11 +167,11 @@ def _read_surface(draft: Draft, params: Mapping[str, Any], notices: list[str]) -
         draft["start"] = tuple(float(c) for c in custom.start)
         return
     if any(k in params for k in ("formula", *BOUND_KEYS)):
-        notices.append("A formula or plotting range is used only with surface=custom; ignored.")
+        notices.append(t("links.formula_not_custom"))
     if raw is None:
         return
     if raw not in SURFACES:
-        notices.append(f"Unknown surface {quote(raw)}; using {draft['surface']}.")
+        notices.append(t("links.unknown_surface", raw=quote(raw), current=draft["surface"]))
     elif raw != draft["surface"]:
         draft.update(surface=raw, formula=None, bounds=None, start=tuple(float(c) for c in SURFACES[raw].start))
 
@@ -190,17 +190,17 @@ def _read_opts(draft: Draft, params: Mapping[str, Any], notices: list[str]) -> N
     raw_opts = [v.strip() for v in values(params, "opt") if v.strip() != ""]
     if not raw_opts:
         if "opt" in params:
-            notices.append("Empty optimizer list in the link; showing the default.")
+            notices.append(t("links.empty_optimizers"))
         return
     chosen: list[str] = []
     for v in raw_opts:
         if v not in OPTIMIZERS:
-            notices.append(f"Unknown optimizer {quote(v)} ignored.")
+            notices.append(t("links.unknown_optimizer", raw=quote(v)))
         elif v not in chosen:
             chosen.append(v)
     if not chosen:
         names = ", ".join(k for k, _ in draft["optimizers"])
-        notices.append(f"No known optimizer in the link; showing {names}.")
+        notices.append(t("links.no_known_optimizer", names=names))
         return
     before = dict(draft["optimizers"])
     draft["optimizers"] = [(k, dict(before.get(k, ()))) for k in chosen]
@@ -212,8 +212,8 @@ def _read_hypers(draft: Draft, params: Mapping[str, Any], notices: list[str]) ->
         opt_key, _, hyper = name.partition(".")
         opt = OPTIMIZERS.get(opt_key)
         if opt is None or hyper not in opt.hyper_keys:
-            notices.append(f"{opt.label} has no setting {quote(hyper)}; ignored." if opt is not None
-                           else f"Unknown optimizer in {quote(name)} ignored.")
+            notices.append(t("links.no_setting", optimizer=opt.label, raw=quote(hyper)) if opt is not None
+                           else t("links.unknown_optimizer_in", raw=quote(name)))
             continue
         if opt_key not in hypers:
             continue  # a setting of an optimizer the race does not show
@@ -246,7 +246,7 @@ def _read_schedule(draft: Draft, params: Mapping[str, Any], notices: list[str]) 
     if raw is None:
         return
     if raw not in SCHEDULES:
-        notices.append(f"Unknown schedule {quote(raw)}; using {draft['schedule']}.")
+        notices.append(t("links.unknown_schedule", raw=quote(raw), current=draft["schedule"]))
     elif raw != draft["schedule"]:
         draft.update(schedule=raw, schedule_params=())  # another schedule: its own defaults
 
@@ -258,7 +258,7 @@ def _read_schedule_params(draft: Draft, params: Mapping[str, Any], notices: list
     for name in [k for k in params if k.startswith("sched.")]:
         spec = specs.get(name.partition(".")[2])
         if spec is None:
-            notices.append(f"Schedule {draft['schedule']} has no setting {quote(name.partition('.')[2])}; ignored.")
+            notices.append(t("links.schedule_no_setting", schedule=draft["schedule"], raw=quote(name.partition(".")[2])))
             continue
         value = read_number(params, name, current[spec.key], float(spec.low), float(spec.high), notices,
                             integer=bool(spec.integer))
@@ -312,7 +312,7 @@ def parse_race(params: Mapping[str, Any], base: Race, notices: list[str]) -> Rac
     try:
         return Race(**draft)
     except ValueError as exc:  # every row clamps, so this is a combination no row could see
-        notices.append(f"The link's race cannot be run ({md_escape(short(exc))}); showing the lesson.")
+        notices.append(t("links.race_unrunnable", error=md_escape(short(exc))))
         return base
 
 

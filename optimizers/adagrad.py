@@ -17,6 +17,8 @@ import math
 
 import numpy as np
 
+from i18n import Msg
+
 from .base import Array, Explanation, Optimizer, ScalarKernel, State
 from .explain import gradient_lines, num, one_step, row, vec
 from .kernel_pieces import l2_decay as k_l2_decay
@@ -84,20 +86,14 @@ ADAGRAD = Optimizer(
     hypers=(lr_spec(1e-2), eps_spec(1e-10), weight_decay_spec(0.0)),
     init=_init,
     update=_update,
-    state_names={"sum": "accumulated squares s"},
+    state_names={"sum": Msg.of("optimizers.state.sum")},
     preconditioner=_preconditioner,
     explain=_explain,
     stability=lambda hyper, lam_max: None,  # the step is rescaled by the gradient's own size
     arrow=lambda states, hyper, t: None,
     kernel=ScalarKernel(_kernel, _kernel_preconditioner),
     sweep_axes=("lr", "eps"),
-    note=(
-        "AdaGrad divides each coordinate's step by the root of its summed squared gradients, "
-        "so steep and flat directions move at similar speeds. The sum never shrinks, so the "
-        "effective learning rate only falls: like 1/√t while the gradients keep their size, "
-        "but after big early gradients it is nearly frozen (in the AdaGrad-stall lesson it "
-        "drops only 3 % from update 2 to update 2,000) and long runs crawl."
-    ),
+    note=Msg.of("optimizers.adagrad.note"),
 )
 
 __all__ = ["ADAGRAD"]

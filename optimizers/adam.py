@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from i18n import Msg
+
 from .base import Array, Explanation, Optimizer, ScalarKernel, State
 from .explain import gradient_lines, moment_lines, num, one_step, row, vec
 from .kernel_pieces import (
@@ -177,10 +179,10 @@ def _arrow(states, hyper, t):
     return m / np.where(corr > 0, corr, 1.0)[:, None]
 
 
-_BETA1 = beta_spec("beta1", 0.9, 0.0, 0.999, "β₁: decay of the gradient's moving average (momentum).")
-_BETA2 = beta_spec(
-    "beta2", 0.999, 0.5, 0.9999, "β₂: decay of the squared gradient's moving average (step scale)."
-)
+_BETA1 = beta_spec("beta1", 0.9, 0.0, 0.999, Msg.of("optimizers.adam.beta1"))
+_BETA2 = beta_spec("beta2", 0.999, 0.5, 0.9999, Msg.of("optimizers.adam.beta2"))
+
+_STATES = {"exp_avg": Msg.of("optimizers.state.first_moment"), "exp_avg_sq": Msg.of("optimizers.state.second_moment")}
 
 _MOMENTS = (
     r"m_t &= \beta_1 m_{t-1} + (1-\beta_1)\, g_t \\"
@@ -202,21 +204,14 @@ ADAM = Optimizer(
     hypers=(lr_spec(1e-3), _BETA1, _BETA2, eps_spec(1e-8), weight_decay_spec(0.0)),
     init=_init,
     update=_adam_update,
-    state_names={"exp_avg": "first moment m", "exp_avg_sq": "second moment v"},
+    state_names=_STATES,
     preconditioner=_preconditioner,
     explain=_explain(decoupled=False),
     stability=lambda hyper, lam_max: None,  # the step is about η whatever the curvature
     arrow=_arrow,
     sweep_axes=("lr", "beta2"),
     kernel=ScalarKernel(_adam_kernel, _kernel_preconditioner, ("beta1", "beta2"), _kernel_scalars),
-    note=(
-        "Adam combines momentum (the average m) with RMSprop's per-coordinate scaling (the "
-        "average v). Both start at 0 and v takes in a new g² with weight only 1 − β₂, so "
-        "without bias correction m/√v starts too large: step 1 would be over 3 η per coordinate "
-        "and nearly 6 η by step 5 (default η, the bowl from (−7, 2)); dividing by 1 − βᵗ makes step 1 η "
-        "per coordinate. Its steps are about η in size whatever the gradient's scale, which "
-        "makes η a distance, not a multiplier."
-    ),
+    note=Msg.of("optimizers.adam.note"),
 )
 
 ADAMW = Optimizer(
@@ -236,19 +231,14 @@ ADAMW = Optimizer(
     ),
     init=_init,
     update=_adamw_update,
-    state_names={"exp_avg": "first moment m", "exp_avg_sq": "second moment v"},
+    state_names=_STATES,
     preconditioner=_preconditioner,
     explain=_explain(decoupled=True),
     stability=lambda hyper, lam_max: None,  # the step is about η whatever the curvature
     arrow=_arrow,
     sweep_axes=("lr", "beta2"),
     kernel=ScalarKernel(_adamw_kernel, _kernel_preconditioner, ("beta1", "beta2"), _kernel_scalars),
-    note=(
-        "AdamW shrinks the parameters directly instead of adding λθ to the gradient, so the "
-        "decay is not rescaled by Adam's per-coordinate step sizes. Compare it with Adam's "
-        "weight_decay: with L2 in the gradient, coordinates with large gradient history are "
-        "barely regularized."
-    ),
+    note=Msg.of("optimizers.adamw.note"),
 )
 
 __all__ = ["ADAM", "ADAMW"]

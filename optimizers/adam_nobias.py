@@ -21,6 +21,8 @@ import math
 
 import numpy as np
 
+from i18n import Msg, t as tr
+
 from .base import Array, Explanation, Optimizer, ScalarKernel, State
 from .explain import gradient_lines, moment_lines, num, one_step, row, vec
 from .kernel_pieces import (
@@ -75,7 +77,8 @@ def _explain(params, grads, state, hyper, t) -> Explanation:
     b1, b2 = float(hyper["beta1"]), float(hyper["beta2"])
     lines += moment_lines(state, after, g, b1, b2, t)
     m, v = row(after, "exp_avg"), row(after, "exp_avg_sq")
-    lines.append(rf"&\text{{no bias correction: Adam would divide by }} 1-\beta_1^{{{t}}} = {num(1 - b1 ** t)}"
+    lines.append(r"&\text{" + tr("optimizers.adam_nobias.explain") + "} "
+                 rf"1-\beta_1^{{{t}}} = {num(1 - b1 ** t)}"
                  rf",\ 1-\beta_2^{{{t}}} = {num(1 - b2 ** t)}")
     den = np.sqrt(v) + float(hyper["eps"])
     lines.append(rf"\theta_{{{t}}} &= \theta_{{{k}}} - \eta\,\frac{{m_{{{t}}}}}{{\sqrt{{v_{{{t}}}}} + \varepsilon}}"
@@ -90,19 +93,18 @@ def _arrow(states, hyper, t):
 
 ADAM_NO_BIAS_CORRECTION = Optimizer(
     key="adam_nobias",
-    label="Adam (no bias correction)",
+    label=Msg.of("optimizers.adam_nobias.label"),
     latex=(
         r"\begin{aligned}g_t &= \nabla f(\theta_{t-1}) + \lambda\,\theta_{t-1} \\"
         r"m_t &= \beta_1 m_{t-1} + (1-\beta_1)\, g_t \\"
         r"v_t &= \beta_2 v_{t-1} + (1-\beta_2)\, g_t^2 \\"
         r"\theta_t &= \theta_{t-1} - \eta\, \frac{m_t}{\sqrt{v_t} + \varepsilon}\end{aligned}"
     ),
-    torch=("torch.optim.Adam(params, lr=η, betas=(β₁, β₂), eps=ε, weight_decay=λ) has no switch "
-           "for this: torch always bias-corrects"),
+    torch=Msg.of("optimizers.adam_nobias.torch"),
     hypers=ADAM.hypers,
     init=_init,
     update=_update,
-    state_names={"exp_avg": "first moment m", "exp_avg_sq": "second moment v"},
+    state_names={"exp_avg": Msg.of("optimizers.state.first_moment"), "exp_avg_sq": Msg.of("optimizers.state.second_moment")},
     preconditioner=_preconditioner,
     explain=_explain,
     stability=lambda hyper, lam_max: None,  # the step is rescaled by the gradient's own size
@@ -110,11 +112,7 @@ ADAM_NO_BIAS_CORRECTION = Optimizer(
     sweep_axes=("lr", "beta2"),
     kernel=ScalarKernel(_kernel, _kernel_preconditioner),
     teaching_variant_of="adam",
-    note=(
-        "A teaching switch, not a PyTorch option: Adam with m̂ = m and v̂ = v, so the averages "
-        "keep their zero start. With β₂ closer to 1 than β₁, √v starts smaller than m and the "
-        "first steps are larger than Adam's, not smaller."
-    ),
+    note=Msg.of("optimizers.adam_nobias.note"),
 )
 
 __all__ = ["ADAM_NO_BIAS_CORRECTION"]

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from i18n import Msg
+
 from .base import Array, Explanation, Optimizer, ScalarKernel, State
 from .explain import gradient_lines, num, one_step, row, vec
 from .kernel_pieces import descend as k_descend
@@ -127,25 +129,21 @@ ADAMAX = Optimizer(
     torch="torch.optim.Adamax(params, lr=η, betas=(β₁, β₂), eps=ε, weight_decay=λ)",
     hypers=(
         lr_spec(2e-3),
-        beta_spec("beta1", 0.9, 0.0, 0.999, "β₁: decay of the gradient's moving average (momentum)."),
-        beta_spec("beta2", 0.999, 0.5, 0.9999, "β₂: how fast the running maximum of |g| forgets (per step)."),
+        beta_spec("beta1", 0.9, 0.0, 0.999, Msg.of("optimizers.adam.beta1")),
+        beta_spec("beta2", 0.999, 0.5, 0.9999, Msg.of("optimizers.adamax.beta2")),
         eps_spec(1e-8),
         weight_decay_spec(0.0),
     ),
     init=_init,
     update=_update,
-    state_names={"exp_avg": "first moment m", "exp_inf": "infinity norm u"},
+    state_names={"exp_avg": Msg.of("optimizers.state.first_moment"), "exp_inf": Msg.of("optimizers.state.infinity_norm")},
     preconditioner=_preconditioner,
     explain=_explain,
     stability=lambda hyper, lam_max: None,  # the step is about η whatever the curvature
     arrow=_arrow,
     sweep_axes=("lr", "beta1"),
     kernel=ScalarKernel(_kernel, _kernel_preconditioner, ("beta1",), _kernel_scalars),
-    note=(
-        "Adamax is Adam with a running maximum of |g| in place of the root of an average of g²: "
-        "no square root, and no bias correction for u. With the default β's each coordinate "
-        "moves by at most 1.01 η per step, whatever the gradient's scale."
-    ),
+    note=Msg.of("optimizers.adamax.note"),
 )
 
 __all__ = ["ADAMAX"]

@@ -39,7 +39,7 @@ def resolve_surface(surface: Any):
     if isinstance(surface, str):
         SURFACES = registered_surfaces()
         if surface not in SURFACES:
-            raise ValueError(f"unknown surface {surface!r}; choose one of {', '.join(SURFACES)}")
+            raise ValueError(f"unknown surface {surface!r}; choose one of {', '.join(SURFACES)}")  # i18n: internal
         return SURFACES[surface]
     return surface
 
@@ -52,17 +52,17 @@ def resolve_optimizer(optimizer: Any) -> Optimizer:
 
     if isinstance(optimizer, str) and optimizer in OPTIMIZERS:
         return OPTIMIZERS[optimizer]
-    raise ValueError(f"unknown optimizer {optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
+    raise ValueError(f"unknown optimizer {optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")  # i18n: internal
 
 
 def check_steps(steps: Any, upper: float = math.inf) -> int:
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer, float, np.floating)):
-        raise ValueError(f"steps must be a whole number, got {steps!r}")
+        raise ValueError(f"steps must be a whole number, got {steps!r}")  # i18n: internal
     if isinstance(steps, (float, np.floating)) and not float(steps).is_integer():
-        raise ValueError(f"steps must be a whole number, got {steps!r}")
+        raise ValueError(f"steps must be a whole number, got {steps!r}")  # i18n: internal
     steps = int(steps)
     if steps < 1 or steps > upper:
-        raise ValueError(f"steps must be between 1 and {upper:g}, got {steps}")
+        raise ValueError(f"steps must be between 1 and {upper:g}, got {steps}")  # i18n: internal
     return steps
 
 
@@ -75,7 +75,7 @@ def _per_run(name: str, value: Any, lengths: list[int]) -> "float | np.ndarray":
         if arr.ndim == 1:
             arr = arr[:, None]  # one value per run
         if arr.ndim != 2 or arr.shape[1] not in (1, 2):
-            raise ValueError(f"{name} must be a number or an array of shape (R,), (R, 1) or (R, 2)")
+            raise ValueError(f"{name} must be a number or an array of shape (R,), (R, 1) or (R, 2)")  # i18n: internal
         lengths.append(arr.shape[0])
         return np.asfortranarray(arr)
     return float(value)
@@ -85,11 +85,11 @@ def _check_nonneg(name: str, value: Any, strict: bool = False) -> None:
     try:
         arr = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number, got {value!r}") from None
+        raise ValueError(f"{name} must be a number, got {value!r}") from None  # i18n: internal
     if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite, got {value!r}")
+        raise ValueError(f"{name} must be finite, got {value!r}")  # i18n: internal
     if np.any(arr <= 0) if strict else np.any(arr < 0):
-        raise ValueError(f"{name} must be {'> 0' if strict else '>= 0'}, got {value!r}")
+        raise ValueError(f"{name} must be {'> 0' if strict else '>= 0'}, got {value!r}")  # i18n: internal
 
 
 def _seeds(seed: Any, lengths: list[int]) -> "int | np.ndarray":
@@ -98,13 +98,13 @@ def _seeds(seed: Any, lengths: list[int]) -> "int | np.ndarray":
         if np.issubdtype(arr.dtype, np.floating) and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)):
             arr = arr.astype(np.int64)
         else:
-            raise ValueError(f"seed must be an int or an array of ints, got {seed!r}")
+            raise ValueError(f"seed must be an int or an array of ints, got {seed!r}")  # i18n: internal
     if np.any(arr < 0):
-        raise ValueError(f"seed must be >= 0, got {seed!r}")
+        raise ValueError(f"seed must be >= 0, got {seed!r}")  # i18n: internal
     if arr.ndim == 0:
         return int(arr)
     if arr.ndim != 1:
-        raise ValueError("seed must be an int or a 1-D array with one seed per run")
+        raise ValueError("seed must be an int or a 1-D array with one seed per run")  # i18n: internal
     lengths.append(arr.shape[0])
     return arr.astype(np.int64)
 
@@ -130,13 +130,13 @@ def batch_setup(
     resolved = opt.resolve(hyper)
     steps = check_steps(steps)
     if record not in RECORD_MODES:
-        raise ValueError(f"record must be one of {RECORD_MODES}, got {record!r}")
+        raise ValueError(f"record must be one of {RECORD_MODES}, got {record!r}")  # i18n: internal
     _check_nonneg("noise", noise)
     if clip_norm is not None:
         _check_nonneg("clip_norm", clip_norm, strict=True)
     if batch_size is not None:
         if isinstance(batch_size, bool) or not float(batch_size).is_integer() or batch_size < 1:
-            raise ValueError(f"batch_size must be a whole number >= 1, got {batch_size!r}")
+            raise ValueError(f"batch_size must be a whole number >= 1, got {batch_size!r}")  # i18n: internal
         batch_size = int(batch_size)
     if tol is not None:
         _check_nonneg("tol", tol)
@@ -147,13 +147,13 @@ def batch_setup(
     try:
         starts_arr = starts_arr.astype(dtype)
     except (TypeError, ValueError):
-        raise ValueError(f"start must be numbers, got {starts!r}") from None
+        raise ValueError(f"start must be numbers, got {starts!r}") from None  # i18n: internal
     if starts_arr.shape == (2,):
         starts_arr = starts_arr[None, :]
     if starts_arr.ndim != 2 or starts_arr.shape[1] != 2:
-        raise ValueError(f"starts must have shape (2,) or (R, 2), got {starts_arr.shape}")
+        raise ValueError(f"starts must have shape (2,) or (R, 2), got {starts_arr.shape}")  # i18n: internal
     if not np.all(np.isfinite(starts_arr)):
-        raise ValueError("start must be finite")
+        raise ValueError("start must be finite")  # i18n: internal
 
     lengths: list[int] = [starts_arr.shape[0]]
     hyp: dict[str, Any] = {k: _per_run(k, v, lengths) for k, v in resolved.items()}
@@ -162,9 +162,9 @@ def batch_setup(
     seed_v = _seeds(seed, lengths)
     runs = max(lengths)
     if any(n not in (1, runs) for n in lengths):
-        raise ValueError(f"per-run arrays disagree on the number of runs: {sorted(set(lengths))}")
+        raise ValueError(f"per-run arrays disagree on the number of runs: {sorted(set(lengths))}")  # i18n: internal
     if isinstance(hyp["lr"], np.ndarray) and hyp["lr"].shape[1] != 1:
-        raise ValueError("lr must be a number or one value per run")
+        raise ValueError("lr must be a number or one value per run")  # i18n: internal
     for k, v in list(hyp.items()):  # hyper arrays in the runs' dtype, broadcast-friendly layout
         if isinstance(v, np.ndarray):
             hyp[k] = np.asfortranarray(v, dtype=dtype)

@@ -27,10 +27,13 @@ hyperparameter specially by its name.
 from __future__ import annotations
 
 import math
+from collections import UserString
 from dataclasses import dataclass
 from typing import Callable, Mapping
 
 import numpy as np
+
+from i18n import Msg, t
 
 Array = np.ndarray
 State = dict[str, Array]
@@ -64,6 +67,98 @@ class StabilityLimit:
     value_text: str  # the numbers substituted
 
 
+class Rendered:
+    """A dataclass field of text for people, written in the reader's language when it is read.
+
+    The registry (optimizers, their specs, schedules) is built once per process at import, but
+    the language is per session: the field stores a `Msg` (or plain text, or a mapping or tuple
+    of them) and every read renders it, so ``spec.help`` / ``opt.label`` stay plain strings for
+    their callers. ``default`` is the field's dataclass default (none when omitted).
+    """
+
+    _NONE = object()
+
+    def __init__(self, default: object = _NONE) -> None:
+        self.default = default
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name, self.slot = name, f"_{name}_source"
+
+    def __get__(self, obj: object, owner: type | None = None):
+        if obj is None:
+            if self.default is Rendered._NONE:
+                raise AttributeError(self.name)  # a dataclass field without a default
+            return self.default
+        return render(obj.__dict__[self.slot])
+
+    def __set__(self, obj: object, value: object) -> None:
+        obj.__dict__[self.slot] = _source(value)
+
+
+class RenderedText(str):
+    """The text of a `Msg` in one language that remembers the `Msg`: given back to a `Rendered`
+    field (``dataclasses.replace`` copies fields by reading them), it stores the `Msg` again,
+    so a copy still speaks every reader's language."""
+
+    __slots__ = ("source",)
+
+    def __new__(cls, text: str, source: object) -> "RenderedText":
+        out = super().__new__(cls, text)
+        out.source = source
+        return out
+
+    def __reduce__(self):
+        return str, (str(self),)  # a pickled copy is plain text
+
+
+def _source(value: object):
+    """What a `Rendered` field stores for ``value``: the `Msg` behind rendered text."""
+    if isinstance(value, RenderedText):
+        return value.source
+    if isinstance(value, Mapping):
+        return {k: _source(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return tuple(_source(v) for v in value)
+    return value
+
+
+def render(value: object):
+    """A `Msg` (or anything with ``render()``, such as `Deferred`), a mapping or tuple of them, as
+    text in the current language (anything else as is)."""
+    if isinstance(value, (Msg, Deferred)):
+        return RenderedText(value.render(), value)
+    if isinstance(value, Mapping):
+        return {k: render(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return tuple(render(v) for v in value)
+    return value
+
+
+@dataclass(frozen=True)
+class Deferred:
+    """Text built by a function when it is read (a LaTeX rule with words in it): ``render()``."""
+
+    build: Callable[[], str]
+
+    def render(self) -> str:
+        return self.build()
+
+    def __str__(self) -> str:
+        return self.build()
+
+
+class LazyText(UserString):
+    """A module-level catalog text (``MOMENTUM_CONVENTIONS``) that acts as a str in the current
+    language: st.markdown, f-strings, ``in`` and str methods all see the rendered text."""
+
+    def __init__(self, seq: object = "", *, key: str | None = None) -> None:
+        self._key, self._text = key, str(seq)
+
+    @property
+    def data(self) -> str:  # type: ignore[override]
+        return t(self._key) if self._key else self._text
+
+
 #: (θ (2,), g (2,), state before the update (one run), resolved hyper with this step's lr, t).
 ExplainFn = Callable[[Array, Array, State, Hyper, int], Explanation]
 #: (resolved hyper, largest Hessian eigenvalue) -> the limit, or None (no fixed limit).
@@ -88,7 +183,7 @@ class HyperSpec:
     low: float
     high: float
     log: bool
-    help: str
+    help: str = Rendered()  # type: ignore[assignment]  (a Msg, read as text in the current language)
     valid_low: float = 0.0
     valid_high: float = math.inf
     high_open: bool = False
@@ -102,8 +197,8 @@ class HyperSpec:
     def default_text(self) -> str:
         """What the help text says about the default, true for both the app and torch."""
         if self.torch_default is None or self.torch_default == self.default:
-            return f"Default (PyTorch's too): {self.default:g}."
-        return f"Default here: {self.default:g}; PyTorch's default: {self.torch_default:g}."
+            return t("optimizers.hyper.default_same", value=f"{self.default:g}")
+        return t("optimizers.hyper.default_other", value=f"{self.default:g}", torch=f"{self.torch_default:g}")
 
     def validate(self, value: "float | Array") -> None:
         """Raise ValueError naming this parameter if any value is outside its valid range."""
@@ -115,19 +210,19 @@ class HyperSpec:
         try:
             arr = np.asarray(value, dtype=float)
         except (TypeError, ValueError):
-            raise ValueError(f"{self.key} must be a number, got {value!r}") from None
+            raise ValueError(t("optimizers.errors.not_number", name=self.key, value=repr(value))) from None
         if not np.all(np.isfinite(arr)):
-            raise ValueError(f"{self.key} must be a finite number, got {value!r}")
+            raise ValueError(t("optimizers.errors.not_finite", name=self.key, value=repr(value)))
         too_low = arr <= self.valid_low if self.low_open else arr < self.valid_low
         if np.any(too_low):
             op = ">" if self.low_open else ">="
-            raise ValueError(f"{self.key} must be {op} {self.valid_low}, got {value!r}")
+            raise ValueError(t("optimizers.errors.too_low", name=self.key, op=op, low=str(self.valid_low),
+                               value=repr(value)))
         too_high = arr >= self.valid_high if self.high_open else arr > self.valid_high
         if np.any(too_high):
             bracket = ")" if self.high_open else "]"
-            raise ValueError(
-                f"{self.key} must be in [{self.valid_low}, {self.valid_high}{bracket}, got {value!r}"
-            )
+            raise ValueError(t("optimizers.errors.out_of_range", name=self.key, low=str(self.valid_low),
+                               high=str(self.valid_high), bracket=bracket, value=repr(value)))
 
 
 #: (p, g, lr, st, new, i, c, sc, d, *named hyperparameters) -> new θ for coordinate c of run i.
@@ -187,19 +282,19 @@ class Optimizer:
     """
 
     key: str
-    label: str
-    latex: str
-    torch: str
+    label: str = Rendered()  # type: ignore[assignment]  (the texts below: Msg values, read as text)
+    latex: str = Rendered()  # type: ignore[assignment]
+    torch: str = Rendered()  # type: ignore[assignment]
     hypers: tuple[HyperSpec, ...]
     init: InitFn
     update: UpdateFn
-    state_names: Mapping[str, str]
+    state_names: Mapping[str, str] = Rendered()  # type: ignore[assignment]
     preconditioner: PreconditionerFn
     explain: ExplainFn
     stability: StabilityFn
     arrow: ArrowFn
     sweep_axes: tuple[str, str]
-    note: str = ""
+    note: str = Rendered("")  # type: ignore[assignment]
     #: resolved hyper -> state vectors that mean nothing for these settings (RMSprop's buffer
     #: with μ = 0 is not a momentum); the inspector leaves them out.
     hidden_states: Callable[[Hyper], tuple[str, ...]] = lambda hyper: ()
@@ -213,7 +308,7 @@ class Optimizer:
     def __post_init__(self) -> None:
         unknown = [k for k in self.sweep_axes if k not in self.hyper_keys]
         if len(self.sweep_axes) != 2 or unknown or self.sweep_axes[0] == self.sweep_axes[1]:
-            raise ValueError(f"{self.key}: sweep_axes must be two distinct hyperparameter keys")
+            raise ValueError(f"{self.key}: sweep_axes must be two distinct hyperparameter keys")  # i18n: internal
 
     @property
     def hyper_keys(self) -> tuple[str, ...]:
@@ -242,10 +337,8 @@ class Optimizer:
         hyper = dict(hyper or {})
         unknown = sorted(k for k in hyper if k not in self.hyper_keys)
         if unknown:
-            raise ValueError(
-                f"{self.label} has no hyperparameter {', '.join(map(repr, unknown))}; "
-                f"its hyperparameters are {', '.join(self.hyper_keys)}"
-            )
+            raise ValueError(t("optimizers.errors.unknown_hyper", optimizer=self.label,
+                               names=", ".join(map(repr, unknown)), known=", ".join(self.hyper_keys)))
         resolved: dict[str, float | Array] = {}
         for spec in self.hypers:
             value = hyper.get(spec.key, spec.default)

@@ -141,11 +141,11 @@ def simulate(
     try:
         start_arr = np.asarray(start, dtype=float)
     except (TypeError, ValueError):
-        raise ValueError(f"start must be two numbers, got {start!r}") from None
+        raise ValueError(f"start must be two numbers, got {start!r}") from None  # i18n: internal
     if start_arr.shape != (2,):
-        raise ValueError(f"start must be two numbers (x, y), got {start!r}")
+        raise ValueError(f"start must be two numbers (x, y), got {start!r}")  # i18n: internal
     if np.ndim(noise) or np.ndim(seed) or (clip_norm is not None and np.ndim(clip_norm)):
-        raise ValueError("simulate runs one run: noise, seed and clip_norm must be single numbers")
+        raise ValueError("simulate runs one run: noise, seed and clip_norm must be single numbers")  # i18n: internal
 
     res = run_batch(
         surface, opt, hyper, start_arr, steps, noise=noise, seed=seed, schedule=schedule,
@@ -153,7 +153,7 @@ def simulate(
     )
     d = int(res.diverged_at[0])
     if d == 0:
-        raise ValueError(f"start: f is not finite at {tuple(start_arr)}; choose another start")
+        raise ValueError(f"start: f is not finite at {tuple(start_arr)}; choose another start")  # i18n: internal
     last = steps if d < 0 else d - 1  # last finite row
     path = res.path[: last + 1, 0]
     with np.errstate(all="ignore"):
@@ -219,15 +219,15 @@ def sweep(
     surface = resolve_surface(surface)
     opt = resolve_optimizer(optimizer)
     if not isinstance(axes, Mapping) or not 1 <= len(axes) <= 2:
-        raise ValueError("axes must map one or two hyperparameter keys to 1-D value arrays")
+        raise ValueError("axes must map one or two hyperparameter keys to 1-D value arrays")  # i18n: internal
     keys = tuple(axes)
     values = []
     for key in keys:
         if key not in opt.hyper_keys:
-            raise ValueError(f"{opt.label} has no hyperparameter {key!r} to sweep")
+            raise ValueError(f"{opt.label} has no hyperparameter {key!r} to sweep")  # i18n: internal
         v = np.asarray(axes[key], dtype=float).ravel()
         if v.size == 0:
-            raise ValueError(f"axis {key!r} has no values")
+            raise ValueError(f"axis {key!r} has no values")  # i18n: internal
         values.append(v)
     grids = np.meshgrid(*values, indexing="ij")
     shape = grids[0].shape

@@ -28,6 +28,8 @@ import math
 
 import numpy as np
 
+from i18n import Msg
+
 from .base import Array, Explanation, HyperSpec, Optimizer, ScalarKernel, State
 from .explain import gradient_lines, num, one_step, row, vec
 from .kernel_pieces import ema as k_ema, ema_of_squares as k_ema_of_squares, l2_decay as k_l2_decay
@@ -174,7 +176,7 @@ MOMENTUM_DECAY = HyperSpec(
     low=1e-4,
     high=0.1,
     log=True,
-    help="Momentum decay ψ: how fast the momentum μ_t = β₁(1 − ½·0.96^(tψ)) warms up to β₁.",
+    help=Msg.of("optimizers.nadam.momentum_decay"),
 )
 
 NADAM = Optimizer(
@@ -192,27 +194,22 @@ NADAM = Optimizer(
     torch="torch.optim.NAdam(params, lr=η, betas=(β₁, β₂), eps=ε, weight_decay=λ, momentum_decay=ψ)",
     hypers=(
         lr_spec(2e-3),
-        beta_spec("beta1", 0.9, 0.0, 0.999, "β₁: decay of the gradient's moving average (the momentum's ceiling)."),
-        beta_spec("beta2", 0.999, 0.5, 0.9999, "β₂: decay of the squared gradient's moving average (step scale)."),
+        beta_spec("beta1", 0.9, 0.0, 0.999, Msg.of("optimizers.nadam.beta1")),
+        beta_spec("beta2", 0.999, 0.5, 0.9999, Msg.of("optimizers.adam.beta2")),
         eps_spec(1e-8),
         weight_decay_spec(0.0),
         MOMENTUM_DECAY,
     ),
     init=_init,
     update=_update,
-    state_names={"exp_avg": "first moment m", "exp_avg_sq": "second moment v"},
+    state_names={"exp_avg": Msg.of("optimizers.state.first_moment"), "exp_avg_sq": Msg.of("optimizers.state.second_moment")},
     preconditioner=_preconditioner,
     explain=_explain,
     stability=lambda hyper, lam_max: None,  # the step is about η whatever the curvature
     arrow=_arrow,
     sweep_axes=("lr", "momentum_decay"),
     kernel=ScalarKernel(_kernel, _kernel_preconditioner, ("beta1", "beta2", "momentum_decay"), _kernel_scalars),
-    note=(
-        "NAdam is Adam with Nesterov's look-ahead: each step weights this gradient by 1 − μ_t "
-        "and the next step's momentum by μ_{t+1}. Its momentum μ_t warms up from β₁/2 towards "
-        "β₁ slowly: with the default ψ it is only 5 % above β₁/2 at step 300 and 15 % at step "
-        "1,000, and gets half-way to β₁ near step 4,245."
-    ),
+    note=Msg.of("optimizers.nadam.note"),
 )
 
 __all__ = ["NADAM"]

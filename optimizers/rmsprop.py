@@ -20,6 +20,8 @@ import math
 
 import numpy as np
 
+from i18n import Msg
+
 from .base import Array, Explanation, HyperSpec, Optimizer, ScalarKernel, State
 from .explain import gradient_lines, num, one_step, row, vec
 from .kernel_pieces import ema_of_squares as k_ema_of_squares, l2_decay as k_l2_decay
@@ -122,9 +124,7 @@ ALPHA = HyperSpec(
     low=0.0,
     high=0.999,
     log=False,
-    help=("Smoothing constant ρ (the course's name; torch calls it α): how much of the running "
-          "average of g² is kept each step. The course says ρ is usually 0.9; torch's default "
-          "is 0.99, which this app starts at."),
+    help=Msg.of("optimizers.rmsprop.alpha"),
     valid_low=0.0,
     valid_high=1.0,
 )
@@ -143,12 +143,12 @@ RMSPROP = Optimizer(
         lr_spec(1e-2),
         ALPHA,
         eps_spec(1e-8),
-        momentum_spec(0.0, "Momentum on the preconditioned step (torch's default is 0: none)."),
+        momentum_spec(0.0, Msg.of("optimizers.rmsprop.momentum")),
         weight_decay_spec(0.0),
     ),
     init=_init,
     update=_update,
-    state_names={"square_avg": "second moment v", "buf": "momentum buffer b"},
+    state_names={"square_avg": Msg.of("optimizers.state.second_moment"), "buf": Msg.of("optimizers.state.momentum_buffer")},
     preconditioner=_preconditioner,
     explain=_explain,
     stability=lambda hyper, lam_max: None,  # the step is rescaled by the gradient's own size
@@ -156,13 +156,7 @@ RMSPROP = Optimizer(
     sweep_axes=("lr", "alpha"),
     kernel=ScalarKernel(_kernel, _kernel_preconditioner),
     hidden_states=lambda hyper: () if float(np.max(hyper["momentum"])) > 0 else ("buf",),
-    note=(
-        "RMSprop replaces AdaGrad's ever-growing sum by a moving average of g², so the "
-        "per-coordinate step size adapts without decaying to zero. Its average starts at 0 "
-        "with no bias correction, so step 1 moves each coordinate by η/√(1 − α), 10 η at "
-        "α = 0.99; once the average has caught up with a steady gradient, each coordinate "
-        "moves about η per step whatever the gradient's scale."
-    ),
+    note=Msg.of("optimizers.rmsprop.note"),
 )
 
 __all__ = ["RMSPROP"]

@@ -45,7 +45,9 @@ from typing import Callable, Mapping
 
 import numpy as np
 
-from .base import Array, HyperSpec
+from i18n import Msg, t as tr
+
+from .base import Array, HyperSpec, Rendered
 
 FactorFn = Callable[[Array, int, Mapping[str, float]], Array]
 
@@ -55,12 +57,12 @@ class ScheduleSpec:
     """A declared schedule: what the UI shows (label, closed form, parameter sliders)."""
 
     key: str
-    label: str
+    label: str = Rendered()  # type: ignore[assignment]  (Msg values, read as text in the current language)
     latex: str
     params: tuple[HyperSpec, ...]
     factor: FactorFn
-    torch: str = ""
-    note: str = ""
+    torch: str = Rendered("")  # type: ignore[assignment]
+    note: str = Rendered("")  # type: ignore[assignment]
 
     def defaults(self) -> dict[str, float]:
         return {spec.key: spec.default for spec in self.params}
@@ -87,7 +89,7 @@ class Schedule:
     def per_epoch(self, updates_per_epoch: int) -> "Schedule":
         """This schedule stepped once every ``updates_per_epoch`` updates."""
         if int(updates_per_epoch) != updates_per_epoch or updates_per_epoch < 1:
-            raise ValueError(f"updates_per_epoch must be a whole number ≥ 1, got {updates_per_epoch!r}")
+            raise ValueError(f"updates_per_epoch must be a whole number ≥ 1, got {updates_per_epoch!r}")  # i18n: internal
         return Schedule(self.key, self.params, int(updates_per_epoch))
 
     def factor(self, t: "int | Array", total_steps: int) -> "float | Array":
@@ -168,14 +170,14 @@ def _milestone(n: int, default: int) -> HyperSpec:
         1,
         10000,
         True,
-        f"Update after which the learning rate is multiplied by γ for the {('first', 'second', 'third')[n - 1]} "
-        "time (a milestone past the last update never drops it).",
+        Msg.of(("schedules.milestones.milestone1", "schedules.milestones.milestone2",
+                "schedules.milestones.milestone3")[n - 1]),
         valid_low=1,
         integer=True,
     )
 
 
-def _gamma(default: float, low: float, high: float, help: str) -> HyperSpec:
+def _gamma(default: float, low: float, high: float, help: "str | Msg") -> HyperSpec:
     return HyperSpec("gamma", r"\gamma", default, low, high, False, help)
 
 
@@ -186,7 +188,7 @@ _MIN_RATIO = HyperSpec(
     0.0,
     1.0,
     False,
-    "Final learning rate as a fraction of the base one (torch's eta_min = r·lr).",
+    Msg.of("schedules.params.min_ratio"),
     valid_low=0.0,
     valid_high=1.0,
 )
@@ -197,7 +199,7 @@ _WARMUP = HyperSpec(
     1,
     1000,
     False,
-    "Number of updates over which the learning rate ramps up linearly from lr/W to lr.",
+    Msg.of("schedules.params.warmup_steps"),
     valid_low=1,
     integer=True,
 )
@@ -205,16 +207,16 @@ _WARMUP = HyperSpec(
 _SPECS = (
     ScheduleSpec(
         "constant",
-        "Constant",
+        Msg.of("schedules.constant.label"),
         r"\eta_t = \eta",
         (),
         _constant,
-        torch="(no scheduler)",
-        note="The same learning rate for every update.",
+        torch=Msg.of("schedules.constant.torch"),
+        note=Msg.of("schedules.constant.note"),
     ),
     ScheduleSpec(
         "step",
-        "Step decay",
+        Msg.of("schedules.step.label"),
         r"\eta_t = \eta\,\gamma^{\lfloor (t-1)/k \rfloor}",
         (
             HyperSpec(
@@ -224,28 +226,28 @@ _SPECS = (
                 1,
                 1000,
                 False,
-                "Updates between two drops of the learning rate.",
+                Msg.of("schedules.step.step_size"),
                 valid_low=1,
                 integer=True,
             ),
-            _gamma(0.1, 0.01, 1.0, "Factor applied to the learning rate at each drop."),
+            _gamma(0.1, 0.01, 1.0, Msg.of("schedules.step.gamma")),
         ),
         _step,
         torch="torch.optim.lr_scheduler.StepLR(opt, step_size=k, gamma=γ)",
-        note="Drops the learning rate by γ every k updates: the classic ResNet recipe.",
+        note=Msg.of("schedules.step.note"),
     ),
     ScheduleSpec(
         "exponential",
-        "Exponential decay",
+        Msg.of("schedules.exponential.label"),
         r"\eta_t = \eta\,\gamma^{t-1}",
-        (_gamma(0.99, 0.9, 1.0, "Factor applied to the learning rate after every update."),),
+        (_gamma(0.99, 0.9, 1.0, Msg.of("schedules.exponential.gamma")),),
         _exponential,
         torch="torch.optim.lr_scheduler.ExponentialLR(opt, gamma=γ)",
-        note="Shrinks the learning rate by γ after every update.",
+        note=Msg.of("schedules.exponential.note"),
     ),
     ScheduleSpec(
         "inverse_time",
-        "Inverse-time decay",
+        Msg.of("schedules.inverse_time.label"),
         r"\eta_t = \frac{\eta}{1 + k\,(t-1)}",
         (
             HyperSpec(
@@ -255,35 +257,34 @@ _SPECS = (
                 1e-4,
                 1.0,
                 True,
-                "Decay rate: the learning rate halves after 1/k updates.",
+                Msg.of("schedules.inverse_time.decay"),
             ),
         ),
         _inverse_time,
-        torch="torch.optim.lr_scheduler.LambdaLR(opt, lambda e: 1 / (1 + k·e)), stepped after every update "
-              "(Adagrad's lr_decay=k is the same decay, built into Adagrad only)",
-        note="η/(1+k(t−1)) satisfies the Robbins-Monro conditions, so noisy SGD still converges.",
+        torch=Msg.of("schedules.inverse_time.torch"),
+        note=Msg.of("schedules.inverse_time.note"),
     ),
     ScheduleSpec(
         "cosine",
-        "Cosine annealing",
+        Msg.of("schedules.cosine.label"),
         r"\eta_t = \eta\left(r + (1-r)\,\frac{1 + \cos(\pi (t-1)/T)}{2}\right)",
         (_MIN_RATIO,),
         _cosine,
         torch="torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=T, eta_min=r·η)",
-        note="Decays smoothly from η to r·η over the whole run (T = total updates).",
+        note=Msg.of("schedules.cosine.note"),
     ),
     ScheduleSpec(
         "warmup",
-        "Linear warmup",
+        Msg.of("schedules.warmup.label"),
         r"\eta_t = \eta\,\min\!\left(1, \frac{t}{W}\right)",
         (_WARMUP,),
         _warmup,
         torch="torch.optim.lr_scheduler.LinearLR(opt, start_factor=1/W, total_iters=W−1)",
-        note="Ramps the learning rate up over W updates, then keeps it constant.",
+        note=Msg.of("schedules.warmup.note"),
     ),
     ScheduleSpec(
         "warmup_cosine",
-        "Warmup + cosine",
+        Msg.of("schedules.warmup_cosine.label"),
         (
             r"\eta_t = \begin{cases} \eta\, t/W & t \le W \\"
             r" \eta\left(r + (1-r)\,\frac{1 + \cos(\pi (t-1-W)/(T-W))}{2}\right) & t > W"
@@ -295,11 +296,11 @@ _SPECS = (
             "SequentialLR(opt, [LinearLR(opt, 1/W, total_iters=W−1), "
             "CosineAnnealingLR(opt, T_max=T−W, eta_min=r·η)], milestones=[W])"
         ),
-        note="The transformer recipe: warm up over W updates, then cosine-anneal to r·η.",
+        note=Msg.of("schedules.warmup_cosine.note"),
     ),
     ScheduleSpec(
         "sqrt_decay",
-        "k/√t decay",
+        Msg.of("schedules.sqrt_decay.label"),
         r"\eta_t = \eta\,\frac{k}{\sqrt{t}}",
         (
             HyperSpec(
@@ -309,24 +310,24 @@ _SPECS = (
                 0.1,
                 10.0,
                 True,
-                "Scale of the decay: update 1 uses k·η, update 4 half of that, update 100 a tenth.",
+                Msg.of("schedules.sqrt_decay.k"),
                 valid_low=0.0,
                 low_open=True,
             ),
         ),
         _sqrt_decay,
         torch="torch.optim.lr_scheduler.LambdaLR(opt, lambda e: k / math.sqrt(e + 1))",
-        note="The course's k/√(epoch) decay, counted in updates: slower than 1/t, so noise averages out for longer.",
+        note=Msg.of("schedules.sqrt_decay.note"),
     ),
     ScheduleSpec(
         "milestones",
-        "Milestones (hand-set drops)",
+        Msg.of("schedules.milestones.label"),
         r"\eta_t = \eta\,\gamma^{\#\{i\,:\, m_i \le t-1\}}",
         (_milestone(1, 100), _milestone(2, 200), _milestone(3, 300),
-         _gamma(0.1, 0.01, 1.0, "Factor applied to the learning rate at each milestone.")),
+         _gamma(0.1, 0.01, 1.0, Msg.of("schedules.milestones.gamma"))),
         _milestones,
         torch="torch.optim.lr_scheduler.MultiStepLR(opt, milestones=[m₁, m₂, m₃], gamma=γ)",
-        note="The course's hand-set decay: you choose the updates after which the rate drops by γ.",
+        note=Msg.of("schedules.milestones.note"),
     ),
 )
 
@@ -336,22 +337,22 @@ SCHEDULES: dict[str, ScheduleSpec] = {spec.key: spec for spec in _SPECS}
 def make_schedule(key: str, **params: float) -> Schedule:
     """Build a schedule, filling defaults; ValueError naming any unknown or invalid parameter."""
     if key not in SCHEDULES:
-        raise ValueError(f"unknown schedule {key!r}; choose one of {', '.join(SCHEDULES)}")
+        raise ValueError(tr("schedules.errors.unknown", key=repr(key), choices=", ".join(SCHEDULES)))
     spec = SCHEDULES[key]
     known = {p.key: p for p in spec.params}
     for name in params:
         if name not in known:
-            raise ValueError(f"schedule {key!r} has no parameter {name!r}")
+            raise ValueError(tr("schedules.errors.unknown_param", key=repr(key), name=repr(name)))
     resolved: dict[str, float] = {}
     for p in spec.params:
         value = params.get(p.key, p.default)
         if np.ndim(value) != 0:
-            raise ValueError(f"{p.key} must be a single number, got {value!r}")
+            raise ValueError(tr("schedules.errors.not_single", name=p.key, value=repr(value)))
         p.validate(value)
         value = float(value)  # type: ignore[arg-type]
         if p.integer:
             if not value.is_integer():
-                raise ValueError(f"{p.key} must be a whole number, got {value!r}")
+                raise ValueError(tr("schedules.errors.not_whole", name=p.key, value=repr(value)))
             value = int(value)
         resolved[p.key] = value
     return Schedule(key, resolved)
@@ -363,7 +364,7 @@ def resolve_schedule(schedule: "Schedule | str | None") -> Schedule | None:
         return schedule
     if isinstance(schedule, str):
         return make_schedule(schedule)
-    raise ValueError(f"schedule must be a Schedule, a key or None, got {schedule!r}")
+    raise ValueError(f"schedule must be a Schedule, a key or None, got {schedule!r}")  # i18n: internal
 
 
 def clip_by_norm(grads: Array, max_norm: "float | Array") -> Array:

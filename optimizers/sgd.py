@@ -41,29 +41,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Array, Explanation, Optimizer, ScalarKernel, StabilityLimit, State
+from i18n import Msg, t as tr
+
+from .base import Array, Deferred, Explanation, LazyText, Optimizer, ScalarKernel, StabilityLimit, State
 from .explain import gradient_lines, num, one_step, row, vec
 from .kernel_pieces import l2_decay as k_l2_decay, momentum_trace as k_momentum_trace
 from .specs import lr_spec, momentum_spec, weight_decay_spec
 from .transforms import as_grads, hyper_value, l2_decay, momentum_trace
 
-MOMENTUM_CONVENTIONS = r"""
-**Three ways to write momentum, one method.**
-
-| convention | velocity update | parameter update |
-| --- | --- | --- |
-| PyTorch (used here) | $v \leftarrow \mu v + g$ | $\theta \leftarrow \theta - \eta v$ |
-| textbook (Sutskever, CS231n) | $v' \leftarrow \mu v' - \eta g$ | $\theta \leftarrow \theta + v'$ |
-| moving average (EMA) | $v'' \leftarrow \beta v'' + (1-\beta) g$ | $\theta \leftarrow \theta - \eta v''$ |
-
-* **Textbook = PyTorch** for a constant learning rate: the trajectories are identical, with
-  $v' = -\eta\, v$ (multiply the PyTorch recursion by $-\eta$). They differ only when $\eta$
-  changes mid-run: PyTorch rescales the whole stored velocity at once.
-* **EMA = PyTorch with a smaller learning rate**: $v'' = (1-\beta)\, v$, so the EMA form with
-  learning rate $\eta$ moves exactly like PyTorch with $\eta_\text{torch} = \eta\,(1-\beta)$.
-  With $\beta = 0.9$ that is a factor of 10, which is why recipes disagree on "the" learning
-  rate for momentum.
-""".strip()
+#: The note on the three ways books write momentum (the catalog's optimizers.momentum.conventions):
+#: a str in the reader's language wherever it is read.
+MOMENTUM_CONVENTIONS = LazyText(key="optimizers.momentum.conventions")
 
 
 def _sgd_init(params: Array) -> State:
@@ -177,14 +165,14 @@ def _nesterov_explain(params, grads, state, hyper, t) -> Explanation:
     # the gradient g above is the one it takes at its look-ahead point θ̃ + μṽ (= θ)
     th_old, v_old = course_nesterov_point(params, row(state, "buf"), hyper)
     th_new, v_new = course_nesterov_point(new, b, hyper)
-    lines.append(r"&\text{the course's form (constant }\eta\text{): } \tilde v = -\eta b,\ "
+    lines.append(r"&\text{" + tr("optimizers.nesterov.explain_course", eta=r"}\eta\text{") + r"} \tilde v = -\eta b,\ "
                  r"\tilde\theta = \theta - \mu\tilde v")
     lines.append(rf"\tilde v_{{{t}}} &= \mu\,\tilde v_{{{k}}} - \eta\,\nabla f(\tilde\theta_{{{k}}} + \mu\tilde v_{{{k}}})"
                  rf" = {num(mu)}\,{vec(v_old)} - {eta}\,{vec(g)} = {vec(v_new)}")
     lines.append(rf"\tilde\theta_{{{t}}} &= \tilde\theta_{{{k}}} + \tilde v_{{{t}}} = {vec(th_old)} + {vec(v_new)}"
                  rf" = {vec(th_new)},\quad \tilde\theta_{{{t}}} + \mu\tilde v_{{{t}}} = {vec(th_new + mu * v_new)}")
     d = g + mu * b
-    lines.append(rf"\theta_{{{t}}} &= \theta_{{{k}}} - \eta\,(g + \mu b_{{{t}}})\ \text{{(torch's form, plotted)}}"
+    lines.append(rf"\theta_{{{t}}} &= \theta_{{{k}}} - \eta\,(g + \mu b_{{{t}}})\ \text{{" + tr("optimizers.nesterov.explain_torch") + "}"
                  rf" = {vec(params)} - {eta}\,{vec(d)} = {vec(new)}")
     return Explanation(tuple(lines), new)
 
@@ -193,7 +181,10 @@ def _curvature(hyper, lam_max: float) -> tuple[float, str]:
     """λmax plus the L2 weight decay (which adds λ_wd to every curvature), and its text."""
     wd = float(hyper["weight_decay"])
     lam = float(lam_max) + wd
-    return lam, f"{lam:.4g}" + (f" (λmax {lam_max:.4g} + weight decay {wd:g})" if wd else "")
+    if not wd:
+        return lam, f"{lam:.4g}"
+    return lam, tr("optimizers.stability.curvature_with_decay", lam=f"{lam:.4g}", lam_max=f"{lam_max:.4g}",
+                  wd=f"{wd:g}")
 
 
 def _sgd_stability(hyper, lam_max: float) -> StabilityLimit | None:
@@ -238,9 +229,7 @@ def _velocity_arrow(states, hyper, t):
 
 
 _WD = r"g_t &= \nabla f(\theta_{t-1}) + \lambda\,\theta_{t-1} \\"
-_MU = dict(torch_default=0.0, help=(
-    "Momentum: the fraction of the previous velocity kept each step. torch.optim.SGD's momentum "
-    "defaults to 0 (off); this entry starts at 0.9, the usual textbook value."))
+_MU = dict(torch_default=0.0, help=Msg.of("optimizers.momentum.help_sgd"))
 
 SGD = Optimizer(
     key="sgd",
@@ -257,16 +246,12 @@ SGD = Optimizer(
     arrow=_no_arrow,
     sweep_axes=("lr", "weight_decay"),
     kernel=ScalarKernel(_sgd_kernel, _ones_kernel),
-    note=(
-        "Plain gradient descent steps straight down the local slope, so its speed depends on "
-        "how steep each direction is: on a long narrow valley it zig-zags across and crawls "
-        "along. Too large a learning rate (η > 2/λ_max on a quadratic) makes it diverge."
-    ),
+    note=Msg.of("optimizers.sgd.note"),
 )
 
 MOMENTUM = Optimizer(
     key="momentum",
-    label="SGD + momentum",
+    label=Msg.of("optimizers.momentum.label"),
     latex=(
         r"\begin{aligned}" + _WD + r"b_t &= \mu\, b_{t-1} + g_t \quad (b_1 = g_1) \\"
         r"\theta_t &= \theta_{t-1} - \eta\, b_t\end{aligned}"
@@ -275,51 +260,41 @@ MOMENTUM = Optimizer(
     hypers=(lr_spec(1e-3), momentum_spec(0.9, **_MU), weight_decay_spec(0.0)),
     init=_buf_init,
     update=_momentum_update,
-    state_names={"buf": "velocity b"},
+    state_names={"buf": Msg.of("optimizers.state.velocity")},
     preconditioner=_ones,
     explain=_momentum_explain,
     stability=_momentum_stability,
     arrow=_velocity_arrow,
     sweep_axes=("lr", "momentum"),
     kernel=ScalarKernel(_momentum_kernel, _ones_kernel),
-    note=(
-        "The velocity b accumulates past gradients, so consistent directions speed up (up to "
-        "1/(1−μ) times) while oscillating ones cancel. It is a heavy ball rolling downhill: "
-        "it can overshoot and circle around the minimum before settling."
-    ),
+    note=Msg.of("optimizers.momentum.note"),
 )
 
 NESTEROV = Optimizer(
     key="nesterov",
-    label="Nesterov momentum",
-    latex=(
-        r"\begin{aligned}&\text{torch (the path plots } \theta\text{):} \\" + _WD
+    label=Msg.of("optimizers.nesterov.label"),
+    latex=Deferred(lambda: (
+        r"\begin{aligned}&\text{" + tr("optimizers.nesterov.rule_torch", theta=r"} \theta\text{") + r"} \\" + _WD
         + r"b_t &= \mu\, b_{t-1} + g_t \quad (b_1 = g_1) \\"
         r"\theta_t &= \theta_{t-1} - \eta\,(g_t + \mu\, b_t) \\"
-        r"&\text{the course (same run):} \\"
+        r"&\text{" + tr("optimizers.nesterov.rule_course") + r"} \\"
         r"\tilde v_t &= \mu\,\tilde v_{t-1} - \eta\, g_t, \\"
-        r"&\quad g_t \text{ at } \tilde\theta_{t-1} + \mu\,\tilde v_{t-1} \\"
+        r"&\quad g_t \text{" + tr("optimizers.nesterov.rule_at") + r"} \tilde\theta_{t-1} + \mu\,\tilde v_{t-1} \\"
         r"\tilde\theta_t &= \tilde\theta_{t-1} + \tilde v_t \\"
         r"\theta_t &= \tilde\theta_t + \mu\,\tilde v_t, \quad \tilde v_t = -\eta\, b_t\end{aligned}"
-    ),
+    )),
     torch="torch.optim.SGD(params, lr=η, momentum=μ, nesterov=True, weight_decay=λ)",
     hypers=(lr_spec(1e-3), momentum_spec(0.9, **_MU, positive=True), weight_decay_spec(0.0)),
     init=_buf_init,
     update=_nesterov_update,
-    state_names={"buf": "velocity b"},
+    state_names={"buf": Msg.of("optimizers.state.velocity")},
     preconditioner=_ones,
     explain=_nesterov_explain,
     stability=_nesterov_stability,
     arrow=_velocity_arrow,
     sweep_axes=("lr", "momentum"),
     kernel=ScalarKernel(_nesterov_kernel, _ones_kernel),
-    note=(
-        "Nesterov momentum steps along the gradient plus a look-ahead μ·b of the updated "
-        "velocity, which corrects an overshoot one step earlier than heavy-ball momentum: on "
-        "the bowl from (−7, 2) at lr 0.3, μ = 0.9 it overshoots to x = 2.00 where momentum "
-        "swings out to 2.66. In torch's form it tolerates smaller learning rates: on a "
-        "quadratic it needs η < 2(1+μ)/((1+2μ)λ_max) instead of 2(1+μ)/λ_max."
-    ),
+    note=Msg.of("optimizers.nesterov.note"),
 )
 
 __all__ = ["SGD", "MOMENTUM", "NESTEROV", "MOMENTUM_CONVENTIONS"]

@@ -6,6 +6,8 @@ optimizer module states its own defaults when it calls these (torch's, written o
 
 from __future__ import annotations
 
+from i18n import Msg
+
 from .base import HyperSpec
 
 
@@ -21,12 +23,12 @@ def lr_spec(default: float) -> HyperSpec:
         low=1e-4,
         high=10.0,
         log=True,
-        help="Learning rate: how far each step moves along the (preconditioned) gradient.",
+        help=Msg.of("optimizers.hyper.lr"),
     )
 
 
 def momentum_spec(
-    default: float, help: str | None = None, *, torch_default: float | None = None, positive: bool = False
+    default: float, help: "str | Msg | None" = None, *, torch_default: float | None = None, positive: bool = False
 ) -> HyperSpec:
     """μ. ``positive`` excludes 0 (torch raises for ``nesterov=True`` with ``momentum=0``)."""
     return HyperSpec(
@@ -36,19 +38,14 @@ def momentum_spec(
         low=0.05 if positive else 0.0,
         high=0.999,
         log=False,
-        help=help
-        or "Momentum: the fraction of the previous velocity kept each step (0 = plain SGD).",
+        help=help or Msg.of("optimizers.hyper.momentum"),
         low_open=positive,
         torch_default=torch_default,
     )
 
 
 def weight_decay_spec(default: float, decoupled: bool = False) -> HyperSpec:
-    text = (
-        "Decoupled weight decay: shrinks the parameters by a factor (1 − ηλ) before each step."
-        if decoupled
-        else "Weight decay (L2 penalty): adds λθ to the gradient, pulling θ towards 0."
-    )
+    text = Msg.of("optimizers.hyper.weight_decay_decoupled") if decoupled else Msg.of("optimizers.hyper.weight_decay")
     return HyperSpec(
         key="weight_decay",
         symbol=r"\lambda",
@@ -68,11 +65,11 @@ def eps_spec(default: float) -> HyperSpec:
         low=1e-12,
         high=1.0,
         log=True,
-        help="Epsilon: added to the denominator so a tiny gradient history cannot blow up the step.",
+        help=Msg.of("optimizers.hyper.eps"),
     )
 
 
-def beta_spec(key: str, default: float, low: float, high: float, help: str) -> HyperSpec:
+def beta_spec(key: str, default: float, low: float, high: float, help: "str | Msg") -> HyperSpec:
     symbol = r"\beta_1" if key == "beta1" else r"\beta_2"
     return HyperSpec(
         key=key,

@@ -19,6 +19,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from i18n import Msg
+
 from .base import Surface, SurfaceKernel
 from .base import broadcast_xy as _xy
 from .base import quiet as _quiet
@@ -52,21 +54,14 @@ def _bowl_kernel_grad(x, y, k):
 
 BOWL = Surface(
     key="bowl",
-    label="Elongated bowl",
+    label=Msg.of("surfaces.bowl.label"),
     latex=r"f(x, y) = \frac{x^2}{20} + y^2",
     f=_bowl_f,
     grad=_bowl_grad,
     bounds=((-10.0, 10.0), (-5.0, 5.0)),
     minima=((0.0, 0.0),),
     start=(-7.0, 2.0),
-    note=(
-        "A quadratic bowl 20 times steeper in y than in x (curvatures 0.1 and 2, condition "
-        "number 20). Plain gradient descent has to keep the learning rate below 2/2 = 1 for the "
-        "steep y direction, so it zig-zags across the narrow valley while crawling along the "
-        "flat x direction. Momentum damps the zig-zag and builds speed along x; Adam and "
-        "RMSProp rescale each coordinate, so their first step moves x and y by the same "
-        "amount whatever the gradient (diagonally, not straight at the minimum)."
-    ),
+    note=Msg.of("surfaces.bowl.note"),
     hessian_eigs=(0.1, 2.0),
     kernel=SurfaceKernel(_bowl_kernel_f, _bowl_kernel_grad),
 )
@@ -121,7 +116,7 @@ def _rosenbrock_kernel_grad(x, y, k):
 
 ROSENBROCK = Surface(
     key="rosenbrock",
-    label="Rosenbrock valley",
+    label=Msg.of("surfaces.rosenbrock.label"),
     latex=r"f(x, y) = (1 - x)^2 + 100\,(y - x^2)^2",
     f=_rosenbrock_f,
     grad=_rosenbrock_grad,
@@ -129,14 +124,7 @@ ROSENBROCK = Surface(
     minima=((1.0, 1.0),),
     start=(-1.5, 2.0),
     kernel=SurfaceKernel(_rosenbrock_kernel_f, _rosenbrock_kernel_grad),
-    note=(
-        "A curved, banana-shaped valley with steep walls and an almost flat floor (at the "
-        "minimum (1, 1) the curvatures are 1002 and 0.4). The walls cap gradient descent's "
-        "learning rate: from the default start lr 0.0021 diverges within 10 steps. At lr 0.002 "
-        "it is thrown across the valley at first and still reaches f − f* < 0.001 at step 119, "
-        "but then the flat floor slows it: after 1,000 steps it is at f − f* = 0.00023, where "
-        "momentum (μ = 0.9, same lr) reaches 4.2e-10."
-    ),
+    note=Msg.of("surfaces.rosenbrock.note"),
 )
 
 
@@ -161,23 +149,14 @@ def _saddle_grad(x, y):
 
 SADDLE = Surface(
     key="saddle",
-    label="Saddle point",
+    label=Msg.of("surfaces.saddle.label"),
     latex=r"f(x, y) = x^2 - y^2 + \frac{y^4}{4}",
     f=_saddle_f,
     grad=_saddle_grad,
     bounds=((-2.5, 2.5), (-2.5, 2.5)),
     minima=((0.0, _SQRT2), (0.0, -_SQRT2)),
     start=(-2.0, 1e-3),
-    note=(
-        "The origin is a strict saddle: a minimum along x, a maximum along y. The quartic term "
-        "keeps the function bounded below, with two minima at (0, ±√2). Started exactly on "
-        "y = 0, gradient descent slides into the saddle and never leaves it (the gradient has no "
-        "y component there). This start is only 0.001 off that line, so the run first settles "
-        "near the saddle, stalls on the plateau, and only escapes once the tiny y offset has "
-        "grown by a factor (1 + 2·lr) per step. At lr 0.02 gradient descent is off the ridge "
-        "(|y| > 1) at step 185, momentum (μ = 0.9) at step 47, and with gradient noise σ = 0.5 "
-        "half of 64 seeded runs by step 106."
-    ),
+    note=Msg.of("surfaces.saddle.note"),
 )
 
 
@@ -241,14 +220,7 @@ BEALE = Surface(
     minima=((3.0, 0.5),),
     start=(1.0, 1.5),
     kernel=SurfaceKernel(_beale_kernel_f, _beale_kernel_grad),
-    note=(
-        "Sharp ridges in the corners (values reach 10⁵) around a large, almost flat basin; the "
-        "minimum at (3, 0.5) lies in a narrow, curved valley. Gradient sizes vary by orders of "
-        "magnitude across the map, so one fixed learning rate is too large on the ridges and "
-        "too small on the flats. From the default start, in the basin, plain gradient descent "
-        "does well up to lr 0.03 (f = 3.1e-10 after 1,000 steps), but at lr 0.04 it reaches a "
-        "ridge and blows up at step 5; Adam at lr 0.1 ends at f = 1.7e-14. Use a log colour scale."
-    ),
+    note=Msg.of("surfaces.beale.note"),
 )
 
 
@@ -298,14 +270,7 @@ HIMMELBLAU = Surface(
     ),
     start=(0.5, -0.5),
     kernel=SurfaceKernel(_himmelblau_kernel_f, _himmelblau_kernel_grad),
-    note=(
-        "Four minima, all with f = 0, around a local maximum near (−0.27, −0.92). Which minimum "
-        "a run finds depends on where it starts and on the optimizer's path, not on which "
-        "minimum is 'better': a good picture of why non-convex training is sensitive to "
-        "initialization. From the default start near the central hump, gradient descent at lr "
-        "0.001 to 0.01 ends in the minimum at (3.58, −1.85) and Adam at lr 0.005 to 0.2 in the "
-        "one at (3, 2): one start, two minima."
-    ),
+    note=Msg.of("surfaces.himmelblau.note"),
 )
 
 
@@ -366,13 +331,7 @@ RASTRIGIN = Surface(
     # RASTRIGIN_LOCAL_MINIMA) would make any stuck run look "converged".
     minima=((0.0, 0.0),),
     start=(3.3, -2.6),
-    note=(
-        "A bowl covered in an egg-crate of 121 local minima (one near every integer point). "
-        "From the default start gradient descent at lr 0.001 rolls into the dimple nearest the "
-        "start, at (2.98, −2.98), and stays there, and so do momentum at lr 0.001 and Adam at "
-        "lr 0.1, far from the global minimum at the origin. A reminder that 'converged' is not "
-        "the same as 'found the best solution'."
-    ),
+    note=Msg.of("surfaces.rastrigin.note"),
 )
 
 
@@ -413,11 +372,11 @@ def make_rotated_quadratic(
     angle_deg = float(angle_deg)
     scale = float(scale)
     if not (math.isfinite(condition) and condition >= 1.0):
-        raise ValueError(f"condition must be a finite number >= 1, got {condition!r}")
+        raise ValueError(f"condition must be a finite number >= 1, got {condition!r}")  # i18n: internal
     if not math.isfinite(angle_deg):
-        raise ValueError(f"angle_deg must be a finite number, got {angle_deg!r}")
+        raise ValueError(f"angle_deg must be a finite number, got {angle_deg!r}")  # i18n: internal
     if not (math.isfinite(scale) and scale > 0.0):
-        raise ValueError(f"scale must be a finite number > 0, got {scale!r}")
+        raise ValueError(f"scale must be a finite number > 0, got {scale!r}")  # i18n: internal
 
     lmax = scale
     lmin = scale / condition
@@ -448,7 +407,7 @@ def make_rotated_quadratic(
 
     return Surface(
         key="rotated_quadratic",
-        label=f"Rotated quadratic (κ={condition:g}, θ={angle_deg:g}°)",
+        label=Msg.of("surfaces.rotated_quadratic.label", condition=f"{condition:g}", angle=f"{angle_deg:g}"),
         latex=(
             r"f(\mathbf{p}) = \tfrac12\,\mathbf{p}^\top R_\theta"
             rf"\begin{{pmatrix}} {lmin:g} & 0 \\ 0 & {lmax:g} \end{{pmatrix}}"
@@ -460,15 +419,8 @@ def make_rotated_quadratic(
         bounds=((-5.0, 5.0), (-5.0, 5.0)),
         minima=((0.0, 0.0),),
         start=(float(start[0]), float(start[1])),
-        note=(
-            f"An elliptical valley with condition number κ = {condition:g} (curvatures "
-            f"{lmin:g} and {lmax:g}), its long axis turned by {angle_deg:g}°. Gradient descent "
-            "must keep lr < 2/λmax for the steep direction, so each step removes at most 2/κ "
-            "of the error along the flat one. Per-coordinate step sizes (Adam, RMSProp) rescale "
-            "x and y, not the valley's own directions: set θ = 0° and compare. With the best "
-            "settings for a quadratic, gradient descent keeps (κ − 1)/(κ + 1) of the error per "
-            "step and heavy-ball momentum (√κ − 1)/(√κ + 1)."
-        ),
+        note=Msg.of("surfaces.rotated_quadratic.note", condition=f"{condition:g}", lmin=f"{lmin:g}", lmax=f"{lmax:g}",
+                    angle=f"{angle_deg:g}"),
         hessian_eigs=(lmin, lmax),
         kernel=kernel,
     )
@@ -501,7 +453,7 @@ def _camel_grad(x, y):
 
 SIX_HUMP_CAMEL = Surface(
     key="six_hump_camel",
-    label="Six-hump camel",
+    label=Msg.of("surfaces.six_hump_camel.label"),
     latex=(
         r"f(x, y) = \left(4 - 2.1x^2 + \tfrac{x^4}{3}\right)x^2 + xy"
         r" + (-4 + 4y^2)\,y^2"
@@ -518,14 +470,7 @@ SIX_HUMP_CAMEL = Surface(
         (-1.6071047529201974, -0.5686514548841313),  # local
     ),
     start=(-2.0, -1.0),
-    note=(
-        "Six local minima: two global ones near the centre, two shallow ones and two very "
-        "shallow ones at the sides. From the default start in the corner, at lr 0.01 plain "
-        "gradient descent settles in the nearest dip, at (−1.61, −0.57) where f = 2.10, while "
-        "momentum (μ = 0.9) carries the run over the ridge into a global minimum (f = −1.03); "
-        "at lr 0.05 momentum ends in a side dip instead (f = −0.215): momentum can help on "
-        "bumpy landscapes, depending on the learning rate."
-    ),
+    note=Msg.of("surfaces.six_hump_camel.note"),
 )
 
 
@@ -565,12 +510,7 @@ BOOTH = Surface(
     minima=((1.0, 3.0),),
     start=(-7.0, -8.0),
     kernel=SurfaceKernel(_booth_kernel_f, _booth_kernel_grad),
-    note=(
-        "A quadratic whose valley runs diagonally (Hessian [[10, 8], [8, 10]], curvatures 2 "
-        "and 18, condition number 9). The coupling between x and y means each coordinate on "
-        "its own looks well-behaved, yet gradient descent still zig-zags: conditioning is a "
-        "property of directions, not of coordinates. Gradient descent is stable for lr < 2/18."
-    ),
+    note=Msg.of("surfaces.booth.note"),
     hessian_eigs=(2.0, 18.0),
 )
 

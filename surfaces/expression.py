@@ -17,6 +17,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from i18n import Msg, t
+
 from .base import Bounds, Surface
 from .formula_compile import compile_formula
 from .formula_parse import (  # noqa: F401  (re-exported: the public names of the old module)
@@ -48,13 +50,11 @@ def _check_bounds(bounds: object) -> Bounds:
         (x0, x1), (y0, y1) = bounds  # type: ignore[misc]
         x0, x1, y0, y1 = (float(v) for v in (x0, x1, y0, y1))
     except (TypeError, ValueError):
-        raise ValueError("Bounds must be ((xmin, xmax), (ymin, ymax)).") from None
+        raise ValueError(t("surfaces.errors.bounds_shape")) from None
     if not all(math.isfinite(v) and abs(v) <= MAX_BOUND for v in (x0, x1, y0, y1)):
-        raise ValueError(
-            f"Bounds must be finite numbers between -{MAX_BOUND:g} and {MAX_BOUND:g}."
-        )
+        raise ValueError(t("surfaces.errors.bounds_finite", limit=f"{MAX_BOUND:g}"))
     if not (x0 < x1 and y0 < y1):
-        raise ValueError("Bounds need xmin < xmax and ymin < ymax.")
+        raise ValueError(t("surfaces.errors.bounds_order"))
     return ((x0, x1), (y0, y1))
 
 
@@ -78,20 +78,14 @@ def _build(display: str, bounds: Bounds) -> Surface:
         start = pick_start(f, grad, bounds, minimum)
     return Surface(
         key="custom",
-        label=f"Custom: {display}",
+        label=Msg.of("surfaces.custom.label", formula=display),
         latex="f(x, y) = " + compiled.latex,
         f=f,
         grad=grad,
         bounds=bounds,
         minima=(minimum,),
         start=start,
-        note=(
-            "A formula you typed. Its gradient is exact: SymPy differentiates the formula "
-            "symbolically, so optimizers see the true slope, not a finite-difference "
-            "estimate. The marked minimum is the lowest point found numerically on the "
-            "plotting range (a grid search refined locally); the formula may go lower "
-            "outside the range, and other local minima are not marked."
-        ),
+        note=Msg.of("surfaces.custom.note"),
         hessian_eigs=None,
         source=display,
     )

@@ -15,6 +15,8 @@ from typing import Any, Callable
 
 import numpy as np
 
+from i18n import t
+
 from .base import Array
 
 
@@ -112,15 +114,15 @@ def compile_formula(tree: ast.Expression) -> CompiledFormula:
     x, y = sp.Symbol("x", real=True), sp.Symbol("y", real=True)
     expr = _to_sympy(tree.body, sp, {"x": x, "y": y})
     if not (expr.free_symbols & {x, y}):
-        raise ValueError(f"The formula must depend on x or y (it simplifies to {expr}).")
+        raise ValueError(t("surfaces.errors.constant_formula", value=str(expr)))
     if expr.has(sp.zoo, sp.oo, -sp.oo, sp.nan):
-        raise ValueError("The formula divides by zero or is undefined everywhere.")
+        raise ValueError(t("surfaces.errors.undefined_everywhere"))
     if expr.has(sp.I):
-        raise ValueError("The formula has complex values; use real-valued expressions only.")
+        raise ValueError(t("surfaces.errors.complex"))
     gx_expr = sp.diff(expr, x)
     gy_expr = sp.diff(expr, y)
     if any(g.has(sp.Derivative, sp.Subs) for g in (gx_expr, gy_expr)):  # pragma: no cover
-        raise ValueError("Could not differentiate the formula symbolically.")
+        raise ValueError(t("surfaces.errors.no_derivative"))
 
     f = _compile(expr, sp, x, y)
     fgx = _compile(gx_expr, sp, x, y)

@@ -25,6 +25,8 @@ import re
 import unicodedata
 from typing import Callable
 
+from i18n import t
+
 MAX_LENGTH = 300
 MAX_NODES = 200
 MAX_DEPTH = 50
@@ -56,36 +58,57 @@ CONSTANTS = {"pi": math.pi, "e": math.e}
 _ALLOWED_CHARS = frozenset(
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .+-*/^(),"
 )
+#: A character that is not allowed -> the catalog key of the hint (surfaces.formula.hint.*).
 _CHAR_HINTS = {
-    "\u2212": "use '-' for minus",
-    "\u2013": "use '-' for minus",
-    "\u00d7": "use '*' for multiplication",
-    "\u00b7": "use '*' for multiplication",
-    "\u22c5": "use '*' for multiplication",
-    "\u00f7": "use '/' for division",
-    "\u00b2": "write x^2",
-    "\u00b3": "write x^3",
-    "\u03c0": "write pi",
-    "\u221a": "write sqrt(...)",
-    "[": "use round brackets ( )",
-    "]": "use round brackets ( )",
-    "{": "use round brackets ( )",
-    "}": "use round brackets ( )",
-    "\n": "write the formula on one line",
-    "\r": "write the formula on one line",
-    "\t": "use spaces",
-    "'": "formulas contain no text in quotes",
-    '"': "formulas contain no text in quotes",
-    "_": "names are only x, y, pi, e and the listed functions",
-    "%": "there is no remainder operator",
-    "=": "type only the right-hand side, e.g. x^2 + y^2",
+    "\u2212": "minus",
+    "\u2013": "minus",
+    "\u00d7": "times",
+    "\u00b7": "times",
+    "\u22c5": "times",
+    "\u00f7": "divide",
+    "\u00b2": "square",
+    "\u00b3": "cube",
+    "\u03c0": "pi",
+    "\u221a": "sqrt",
+    "[": "brackets",
+    "]": "brackets",
+    "{": "brackets",
+    "}": "brackets",
+    "\n": "one_line",
+    "\r": "one_line",
+    "\t": "spaces",
+    "'": "quotes",
+    '"': "quotes",
+    "_": "names",
+    "%": "remainder",
+    "=": "right_hand_side",
 }
 _NUMBER_RE = re.compile(r"(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
-_ALLOWED_SUMMARY = (
-    "only x, y, pi, e, numbers, + - * / ^, parentheses and the functions "
-    + ", ".join(FUNCTIONS)
-    + " are allowed"
+
+
+def _allowed() -> str:
+    """What a formula may contain, in the current language (the tail of most rejections)."""
+    return t("surfaces.formula.allowed", functions=", ".join(FUNCTIONS))
+
+
+#: Python's own words for the commonest syntax errors -> catalog keys (anything else is shown as
+#: Python wrote it). Whole-message matches, so the English text is Python's, character for character.
+_PYTHON_SYNTAX = (
+    (re.compile(r"invalid syntax"), "surfaces.formula.python.invalid_syntax"),
+    (re.compile(r"invalid syntax\. Perhaps you forgot a comma\?"), "surfaces.formula.python.forgot_comma"),
+    (re.compile(r"'(?P<char>.)' was never closed"), "surfaces.formula.python.never_closed"),
+    (re.compile(r"unmatched '(?P<char>.)'"), "surfaces.formula.python.unmatched"),
+    (re.compile(r"invalid decimal literal"), "surfaces.formula.python.invalid_decimal"),
 )
+
+
+def _syntax_detail(message: str) -> str:
+    """Python's SyntaxError message in the current language, where the catalog has it."""
+    for pattern, key in _PYTHON_SYNTAX:
+        found = pattern.fullmatch(message)
+        if found:
+            return t(key, **found.groupdict())
+    return message
 
 
 def _reject(message: str) -> ValueError:
@@ -96,12 +119,12 @@ def _reject(message: str) -> ValueError:
 def _check_text(text: object) -> str:
     """Length and character checks; returns the stripped text with ``^`` as ``**``."""
     if not isinstance(text, str):
-        raise _reject("The formula must be text.")
+        raise _reject(t("surfaces.formula.not_text"))
     if len(text) > MAX_LENGTH:
-        raise _reject(f"The formula is too long ({len(text)} characters; at most {MAX_LENGTH}).")
+        raise _reject(t("surfaces.formula.too_long", n=len(text), max=MAX_LENGTH))
     text = text.strip()
     if not text:
-        raise _reject("Enter a formula in x and y, for example x^2 + 3*y^2.")
+        raise _reject(t("surfaces.formula.empty"))
     for position, char in enumerate(text, start=1):
         if char not in _ALLOWED_CHARS:
             try:
@@ -111,8 +134,12 @@ def _check_text(text: object) -> str:
             shown = repr(char) if char.isprintable() else name
             hint = _CHAR_HINTS.get(char)
             detail = f" ({name})" if char.isprintable() and not char.isascii() else ""
-            message = f"Character {shown}{detail} at position {position} is not allowed"
-            message += f": {hint}." if hint else f"; {_ALLOWED_SUMMARY}."
+            if hint:
+                message = t("surfaces.formula.char_hint", char=shown, detail=detail, position=position,
+                            hint=t(f"surfaces.formula.hint.{hint}"))
+            else:
+                message = t("surfaces.formula.char_other", char=shown, detail=detail, position=position,
+                            allowed=_allowed())
             raise _reject(message)
     return text.replace("^", "**")
 
@@ -122,13 +149,15 @@ def _parse(source: str) -> ast.Expression:
     try:
         tree = ast.parse(source, mode="eval")
     except SyntaxError as err:
-        where = f" near position {err.offset}" if err.offset else ""
-        message = f"Could not read the formula{where}: {err.msg}."
+        if err.offset:
+            message = t("surfaces.formula.syntax_at", position=err.offset, detail=_syntax_detail(err.msg))
+        else:
+            message = t("surfaces.formula.syntax", detail=_syntax_detail(err.msg))
         if re.search(r"\d\s*[A-Za-z(]|\)\s*[A-Za-z0-9(]", source):
-            message += " Write multiplication explicitly, e.g. 2*x or (x+1)*(y-1)."
+            message += t("surfaces.formula.explicit_times")
         raise _reject(message) from None
     except (ValueError, MemoryError, RecursionError):
-        raise _reject("Could not read the formula: it is too deeply nested.") from None
+        raise _reject(t("surfaces.formula.nested")) from None
     return tree
 
 
@@ -140,48 +169,50 @@ def _check_shape(tree: ast.Expression) -> None:
         node, depth = stack.pop()
         count += 1
         if count > MAX_NODES:
-            raise _reject(f"The formula is too complicated (more than {MAX_NODES} parts).")
+            raise _reject(t("surfaces.formula.too_complicated", n=MAX_NODES))
         if depth > MAX_DEPTH:
-            raise _reject(f"The formula is nested too deeply (more than {MAX_DEPTH} levels).")
+            raise _reject(t("surfaces.formula.too_deep", n=MAX_DEPTH))
         for child in ast.iter_child_nodes(node):
             if isinstance(child, (ast.expr_context, ast.operator, ast.unaryop)):
                 continue
             stack.append((child, depth + 1))
 
 
+#: A syntax the formulas refuse -> the catalog key of its name (surfaces.formula.node.*).
 _NODE_NAMES = {
-    ast.Attribute: "Attributes (a.b)",
-    ast.Subscript: "Indexing (a[i])",
+    ast.Attribute: "attribute",
+    ast.Subscript: "subscript",
     ast.Lambda: "lambda",
-    ast.IfExp: "'if ... else'",
-    ast.Compare: "Comparisons (<, >, ==)",
-    ast.BoolOp: "'and'/'or'",
-    ast.NamedExpr: "Assignments (:=)",
-    ast.ListComp: "List comprehensions",
-    ast.SetComp: "Set comprehensions",
-    ast.DictComp: "Dict comprehensions",
-    ast.GeneratorExp: "Generator expressions",
-    ast.List: "Lists",
-    ast.Tuple: "Tuples (a, b)",
-    ast.Set: "Sets",
-    ast.Dict: "Dicts",
-    ast.JoinedStr: "Text strings",
-    ast.Starred: "Starred arguments",
+    ast.IfExp: "if_else",
+    ast.Compare: "compare",
+    ast.BoolOp: "and_or",
+    ast.NamedExpr: "assignment",
+    ast.ListComp: "list_comprehension",
+    ast.SetComp: "set_comprehension",
+    ast.DictComp: "dict_comprehension",
+    ast.GeneratorExp: "generator",
+    ast.List: "list",
+    ast.Tuple: "tuple",
+    ast.Set: "set",
+    ast.Dict: "dict",
+    ast.JoinedStr: "string",
+    ast.Starred: "starred",
     ast.Await: "await",
     ast.Yield: "yield",
     ast.YieldFrom: "yield",
-    ast.Slice: "Slices",
+    ast.Slice: "slice",
 }
 _BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "^"}
+#: An operator the formulas refuse -> the catalog key of its name (surfaces.formula.op.*).
 _BAD_BINOPS = {
-    ast.FloorDiv: "'//' (floor division)",
-    ast.Mod: "'%' (remainder)",
-    ast.MatMult: "'@' (matrix product)",
-    ast.LShift: "'<<'",
-    ast.RShift: "'>>'",
-    ast.BitAnd: "'&'",
-    ast.BitOr: "'|'",
-    ast.BitXor: "'^' as bitwise xor",
+    ast.FloorDiv: "floor_division",
+    ast.Mod: "remainder",
+    ast.MatMult: "matrix_product",
+    ast.LShift: "left_shift",
+    ast.RShift: "right_shift",
+    ast.BitAnd: "bitwise_and",
+    ast.BitOr: "bitwise_or",
+    ast.BitXor: "xor",
 }
 
 
@@ -214,9 +245,9 @@ class _Checker:
 
     def _const(self, value: float, node: ast.AST, bits: float) -> _Info:
         if isinstance(value, complex) or math.isnan(value):
-            raise _reject(f"The constant part {self._segment(node)!r} is undefined.")
+            raise _reject(t("surfaces.formula.constant_undefined", part=repr(self._segment(node))))
         if math.isinf(value) or abs(value) > MAX_CONST_MAGNITUDE:
-            raise _reject(f"The constant part {self._segment(node)!r} is too large.")
+            raise _reject(t("surfaces.formula.constant_too_large", part=repr(self._segment(node))))
         return _Info(value, bits)
 
     def check(self, node: ast.AST) -> _Info:
@@ -226,8 +257,9 @@ class _Checker:
             return self._name(node)
         if isinstance(node, ast.UnaryOp):
             if not isinstance(node.op, (ast.USub, ast.UAdd)):
-                op = {ast.Not: "'not'", ast.Invert: "'~'"}.get(type(node.op), "This operator")
-                raise _reject(f"{op} is not allowed; {_ALLOWED_SUMMARY}.")
+                op = {ast.Not: "not", ast.Invert: "invert"}.get(type(node.op), "this")
+                raise _reject(t("surfaces.formula.operator_refused", what=t(f"surfaces.formula.op.{op}"),
+                                allowed=_allowed()))
             inner = self.check(node.operand)
             if inner.value is None:
                 return _Info(None, inner.bits)
@@ -237,21 +269,23 @@ class _Checker:
             return self._binop(node)
         if isinstance(node, ast.Call):
             return self._call(node)
-        what = _NODE_NAMES.get(type(node), f"'{type(node).__name__}' expressions")
-        raise _reject(f"{what} are not allowed in a formula; {_ALLOWED_SUMMARY}.")
+        name = _NODE_NAMES.get(type(node))
+        what = (t(f"surfaces.formula.node.{name}") if name
+                else t("surfaces.formula.node.unknown", name=type(node).__name__))
+        raise _reject(t("surfaces.formula.syntax_refused", what=what, allowed=_allowed()))
 
     def _constant(self, node: ast.Constant) -> _Info:
         value = node.value
         if type(value) not in (int, float):  # bool is an int subclass: excluded on purpose
-            raise _reject(f"{self._segment(node)!r} is not allowed; only real numbers are.")
+            raise _reject(t("surfaces.formula.not_real", part=repr(self._segment(node))))
         literal = self._segment(node)
         if not _NUMBER_RE.fullmatch(literal):
-            raise _reject(f"Write numbers in decimal, like 12, 0.5 or 1e-3 (got {literal!r}).")
+            raise _reject(t("surfaces.formula.decimal", literal=repr(literal)))
         if len(literal) > MAX_LITERAL_CHARS:
-            raise _reject(f"The number {literal[:20]}... is too long.")
+            raise _reject(t("surfaces.formula.number_too_long", start=literal[:20]))
         if isinstance(value, int):
             if len(literal) > MAX_INT_DIGITS:
-                raise _reject(f"Whole numbers may have at most {MAX_INT_DIGITS} digits.")
+                raise _reject(t("surfaces.formula.int_digits", n=MAX_INT_DIGITS))
             return self._const(float(value), node, math.log2(max(abs(value), 1)))
         return self._const(value, node, 0.0)  # SymPy Floats never grow into big integers
 
@@ -263,24 +297,22 @@ class _Checker:
         if name in CONSTANTS:
             return _Info(CONSTANTS[name], 0.0)
         if name in _FLOAT_FUNCS:
-            raise _reject(f"{name} is a function: write it with an argument, like {name}(x).")
-        raise _reject(f"Unknown name {name!r}: {_ALLOWED_SUMMARY}.")
+            raise _reject(t("surfaces.formula.function_without_argument", name=name))
+        raise _reject(t("surfaces.formula.unknown_name", name=repr(name), allowed=_allowed()))
 
     def _binop(self, node: ast.BinOp) -> _Info:
         op = type(node.op)
         if op not in _BINOPS:
-            what = _BAD_BINOPS.get(op, "This operator")
-            raise _reject(f"{what} is not allowed; {_ALLOWED_SUMMARY}.")
+            what = t(f"surfaces.formula.op.{_BAD_BINOPS.get(op, 'this')}")
+            raise _reject(t("surfaces.formula.operator_refused", what=what, allowed=_allowed()))
         left = self.check(node.left)
         right = self.check(node.right)
         if op is ast.Div and right.value == 0.0:
-            raise _reject(f"{self._segment(node)!r} divides by zero.")
+            raise _reject(t("surfaces.formula.divides_by_zero", part=repr(self._segment(node))))
         if op is ast.Pow:
             if right.value is not None and abs(right.value) > MAX_CONST_EXPONENT:
-                raise _reject(
-                    f"The exponent in {self._segment(node)!r} is too large: constant exponents "
-                    f"must be between -{MAX_CONST_EXPONENT:g} and {MAX_CONST_EXPONENT:g}."
-                )
+                raise _reject(t("surfaces.formula.exponent_too_large", part=repr(self._segment(node)),
+                                max=f"{MAX_CONST_EXPONENT:g}"))
             # An exact base with b bits raised to an exponent of height 2**e has <= b*2**e bits.
             bits = left.bits * 2.0 ** min(right.bits, 1e3) + right.bits if left.bits else right.bits
         elif op in (ast.Add, ast.Sub):
@@ -288,10 +320,7 @@ class _Checker:
         else:
             bits = left.bits + right.bits
         if bits > MAX_EXACT_BITS:
-            raise _reject(
-                f"{self._segment(node)!r} could produce numbers too large to handle: "
-                "use fewer nested powers or smaller numbers."
-            )
+            raise _reject(t("surfaces.formula.numbers_too_large", part=repr(self._segment(node))))
         if left.value is None or right.value is None:
             return _Info(None, bits)
         a, b = left.value, right.value
@@ -307,7 +336,7 @@ class _Checker:
             else:
                 value = a**b
         except ZeroDivisionError:
-            raise _reject(f"{self._segment(node)!r} divides by zero.") from None
+            raise _reject(t("surfaces.formula.divides_by_zero", part=repr(self._segment(node)))) from None
         except OverflowError:
             value = math.inf
         return self._const(value, node, bits)
@@ -315,20 +344,18 @@ class _Checker:
     def _call(self, node: ast.Call) -> _Info:
         func = node.func
         if not isinstance(func, ast.Name):
-            raise _reject(f"Only the functions {', '.join(FUNCTIONS)} can be called.")
+            raise _reject(t("surfaces.formula.only_functions", functions=", ".join(FUNCTIONS)))
         name = func.id
         if name not in _FLOAT_FUNCS:
             if name in VARIABLES:
-                raise _reject(f"{name} is a variable, not a function: write {name}*(...).")
+                raise _reject(t("surfaces.formula.variable_not_function", name=name))
             if name in CONSTANTS:
-                raise _reject(f"{name} is a constant, not a function: write {name}*(...).")
-            raise _reject(
-                f"Unknown function {name!r}: only {', '.join(FUNCTIONS)} can be called."
-            )
+                raise _reject(t("surfaces.formula.constant_not_function", name=name))
+            raise _reject(t("surfaces.formula.unknown_function", name=repr(name), functions=", ".join(FUNCTIONS)))
         if node.keywords:
-            raise _reject(f"{name}() takes no named arguments: write {name}(x).")
+            raise _reject(t("surfaces.formula.named_arguments", name=name))
         if len(node.args) != 1 or isinstance(node.args[0], ast.Starred):
-            raise _reject(f"{name}() takes exactly one argument, like {name}(x).")
+            raise _reject(t("surfaces.formula.one_argument", name=name))
         inner = self.check(node.args[0])
         # Functions keep exact arguments symbolic (sin(3) stays sin(3)), return them (abs) or
         # take roots of them (sqrt), which never grows the integers SymPy stores; growth comes
@@ -358,5 +385,5 @@ def validate(text: object) -> ast.Expression:
     checker = _Checker(source, caret="^" in str(text))
     checker.check(tree.body)
     if not checker.uses_variable:
-        raise _reject("The formula must use x or y.")
+        raise _reject(t("surfaces.formula.no_variable"))
     return tree

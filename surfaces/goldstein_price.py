@@ -11,6 +11,8 @@ walls: the surface where gradient-scale-free methods (Adam, RMSprop) show their 
 
 from __future__ import annotations
 
+from i18n import Msg
+
 from .base import Surface, SurfaceKernel, broadcast_xy, quiet, scalar_out
 
 
@@ -74,14 +76,7 @@ GOLDSTEIN_PRICE = Surface(
     minima=((0.0, -1.0), (-0.6, -0.4), (1.8, 0.2), (1.2, 0.8)),
     start=(-1.0, 1.0),
     kernel=SurfaceKernel(_kernel_f, _kernel_grad),
-    note=(
-        "A global minimum f(0, −1) = 3 and three local ones (30, 84 and 840) in a landscape whose "
-        "values run from 3 to about a million, so use a log colour scale. Which basin a run ends "
-        "in depends on the optimizer and its rate: from the start, 1,000 steps of SGD at "
-        "η = 1e-5 reach the global minimum, at 3e-6 stop in the local one at f = 30, and at "
-        "3e-5 fly off the map at step 2; Adam at η = 0.1 reaches the global minimum, RMSprop "
-        "at 0.01 stops at f = 30."
-    ),
+    note=Msg.of("surfaces.goldstein_price.note"),
 )
 
 __all__ = ["GOLDSTEIN_PRICE"]

@@ -11,6 +11,8 @@ import math
 
 import numpy as np
 
+from i18n import t
+
 from .base import Bounds
 
 
@@ -28,10 +30,7 @@ def find_minimum(f, grad, bounds: Bounds, n: int = 201) -> tuple[float, float]:
     z = f(gx, gy)
     values = np.where(np.isfinite(z), z, np.inf)
     if not np.isfinite(values).any():
-        raise ValueError(
-            "The formula has no finite value anywhere on the plotting range (it is undefined "
-            "or overflows everywhere there)."
-        )
+        raise ValueError(t("surfaces.errors.no_finite_value"))
     i, j = np.unravel_index(np.argmin(values), values.shape)
     best = np.array([gx[i, j], gy[i, j]])
     best_f = float(values[i, j])

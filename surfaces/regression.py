@@ -28,6 +28,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from i18n import Msg
+
 from .base import Array, Surface
 
 
@@ -106,11 +108,11 @@ class _LeastSquares:
         """
         idx = np.asarray(idx)
         if idx.ndim != 1 or idx.size == 0:
-            raise ValueError("idx must be a non-empty 1-D array of sample indices")
+            raise ValueError("idx must be a non-empty 1-D array of sample indices")  # i18n: internal
         if not np.issubdtype(idx.dtype, np.integer):
-            raise ValueError(f"idx must hold integer sample indices, got dtype {idx.dtype}")
+            raise ValueError(f"idx must hold integer sample indices, got dtype {idx.dtype}")  # i18n: internal
         if idx.min() < -self.n or idx.max() >= self.n:
-            raise ValueError(f"sample indices must be in [0, {self.n}), got {idx.min()}..{idx.max()}")
+            raise ValueError(f"sample indices must be in [0, {self.n}), got {idx.min()}..{idx.max()}")  # i18n: internal
         m_x = self.x[idx].mean()
         m_xx = self.xx[idx].mean()
         m_e = self.e[idx].mean()
@@ -146,14 +148,14 @@ def make_regression_surface(
     """
     n = int(n)
     if n < 2:
-        raise ValueError(f"n must be at least 2 (a line needs two points), got {n}")
+        raise ValueError(f"n must be at least 2 (a line needs two points), got {n}")  # i18n: internal
     for name, value in (("true_w", true_w), ("true_b", true_b)):
         if not math.isfinite(value):
-            raise ValueError(f"{name} must be a finite number, got {value!r}")
+            raise ValueError(f"{name} must be a finite number, got {value!r}")  # i18n: internal
     if not (math.isfinite(noise) and noise >= 0.0):
-        raise ValueError(f"noise must be a finite number >= 0, got {noise!r}")
+        raise ValueError(f"noise must be a finite number >= 0, got {noise!r}")  # i18n: internal
     if not (math.isfinite(x_scale) and x_scale > 0.0):
-        raise ValueError(f"x_scale must be a finite number > 0, got {x_scale!r}")
+        raise ValueError(f"x_scale must be a finite number > 0, got {x_scale!r}")  # i18n: internal
 
     rng = np.random.default_rng(seed)
     x = x_scale * rng.uniform(0.0, 2.0, n)
@@ -174,23 +176,15 @@ def make_regression_surface(
 
     return Surface(
         key="regression",
-        label=f"Linear regression (least squares, N={n})",
+        label=Msg.of("surfaces.regression.label", n=n),
         latex=rf"f(w, b) = \frac{{1}}{{2N}}\sum_{{i=1}}^{{N}} (w\,x_i + b - y_i)^2,\quad N = {n}",
         f=model.f,
         grad=model.grad,
         bounds=bounds,
         minima=((w_opt, b_opt),),
         start=start,
-        axis_titles=("slope w", "intercept b"),
-        note=(
-            f"Fitting a line y = w·x + b to {n} noisy points by least squares; the map's "
-            "horizontal axis is the slope w, the vertical axis the intercept b. The loss is a "
-            "mean over data points, so mini-batch SGD estimates the gradient from a random "
-            "subset each step: smaller batches mean noisier steps that never quite settle "
-            "without a decaying learning rate. The valley is tilted and elongated "
-            f"(condition number {lmax / lmin:.0f}) because the inputs are not centred: slope "
-            "and intercept trade off against each other."
-        ),
+        axis_titles=(Msg.of("surfaces.regression.slope"), Msg.of("surfaces.regression.intercept")),
+        note=Msg.of("surfaces.regression.note", n=n, condition=f"{lmax / lmin:.0f}"),
         hessian_eigs=(lmin, lmax),
         n_samples=n,
         batch_grad=model.batch_grad,
@@ -205,7 +199,7 @@ def regression_data(surface: Surface) -> RegressionData:
     """
     model = getattr(surface.f, "__self__", None)
     if not isinstance(model, _LeastSquares):
-        raise ValueError(f"surface {surface.key!r} is not a least-squares regression surface")
+        raise ValueError(f"surface {surface.key!r} is not a least-squares regression surface")  # i18n: internal
     return RegressionData(
         x=model.x,
         y=model.y,

@@ -89,7 +89,7 @@ def _read_choice(name: str, options: tuple[str, ...]):
         if raw is None:
             return state
         if raw not in options:
-            notices.append(f"Unknown {name} {quote(raw)}; using {getattr(state, name)}.")
+            notices.append(t("links.unknown_choice", name=name, raw=quote(raw), current=getattr(state, name)))
             return state
         return replace(state, **{name: raw})
 
@@ -121,9 +121,9 @@ def _read_clouds(state: PageState, params: Mapping[str, Any], notices: list[str]
     runs = read_number(params, "clouds", 0, 0, CLOUD_RUNS[-1], notices, integer=True)
     clouds = int(snap(runs, CLOUD_RUNS)) if runs > 0 else 0
     if clouds and clouds != runs:
-        notices.append(f"clouds={runs} is between slider values; using {clouds}.")
+        notices.append(t("links.clouds_between", runs=runs, clouds=clouds))
     if clouds and state.race.noise == 0:
-        notices.append("Noise clouds need gradient noise (noise > 0); not shown.")
+        notices.append(t("links.clouds_need_noise"))
         clouds = 0
     return replace(state, clouds=clouds)
 
@@ -164,7 +164,7 @@ def _base(params: Mapping[str, Any], notices: list[str]) -> PageState:
     if raw is not None and raw in PRESETS_BY_KEY:
         return state_of(PRESETS_BY_KEY[raw])
     if raw is not None:
-        notices.append(f"Unknown lesson {quote(raw)}; showing the default.")
+        notices.append(t("links.unknown_lesson", raw=quote(raw)))
     landing = state_of(PRESETS_BY_KEY[DEFAULT_PRESET])
     if not any(k not in IGNORED_KEYS and k not in APP_KEYS for k in params):
         return landing  # the landing page is the default lesson, shown as such
@@ -184,7 +184,7 @@ def parse_query(params: Mapping[str, Any]) -> tuple[PageState, list[str]]:
         state = key.read(state, params, notices)
     for key in params:  # anything else is reported once
         if key not in KNOWN_KEYS and key not in IGNORED_KEYS and "." not in key:
-            notices.append(f"Unknown setting {quote(key)} ignored.")
+            notices.append(t("links.unknown_setting", raw=quote(key)))
     return state, notices
 
 
