@@ -187,12 +187,12 @@ def test_lesson_figures_take_their_words_from_the_current_language():
         heat = sweep_heatmap(xs, xs, np.ones((5, 5)), div, x_label="lr", y_label="momentum", x_log=True,
                              selected=(1, 1), not_reached=np.eye(5, dtype=bool))
     assert fig.layout.title.text == "指数加权平均，β = 0.9"
-    assert {a.text for a in fig.layout.annotations} >= {"不做偏差修正：vₜ = β·vₜ₋₁ + (1−β)·θₜ，v₀ = 0",
-                                                       "做偏差修正：vₜ / (1 − βᵗ)", "有效窗口 ≈ 1/(1−β) = 10 步"}
+    assert {a.text for a in fig.layout.annotations} >= {"不做偏差修正<br>vₜ = β·vₜ₋₁ + (1−β)·θₜ",
+                                                       "做偏差修正<br>vₜ / (1 − βᵗ)", "有效窗口 ≈ 1/(1−β) = 10 步"}
     assert {tr.name for tr in fig.data} >= {"指数加权平均（未修正）", "指数加权平均（偏差修正后）", "真实信号", "观测值 θₜ"}
     assert fig.layout.xaxis.title.text == "第 t 步"
     assert weights.layout.xaxis.title.text == "往前数 k 步" and "最近 10 步" in weights.layout.title.text
-    assert any("≈ 1/e" in str(a.text) and "当天权重" in str(a.text) for a in weights.layout.annotations)
+    assert any("≈ 1/e" in str(a.text) and "是当天的" in str(a.text) for a in weights.layout.annotations)
     assert sched.layout.title.text == "学习率调度" and sched.layout.yaxis.title.text == "学习率 ηₜ"
     assert (loss.layout.xaxis.title.text, loss.layout.yaxis.title.text) == ("步数", "损失")
     assert data.layout.title.text == "数据与拟合出的直线" and data.data[0].name == "数据 (xᵢ, yᵢ)"

@@ -134,15 +134,18 @@ def ewma_figure(
         fig.add_annotation(
             x=(begin + end) / 2, y=y_br, yshift=12, showarrow=False, row=1, col=col,
             text=_t("viz_lessons.ewma.window", window=steps_text(window)),
+            font=dict(size=round(style.font_size * 0.85)),  # two panels' labels side by side on a phone
         )
     fig.add_annotation(
         x=float(t[0]), y=lo - pad, xanchor="left", yanchor="middle", showarrow=False, row=1, col=1,
-        text=_t("viz_lessons.ewma.shaded"), font=dict(color="#8a5a00"),
+        text=_t("viz_lessons.ewma.shaded"), font=dict(color="#8a5a00", size=round(style.font_size * 0.85)),
     )
     fig.update_yaxes(range=[lo - 1.8 * pad, hi + 2.2 * pad], title_text=y_title, row=1, col=1)
     fig.update_xaxes(title_text=_t("viz_lessons.axis.step_t"))
     _base_layout(fig, height=470, style=style, title=_t("viz_lessons.ewma.title", beta=float(beta)))
-    fig.update_layout(margin=dict(t=90))  # room for the subplot titles and the window brackets
+    # Room for the two-line subplot titles (name, then formula: short lines fit side by side on a
+    # phone) and the window brackets.
+    fig.update_layout(margin=dict(t=112))
     return fig
 
 
