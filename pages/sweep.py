@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import streamlit as st
 
+from i18n import t, text
 from optimizers import OPTIMIZERS, simulate
 from lessons.sweep_map import (METRICS, GridResult, Selection, axis_values, chunk_rows, default_range, map_metric,
                                range_options, run_grid, sweep_rows)
 from surfaces import SURFACES
 from ui.custom_surface import CUSTOM_LABEL, custom_formula_input, seed_custom_state
-from ui.lesson_common import show_chart, compare_link, page_style
+from ui.lesson_common import show_chart, compare_link, lesson_markdown, page_style
 from ui.lesson_url import BIND, LessonUrl
 from ui.predict import lesson_box, withhold_until_revealed
 from lessons.grids import format_number
@@ -35,64 +36,49 @@ ensure_app_navigation()
 RESOLUTIONS = (20, 50, 100, 150, 200, 300)
 STEPS = (100, 250, 500, 1000, 2000, 5000)
 
-st.title("Hyperparameter map")
-INTRO = (
-    "**Try:** pick an optimizer and two of its hyperparameters; every cell of the map is a full "
-    "run from the same start. Click a cell to see that run on the surface. **Notice:** the red "
-    "wall of diverged runs at large learning rates, and how it moves with momentum μ. On a "
-    "quadratic bowl momentum *raises* the limit, from lr < 2/λmax to lr < 2(1 + μ)/λmax (x²/20 + y²: "
-    "1 at μ = 0, 1.9 at μ = 0.9): the direction that blows up is the one whose gradient flips sign "
-    "every step, and there momentum's running sum of alternating gradients partly cancels. On "
-    "this Rosenbrock map the wall hardly moves: SGD + momentum first diverges at lr ≈ 0.0021 for "
-    "every μ up to 0.9, and only at larger μ does it come down (≈ 0.0016 at μ = 0.95, ≈ 0.0012 at "
-    "μ = 0.99). Here a run blows up early: at every lr from 0.001 to 0.01, most diverging runs "
-    "within 25 steps and all within 56 for μ up to 0.9, within 78 at μ = 0.95 and within a few "
-    "hundred at μ = 0.99, when a too-long step from the start lands on a steeper wall (the "
-    "curvature across the valley grows like 1200x²). The first step is lr × gradient with or "
-    "without momentum, so the wall starts where plain SGD's does; a large μ keeps adding up the "
-    "big early gradients for about 1/(1 − μ) steps, and that is what finally lowers it. The wall "
-    "is ragged: a few rates just above it survive by luck."
-)
+st.title(t("page_sweep.title"))
+INTRO = t("page_sweep.intro")
 intro = st.empty()  # what to try, and (outside predict mode, or once predicted) what it shows
-compare_link("Compare preset: the Rosenbrock valley race", preset="rosenbrock")
+compare_link(t("page_sweep.compare"), preset="rosenbrock")
 
 url = LessonUrl(legacy={"surface": "sw_surface", "opt": "sw_opt", "n": "sw_n", "steps": "sw_steps",
                         "metric": "sw_metric"}, keep=("formula", *BOUND_KEYS))  # a typed surface's keys are shared
 surf_keys = [k for k in SURFACES] + [CUSTOM]
-surf_label = lambda k: CUSTOM_LABEL if k == CUSTOM else SURFACES[k].label  # noqa: E731
+surf_label = lambda k: text(CUSTOM_LABEL if k == CUSTOM else SURFACES[k].label)  # noqa: E731
 surf_default = "rosenbrock" if "rosenbrock" in SURFACES else surf_keys[0]
 surf0 = url.choice("sw_surface", surf_keys, surf_default, label=surf_label)
 opt_keys = list(OPTIMIZERS)
 opt_default = SWEEP_OPTIMIZER if SWEEP_OPTIMIZER in opt_keys else opt_keys[0]
-url.choice("sw_opt", opt_keys, opt_default, label=lambda k: OPTIMIZERS[k].label)
+url.choice("sw_opt", opt_keys, opt_default, label=lambda k: text(OPTIMIZERS[k].label))
 url.number("sw_n", 100, RESOLUTIONS[0], RESOLUTIONS[-1], options=RESOLUTIONS)
 url.number("sw_steps", 1000, STEPS[0], STEPS[-1], options=STEPS)
-url.choice("sw_metric", list(METRICS), "final", label=METRICS.get)
+url.choice("sw_metric", list(METRICS), "final", label=lambda k: text(METRICS[k]))
 url.integer("sw_tol", -4, -10, 0)
 
 c1, c2, c3, c4 = st.columns([2, 2, 2, 2])
-surf_key = c1.selectbox("Surface", surf_keys, index=surf_keys.index(surf_default), key="sw_surface", bind=BIND,
+surf_key = c1.selectbox(t("page_sweep.surface"), surf_keys, index=surf_keys.index(surf_default), key="sw_surface", bind=BIND,
                         format_func=surf_label)
-opt_key = c2.selectbox("Optimizer", opt_keys, index=opt_keys.index(opt_default), key="sw_opt", bind=BIND,
-                       format_func=lambda k: OPTIMIZERS[k].label)
+opt_key = c2.selectbox(t("page_sweep.optimizer"), opt_keys, index=opt_keys.index(opt_default), key="sw_opt", bind=BIND,
+                       format_func=lambda k: text(OPTIMIZERS[k].label))
 opt = OPTIMIZERS[opt_key]
 hyper_keys = list(opt.hyper_keys)
 url.rename("x", f"sw_x_{opt_key}")
 url.rename("y", f"sw_y_{opt_key}")
 url.choice(f"sw_x_{opt_key}", hyper_keys, opt.sweep_axes[0])
-x_key = c3.selectbox("Horizontal axis", hyper_keys, index=hyper_keys.index(opt.sweep_axes[0]), key=f"sw_x_{opt_key}",
+x_key = c3.selectbox(t("page_sweep.x_axis"), hyper_keys, index=hyper_keys.index(opt.sweep_axes[0]), key=f"sw_x_{opt_key}",
                      bind=BIND)
 y_choices = [k for k in hyper_keys if k != x_key]
 y_default = opt.sweep_axes[1] if opt.sweep_axes[1] in y_choices else y_choices[0]
 url.choice(f"sw_y_{opt_key}", y_choices, y_default)
-y_key = c4.selectbox("Vertical axis", y_choices, index=y_choices.index(y_default), key=f"sw_y_{opt_key}", bind=BIND)
+y_key = c4.selectbox(t("page_sweep.y_axis"), y_choices, index=y_choices.index(y_default), key=f"sw_y_{opt_key}", bind=BIND)
 
 d1, d2, d3, d4 = st.columns([2, 2, 2, 2])
-resolution = int(d1.select_slider("Grid (cells per axis)", RESOLUTIONS, value=100, key="sw_n", bind=BIND,
-                                  help="100 × 100 = 10,000 runs; 300 × 300 = 90,000 runs."))
-steps = int(d2.select_slider("Steps per run", STEPS, value=1000, key="sw_steps", bind=BIND))
-metric = d3.radio("Colour by", list(METRICS), key="sw_metric", bind=BIND, format_func=METRICS.get, horizontal=True)
-tol_exp = int(d4.select_slider("Tolerance 10^k on f − f*", list(range(-10, 1)), value=-4, key="sw_tol", bind=BIND))
+resolution = int(d1.select_slider(t("page_sweep.grid"), RESOLUTIONS, value=100, key="sw_n", bind=BIND,
+                                  help=t("page_sweep.grid_help")))
+steps = int(d2.select_slider(t("page_sweep.steps"), STEPS, value=1000, key="sw_steps", bind=BIND))
+metric = d3.radio(t("page_sweep.colour_by"), list(METRICS), key="sw_metric", bind=BIND,
+                  format_func=lambda k: text(METRICS[k]), horizontal=True)
+tol_exp = int(d4.select_slider(t("page_sweep.tolerance"), list(range(-10, 1)), value=-4, key="sw_tol", bind=BIND))
 tol = 10.0**tol_exp
 
 if surf0 == CUSTOM and "sw_formula" not in st.session_state:
@@ -122,7 +108,7 @@ def axis_range(spec, container) -> tuple[float, float]:
     default = default_range(opt, spec, surface)
     url.rename_pair(f"{spec.key}_lo", f"{spec.key}_hi", key)  # links from before the bindings
     url.pair(key, opts, default, log=spec.log)
-    lo, hi = container.select_slider(f"{spec.key} range", opts, value=default, key=key, bind=BIND,
+    lo, hi = container.select_slider(t("page_sweep.range", name=spec.key), opts, value=default, key=key, bind=BIND,
                                      format_func=format_number)
     if hi <= lo:
         lo, hi = opts[0], opts[-1]
@@ -154,13 +140,14 @@ def _chunk(ref, opt_key: str, x_key: str, y_key: str, resolution: int,
     return sweep_rows(resolve_surface(ref), o, x_key, y_key, xv, yv[j0:j1], steps, tol)
 
 
-progress = st.progress(0.0, text="Running the grid…") if len(chunk_rows(resolution)) > 1 else None
+progress = st.progress(0.0, text=t("page_sweep.progress")) if len(chunk_rows(resolution)) > 1 else None
 grid_result: GridResult | None = None
 for done, grid_result in run_grid(
         lambda j0, j1: _chunk(ref, opt_key, x_key, y_key, resolution, (x_lo, x_hi), (y_lo, y_hi), steps, tol, j0, j1),
         resolution):
     if progress is not None:
-        progress.progress(done / resolution, text=f"Running the grid… {done * resolution:,} of {resolution**2:,} runs")
+        progress.progress(done / resolution, text=t("page_sweep.progress_runs", done=done * resolution,
+                                                     total=resolution**2))
 if progress is not None:
     progress.empty()
 diverged, steps_to_tol = grid_result.diverged, grid_result.steps_to_tol
@@ -169,7 +156,7 @@ f_star = surface.f_star
 colour = map_metric(grid_result, metric, f_star)
 z, z_label, not_reached, log_color, best = colour.z, colour.label, colour.not_reached, colour.log_color, colour.best
 if colour.undefined:
-    st.info("This surface has no known minimum, so 'steps to tolerance' is undefined; colour by final loss instead.")
+    st.info(t("page_sweep.undefined"))
 
 # Selected cell: a click (new since the last rerun), else the link's cell on the first map, else the best.
 sig = (surf_key, opt_key, x_key, y_key, resolution, x_lo, x_hi, y_lo, y_hi)
@@ -188,13 +175,10 @@ url.show_notices()
 
 style = page_style()
 n_div = int(diverged.sum())
-st.caption(
-    f"{resolution} × {resolution} = {resolution**2:,} runs of {steps:,} steps each from the surface's start "
-    f"{tuple(round(v, 3) for v in surface.start)}; other hyperparameters at their defaults. "
-    f"{n_div:,} runs diverged ({n_div / resolution**2:.0%})."
-)
+st.caption(t("page_sweep.caption", n=resolution, runs=resolution**2, steps=steps,
+               start=str(tuple(round(v, 3) for v in surface.start)), diverged=n_div, share=n_div / resolution**2))
 heat = sweep_heatmap(
-    xs, ys, z, diverged, x_label=x_key, y_label=y_key, x_log=x_spec.log, y_log=y_spec.log, metric_label=z_label,
+    xs, ys, z, diverged, x_label=x_key, y_label=y_key, x_log=x_spec.log, y_log=y_spec.log, metric_label=text(z_label),
     log_color=log_color, selected=(iy, ix), not_reached=not_reached, style=style,
 )
 show_chart(heat, key="sw_heat", on_select="rerun", selection_mode="points")
@@ -203,14 +187,15 @@ show_chart(heat, key="sw_heat", on_select="rerun", selection_mode="points")
 hyper = {x_key: sel_x, y_key: sel_y}
 df = simulate(surface, opt, hyper, surface.start, steps)
 traj = Trajectory.from_frame(df, opt_key, f"{opt.label}: {x_key}={sel_x:.4g}, {y_key}={sel_y:.4g}", steps)
-st.subheader(f"The run at {x_key} = {sel_x:.4g}, {y_key} = {sel_y:.4g}")
+st.subheader(t("page_sweep.run.title", x=x_key, x_value=sel_x, y=y_key, y_value=sel_y))
 m1, m2, m3 = st.columns(3)
-m1.metric("final f − f*" if f_star is not None else "final f",
-          f"{traj.final_loss - (f_star or 0.0):.3g}" if not traj.diverged else "diverged")
-m2.metric("steps to tolerance", str(int(steps_to_tol[iy, ix])) if steps_to_tol[iy, ix] >= 0 else "never")
-m3.metric("diverged at step", str(traj.diverged_at) if traj.diverged else "no")
+m1.metric(t("page_sweep.run.final_gap") if f_star is not None else t("page_sweep.run.final"),
+          f"{traj.final_loss - (f_star or 0.0):.3g}" if not traj.diverged else t("page_sweep.run.diverged"))
+m2.metric(t("page_sweep.run.steps_to_tol"),
+          str(int(steps_to_tol[iy, ix])) if steps_to_tol[iy, ix] >= 0 else t("page_sweep.run.never"))
+m3.metric(t("page_sweep.run.diverged_at"), str(traj.diverged_at) if traj.diverged else t("page_sweep.run.no"))
 compare_link(
-    "Open this run on the Compare page",
+    t("page_sweep.run.open"),
     params={"surface": surf_key, **formula_query, "opt": opt_key,
             f"{opt_key}.{x_key}": format_number(sel_x), f"{opt_key}.{y_key}": format_number(sel_y),
             "steps": str(steps)},
@@ -220,49 +205,36 @@ grid = grid_for(ref)
 with left:
     show_chart(
         overlay_figure(grid, [traj], minima=surface.minima, start=surface.start, style=style, height=480,
-                       title=f"{opt.label} on {surface.label}"),
+                       title=t("page_sweep.run.map", opt=text(opt.label), surface=text(surface.label))),
         key="sw_path",
     )
 with right:
     show_chart(loss_figure([traj], f_star=f_star, style=style, height=480), key="sw_loss")
 
-with st.expander("How the map is computed"):
-    st.markdown(
-        f"""
-All {resolution**2:,} settings run **at once**: the optimizer's update rule works on arrays of
-shape (R, 2), one row per run, with each hyperparameter an (R, 1) column. One
-`sweep(...)` call advances every run by one step with a handful of numpy operations, so a
-10,000-run grid costs about as much as a few hundred single runs. Runs that blow up are frozen
-at their last finite point and dropped from the arrays, so the diverged wall is cheap.
-
-Axes use the hyperparameter's slider range; learning rates (and ε) are log-spaced, because
-rates that matter differ by factors. Colour is log₁₀ of the metric; diverged runs are drawn
-separately (red) because "exploded" is a different answer from "large loss".
-"""
-    )
+with st.expander(t("page_sweep.how.title")):
+    st.markdown(lesson_markdown("page_sweep.how.body", runs=resolution**2))
 
 
 # --- grid search or random search, at the same budget ---------------------------------------
-@st.cache_data(show_spinner="Running both searches…", max_entries=32)
+@st.cache_data(show_spinner=t("page_sweep.search.running"), max_entries=32)
 def _searches(ref, opt_key: str, x_key: str, y_key: str, x_range: tuple[float, float], y_range: tuple[float, float],
               budget: int, steps: int):
     o = OPTIMIZERS[opt_key]
     return compare_searches(resolve_surface(ref), o, o.spec(x_key), o.spec(y_key), x_range, y_range, budget, steps)
 
 
-st.subheader("Grid search or random search?")
+st.subheader(t("page_sweep.search.title"))
 url.number("sw_budget", 16, BUDGETS[0], BUDGETS[-1], options=BUDGETS)
-budget = int(st.select_slider("Budget (runs per search)", BUDGETS, value=16, key="sw_budget", bind=BIND,
-                              help="The same number of runs for both: a √budget × √budget grid over the ranges "
-                                   "above, and that many random samples (log-uniform for a log-scaled axis)."))
+budget = int(st.select_slider(t("page_sweep.search.budget"), BUDGETS, value=16, key="sw_budget", bind=BIND,
+                              help=t("page_sweep.search.budget_help")))
 searches = _searches(ref, opt_key, x_key, y_key, (x_lo, x_hi), (y_lo, y_hi), budget, steps)
-st.markdown(search_sentence(searches, x_key, y_key))
+st.markdown(text(search_sentence(searches, x_key, y_key)))
 seed0 = searches.random_points[0]
 show_chart(
     search_points_figure(searches.grid_points, searches.grid_best_point, seed0,
                          seed0[int(searches.random_scores[0].argmin())], x_label=x_key, y_label=y_key,
                          x_log=x_spec.log, y_log=y_spec.log, style=style,
-                         title=f"Where each search ran (random: sampler seed 0 of {searches.n_seeds})"),
+                         title=t("page_sweep.search.points", n=searches.n_seeds)),
     key="sw_search_points",
 )
 

@@ -13,6 +13,7 @@ from typing import Mapping
 import numpy as np
 import streamlit as st
 
+from i18n import t
 from viz.style import Style
 from viz.text import near_one_over_e, steps_text  # noqa: F401 (steps_text: the lesson pages import it from here)
 
@@ -36,6 +37,21 @@ def compare_link(label: str, *, preset: str | None = None, params: Mapping[str, 
     except Exception:
         qs = "&".join(f"{k}={v}" for k, v in query.items())
         st.markdown(f"[{label} →](/{COMPARE_PATH}{'?' + qs if qs else ''})")
+
+
+def steps_phrase(n: float) -> str:
+    """A step count with its unit, "50 steps" / "50 步" (the number written by `steps_text`)."""
+    return t("ui_lesson_common.steps", n=steps_text(n))
+
+
+def lesson_markdown(key: str, /, **values) -> str:
+    """A lesson's markdown with LaTeX from the catalog, always formatted.
+
+    Such templates write LaTeX braces doubled (``v_{{t-1}}``) whether or not they have
+    placeholders, so `i18n.t` must format them even when no value is passed (it returns a
+    template without values as is).
+    """
+    return t(key, _latex=True, **values)
 
 
 def page_style() -> Style:

@@ -15,6 +15,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from i18n import t as _t
 from viz.clouds import band_traces
 from viz.palette import DIVERGED_COLOR, rgba
 from viz.style import DEFAULT_STYLE, Style
@@ -64,8 +65,8 @@ def ewma_figure(
     corrected: Array,
     beta: float,
     *,
-    series_name: str = "observations θₜ",
-    y_title: str = "value",
+    series_name: str | None = None,
+    y_title: str | None = None,
     truth: Array | None = None,
     window_at: int | None = None,
     style: Style = DEFAULT_STYLE,
@@ -77,13 +78,12 @@ def ewma_figure(
     width 1/(1−β) ending at ``window_at`` shows the effective window on the data itself.
     """
     t = np.asarray(t, dtype=float)
+    series_name = _t("viz_lessons.ewma.observations") if series_name is None else series_name
+    y_title = _t("viz_lessons.ewma.value") if y_title is None else y_title
     window = 1.0 / (1.0 - beta)
     fig = make_subplots(
         rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.04,
-        subplot_titles=(
-            "without bias correction: vₜ = β·vₜ₋₁ + (1−β)·θₜ, v₀ = 0",
-            "with bias correction: vₜ / (1 − βᵗ)",
-        ),
+        subplot_titles=(_t("viz_lessons.ewma.panel_raw"), _t("viz_lessons.ewma.panel_corrected")),
     )
     warm_end = min(float(t[-1]), float(t[0]) + window)
     finite = np.concatenate([np.asarray(series, float), np.asarray(corrected, float), np.asarray(uncorrected, float)])
@@ -91,7 +91,8 @@ def ewma_figure(
     lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
     pad = 0.08 * (hi - lo or 1.0)
     for col, (curve, name, color) in enumerate(
-        ((uncorrected, "EWMA, no correction", OKABE_ITO[3]), (corrected, "EWMA, bias-corrected", OKABE_ITO[0])), start=1
+        ((uncorrected, _t("viz_lessons.ewma.raw"), OKABE_ITO[3]), (corrected, _t("viz_lessons.ewma.corrected"), OKABE_ITO[0])),
+        start=1
     ):
         fig.add_trace(
             go.Scatter(
@@ -104,7 +105,7 @@ def ewma_figure(
             fig.add_trace(
                 go.Scatter(
                     x=t, y=truth, mode="lines", line=dict(color="#555", dash="dot", width=1.5),
-                    name="true signal", showlegend=col == 1, legendgroup="truth",
+                    name=_t("viz_lessons.ewma.truth"), showlegend=col == 1, legendgroup="truth",
                 ),
                 row=1, col=col,
             )
@@ -132,16 +133,19 @@ def ewma_figure(
             )
         fig.add_annotation(
             x=(begin + end) / 2, y=y_br, yshift=12, showarrow=False, row=1, col=col,
-            text=f"effective window ≈ 1/(1−β) = {steps_text(window)} steps",
+            text=_t("viz_lessons.ewma.window", window=steps_text(window)),
+            font=dict(size=round(style.font_size * 0.85)),  # two panels' labels side by side on a phone
         )
     fig.add_annotation(
         x=float(t[0]), y=lo - pad, xanchor="left", yanchor="middle", showarrow=False, row=1, col=1,
-        text="shaded: warm-up, v₀ = 0 drags the average down", font=dict(color="#8a5a00"),
+        text=_t("viz_lessons.ewma.shaded"), font=dict(color="#8a5a00", size=round(style.font_size * 0.85)),
     )
     fig.update_yaxes(range=[lo - 1.8 * pad, hi + 2.2 * pad], title_text=y_title, row=1, col=1)
-    fig.update_xaxes(title_text="step t")
-    _base_layout(fig, height=470, style=style, title=f"Exponentially weighted average, β = {beta:g}")
-    fig.update_layout(margin=dict(t=90))  # room for the subplot titles and the window brackets
+    fig.update_xaxes(title_text=_t("viz_lessons.axis.step_t"))
+    _base_layout(fig, height=470, style=style, title=_t("viz_lessons.ewma.title", beta=float(beta)))
+    # Room for the two-line subplot titles (name, then formula: short lines fit side by side on a
+    # phone) and the window brackets.
+    fig.update_layout(margin=dict(t=112))
     return fig
 
 
@@ -159,22 +163,20 @@ def ewma_weights_figure(beta: float, horizon: int | None = None, *, style: Style
     w = (1 - beta) * beta**k
     inside = k < n_in
     fig = go.Figure()
-    fig.add_trace(go.Bar(x=k[inside], y=w[inside], marker_color=OKABE_ITO[0], name="inside the window"))
-    fig.add_trace(go.Bar(x=k[~inside], y=w[~inside], marker_color="rgba(0,114,178,0.3)", name="older"))
+    fig.add_trace(go.Bar(x=k[inside], y=w[inside], marker_color=OKABE_ITO[0], name=_t("viz_lessons.weights.inside")))
+    fig.add_trace(go.Bar(x=k[~inside], y=w[~inside], marker_color="rgba(0,114,178,0.3)", name=_t("viz_lessons.weights.older")))
     fig.add_vline(x=window, line=dict(color="#333", dash="dash"))
     fig.add_annotation(
         x=window, y=float(w[0]), xanchor="left", showarrow=False,
-        text=(f" k = 1/(1−β) = {steps_text(window)}<br> weight there: β^k = {beta**window:.3f}"
-              f"{' ≈ 1/e' if near_one_over_e(beta**window) else ''} of today's"),
+        text=_t("viz_lessons.weights.note_near" if near_one_over_e(beta**window) else "viz_lessons.weights.note",
+                window=steps_text(window), weight=float(beta**window)),
         align="left", yanchor="top",
     )
     mass = 1 - beta**n_in
     fig.update_layout(bargap=0.05)
-    fig.update_xaxes(title_text="k steps back", range=[-0.5, horizon - 0.5])
-    fig.update_yaxes(title_text="weight of θₜ₋ₖ")
-    return _base_layout(
-        fig, height=320, style=style, title=f"Weights of the past: {mass:.0%} of the total sits in the last {n_in} steps"
-    )
+    fig.update_xaxes(title_text=_t("viz_lessons.weights.x"), range=[-0.5, horizon - 0.5])
+    fig.update_yaxes(title_text=_t("viz_lessons.weights.y"))
+    return _base_layout(fig, height=320, style=style, title=_t("viz_lessons.weights.title", mass=float(mass), n=n_in))
 
 
 # ------------------------------------------------------------------ learning-rate schedules
@@ -185,8 +187,8 @@ def schedule_figure(
     highlight: str | None = None,
     *,
     colors: Mapping[str, str] | None = None,
-    y_title: str = "learning rate ηₜ",
-    title: str = "Learning-rate schedules",
+    y_title: str | None = None,
+    title: str | None = None,
     style: Style = DEFAULT_STYLE,
 ) -> go.Figure:
     """Learning rate against step for several schedules; the chosen one drawn bold.
@@ -204,17 +206,17 @@ def schedule_figure(
                 line=dict(color=color if bold else rgba(color, 0.35), width=4 if bold else 1.5),
             )
         )
-    fig.update_xaxes(title_text="step t")
-    fig.update_yaxes(title_text=y_title, rangemode="tozero")
-    return _base_layout(fig, height=380, style=style, title=title)
+    fig.update_xaxes(title_text=_t("viz_lessons.axis.step_t"))
+    fig.update_yaxes(title_text=_t("viz_lessons.schedule.y") if y_title is None else y_title, rangemode="tozero")
+    return _base_layout(fig, height=380, style=style, title=_t("viz_lessons.schedule.title") if title is None else title)
 
 
 def loss_curves_figure(
     curves: Mapping[str, tuple[Array, Array]],
     *,
     colors: Mapping[str, str] | None = None,
-    x_title: str = "step",
-    y_title: str = "loss",
+    x_title: str | None = None,
+    y_title: str | None = None,
     log_y: bool = True,
     title: str | None = None,
     dashes: Mapping[str, str] | None = None,
@@ -237,8 +239,9 @@ def loss_curves_figure(
                 line=dict(color=_color(colors, name, i), width=2.5, dash=(dashes or {}).get(name, "solid")),
             )
         )
-    fig.update_xaxes(title_text=x_title)
-    fig.update_yaxes(title_text=y_title, type="log" if log_y else "linear", exponentformat="power",
+    fig.update_xaxes(title_text=_t("viz_lessons.axis.step") if x_title is None else x_title)
+    fig.update_yaxes(title_text=_t("viz_lessons.axis.loss") if y_title is None else y_title,
+                     type="log" if log_y else "linear", exponentformat="power",
                      dtick=1 if log_y else None)
     return _base_layout(fig, height=height, style=style, title=title)
 
@@ -269,7 +272,7 @@ def add_paths(
             go.Scatter(
                 x=path[-1:, 0], y=path[-1:, 1], mode="markers", showlegend=False, legendgroup=name,
                 marker=dict(size=style.marker_size * 1.6, color=color, symbol="x", line=dict(width=1, color="white")),
-                hovertemplate=f"{name} end: (%{{x:.3g}}, %{{y:.3g}})<extra></extra>",
+                hovertemplate=_t("viz_lessons.paths.end", name=name) + ": (%{x:.3g}, %{y:.3g})<extra></extra>",
             )
         )
     return fig
@@ -339,12 +342,12 @@ def regression_data_figure(
     """The data behind the loss surface, with the line y = w·x + b each run ended on."""
     x = np.asarray(x, dtype=float)
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=x, y=y, mode="markers", name="data (xᵢ, yᵢ)", marker=dict(size=6, color=RAW_COLOR)))
+    fig.add_trace(go.Scatter(x=x, y=y, mode="markers", name=_t("viz_lessons.regression.data"), marker=dict(size=6, color=RAW_COLOR)))
     xs = np.array([x.min(), x.max()]) if x.size else np.array([0.0, 1.0])
     if truth is not None:
         fig.add_trace(
             go.Scatter(
-                x=xs, y=truth[0] * xs + truth[1], mode="lines", name=f"true line w={truth[0]:.2g}, b={truth[1]:.2g}",
+                x=xs, y=truth[0] * xs + truth[1], mode="lines", name=_t("viz_lessons.regression.truth", w=float(truth[0]), b=float(truth[1])),
                 line=dict(color="#555", dash="dot"),
             )
         )
@@ -357,7 +360,7 @@ def regression_data_figure(
         )
     fig.update_xaxes(title_text="x")
     fig.update_yaxes(title_text="y")
-    return _base_layout(fig, height=380, style=style, title="The data and the fitted lines")
+    return _base_layout(fig, height=380, style=style, title=_t("viz_lessons.regression.title"))
 
 
 # --------------------------------------------------------------------- hyperparameter map
@@ -390,7 +393,7 @@ def sweep_heatmap(
     y_label: str,
     x_log: bool = False,
     y_log: bool = False,
-    metric_label: str = "final loss",
+    metric_label: str | None = None,
     log_color: bool = True,
     selected: tuple[int, int] | None = None,
     click_grid: int = 100,
@@ -407,6 +410,7 @@ def sweep_heatmap(
     (at most ``click_grid`` per axis) sits on top to catch them; `nearest_cell` maps a click
     back to grid indices. ``selected`` = (iy, ix) draws a ring around that cell.
     """
+    metric_label = _t("viz_lessons.sweep.final_loss") if metric_label is None else str(metric_label)
     xv = np.asarray(x_values, dtype=float)
     yv = np.asarray(y_values, dtype=float)
     z = np.asarray(z, dtype=float)
@@ -437,12 +441,12 @@ def sweep_heatmap(
         fig.add_trace(
             go.Heatmap(
                 x=xe, y=ye, z=np.where(nr, 1.0, np.nan), colorscale=[[0, "#d9d9d9"], [1, "#d9d9d9"]],
-                showscale=False, hoverinfo="skip", name="never reached tolerance",
+                showscale=False, hoverinfo="skip", name=_t("viz_lessons.sweep.not_reached"),
             )
         )
         fig.add_trace(
             go.Scatter(
-                x=[None], y=[None], mode="markers", name="never reached tolerance",
+                x=[None], y=[None], mode="markers", name=_t("viz_lessons.sweep.not_reached"),
                 marker=dict(symbol="square", size=14, color="#d9d9d9", line=dict(color="#999", width=1)),
             )
         )
@@ -450,12 +454,12 @@ def sweep_heatmap(
         fig.add_trace(
             go.Heatmap(
                 x=xe, y=ye, z=np.where(div, 1.0, np.nan), colorscale=[[0, DIVERGED_COLOR], [1, DIVERGED_COLOR]],
-                showscale=False, hoverinfo="skip", name="diverged",
+                showscale=False, hoverinfo="skip", name=_t("viz_lessons.sweep.diverged"),
             )
         )
         fig.add_trace(
             go.Scatter(
-                x=[None], y=[None], mode="markers", name=f"diverged ({int(div.sum())} cells)",
+                x=[None], y=[None], mode="markers", name=_t("viz_lessons.sweep.diverged_cells", n=int(div.sum())),
                 marker=dict(symbol="square", size=14, color=DIVERGED_COLOR),
             )
         )
@@ -463,7 +467,7 @@ def sweep_heatmap(
     ix = downsample_index(len(xv), click_grid)
     iy = downsample_index(len(yv), click_grid)
     IX, IY = np.meshgrid(ix, iy)
-    status = np.where(div, "diverged", "")[IY, IX]
+    status = np.where(div, _t("viz_lessons.sweep.diverged"), "")[IY, IX]
     fig.add_trace(
         go.Scatter(
             x=xv[IX].ravel(), y=yv[IY].ravel(), mode="markers", name="cells", showlegend=False,
@@ -472,7 +476,7 @@ def sweep_heatmap(
             text=status.ravel(),
             hovertemplate=(
                 f"{x_label}=%{{x:.3g}}<br>{y_label}=%{{y:.3g}}<br>{metric_label}=%{{customdata[2]:.3g}}"
-                "<br>%{text}<extra>click to see this run</extra>"
+                "<br>%{text}<extra>" + _t("viz_lessons.sweep.click") + "</extra>"
             ),
             selected=dict(marker=dict(opacity=0)), unselected=dict(marker=dict(opacity=0)),
         )
@@ -483,24 +487,25 @@ def sweep_heatmap(
         for color, width, show in (("#000000", 6, True), ("#FFFFFF", 2.5, False)):
             fig.add_trace(
                 go.Scatter(
-                    x=[xv[sx]], y=[yv[sy]], mode="markers", name="selected run", showlegend=show,
+                    x=[xv[sx]], y=[yv[sy]], mode="markers", name=_t("viz_lessons.sweep.selected"), showlegend=show,
                     marker=dict(symbol="circle-open", size=20, color=color, line=dict(width=width)),
                     hoverinfo="skip",
                 )
             )
     # exponentformat="power": a log lr axis reads 10⁻⁴, never the SI "100μ" (read as momentum).
     fig.update_xaxes(
-        title_text=x_label + (" (log)" if x_log else ""), type="log" if x_log else "linear",
+        title_text=_t("viz_lessons.axis.log", label=x_label) if x_log else x_label, type="log" if x_log else "linear",
         range=[math.log10(xe[0]), math.log10(xe[-1])] if x_log else [xe[0], xe[-1]], showgrid=False,
         exponentformat="power",
     )
     fig.update_yaxes(
-        title_text=y_label + (" (log)" if y_log else ""), type="log" if y_log else "linear",
+        title_text=_t("viz_lessons.axis.log", label=y_label) if y_log else y_label, type="log" if y_log else "linear",
         range=[math.log10(ye[0]), math.log10(ye[-1])] if y_log else [ye[0], ye[-1]], showgrid=False,
         exponentformat="power",
     )
     fig.update_layout(clickmode="event+select", dragmode=False)
-    return _base_layout(fig, height=height, style=style, title=f"{metric_label} over {x_label} × {y_label}")
+    return _base_layout(fig, height=height, style=style,
+                        title=_t("viz_lessons.sweep.title", metric=metric_label, x=x_label, y=y_label))
 
 
 def nearest_cell(x_values: Array, y_values: Array, x: float, y: float, *, x_log: bool, y_log: bool) -> tuple[int, int]:
@@ -542,15 +547,15 @@ def cloud_traces(
         xs.append([np.nan])
         ys.append([np.nan])
     cloud = go.Scatter(
-        x=np.concatenate(xs), y=np.concatenate(ys), mode="lines", name=f"{name}: {k} seeded runs",
+        x=np.concatenate(xs), y=np.concatenate(ys), mode="lines", name=_t("viz_lessons.cloud.runs", name=name, k=k),
         line=dict(color=rgba(color, opacity), width=1.2), hoverinfo="skip", legendgroup=name,
         connectgaps=False,
     )
     med = np.asarray(median_path, dtype=float)
     median = go.Scatter(
-        x=med[:, 0], y=med[:, 1], mode="lines", name=f"{name}: median path",
+        x=med[:, 0], y=med[:, 1], mode="lines", name=_t("viz_lessons.cloud.median", name=name),
         line=dict(color=color, width=3.5), legendgroup=name,
-        hovertemplate=f"{name} median, step %{{pointNumber}}: (%{{x:.3g}}, %{{y:.3g}})<extra></extra>",
+        hovertemplate=_t("viz_lessons.cloud.median_step", name=name) + ": (%{x:.3g}, %{y:.3g})<extra></extra>",
     )
     end = go.Scatter(
         x=paths[-1, keep, 0], y=paths[-1, keep, 1], mode="markers", showlegend=False, legendgroup=name,
@@ -572,7 +577,7 @@ def cloud_loss_figure(
     colors: Mapping[str, str] | None = None,
     log_y: bool = True,
     f_star: float = 0.0,
-    title: str = "Loss over seeded runs: median and interquartile band",
+    title: str | None = None,
     style: Style = DEFAULT_STYLE,
 ) -> go.Figure:
     """Median of f − f* per step with its interquartile band, one per `CloudResult`.
@@ -586,10 +591,10 @@ def cloud_loss_figure(
         floor = 1e-16 if log_y else -np.inf
         q25, med, q75 = (np.maximum(np.asarray(v, float) - f_star, floor) for v in (cloud.loss_q25, cloud.median_loss, cloud.loss_q75))
         fig.add_traces(band_traces(steps, q25, med, q75, color=color, name=name, width=style.line_width))
-    fig.update_xaxes(title_text="step")
-    fig.update_yaxes(title_text="f − f*" + (" (log)" if log_y else ""), type="log" if log_y else "linear",
-                     exponentformat="power", dtick=1 if log_y else None)
-    return _base_layout(fig, height=360, style=style, title=title)
+    fig.update_xaxes(title_text=_t("viz_lessons.axis.step"))
+    fig.update_yaxes(title_text=_t("viz_lessons.axis.log", label="f − f*") if log_y else "f − f*",
+                     type="log" if log_y else "linear", exponentformat="power", dtick=1 if log_y else None)
+    return _base_layout(fig, height=360, style=style, title=_t("viz_lessons.cloud.title") if title is None else title)
 
 
 def tune_figure(
@@ -623,16 +628,17 @@ def tune_figure(
             fig.add_trace(
                 go.Scatter(
                     x=res.lrs[res.diverged], y=np.full(int(np.sum(res.diverged)), 1.0), yaxis="y2",
-                    mode="markers", marker=dict(symbol="x", size=8, color=color), name=f"{name}: diverged",
+                    mode="markers", marker=dict(symbol="x", size=8, color=color),
+                    name=_t("viz_lessons.tune.diverged", name=name),
                     legendgroup=name, showlegend=False,
-                    hovertemplate=f"{name}<br>lr %{{x:.3g}} diverged<extra></extra>",
+                    hovertemplate=f"{name}<br>" + _t("viz_lessons.tune.diverged_at", lr="%{x:.3g}") + "<extra></extra>",
                 )
             )
         if res.found and np.isfinite(res.best_final_loss):
             fig.add_trace(
                 go.Scatter(
                     x=[res.best_lr], y=gap([res.best_final_loss]), mode="markers",
-                    name=f"{name}: picked lr={res.best_lr:.3g}",
+                    name=_t("viz_lessons.tune.picked", name=name, lr=float(res.best_lr)),
                     marker=dict(symbol="star", size=16, color=color, line=dict(color="black", width=1)),
                     legendgroup=name, showlegend=False,
                 )
@@ -641,17 +647,18 @@ def tune_figure(
     fig.update_layout(yaxis2=dict(overlaying="y", range=[0, 1.05], visible=False, type="linear"))
     lrs = np.concatenate([np.asarray(r.lrs, dtype=float) for r in results.values()]) if results else np.array([1.0])
     decades = [10.0**e for e in range(math.floor(math.log10(lrs.min())), math.ceil(math.log10(lrs.max())) + 1)]
-    fig.update_xaxes(type="log", title_text="learning rate (log)", tickvals=decades,
+    fig.update_xaxes(type="log", title_text=_t("viz_lessons.tune.x"), tickvals=decades,
                      ticktext=[f"{v:g}" for v in decades])
     # With noise every point is the median over the streams Tune ran (TuneResult.n_streams).
-    median = "median " if any(getattr(r, "n_streams", 1) > 1 for r in results.values()) else ""
+    median = any(getattr(r, "n_streams", 1) > 1 for r in results.values())
     if log_y:
         shift = "" if f_star == 0 else f" (f* = {f_star:.4g})"
-        fig.update_layout(yaxis=dict(type="log", title_text=f"{median}final f − f*{shift}, log",
-                                     exponentformat="power"))
+        key = "viz_lessons.tune.y_log_median" if median else "viz_lessons.tune.y_log"
+        fig.update_layout(yaxis=dict(type="log", title_text=_t(key, shift=shift), exponentformat="power"))
     else:
-        fig.update_layout(yaxis=dict(type="linear", title_text=f"{median}final f"))
-    return _base_layout(fig, height=360, style=style, title="Learning-rate sweep: final loss per rate")
+        key = "viz_lessons.tune.y_median" if median else "viz_lessons.tune.y"
+        fig.update_layout(yaxis=dict(type="linear", title_text=_t(key)))
+    return _base_layout(fig, height=360, style=style, title=_t("viz_lessons.tune.title"))
 
 
 __all__ = [

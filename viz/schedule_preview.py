@@ -15,6 +15,7 @@ from typing import Sequence
 
 import numpy as np
 
+from i18n import t as _t
 from optimizers.explain import short_number
 
 from .style import DEFAULT_STYLE, Style
@@ -82,24 +83,24 @@ def schedule_preview_svg(t: Sequence[float], factor: Sequence[float], *, style: 
     def py(v: float) -> float:
         return top + (1 - v / y_hi) * h
 
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
-             f'role="img" class="schedule-preview" font-family="sans-serif" font-size="{font}">']
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '  # i18n: internal
+             f'role="img" class="schedule-preview" font-family="sans-serif" font-size="{font}">']  # i18n: internal
     first, last = f[0], f[-1]
-    tooltip = (f"Learning-rate multiplier: × {_label(first)} at update {int(t[0])}, "
-               f"× {_label(last)} at update {int(t[-1])}, lowest × {_label(f.min())}")
+    tooltip = _t("viz_schedule_preview.tooltip", first=_label(first), t_first=int(t[0]), last=_label(last),
+                 t_last=int(t[-1]), lowest=_label(f.min()))
     parts.append(f"<title>{escape(tooltip)}</title>")
     for v in nice_ticks(0.0, y_hi, 4):
         y = py(v)
         parts.append(f'<line x1="{left:.1f}" x2="{left + w:.1f}" y1="{y:.1f}" y2="{y:.1f}" stroke="{GRID}"/>')
-        parts.append(f'<text x="{left - 4:.1f}" y="{y + font / 3:.1f}" text-anchor="end" fill="{TEXT}">'
-                     f"{_label(v)}</text>")
+        parts.append(f'<text x="{left - 4:.1f}" y="{y + font / 3:.1f}" text-anchor="end" fill="{TEXT}">'  # i18n: internal
+                     f"{_label(v)}</text>")  # i18n: internal
     for v in _fitting_ticks(x_lo, x_hi, w, font):
-        parts.append(f'<text x="{px(v):.1f}" y="{top + h + font + 2:.1f}" text-anchor="middle" fill="{TEXT}">'
-                     f"{_label(v)}</text>")
-    parts.append(f'<text x="{font * 0.9:.1f}" y="{top + h / 2:.1f}" text-anchor="middle" fill="{TEXT}" '
-                 f'transform="rotate(-90 {font * 0.9:.1f} {top + h / 2:.1f})">lr ×</text>')
+        parts.append(f'<text x="{px(v):.1f}" y="{top + h + font + 2:.1f}" text-anchor="middle" fill="{TEXT}">'  # i18n: internal
+                     f"{_label(v)}</text>")  # i18n: internal
+    parts.append(f'<text x="{font * 0.9:.1f}" y="{top + h / 2:.1f}" text-anchor="middle" fill="{TEXT}" '  # i18n: internal
+                 f'transform="rotate(-90 {font * 0.9:.1f} {top + h / 2:.1f})">lr ×</text>')  # i18n: internal
     points = " ".join(f"{px(a):.1f},{py(b):.1f}" for a, b in zip(t, f))
-    parts.append(f'<polyline points="{points}" fill="none" stroke="{LINE}" stroke-width="{style.line_width}" '
-                 'stroke-linejoin="round" stroke-linecap="round"/>')
+    parts.append(f'<polyline points="{points}" fill="none" stroke="{LINE}" stroke-width="{style.line_width}" '  # i18n: internal
+                 'stroke-linejoin="round" stroke-linecap="round"/>')  # i18n: internal
     parts.append("</svg>")
     return "".join(parts)
