@@ -11,6 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
+import i18n
 from google.protobuf.message import Message
 from streamlit.testing.v1 import AppTest
 
@@ -53,9 +55,12 @@ def page_texts(at: AppTest) -> list[str]:
 def open_page(page: str, lang: str) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
     at.query_params["lang"] = lang
-    at.run()
-    if page != "compare.py":
-        at.switch_page(f"pages/{page}").run()
+    # AppTest calls the widgets' format_func in the test's own thread too (to read their state):
+    # that thread speaks the page's language as well.
+    with i18n.language(lang):
+        at.run()
+        if page != "compare.py":
+            at.switch_page(f"pages/{page}").run()
     assert not at.exception, [e.value for e in at.exception]
     return at
 
@@ -79,7 +84,8 @@ def test_switching_language_keeps_the_race():
     at = open_page("compare.py", "en")
     before = at.session_state["_compare"].state.race
     at.session_state["lang"] = "zh"
-    at.run()
+    with i18n.language("zh"):
+        at.run()
     assert not at.exception
     assert at.session_state["_compare"].state.race == before
     assert at.query_params.get("lang") in ("zh", ["zh"])
