@@ -114,7 +114,7 @@ for card in cards:
     with st.container(border=True):
         header = st.empty()  # filled after the Check button, so a fresh solve shows its tick at once
         st.markdown(t("page_challenges.goal", goal=text(card.goal)))
-        with st.expander(t("page_challenges.hint")):
+        with st.expander(t("page_challenges.hint"), key=f"ch_hint_{card.key}"):  # keyed: stays open in the other language
             st.markdown(text(card.hint))
         st.markdown(t("page_challenges.try_on_compare", link=_link(COMPARE_PATH, share_query(card.race))))
         initial = link_values if card is focus else {}

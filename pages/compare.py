@@ -44,6 +44,28 @@ ARROWS_KEY = "player_arrows"  # the player's "arrows" box is ticked: gradients a
 store = page_state.load()
 
 
+def _keep_open_across_a_language_switch() -> None:
+    """Keep every lazy expander (and the slides popover) as it was when the visitor switches language.
+
+    Why: Streamlit names a keyed expander by its label too, so a translated label is a new
+    widget that would open with its ``expanded`` default; writing each one's state back under its
+    key before it is drawn carries it over (the key's value wins over the default).
+    """
+    seen, lang = st.session_state.get(LANG_SEEN_KEY), i18n.current()
+    st.session_state[LANG_SEEN_KEY] = lang
+    if seen is None or seen == lang:
+        return
+    for key in (*(f"open.{k}" for k in OPTIMIZERS), *LAZY_KEYS):
+        if key in st.session_state:
+            st.session_state[key] = bool(st.session_state[key])
+
+
+LANG_SEEN_KEY = "_compare_lang"
+#: The keys of the page's lazy expanders and popover (their labels are translated).
+LAZY_KEYS = ("momentum_open", "sched_open", "about_open", "full_lesson_open", INSPECTOR_OPEN_KEY, "slides.open")
+_keep_open_across_a_language_switch()
+
+
 # ------------------------------------------------------------------------------- callbacks
 
 

@@ -74,7 +74,8 @@ def __getattr__(name: str):
 
 def _keys(prefix: str) -> dict[str, str]:
     keys = {k: f"{prefix}{k}" for k in BOUND_KEYS}
-    keys.update(formula=f"{prefix}formula", example=f"{prefix}formula_example", ok=f"{prefix}formula_ok")
+    keys.update(formula=f"{prefix}formula", example=f"{prefix}formula_example", ok=f"{prefix}formula_ok",
+                range=f"{prefix}formula_range")
     return keys
 
 
@@ -197,7 +198,7 @@ def custom_formula_input(*, prefix: str = "", container: Any = None,
                   placeholder=t("ui_custom_surface.examples.placeholder"),
                   format_func=lambda f: t("ui_custom_surface.examples.option", name=text(EXAMPLES[f].name), formula=f),
                   on_change=_on_example, args=args)
-    with box.expander(t("ui_custom_surface.range.label"), expanded=False):
+    with box.expander(t("ui_custom_surface.range.label"), expanded=False, key=k["range"]):  # stays open in the other language
         c1, c2 = st.columns(2)
         labels = {key: t(f"ui_custom_surface.range.{key}") for key in BOUND_KEYS}
         for i, key in enumerate(BOUND_KEYS):

@@ -360,7 +360,7 @@ def show_predict(view: PredictView, style: Style, notes: str = "") -> bool:
     revealed = predict_box(view.question, "compare", style, settings=view.settings)
     if revealed:
         if notes:
-            with st.expander(t("ui_predict.watch")):
+            with st.expander(t("ui_predict.watch"), key="predict_watch"):  # keyed: stays open in the other language
                 st.markdown(text(notes))
         st.html(_SCROLL_JS.replace("SIG", view.settings and _signature(view.question, view.settings)),
                 unsafe_allow_javascript=True)

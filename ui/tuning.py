@@ -192,7 +192,7 @@ def show_tune_report(report: TuneReport, *, steps: int, style: Style, f_star: fl
         st.warning(body + "\n\n" + t("ui_tuning.all_diverged_noisy" if noisy else "ui_tuning.all_diverged"),
                    icon=":material/warning:")
     c1, c2 = st.columns([4, 1])
-    with c1.expander(t("ui_tuning.sweep.title"), expanded=False):
+    with c1.expander(t("ui_tuning.sweep.title"), expanded=False, key="tune_sweep"):  # keyed: stays open in the other language
         labels = {row.key: _label(row) for row in report.rows}
         fig = tune_figure({labels[k]: res for k, res in report.results.items()},
                           colors={labels[k]: color_for(k) for k in report.results}, style=style, f_star=f_star)
