@@ -64,13 +64,17 @@ CJK_FONT_STACK = ('"Source Sans", "Source Sans Pro", "Microsoft YaHei", "PingFan
                   '"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Micro Hei", sans-serif')  # i18n: internal
 _CJK_CSS = f"""
 <style>
-  html, body, .stApp, [data-testid="stSidebar"], [data-testid="stAppViewContainer"],
-  h1, h2, h3, h4, h5, h6, p, li, label, button, input, textarea, th, td,
-  [data-testid="stMarkdownContainer"], [data-testid="stWidgetLabel"], [data-testid="stCaptionContainer"],
-  [data-testid="stAlertContentInfo"], [data-baseweb="select"] div,
-  [data-baseweb="popover"] li, [data-baseweb="tab"], [data-testid="stTooltipContent"],
-  [data-testid="stExpander"] summary, [data-testid="stMetricLabel"] {{
+  html, body, .stApp, .stApp h1, .stApp h2, .stApp h3, .stApp h4, .stApp h5, .stApp h6, .stApp p, .stApp li,
+  .stApp label, .stApp button, .stApp input, .stApp textarea, .stApp th, .stApp td,
+  .stApp [data-testid="stMarkdownContainer"], .stApp [data-testid="stWidgetLabel"],
+  .stApp [data-testid="stCaptionContainer"], .stApp [data-baseweb="select"] div, .stApp [data-baseweb="tab"],
+  .stApp [data-testid="stExpander"] summary, .stApp [data-testid="stMetricLabel"],
+  [data-baseweb="popover"] li, [data-testid="stTooltipContent"] {{
     font-family: {CJK_FONT_STACK};
+  }}
+  /* Streamlit's headings name their font on a more specific rule of their own. */
+  .stApp h1, .stApp h2, .stApp h3, .stApp h4, .stApp h5, .stApp h6, .stApp [data-heading-text] {{
+    font-family: {CJK_FONT_STACK} !important;
   }}
 </style>
 """
