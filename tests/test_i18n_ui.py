@@ -344,3 +344,18 @@ def test_the_chinese_font_stack_only_in_chinese(lang):
     at = _app(lang=lang)
     html = " ".join(e.proto.body for e in at.get("html") if hasattr(e.proto, "body"))
     assert ("Microsoft YaHei" in html and "Noto Sans CJK SC" in html) == (lang == "zh")
+
+
+def test_a_lesson_link_with_the_other_languages_label_is_understood(monkeypatch):
+    """A bound select's link value is its label: a link made in Chinese opens in English too."""
+    import streamlit as st
+
+    from ui import lesson_url
+
+    names = {"a": {"en": "apples", "zh": "苹果"}, "b": {"en": "pears", "zh": "梨"}}
+    monkeypatch.setattr(lesson_url, "_params", lambda: {"fruit": "梨"})
+    monkeypatch.setattr(st, "session_state", {})
+    with i18n.language("en"):
+        url = lesson_url.LessonUrl()
+        assert url.choice("fruit", ["a", "b"], "a", label=lambda o: names[o][i18n.current()]) == "b"
+        assert not url.notices

@@ -31,6 +31,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import streamlit as st
 
+import i18n
 from i18n import t, text
 from lessons.link_values import quote, read_choice, read_number
 from lessons.grids import format_number, slider_options, snap
@@ -129,9 +130,14 @@ class LessonUrl:
         raw = self.params.get(key)
         if raw is None:
             return st.session_state.get(key, default)
-        by_label = {label(o): o for o in options}
+        by_label = {str(label(o)): o for o in options}
         if raw in by_label:  # what Streamlit itself writes: the widget's label
             return self._seed(key, by_label[raw], False, raw, default)
+        for lang in i18n.LANGUAGES:  # a link made in another language carries that language's label,
+            with i18n.language(lang):  # which Streamlit would drop: the widget is given its option
+                other = {str(label(o)): o for o in options}
+            if raw in other:
+                return self._seed(key, other[raw], True, label(other[raw]), default)
         value = read_choice(self.params, key, list(options), default, self.notices, label=self.names.get(key))
         return self._seed(key, value, True, label(value), default)
 
