@@ -359,3 +359,20 @@ def test_a_lesson_link_with_the_other_languages_label_is_understood(monkeypatch)
         url = lesson_url.LessonUrl()
         assert url.choice("fruit", ["a", "b"], "a", label=lambda o: names[o][i18n.current()]) == "b"
         assert not url.notices
+
+
+def test_a_cached_table_is_kept_per_language():
+    import pandas as pd
+
+    from ui.style import show_table
+
+    built = []
+
+    def frame():
+        built.append(i18n.current())
+        return pd.DataFrame({t("page_choosing.surface_column"): ["x"]})
+
+    for lang in ("en", "zh", "en", "zh"):
+        with i18n.language(lang):
+            show_table(frame, cache_key=("test_i18n_ui", "per language"))
+    assert built == ["en", "zh"]  # each language built once, then served from the cache

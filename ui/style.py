@@ -184,7 +184,8 @@ def show_table(df: "pd.DataFrame | Callable[[], pd.DataFrame]", *, empty_as: Map
     """
     box = container if container is not None else st
     empty_as = dict(empty_as or {})
-    key = None if cache_key is None else (cache_key, digits, tuple(sorted(empty_as.items())))
+    # The language too: a table's headers and words are the reader's (a caller's key may not say it).
+    key = None if cache_key is None else (cache_key, digits, tuple(sorted(empty_as.items())), i18n.current())
     table = None if key is None else _DISPLAYED.get(key)
     if table is None:
         text = display_frame(df() if callable(df) else df, digits=digits, empty_as=empty_as)
