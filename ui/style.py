@@ -59,7 +59,8 @@ _PROJECTOR_CSS = """
 #: common simplified-Chinese fonts of each system after Streamlit's font, so Latin letters and
 #: numbers keep Source Sans and Chinese characters get a clean font at the same size (the
 #: projector rules above size both alike). Only elements whose text is the app's prose get it:
-#: icons (Material Symbols), code and KaTeX keep their own fonts.
+#: icons (Material Symbols), code and KaTeX keep their own fonts. Streamlit's headings name their
+#: font on a more specific rule of their own: theirs is marked important.
 CJK_FONT_STACK = ('"Source Sans", "Source Sans Pro", "Microsoft YaHei", "PingFang SC", "Hiragino Sans GB", '  # i18n: internal
                   '"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Micro Hei", sans-serif')  # i18n: internal
 _CJK_CSS = f"""
@@ -72,7 +73,6 @@ _CJK_CSS = f"""
   [data-baseweb="popover"] li, [data-testid="stTooltipContent"] {{
     font-family: {CJK_FONT_STACK};
   }}
-  /* Streamlit's headings name their font on a more specific rule of their own. */
   .stApp h1, .stApp h2, .stApp h3, .stApp h4, .stApp h5, .stApp h6, .stApp [data-heading-text] {{
     font-family: {CJK_FONT_STACK} !important;
   }}
