@@ -63,21 +63,21 @@ _PROJECTOR_CSS = """
 #: font on a more specific rule of their own: theirs is marked important.
 CJK_FONT_STACK = ('"Source Sans", "Source Sans Pro", "Microsoft YaHei", "PingFang SC", "Hiragino Sans GB", '  # i18n: internal
                   '"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Micro Hei", sans-serif')  # i18n: internal
-_CJK_CSS = f"""
+_CJK_CSS = """
 <style>
   html, body, .stApp, .stApp h1, .stApp h2, .stApp h3, .stApp h4, .stApp h5, .stApp h6, .stApp p, .stApp li,
   .stApp label, .stApp button, .stApp input, .stApp textarea, .stApp th, .stApp td,
   .stApp [data-testid="stMarkdownContainer"], .stApp [data-testid="stWidgetLabel"],
   .stApp [data-testid="stCaptionContainer"], .stApp [data-baseweb="select"] div, .stApp [data-baseweb="tab"],
   .stApp [data-testid="stExpander"] summary, .stApp [data-testid="stMetricLabel"],
-  [data-baseweb="popover"] li, [data-testid="stTooltipContent"] {{
-    font-family: {CJK_FONT_STACK};
-  }}
-  .stApp h1, .stApp h2, .stApp h3, .stApp h4, .stApp h5, .stApp h6, .stApp [data-heading-text] {{
-    font-family: {CJK_FONT_STACK} !important;
-  }}
+  [data-baseweb="popover"] li, [data-testid="stTooltipContent"] {
+    font-family: STACK;
+  }
+  .stApp h1, .stApp h2, .stApp h3, .stApp h4, .stApp h5, .stApp h6, .stApp [data-heading-text] {
+    font-family: STACK !important;
+  }
 </style>
-"""
+""".replace("STACK", CJK_FONT_STACK)
 
 #: Every page, every screen. A phone (narrower than 768 px, Streamlit's own breakpoint for its
 #: drawer) gets its sidebar folded on arrival and after each page pick (the drawer covers 300 of
