@@ -13,11 +13,14 @@ from urllib.parse import urlsplit
 
 import streamlit as st
 
+import i18n
+from i18n import t, text
 from optimizers import OPTIMIZERS
 from lessons.challenges import CHALLENGES, parse_challenge_key, share_query, values_from_query
 from lessons.link_values import query_string, quote
 from lessons.race import MAX_NOISE
 from ui.bootstrap import ensure_app_navigation
+from ui.language import with_language
 from ui.lesson_common import page_style, spec_slider
 from lessons.grids import format_value, noise_options, snap
 
@@ -27,13 +30,8 @@ SOLVED_KEY = "ch_solved"
 COMPARE_PATH = "compare"
 PAGE_PATH = "challenges"
 
-st.title("Challenges")
-st.markdown(
-    "**Try:** pick a card, read the goal, move its sliders and press **Check**: the engine runs the "
-    "race with your settings and tells you the numbers. Stuck? Open the hint, or try the race on the "
-    "Compare page. **Notice:** every card has at least one solution, and the settings you start from "
-    "never solve it."
-)
+st.title(t("page_challenges.title"))
+st.markdown(t("page_challenges.intro"))
 page_style()
 progress = st.empty()
 
@@ -50,7 +48,7 @@ def _param(key: str):
 raw_key = _param("challenge")
 focus = parse_challenge_key(raw_key) if raw_key not in (None, "") else None
 if raw_key not in (None, "") and focus is None:
-    st.info(f"Unknown challenge {quote(raw_key)} in the link; showing all cards.")
+    st.info(t("page_challenges.unknown", key=quote(raw_key)))
 link_values, link_notices = ({}, [])
 if focus is not None:
     try:
@@ -59,7 +57,7 @@ if focus is not None:
         params = {}
     link_values, link_notices = values_from_query(params, focus)
     if link_notices:
-        st.info("Some values in the link were not usable:\n\n" + "\n".join(f"- {n}" for n in link_notices))
+        st.info(t("page_challenges.unusable") + "\n\n" + "\n".join(f"- {text(n)}" for n in link_notices))
 
 NOISE_OPTIONS = noise_options(MAX_NOISE)
 
@@ -73,10 +71,13 @@ def _widgets(card, initial):
         key = f"ch_{card.key}_{name}"
         if spec is not None:
             opt, _, hyper = name.partition(".")
-            value = spec_slider(col, spec, start, key=key, label=f"{OPTIMIZERS[opt].label}: {hyper} (${spec.symbol}$)")
+            value = spec_slider(col, spec, start, key=key,
+                                label=t("page_challenges.slider", opt=text(OPTIMIZERS[opt].label), hyper=hyper,
+                                        symbol=spec.symbol))
         else:  # a race setting such as gradient noise
-            value = col.select_slider(name, options=NOISE_OPTIONS, value=snap(start, NOISE_OPTIONS), key=key,
-                                      format_func=format_value, help="Gradient noise σ added to every step.")
+            value = col.select_slider(t("page_challenges.noise.label") if name == "noise" else name,
+                                      options=NOISE_OPTIONS, value=snap(start, NOISE_OPTIONS), key=key,
+                                      format_func=format_value, help=t("page_challenges.noise.help"))
         race = race.with_setting(name, float(value))
     return race
 
@@ -100,45 +101,49 @@ def _app_address() -> str:
 
 
 def _link(path: str, query: dict) -> str:
-    return f"{_app_address()}/{path}{query_string(query)}"
+    """A whole link to ``path`` with ``query`` and this visit's language (``lang``, when it carries one)."""
+    return f"{_app_address()}/{path}{query_string(with_language(query))}"
 
 
 cards = [focus] if focus is not None else list(CHALLENGES)
 if focus is not None:
-    st.caption("This link opens one card. [Show all challenges](/challenges)")
+    everything = with_language({})
+    st.caption(t("page_challenges.one_card", link=f"/{PAGE_PATH}{query_string(everything) if everything else ''}"))
 
 for card in cards:
     with st.container(border=True):
         header = st.empty()  # filled after the Check button, so a fresh solve shows its tick at once
-        st.markdown(f"**Goal:** {card.goal}")
-        with st.expander("Hint"):
-            st.markdown(card.hint)
-        st.markdown(f"[Try it on Compare →]({_link(COMPARE_PATH, share_query(card.race))})")
+        st.markdown(t("page_challenges.goal", goal=text(card.goal)))
+        with st.expander(t("page_challenges.hint"), key=f"ch_hint_{card.key}"):  # keyed: stays open in the other language
+            st.markdown(text(card.hint))
+        st.markdown(t("page_challenges.try_on_compare", link=_link(COMPARE_PATH, share_query(card.race))))
         initial = link_values if card is focus else {}
         race = _widgets(card, initial)
         verdict_key = f"ch_verdict_{card.key}"
         # A shared link is checked as it opens: the classmate sees the verdict it promises.
         opened_with_values = card is focus and link_values and verdict_key not in st.session_state
-        if st.button("Check", key=f"ch_check_{card.key}", type="primary") or opened_with_values:
+        if st.button(t("page_challenges.check"), key=f"ch_check_{card.key}", type="primary") or opened_with_values:
             verdict = card.check(race)
-            st.session_state[verdict_key] = (race, verdict)
+            st.session_state[verdict_key] = (race, verdict, i18n.current())
             if verdict.solved:
                 solved.add(card.key)
         stored = st.session_state.get(verdict_key)
         if stored is not None and stored[0] == race:
             verdict = stored[1]
+            if stored[2:] != (i18n.current(),):  # checked in the other language: its message is said again
+                verdict = card.check(race)
+                st.session_state[verdict_key] = (race, verdict, i18n.current())
+            message = text(verdict.message)
             if verdict.solved:
-                st.success(f"Solved! {verdict.message}")
-                st.markdown(
-                    f"Share this solution: [challenge link]({_link(PAGE_PATH, share_query(race, card))}) · "
-                    f"[the race on Compare]({_link(COMPARE_PATH, share_query(race))})"
-                )
-                st.caption("Copy the whole link with the button at the box's right edge:")
+                st.success(t("page_challenges.solved", message=message))
+                st.markdown(t("page_challenges.share", challenge=_link(PAGE_PATH, share_query(race, card)),
+                              compare=_link(COMPARE_PATH, share_query(race))))
+                st.caption(t("page_challenges.copy"))
                 st.code(_link(PAGE_PATH, share_query(race, card)), language=None, wrap_lines=True)
             else:
-                st.warning(f"Not yet. {verdict.message}")
+                st.warning(t("page_challenges.not_yet", message=message))
         elif stored is not None:
-            st.caption("Settings changed since the last check: press Check again.")
-        header.subheader(f"{card.title}{' ✅' if card.key in solved else ''}")
+            st.caption(t("page_challenges.changed"))
+        header.subheader(f"{text(card.title)}{' ✅' if card.key in solved else ''}")
 
-progress.markdown(f"**Solved this visit: {len(solved & {c.key for c in CHALLENGES})} of {len(CHALLENGES)}**")
+progress.markdown(t("page_challenges.progress", n=len(solved & {c.key for c in CHALLENGES}), total=len(CHALLENGES)))

@@ -24,26 +24,33 @@ from viz.style import DEFAULT_STYLE, Style
 from lessons.grids import format_value, snap
 from lessons.race_link import LINK_KEY, hyper_grid, schedule_grid
 
+from i18n import t, text
 from .folded import FOLDED
 from .page_state import widget_key
 from lessons.stability import VERDICTS, stability_limit, verdict
 
 def _pytorch_note() -> str:
-    """The About note, with the defaults that differ from torch's listed from the declarations."""
+    """The About note, with the defaults that differ from torch's listed from the declarations.
+
+    Written in the current language on every call (``PYTORCH_NOTE`` is this call: a module
+    constant would be frozen in the language of the first visitor).
+    """
     from optimizers import OPTIMIZERS
 
-    differ = [f"{opt.label} starts at {spec.key} = {spec.default:g} (PyTorch's default: {spec.torch_default:g})"
+    differ = [t("ui_controls.pytorch_note.differs", opt=text(opt.label), key=spec.key, value=spec.default,
+                torch=spec.torch_default)
               for opt in OPTIMIZERS.values() for spec in opt.hypers
               if spec.torch_default is not None and spec.torch_default != spec.default]
-    defaults = "PyTorch's defaults" + (f", except that {'; '.join(differ)}" if differ else "")
-    return (
-        "Update rules follow PyTorch's `torch.optim` exactly (same formulas, same momentum "
-        f"convention) and start from {defaults}, so a trajectory here is the one a student gets "
-        "with the PyTorch call shown under each optimizer."
-    )
+    if not differ:
+        return t("ui_controls.pytorch_note.plain")
+    return t("ui_controls.pytorch_note.except", differ=t("ui_controls.list_separator").join(differ))
 
 
-PYTORCH_NOTE = _pytorch_note()
+def __getattr__(name: str):
+    """``PYTORCH_NOTE``: the About note in the current language (module constants cannot be per session)."""
+    if name == "PYTORCH_NOTE":
+        return _pytorch_note()
+    raise AttributeError(name)  # i18n: internal
 
 
 def _container(container):
@@ -78,18 +85,18 @@ def surface_picker(surfaces: Mapping[str, Any], *, key: str = widget_key("surfac
     keys = list(surfaces) + ([CUSTOM] if allow_custom else [])
     if st.session_state.get(key) not in keys:
         st.session_state[key] = keys[0]
-    chosen = box.selectbox("Surface", keys, key=key, on_change=on_change,
-                           format_func=lambda k: CUSTOM_LABEL if k == CUSTOM else surfaces[k].label)
+    custom_label = CUSTOM_LABEL  # the current language's (a module attribute computed per call)
+    chosen = box.selectbox(t("ui_controls.surface"), keys, key=key, on_change=on_change,
+                           format_func=lambda k: custom_label if k == CUSTOM else text(surfaces[k].label))
     if chosen == CUSTOM:
         surface = custom_formula_input(container=box, on_new_surface=on_new_custom)
         if show_details:
-            box.caption("The gradient is exact (SymPy differentiates the formula). The ★ is the lowest "
-                        "point found numerically on the plotting range.")
+            box.caption(t("ui_controls.custom_gradient"))
         return surface
     surface = surfaces[chosen]
     if show_details:
         box.markdown(f"${surface.latex}$")  # inline maths wraps in the narrow sidebar; display maths is cut off
-        note = partial(box.container(key="surface_note").caption, surface.note)  # keyed for the browser tests
+        note = partial(box.container(key="surface_note").caption, text(surface.note))  # keyed for the browser tests
         if later is None:
             note()
         else:
@@ -106,9 +113,9 @@ def optimizer_picker(optimizers: Mapping[str, Any], *, key: str = widget_key("op
     box = _container(container)
     seed(key, [k for k in default if k in optimizers])
     st.session_state[key] = [k for k in st.session_state[key] if k in optimizers]
-    chosen = box.multiselect("Optimizers", list(optimizers), key=key,
-                             format_func=lambda k: optimizers[k].label,
-                             placeholder="Pick one or more optimizers")
+    chosen = box.multiselect(t("ui_controls.optimizers"), list(optimizers), key=key,
+                             format_func=lambda k: text(optimizers[k].label),
+                             placeholder=t("ui_controls.optimizers_placeholder"))
     return [k for k in optimizers if k in chosen]
 
 
@@ -154,7 +161,7 @@ def hyper_sliders(
         st.session_state[key] = snap(current, options, spec.log)
         label = f"{spec.key}  ${spec.symbol}$"
         value = box.select_slider(label, options=options, key=key, format_func=format_value,
-                                  help=f"{spec.help} {spec.default_text()}")
+                                  help=f"{text(spec.help)} {text(spec.default_text())}")
         values[spec.key] = float(value)
         if spec.key == "lr" and hessian_eigs:
             slot = box.empty()  # the limit depends on μ, whose slider comes later: filled below
@@ -172,15 +179,14 @@ def _stability_badge(slot, opt, values: Mapping[str, float], hessian_eigs: Seque
     """The lr's learning-rate limit on a quadratic, green, orange or red, in ``slot``."""
     limit = stability_limit(opt, values, float(max(hessian_eigs)))
     if limit is None:
-        slot.caption("Adaptive step size: no fixed learning-rate limit on this quadratic.")
+        slot.caption(t("ui_controls.stability.adaptive"))
         return
     kind = verdict(values["lr"], limit)
     colour = {"stable": "green", "edge": "orange", "diverges": "red"}[kind]
     slot.markdown(
-        f":{colour}[**lr = {values['lr']:g} → {VERDICTS[kind]}**]  \n"
-        f"stable for ${limit.formula}$: {limit.value_text}",
-        help="On a quadratic the iteration is linear; its eigenvalues leave the unit circle "
-             "exactly at this learning rate (λmax is the largest Hessian eigenvalue).",
+        t("ui_controls.stability.badge", colour=colour, lr=values["lr"], verdict=text(VERDICTS[kind]),
+          formula=limit.formula, limit=text(limit.value_text)),
+        help=t("ui_controls.stability.help"),
     )
 
 
@@ -200,7 +206,7 @@ def schedule_controls(schedules: Mapping[str, Any], *, steps: int, key: str = wi
     keys = list(schedules)
     if st.session_state.get(key) not in schedules:
         st.session_state[key] = keys[0]
-    chosen = box.selectbox("Learning-rate schedule", keys, key=key, format_func=lambda k: schedules[k].label)
+    chosen = box.selectbox(t("ui_controls.schedule"), keys, key=key, format_func=lambda k: text(schedules[k].label))
     spec = schedules[chosen]
     params: dict[str, float] = {}
     for p in spec.params:
@@ -213,7 +219,7 @@ def schedule_controls(schedules: Mapping[str, Any], *, steps: int, key: str = wi
             current = float(p.default)
         st.session_state[pkey] = snap(current, options, p.log)
         params[p.key] = float(box.select_slider(f"{p.key}  ${p.symbol}$", options=options, key=pkey,
-                                                format_func=format_value, help=p.help))
+                                                format_func=format_value, help=text(p.help)))
         if getattr(p, "integer", False):
             params[p.key] = int(params[p.key])
     if chosen != "constant":
@@ -223,9 +229,9 @@ def schedule_controls(schedules: Mapping[str, Any], *, steps: int, key: str = wi
     if factor_fn is not None and steps > 0 and preview:
         try:
             sched = factor_fn(chosen, params)
-            t = np.unique(np.linspace(1, steps, min(steps, 200)).round().astype(int))
-            f = np.asarray(sched.factor(t, steps), dtype=float) * np.ones(len(t))
-            box.markdown(schedule_preview_svg(t, f, style=style), unsafe_allow_html=True)
+            ts = np.unique(np.linspace(1, steps, min(steps, 200)).round().astype(int))
+            f = np.asarray(sched.factor(ts, steps), dtype=float) * np.ones(len(ts))
+            box.markdown(schedule_preview_svg(ts, f, style=style), unsafe_allow_html=True)
         except ValueError as exc:
             box.error(str(exc))
     return chosen, params
@@ -237,10 +243,10 @@ def clip_controls(*, key: str = widget_key("clip"), container=None) -> float:
     options = list(LINK_KEY["clip"].grid())
     current = float(st.session_state.get(key, 0.0) or 0.0)
     st.session_state[key] = snap(current, options, current > 0) if current > 0 else 0.0
-    value = box.select_slider("Clip gradient norm at", options=options, key=key,
-                              format_func=lambda v: "off" if v == 0 else format_value(v),
-                              help="torch.nn.utils.clip_grad_norm_: a gradient longer than this is "
-                                   "rescaled to this length before the update.")
+    off = t("ui_controls.off")
+    value = box.select_slider(t("ui_controls.clip.label"), options=options, key=key,
+                              format_func=lambda v: off if v == 0 else format_value(v),
+                              help=t("ui_controls.clip.help"))
     return float(value)
 
 
@@ -253,13 +259,13 @@ def noise_controls(*, key_noise: str = widget_key("noise"), key_seed: str = widg
     box = _container(container)
     options = list(LINK_KEY["noise"].grid())
     st.session_state[key_noise] = snap(float(st.session_state.get(key_noise, 0.0) or 0.0), options)
-    noise = box.select_slider("Gradient noise σ", options=options, key=key_noise,
-                              format_func=lambda v: "off" if v == 0 else format_value(v),
-                              help="Adds σ·N(0, I) to every gradient: any surface becomes stochastic, "
-                                   "like mini-batch gradients.")
+    off = t("ui_controls.off")
+    noise = box.select_slider(t("ui_controls.noise.label"), options=options, key=key_noise,
+                              format_func=lambda v: off if v == 0 else format_value(v),
+                              help=t("ui_controls.noise.help"))
     seed(key_seed, 0)
-    seed_value = box.number_input("Noise seed", min_value=0, max_value=int(LINK_KEY["seed"].high), step=1, key=key_seed,
-                                  disabled=noise == 0, help="Same seed, same noise: runs are reproducible.")
+    seed_value = box.number_input(t("ui_controls.seed.label"), min_value=0, max_value=int(LINK_KEY["seed"].high),
+                                  step=1, key=key_seed, disabled=noise == 0, help=t("ui_controls.seed.help"))
     return float(noise), int(seed_value)
 
 
@@ -274,17 +280,15 @@ def cloud_controls(*, noise: float, key: str = widget_key("cloud"), key_runs: st
 
     box = _container(container)
     seed(key, False)
-    on = box.checkbox("Show noise clouds", key=key, disabled=noise == 0,
-                      help="Draw each optimizer as many seeded runs (faint) with their median path, and the "
-                           "middle 50% of their losses as a band: not one lucky or unlucky path."
-                           + (" Needs gradient noise σ > 0." if noise == 0 else ""))
+    on = box.checkbox(t("ui_controls.clouds.label"), key=key, disabled=noise == 0,
+                      help=t("ui_controls.clouds.help_off" if noise == 0 else "ui_controls.clouds.help"))
     if not (on and noise > 0):
         return 0
     memory = f"_{key_runs}_memory"  # the slider's state is dropped while clouds are off; keep its value
     current = st.session_state.get(key_runs, st.session_state.get(memory, DEFAULT_CLOUD_RUNS))
     st.session_state[key_runs] = int(snap(float(current), CLOUD_RUNS))
-    runs = box.select_slider("Seeded runs per cloud", options=list(CLOUD_RUNS), key=key_runs,
-                             help="Seeds s, s+1, …: the first is the run shown solid (seed s).")
+    runs = box.select_slider(t("ui_controls.cloud_runs.label"), options=list(CLOUD_RUNS), key=key_runs,
+                             help=t("ui_controls.cloud_runs.help"))
     st.session_state[memory] = int(runs)
     return int(runs)
 
@@ -302,8 +306,10 @@ def start_controls(surface, *, key_x: str = widget_key("x0"), key_y: str = widge
             v = float(d)
         st.session_state[k] = float(min(max(v if math.isfinite(v) else float(d), float(lo)), float(hi)))
     c1, c2 = box.columns(2)
-    sx = c1.number_input("Start x₀", min_value=float(x0), max_value=float(x1), key=key_x, step=0.1, format="%.4g")
-    sy = c2.number_input("Start y₀", min_value=float(y0), max_value=float(y1), key=key_y, step=0.1, format="%.4g")
+    sx = c1.number_input(t("ui_controls.start_x"), min_value=float(x0), max_value=float(x1), key=key_x, step=0.1,
+                         format="%.4g")
+    sy = c2.number_input(t("ui_controls.start_y"), min_value=float(y0), max_value=float(y1), key=key_y, step=0.1,
+                         format="%.4g")
     return float(sx), float(sy)
 
 
@@ -317,5 +323,5 @@ def steps_control(*, key: str = widget_key("steps"), container=None, default: in
     except (TypeError, ValueError):
         v = default
     st.session_state[key] = min(max(v, low), high)
-    return int(box.number_input("Steps", min_value=low, max_value=high, step=10, key=key,
-                                help=f"Number of updates, up to {high:,}."))
+    return int(box.number_input(t("ui_controls.steps.label"), min_value=low, max_value=high, step=10, key=key,
+                                help=t("ui_controls.steps.help", high=high)))

@@ -18,6 +18,7 @@ from typing import Any, Callable
 
 import streamlit as st
 
+from i18n import Msg, t, text
 from surfaces import Surface, from_expression
 from surfaces.expression import FUNCTIONS, MAX_LENGTH
 
@@ -34,29 +35,47 @@ class Example:
     minimum than SGD and Adam, and near the saddle's ridge plain SGD is slow to leave it.
     """
 
-    name: str
+    name: Msg  # written in the visitor's language when shown
     start: tuple[float, float] | None = None
 
 
 #: formula -> example (the first is the default formula).
 EXAMPLES: dict[str, Example] = {
-    DEFAULT_FORMULA: Example("bowl with ripples (local minima)"),
-    "(x^2 + y - 11)^2 + (x + y^2 - 7)^2": Example("Himmelblau (four minima)", (0.0, 0.0)),
-    "x^2 - y^2 + y^4/4": Example("saddle between two minima", (-3.0, 0.05)),
-    "log(1 + x^2 + 10*y^2)": Example("log-bowl (gradients fade far out)"),
-    "abs(x) + abs(y)": Example("kinks (no gradient at the axes)"),
+    DEFAULT_FORMULA: Example(Msg.of("ui_custom_surface.examples.ripples")),
+    "(x^2 + y - 11)^2 + (x + y^2 - 7)^2": Example(Msg.of("ui_custom_surface.examples.himmelblau"), (0.0, 0.0)),
+    "x^2 - y^2 + y^4/4": Example(Msg.of("ui_custom_surface.examples.saddle"), (-3.0, 0.05)),
+    "log(1 + x^2 + 10*y^2)": Example(Msg.of("ui_custom_surface.examples.log_bowl")),
+    "abs(x) + abs(y)": Example(Msg.of("ui_custom_surface.examples.kinks")),
 }
-SYNTAX_HELP = (
-    "A formula in x and y: numbers, + − * / and ^ (or **), parentheses, pi, e and the functions "
-    + ", ".join(FUNCTIONS) + ". Write multiplication explicitly (2*x). At most "
-    + f"{MAX_LENGTH} characters. The gradient is exact (symbolic)."
-)
-CUSTOM_LABEL = "Custom formula…"
+
+
+def syntax_help() -> str:
+    """What a formula may contain, in the current language."""
+    return t("ui_custom_surface.syntax_help", functions=", ".join(FUNCTIONS), limit=MAX_LENGTH)
+
+
+def custom_label() -> str:
+    """The surface list's last entry ("Custom formula…"), in the current language."""
+    return t("ui_custom_surface.custom_label")
+
+
+def __getattr__(name: str):
+    """``CUSTOM_LABEL`` and ``SYNTAX_HELP`` as they were (module constants), now in the visitor's language.
+
+    A constant would be written once per process, in the first visitor's language; reading the
+    name (``from ui.custom_surface import CUSTOM_LABEL`` on a page's run) writes it now.
+    """
+    if name == "CUSTOM_LABEL":
+        return custom_label()
+    if name == "SYNTAX_HELP":
+        return syntax_help()
+    raise AttributeError(name)  # i18n: internal
 
 
 def _keys(prefix: str) -> dict[str, str]:
     keys = {k: f"{prefix}{k}" for k in BOUND_KEYS}
-    keys.update(formula=f"{prefix}formula", example=f"{prefix}formula_example", ok=f"{prefix}formula_ok")
+    keys.update(formula=f"{prefix}formula", example=f"{prefix}formula_example", ok=f"{prefix}formula_ok",
+                range=f"{prefix}formula_range")
     return keys
 
 
@@ -105,7 +124,7 @@ def _build(prefix: str) -> tuple[Surface, str | None]:
     try:
         (x0, x1), (y0, y1) = bounds
         if not (x0 < x1 and y0 < y1):
-            raise ValueError("The plotting range needs x min < x max and y min < y max.")
+            raise ValueError(t("ui_custom_surface.bad_range"))
         surface = custom_surface(formula, bounds)
     except ValueError as exc:
         return custom_surface(*_last_valid(prefix)), str(exc)
@@ -136,8 +155,8 @@ def show_formula_error_near_race(prefix: str = "", container: Any = None) -> Non
     typed = _typed(prefix)[0]
     shown = current_custom_surface(prefix).source or ""
     typed = typed if len(typed) <= 80 else typed[:79] + "…"
-    box.error(f"Your formula “{md_escape(typed)}” was not used: {md_escape(error)}  \n"
-              f"The race below still shows f(x, y) = {md_escape(shown)}.", icon=":material/error:")
+    box.error(t("ui_custom_surface.not_used", typed=md_escape(typed), error=md_escape(error), shown=md_escape(shown)),
+              icon=":material/error:")
 
 
 def _on_formula(prefix: str, on_new_surface: Callable[[Surface], None] | None,
@@ -173,21 +192,23 @@ def custom_formula_input(*, prefix: str = "", container: Any = None,
     args = (prefix, on_new_surface)
     # No max_chars: the browser would drop a longer paste whole and the box would come back empty;
     # the checker says it is too long (and by how much) while the text stays there to be cut.
-    box.text_input("f(x, y) =", key=k["formula"], help=SYNTAX_HELP,
-                   on_change=_on_formula, args=args, placeholder="e.g. x^2 + 3*y^2")
-    box.selectbox("Examples", list(EXAMPLES), key=k["example"], index=None, placeholder="Try an example…",
-                  format_func=lambda f: f"{EXAMPLES[f].name}: {f}", on_change=_on_example, args=args)
-    with box.expander("Plotting range", expanded=False):
+    box.text_input("f(x, y) =", key=k["formula"], help=syntax_help(),
+                   on_change=_on_formula, args=args, placeholder=t("ui_custom_surface.placeholder"))
+    box.selectbox(t("ui_custom_surface.examples.label"), list(EXAMPLES), key=k["example"], index=None,
+                  placeholder=t("ui_custom_surface.examples.placeholder"),
+                  format_func=lambda f: t("ui_custom_surface.examples.option", name=text(EXAMPLES[f].name), formula=f),
+                  on_change=_on_example, args=args)
+    with box.expander(t("ui_custom_surface.range.label"), expanded=False, key=k["range"]):  # stays open in the other language
         c1, c2 = st.columns(2)
-        labels = {"xmin": "x min", "xmax": "x max", "ymin": "y min", "ymax": "y max"}
+        labels = {key: t(f"ui_custom_surface.range.{key}") for key in BOUND_KEYS}
         for i, key in enumerate(BOUND_KEYS):
             (c1 if i % 2 == 0 else c2).number_input(
                 labels[key], min_value=-MAX_CUSTOM_BOUND, max_value=MAX_CUSTOM_BOUND, step=0.5, format="%.4g",
                 key=k[key], on_change=_on_formula, args=args)
     surface, error = _build(prefix)
     if error is not None:
-        box.error(f"Cannot use this: {md_escape(error)}  \nStill showing f(x, y) = {md_escape(surface.source or '')}.",
+        box.error(t("ui_custom_surface.cannot_use", error=md_escape(error), shown=md_escape(surface.source or "")),
                   icon=":material/error:")
     # Inline maths wraps at + and = in a narrow sidebar, where display maths (st.latex) is cut off.
-    box.markdown(f"{'Showing' if error else 'Parsed'}: ${surface.latex}$")
+    box.markdown(t("ui_custom_surface.showing" if error else "ui_custom_surface.parsed", latex=surface.latex))
     return surface

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from i18n import t, text
 from optimizers.base import Optimizer
 from ui.style import show_table
 from viz.text import subscript
@@ -66,20 +67,22 @@ def step_table(frames: Mapping[str, pd.DataFrame], labels: Mapping[str, str], st
     keeps a buffer with μ = 0, but it is not a momentum then, and showing it would mislead).
     """
     rows = []
+    eff_x, eff_y = t("ui_inspector.column.eff_lr_x"), t("ui_inspector.column.eff_lr_y")
     for key, df in frames.items():
-        row: dict[str, Any] = {"optimizer": labels.get(key, key)}
+        row: dict[str, Any] = {t("ui_inspector.column.optimizer"): text(labels.get(key, key))}
         kk = min(k, len(df) - 1)
         r0 = df.iloc[kk]
         row.update({"x": r0["x"], "y": r0["y"], "f": r0["loss"]})
         if kk + 1 < len(df):
             r1 = df.iloc[kk + 1]
-            row.update({"gx": r1["gx"], "gy": r1["gy"], "lr": r1["lr"], "eff lr x": r1["eff_lr_x"],
-                        "eff lr y": r1["eff_lr_y"], "Δx": r1["dx"], "Δy": r1["dy"]})
+            row.update({"gx": r1["gx"], "gy": r1["gy"], "lr": r1["lr"], eff_x: r1["eff_lr_x"],
+                        eff_y: r1["eff_lr_y"], "Δx": r1["dx"], "Δy": r1["dy"]})
             for name, label in state_names.get(key, {}).items():
                 if f"{name}_x" in df.columns:
-                    row[f"{label} (x, y)"] = f"({r1[f'{name}_x']:.4g}, {r1[f'{name}_y']:.4g})"
+                    row[f"{text(label)} (x, y)"] = f"({r1[f'{name}_x']:.4g}, {r1[f'{name}_y']:.4g})"
         else:
-            row["note"] = "run ended here" + (" (diverged)" if df.attrs.get("diverged_at") else "")
+            row[t("ui_inspector.column.note")] = t("ui_inspector.ended_diverged" if df.attrs.get("diverged_at")
+                                                    else "ui_inspector.ended")
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -88,21 +91,17 @@ def step_inspector(frames: Mapping[str, pd.DataFrame], optimizers: Mapping[str, 
                    k: int, container=None) -> None:
     """Draw the inspector for step ``k``: a numbers table and each optimizer's substituted rule."""
     box = container if container is not None else st
-    labels = {key: optimizers[key].label for key in frames}
+    labels = {key: text(optimizers[key].label) for key in frames}
     names = {key: optimizers[key].shown_states(hyper.get(key, {})) for key in frames}
-    box.caption(
-        f"Step {k}: position θ{subscript(k)} and the update that leaves it (update {k + 1}). "
-        "g is the gradient the update used (after noise and clipping); the effective learning rate is "
-        "lr × the optimizer's per-coordinate scaling."
-    )
+    box.caption(t("ui_inspector.caption", k=k, theta=f"θ{subscript(k)}", update=k + 1))
     show_table(step_table(frames, labels, names, k), container=box)
     tabs = box.tabs([labels[key] for key in frames])
     for col, (key, df) in zip(tabs, frames.items()):
-        col.caption(f"{labels[key]}, update {k + 1} with the numbers substituted (PyTorch's rule):")
+        col.caption(t("ui_inspector.rule", opt=labels[key], update=k + 1))
         rule = substituted_rule(optimizers[key], df, k, hyper.get(key, {}))
         if rule is None:
-            col.caption("No further update: the run ended here." if not df.attrs.get("diverged_at") else
-                        f"No further update: the run diverged at step {df.attrs['diverged_at']}.")
+            col.caption(t("ui_inspector.no_update") if not df.attrs.get("diverged_at") else
+                        t("ui_inspector.no_update_diverged", step=int(df.attrs["diverged_at"])))
         else:
             col.latex(rule[0])
 

@@ -31,6 +31,8 @@ from typing import Any, Callable, Mapping, Sequence
 
 import streamlit as st
 
+import i18n
+from i18n import t, text
 from lessons.link_values import quote, read_choice, read_number
 from lessons.grids import format_number, slider_options, snap
 
@@ -106,7 +108,7 @@ class LessonUrl:
         if options is not None and len(self.notices) == before:
             snapped = snap(value, options, log)
             if format_number(snapped) != format_number(value):
-                self.notices.append(f"{name}={quote(raw)} is between slider values; using {format_number(snapped)}.")
+                self.notices.append(t("ui_misc.link.between", name=name, raw=quote(raw), value=format_number(snapped)))
             value = snapped
         exact = options is None or raw == format_number(value)
         if options is None:  # a select-slider's value must be the option itself (50, not 50.0)
@@ -128,9 +130,14 @@ class LessonUrl:
         raw = self.params.get(key)
         if raw is None:
             return st.session_state.get(key, default)
-        by_label = {label(o): o for o in options}
+        by_label = {str(label(o)): o for o in options}
         if raw in by_label:  # what Streamlit itself writes: the widget's label
             return self._seed(key, by_label[raw], False, raw, default)
+        for lang in i18n.LANGUAGES:  # a link made in another language carries that language's label,
+            with i18n.language(lang):  # which Streamlit would drop: the widget is given its option
+                other = {str(label(o)): o for o in options}
+            if raw in other:
+                return self._seed(key, other[raw], True, label(other[raw]), default)
         value = read_choice(self.params, key, list(options), default, self.notices, label=self.names.get(key))
         return self._seed(key, value, True, label(value), default)
 
@@ -150,7 +157,7 @@ class LessonUrl:
             return
         for raw in _all(key):
             if raw not in texts:
-                self.notices.append(f"{key}={quote(raw)} is not one of the slider's values; ignored.")
+                self.notices.append(t("ui_misc.link.not_a_value", name=key, raw=quote(raw)))
 
     def _seed(self, key: str, value: Any, needed: bool, text: Any, default: Any) -> Any:
         """Give the widget ``value`` when Streamlit cannot take it from the link itself.
@@ -185,7 +192,7 @@ class LessonUrl:
     def show_notices(self) -> None:
         """Show every fallback once, as a quiet notice at the top of the page."""
         if self.notices:
-            st.info("Some values in the link were not usable:\n\n" + "\n".join(f"- {n}" for n in self.notices))
+            st.info(t("ui_misc.link.unusable") + "\n\n" + "\n".join(f"- {text(n)}" for n in self.notices))
 
 
 def _params() -> dict[str, str]:

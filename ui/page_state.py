@@ -24,6 +24,7 @@ from typing import Any, Mapping
 
 import streamlit as st
 
+from i18n import t
 from lessons.presets import PRESETS_BY_KEY
 from lessons.race import DEFAULT_BOUNDS, DEFAULT_FORMULA
 from lessons.race_link import BOUND_KEYS
@@ -31,8 +32,20 @@ from lessons.race_link import BOUND_KEYS
 from .url_state import DEFAULT_CLOUD_RUNS, PageState, parse_query, state_of, to_query
 
 STORE_KEY = "_compare"
-#: What the view control shows for each view.
-VIEW_LABELS = {"side": "Side by side", "overlay": "Overlay", "3d": "3-D"}
+#: The views the view control offers (its values: they go into links, the same in every language).
+VIEWS_SHOWN = ("side", "overlay", "3d")
+
+
+def view_label(view: str) -> str:
+    """What the view control shows for ``view``, in the current language."""
+    return t(f"ui_misc.view.{view}") if view in VIEWS_SHOWN else str(view)
+
+
+def __getattr__(name: str):
+    """``VIEW_LABELS`` (view -> label) as it was, written in the current language when read."""
+    if name == "VIEW_LABELS":
+        return {view: view_label(view) for view in VIEWS_SHOWN}
+    raise AttributeError(name)  # i18n: internal
 #: Keys only a link to a race carries (every canonical Compare link has ``surface`` and ``opt``).
 RACE_LINK_KEYS = frozenset({"preset", "surface", "opt"})
 
@@ -198,6 +211,6 @@ def take_notices() -> list[str]:
     return notices
 
 
-__all__ = ["CompareStore", "STORE_KEY", "VIEW_LABELS", "widget_key", "load", "show", "apply_preset", "remembered",
+__all__ = ["CompareStore", "STORE_KEY", "view_label", "widget_key", "load", "show", "apply_preset", "remembered",
            "set_hyper", "forget_lesson", "player_step", "commit", "take_notices", "names_a_race", "query_dict", "DEFAULT_FORMULA",
            "DEFAULT_BOUNDS"]

@@ -26,6 +26,8 @@ from typing import Any, Callable
 
 import streamlit as st
 
+import i18n
+from i18n import t, text
 from lessons.presets import Preset
 from lessons.questions import Question
 from lessons.race import Race
@@ -115,10 +117,15 @@ _SCROLL_JS = """
 
 
 def _signature(question: Question, settings: Any) -> str:
-    """What a prediction was made for: the question and the settings it was asked at."""
-    text = json.dumps([question.key, question.prompt, list(question.choices), question.explanation,
-                       repr(settings)], sort_keys=True, default=str)
-    return hashlib.sha1(text.encode()).hexdigest()[:16]
+    """What a prediction was made for: the question and the settings it was asked at.
+
+    Language-independent (the question's key, kind, answer and number of choices, not its
+    sentences): a question is computed from its key and the settings alone, and a visitor who
+    switches language keeps the prediction locked in.
+    """
+    named = json.dumps([question.key, question.kind, int(question.answer_index), len(question.choices),
+                        repr(settings)], sort_keys=True, default=str)
+    return hashlib.sha1(named.encode()).hexdigest()[:16]
 
 
 def _lock(key: str, sig: str) -> None:
@@ -141,26 +148,29 @@ def locked_choice(key: str, question: Question | None, settings: Any = None) -> 
 
 
 def predict_box(question: Question | Callable[[], Question] | None, key: str, style: Style, *,
-                settings: Any = None, title: str = "Predict first", ask_label: str = "Ask me a question",
+                settings: Any = None, title: str | None = None, ask_label: str | None = None,
                 container=None) -> bool:
     """A "Predict first" box; returns True once a prediction is locked in (the answer shown).
 
     ``question`` may be a callable for a question that is slow to compute: the box then shows
     ``ask_label`` and calls it only when pressed at these settings (cache it in the caller), so
     moving a slider never starts a slow computation by itself. ``settings`` names what the
-    question was asked at: when they change, the box asks again.
+    question was asked at: when they change, the box asks again. ``title`` and ``ask_label``
+    default to "Predict first" and "Ask me a question" in the current language.
     """
+    title = t("ui_predict.title") if title is None else text(title)
+    ask_label = t("ui_predict.ask") if ask_label is None else text(ask_label)
     box = (container if container is not None else st).container(border=True, key=f"predictbox_{key}")
     if style.projector:
         st.html(_PROJECTOR_CSS)
     if callable(question) and not isinstance(question, Question):
         asked, here = f"predictask_{key}", repr(settings)
         if st.session_state.get(asked) != here:  # not asked yet, or asked at other settings: ask first
-            box.markdown(f"**{title}.** Before you look closely: commit to what you expect.")
+            box.markdown(t("ui_predict.commit", title=title))
             box.button(ask_label, key=f"predictaskbtn_{key}", icon=":material/quiz:",
                        on_click=lambda: st.session_state.__setitem__(asked, here))
             return False
-        with box, st.spinner("The engine is running the race for the question…"):
+        with box, st.spinner(t("ui_predict.running")):
             question = question()
     if question is None:
         return True
@@ -173,55 +183,75 @@ def predict_box(question: Question | Callable[[], Question] | None, key: str, st
     choice_key = f"predictchoice_{key}"
     if st.session_state.get(choice_key) is not None and not (0 <= st.session_state[choice_key] < len(question.choices)):
         st.session_state[choice_key] = None
-    box.markdown(f"**{title}:** {question.prompt}")
+    choices = [text(c) for c in question.choices]
+    explanation, answer = text(question.explanation), text(question.answer)
+    box.markdown(t("ui_predict.prompt", title=title, prompt=text(question.prompt)))
     if changed:
-        box.caption("The settings changed since your last prediction: predict again.")
+        box.caption(t("ui_predict.changed"))
     if not lock:
-        picked = box.radio("Your prediction", list(range(len(question.choices))), index=None, key=choice_key,
-                           format_func=lambda i: f"{i + 1}. {question.choices[i]}", horizontal=True,
+        picked = box.radio(t("ui_predict.yours"), list(range(len(choices))), index=None, key=choice_key,
+                           format_func=lambda i: f"{i + 1}. {choices[i]}", horizontal=True,
                            label_visibility="collapsed")
         row = box.container(horizontal=True, vertical_alignment="center")
-        row.button("Lock in my prediction", key=f"predictlockbtn_{key}", type="primary", disabled=picked is None,
+        row.button(t("ui_predict.lock"), key=f"predictlockbtn_{key}", type="primary", disabled=picked is None,
                    icon=":material/lock:", on_click=_lock, args=(key, sig))
-        row.caption("Keys 1–4 choose." + ("" if style.projector else
-                                          " Locking in changes nothing in the run: it only shows the answer."))
+        row.caption(t("ui_predict.keys") if style.projector else t("ui_predict.keys_long"))
         st.html(_KEYS_JS, unsafe_allow_javascript=True)
         return False
     mine = lock[1]
     if question.is_right(mine):
-        box.success(f"**Right!** You predicted: {question.choices[mine]}.  \n{question.explanation}")
+        box.success(t("ui_predict.right", choice=choices[mine], explanation=explanation))
+    elif explanation.startswith(answer):  # most explanations open with the answer
+        box.error(t("ui_predict.wrong", choice=choices[mine], explanation=explanation))
     else:
-        named = question.explanation.startswith(question.answer)  # most explanations open with the answer
-        box.error(f"**Not this time.** You predicted: {question.choices[mine]}."
-                  + ("" if named else f" The answer: {question.answer}.") + f"  \n{question.explanation}")
+        box.error(t("ui_predict.wrong_answer", choice=choices[mine], answer=answer, explanation=explanation))
     row = box.container(horizontal=True, vertical_alignment="center")
     if question.try_next:
-        row.markdown(f"**{question.try_next}**")
-    row.button("Predict again", key=f"predictagain_{key}", icon=":material/replay:", on_click=_unlock, args=(key,))
+        row.markdown(f"**{text(question.try_next)}**")
+    row.button(t("ui_predict.again"), key=f"predictagain_{key}", icon=":material/replay:", on_click=_unlock,
+               args=(key,))
     return True
 
 
 # ------------------------------------------------------------------------------ lesson pages
 
 
-@st.cache_data(show_spinner=False, max_entries=128)
 def lesson_question(page: str, *args) -> Question | None:
-    """A lesson page's question (``lessons.questions.<page>_question(*args)``), once per settings.
+    """A lesson page's question (``lessons.questions.<page>_question(*args)``), once per settings
+    and language (its sentences are written in the visitor's language).
 
     None when the engine refuses the settings (e.g. a hand-edited link): the box then stays away.
     """
+    return _lesson_question(i18n.current(), page, *args)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _lesson_question(lang: str, page: str, *args) -> Question | None:
     from lessons import questions
 
     ask = {"ewma": questions.ewma_question, "schedules": questions.schedules_question,
            "minibatch": questions.minibatch_question, "sweep": questions.sweep_question}[page]
     try:
-        return ask(*args)
+        with i18n.language(lang):
+            return ask(*args)
     except (ValueError, KeyError):
         return None
 
 
-#: Where a lesson's intro turns from what to try to what it shows (the answer to its question).
+#: Where a lesson's intro turns from what to try to what it shows (the answer to its question):
+#: "**Notice:**" in English; every language's marker is the catalog's ``ui_predict.notice``.
 NOTICE = "**Notice:**"
+
+
+def notice_markers() -> tuple[str, ...]:
+    """The "Notice:" marker of every language (an intro is split at whichever it holds)."""
+    return tuple(dict.fromkeys([NOTICE, *(t("ui_predict.notice", lang) for lang in i18n.LANGUAGES)]))
+
+
+def _before_notice(text_: str) -> str:
+    """The part of an intro before its first "Notice:" marker (in any language)."""
+    cut = min((i for i in (text_.find(m) for m in notice_markers()) if i >= 0), default=len(text_))
+    return text_[:cut]
 
 
 def lesson_predict_mode() -> bool:
@@ -236,13 +266,14 @@ def withhold_until_revealed(intro, text: str, *, revealed: bool) -> None:
     """A lesson page in predict mode, after its "Predict first" box: until a prediction is locked
     in, the intro shows only what to try (the part before "Notice:", which tells the outcome)
     and the rest of the page (its charts and numbers) is not drawn at all."""
+    body = i18n.text(text)
     withheld = lesson_predict_mode() and not revealed
     if not withheld:
-        intro.markdown(text)
+        intro.markdown(body)
         return
-    head = text.split(NOTICE)[0].rstrip()
-    intro.markdown(head + " *What to notice appears once you lock in a prediction.*")
-    st.caption("Predict mode: the demo, its charts and its numbers appear once you lock in a prediction.")
+    head = _before_notice(body).rstrip()
+    intro.markdown(t("ui_predict.withheld", head=head))
+    st.caption(t("ui_predict.withheld_caption"))
     st.stop()
 
 
@@ -257,25 +288,26 @@ def lesson_box(page: str, *args, lazy: bool = False) -> bool:
 # ------------------------------------------------------------------------------ Compare page
 
 
-#: Questions by (lesson, race): 0.1–1 s of engine time each, so once per race, for every session.
+#: Questions by (lesson, race, language): 0.1–1 s of engine time each, so once per race and
+#: language, for every session (a question's sentences are in the language it was asked in).
 QUESTIONS = LRU(256)
 
 
 def question_for(preset: Preset, race: Race) -> Question | None:
-    """``preset``'s question at ``race``, computed once per race and shared by every session."""
-    key = (preset.key, race)
+    """``preset``'s question at ``race``, computed once per race and language and shared by every session."""
+    lang = i18n.current()
+    key = (preset.key, race, lang)
     found = QUESTIONS.get(key)
     if found is None:
-        found = (preset.question_at(race),)  # a None answer is cached too
+        with i18n.language(lang):
+            found = (preset.question_at(race),)  # a None answer is cached too
         QUESTIONS.put(key, found)
     return found[0]
 
 
 def predict_toggle(container) -> bool:
     """The sidebar's "Predict first" toggle (seeded from the link's ``mode`` by the page's store)."""
-    return bool(container.toggle("Predict first", key=PREDICT_KEY,
-                                 help="Ask the lesson's question before the race: the paths and the numbers stay "
-                                      "hidden until a prediction is locked in. Link: ?mode=predict&preset=<lesson>"))
+    return bool(container.toggle(t("ui_predict.title"), key=PREDICT_KEY, help=t("ui_predict.toggle_help")))
 
 
 @dataclass(frozen=True)
@@ -292,8 +324,7 @@ class PredictView:
         """The lesson's "what to watch" text for the box above the race (it quotes the outcome)."""
         if not self.on or self.question is None:
             return watch
-        return ("What to watch shows after your prediction." if self.hidden else
-                "What to watch: under the answer below.")
+        return t("ui_predict.watch_later" if self.hidden else "ui_predict.watch_below")
 
 
 def predict_view(race: Race, *, on: bool, lesson: Preset | None) -> PredictView:
@@ -307,11 +338,10 @@ def predict_view(race: Race, *, on: bool, lesson: Preset | None) -> PredictView:
         return PredictView(False, False)
     question, settings = None, race.key
     if lesson is not None and not race.is_custom:
-        with st.spinner("Preparing the question…"):
+        with st.spinner(t("ui_predict.preparing")):
             question = question_for(lesson, race)
     if question is None:
-        why = ("a custom formula has no lesson question" if race.is_custom else
-               "these settings have no lesson question (pick a lesson preset)")
+        why = t("ui_predict.no_question.custom" if race.is_custom else "ui_predict.no_question.settings")
         return PredictView(True, False, None, settings, why)
     return PredictView(True, locked_choice("compare", question, settings) is None, question, settings)
 
@@ -325,17 +355,17 @@ def show_predict(view: PredictView, style: Style, notes: str = "") -> bool:
     if not view.on:
         return True
     if view.question is None:
-        st.info(f"Predict first: {view.why}; showing the race.")
+        st.info(t("ui_predict.no_question.info", why=view.why))
         return True
     revealed = predict_box(view.question, "compare", style, settings=view.settings)
     if revealed:
         if notes:
-            with st.expander("What to watch"):
-                st.markdown(notes)
+            with st.expander(t("ui_predict.watch"), key="predict_watch"):  # keyed: stays open in the other language
+                st.markdown(text(notes))
         st.html(_SCROLL_JS.replace("SIG", view.settings and _signature(view.question, view.settings)),
                 unsafe_allow_javascript=True)
     return revealed
 
 
-__all__ = ["lesson_box", "lesson_question", "predict_box", "predict_toggle", "predict_view", "show_predict", "PredictView",
+__all__ = ["lesson_box", "lesson_question", "notice_markers", "predict_box", "predict_toggle", "predict_view", "show_predict", "PredictView",
            "locked_choice", "question_for"]

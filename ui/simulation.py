@@ -23,6 +23,8 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+import i18n
+from i18n import t, text
 from lessons.race import CUSTOM, DEFAULT_BOUNDS, DEFAULT_FORMULA, Bounds, Race
 from viz.clouds import CloudView, cloud_view
 from viz.contours import ContourGrid, contour_grid
@@ -84,7 +86,7 @@ def path_trajectory(race: Race, opt_key: str) -> Trajectory:
     res = race.run(opt_key, record="path")
     d = int(res.diverged_at[0])
     if d == 0:
-        raise ValueError(f"start: f is not finite at {tuple(race.start)}; choose another start")
+        raise ValueError(t("ui_misc.run.bad_start", x=float(race.start[0]), y=float(race.start[1])))
     last = race.steps if d < 0 else d - 1
     return Trajectory(key=opt_key, label=OPTIMIZERS[opt_key].label, path=np.array(res.path[: last + 1, 0], dtype=float),
                       loss=np.array(res.loss[: last + 1, 0], dtype=float), steps=race.steps,
@@ -110,7 +112,7 @@ def run_cached(race: Race, opt_key: str, full: bool = False) -> tuple[pd.DataFra
     if hit is not None:
         return hit
     # No spinner outside a script run (e.g. a download button's data function).
-    with st.spinner("Simulating the runs…") if get_script_run_ctx() is not None else nullcontext():
+    with st.spinner(t("ui_misc.run.simulating")) if get_script_run_ctx() is not None else nullcontext():
         value = _compute_run(race, opt_key, bool(full))
     RUNS.put(key, value)
     return value
@@ -138,10 +140,14 @@ CLOUDS = LRU(64, ttl=CACHE_TTL)
 
 
 def tune_cached(race: Race, opt_key: str, lr_grid: tuple[float, ...]):
-    """``lessons.tuning.tune_learning_rate`` over ``lr_grid`` (one vectorized run)."""
+    """``lessons.tuning.tune_learning_rate`` over ``lr_grid`` (one vectorized run).
+
+    Cached per language too: the result's ``reason`` and ``ranking_rule`` are sentences.
+    """
     from lessons.tuning import tune_learning_rate
 
-    key = (race.only(opt_key).with_hyper(opt_key, "lr", lr_grid[0]), lr_grid)  # any lr: it is swept
+    # any lr: it is swept
+    key = (race.only(opt_key).with_hyper(opt_key, "lr", lr_grid[0]), lr_grid, i18n.current())
     hit = TUNES.get(key)
     if hit is None:
         hyper = {k: v for k, v in race.hyper(opt_key).items() if k != "lr"}
@@ -164,7 +170,7 @@ def cloud_cached(race: Race, opt_key: str, n_runs: int) -> CloudView:
     key = (race.only(opt_key), int(n_runs))
     hit = CLOUDS.get(key)
     if hit is None:
-        with st.spinner("Simulating the seeded runs…") if get_script_run_ctx() is not None else nullcontext():
+        with st.spinner(t("ui_misc.run.simulating_seeds")) if get_script_run_ctx() is not None else nullcontext():
             cloud = noise_cloud(race.surface_object(), opt_key, race.hyper(opt_key), race.start, race.steps,
                                 noise=race.noise, seeds=race.seed + np.arange(int(n_runs)),
                                 schedule=race.schedule_object(), clip_norm=race.clip_norm)
@@ -187,6 +193,18 @@ class Runs:
     keys: dict[str, tuple] = field(default_factory=dict)
 
 
+def _in_language(run, opt):
+    """A cached run (shared by every session) labelled in this visitor's language (no copy of its arrays)."""
+    label = text(opt.label)
+    states = getattr(run, "state_labels", None)
+    changes: dict[str, Any] = {} if run.label == label else {"label": label}
+    if states:
+        named = {k: text(opt.state_names.get(k, v)) for k, v in states.items()}
+        if named != dict(states):
+            changes["state_labels"] = named
+    return replace(run, **changes) if changes else run
+
+
 def run_all(state, full: bool = True) -> Runs:
     """Simulate every optimizer of a `PageState`'s race (cached per optimizer).
 
@@ -200,8 +218,10 @@ def run_all(state, full: bool = True) -> Runs:
     race = state.race
     ghost = bool(state.ghost and race.schedule != "constant")
     clouds = int(state.clouds) if race.noise > 0 else 0
+    lang = i18n.current()
     runs = Runs()
     for opt_key in race.opts:
+        opt = OPTIMIZERS[opt_key]
         try:
             df, traj = run_cached(race, opt_key, bool(full))
         except ValueError as exc:
@@ -209,16 +229,18 @@ def run_all(state, full: bool = True) -> Runs:
             continue
         if df is not None:
             runs.frames[opt_key] = df
-        runs.trajectories.append(traj)
-        runs.keys[opt_key] = (race.only(opt_key), bool(full), ghost, clouds)
+        runs.trajectories.append(_in_language(traj, opt))
+        # The language too: the player's cached JSON of a run holds its label.
+        runs.keys[opt_key] = (race.only(opt_key), bool(full), ghost, clouds, lang)
         if ghost:
             try:
                 gtraj = run_cached(race.with_(schedule="constant"), opt_key, bool(full))[1]
-                runs.ghosts.append(replace(gtraj, label=f"{OPTIMIZERS[opt_key].label} (constant lr)"))
+                runs.ghosts.append(replace(_in_language(gtraj, opt),
+                                           label=t("ui_misc.run.ghost", opt=text(opt.label))))
             except ValueError:
                 pass
         if clouds:
-            runs.clouds[opt_key] = cloud_cached(race, opt_key, clouds)
+            runs.clouds[opt_key] = _in_language(cloud_cached(race, opt_key, clouds), opt)
     return runs
 
 

@@ -14,6 +14,8 @@ import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
+import i18n
+from i18n import t
 from lessons.link_values import read_flag
 from viz.style import Style
 from viz.lru import LRU
@@ -51,6 +53,31 @@ _PROJECTOR_CSS = """
 </style>
 """
 
+
+#: Chinese text: Streamlit's font (Source Sans) has no Chinese characters, and the browser's own
+#: fallback is often a bitmap-looking or a traditional-Chinese font. The font stack names the
+#: common simplified-Chinese fonts of each system after Streamlit's font, so Latin letters and
+#: numbers keep Source Sans and Chinese characters get a clean font at the same size (the
+#: projector rules above size both alike). Only elements whose text is the app's prose get it:
+#: icons (Material Symbols), code and KaTeX keep their own fonts. Streamlit's headings name their
+#: font on a more specific rule of their own: theirs is marked important.
+CJK_FONT_STACK = ('"Source Sans", "Source Sans Pro", "Microsoft YaHei", "PingFang SC", "Hiragino Sans GB", '  # i18n: internal
+                  '"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Micro Hei", sans-serif')  # i18n: internal
+_CJK_CSS = """
+<style>
+  html, body, .stApp, .stApp h1, .stApp h2, .stApp h3, .stApp h4, .stApp h5, .stApp h6, .stApp p, .stApp li,
+  .stApp label, .stApp button, .stApp input, .stApp textarea, .stApp th, .stApp td,
+  .stApp [data-testid="stMarkdownContainer"], .stApp [data-testid="stWidgetLabel"],
+  .stApp [data-testid="stCaptionContainer"], .stApp [data-baseweb="select"] div, .stApp [data-baseweb="tab"],
+  .stApp [data-testid="stExpander"] summary, .stApp [data-testid="stMetricLabel"],
+  [data-baseweb="popover"] li, [data-testid="stTooltipContent"] {
+    font-family: STACK;
+  }
+  .stApp h1, .stApp h2, .stApp h3, .stApp h4, .stApp h5, .stApp h6, .stApp [data-heading-text] {
+    font-family: STACK !important;
+  }
+</style>
+""".replace("STACK", CJK_FONT_STACK)
 
 #: Every page, every screen. A phone (narrower than 768 px, Streamlit's own breakpoint for its
 #: drawer) gets its sidebar folded on arrival and after each page pick (the drawer covers 300 of
@@ -107,11 +134,18 @@ def projector_toggle(container=None) -> bool:
     target = container if container is not None else st.sidebar
     if PROJECTOR_KEY not in st.session_state:
         st.session_state[PROJECTOR_KEY] = read_flag(st.query_params.to_dict(), PROJECTOR_KEY, False, [])
-    on = target.toggle("Projector mode", key=PROJECTOR_KEY, persist_state="session",  # for the whole visit
-                       help="Large fonts and thick lines for the back row of a classroom.")
+    on = target.toggle(t("ui_style.projector.label"), key=PROJECTOR_KEY, persist_state="session",  # for the whole visit
+                       help=t("ui_style.projector.help"))
     if on:
         st.html(_PROJECTOR_CSS)
+    chinese_fonts()
     return bool(on)
+
+
+def chinese_fonts() -> None:
+    """In Chinese, the font stack with the common Chinese fonts (`CJK_FONT_STACK`); drawn with the toggle."""
+    if i18n.current() == "zh":
+        st.html(_CJK_CSS)
 
 
 def keep_projector_in_link() -> None:
@@ -150,7 +184,8 @@ def show_table(df: "pd.DataFrame | Callable[[], pd.DataFrame]", *, empty_as: Map
     """
     box = container if container is not None else st
     empty_as = dict(empty_as or {})
-    key = None if cache_key is None else (cache_key, digits, tuple(sorted(empty_as.items())))
+    # The language too: a table's headers and words are the reader's (a caller's key may not say it).
+    key = None if cache_key is None else (cache_key, digits, tuple(sorted(empty_as.items())), i18n.current())
     table = None if key is None else _DISPLAYED.get(key)
     if table is None:
         text = display_frame(df() if callable(df) else df, digits=digits, empty_as=empty_as)

@@ -24,6 +24,7 @@ from typing import Any, Mapping
 
 import streamlit as st
 
+from i18n import t, text, tn
 from viz.lessons import tune_figure
 from viz.palette import color_for
 from viz.style import Style
@@ -49,7 +50,10 @@ class TunedRate:
     new: float
     found: bool
     snapped: bool
-    reason: str
+    #: The core's reason ("lr = …: why"), a `Msg` or text: written in the reader's language when shown.
+    reason: Any
+    #: The reason without the rate or the fallback clause, when the core says it apart (``reason_detail``).
+    detail: Any = None
 
 
 @dataclass(frozen=True)
@@ -70,7 +74,7 @@ def tune_learning_rates(race: Race) -> None:
     from optimizers import OPTIMIZERS
 
     t0 = time.perf_counter()
-    with st.spinner("Tuning learning rates…"):
+    with st.spinner(t("ui_tuning.spinner")):
         results = tune_all(race, lambda key: hyper_grid(key, "lr"))
     seconds = time.perf_counter() - t0
     rows, tuned = [], race
@@ -82,7 +86,9 @@ def tune_learning_rates(race: Race) -> None:
             snapped = not math.isclose(new, res.best_lr, rel_tol=1e-9)
             set_hyper(key, "lr", new)
             tuned = tuned.with_hyper(key, "lr", new)
-        rows.append(TunedRate(key, OPTIMIZERS[key].label, old, new, bool(res.found), snapped, res.reason))
+        reason = getattr(res, "why", None) or res.reason  # a Msg when the core keeps one (read in any language)
+        rows.append(TunedRate(key, OPTIMIZERS[key].label, old, new, bool(res.found), snapped, reason,
+                              getattr(res, "reason_detail", None)))
     st.session_state[REPORT_KEY] = TuneReport(
         rows=tuple(rows), results=results, race=tuned, seconds=seconds,
         grid_size=max((len(r.lrs) for r in results.values()), default=0),
@@ -106,18 +112,37 @@ def current_report(race: Race) -> TuneReport | None:
     return report
 
 
+#: The core's reason for a rate that could not be tuned ends with its fallback rate (which is not
+#: applied here), after its first semicolon, in either language.
+_FALLBACK = re.compile(r"\s*[;；].*$", re.S)
+#: The core's reason opens with the rate ("lr = 0.01: "), which the line already says.
+_RATE_PREFIX = re.compile(r"^lr = [^:：]*[:：]\s*")
+
+
+def _sentence(reason: str) -> str:
+    """The core's reason as the end of a row's sentence (without a closing full stop of its own)."""
+    return md_escape(reason.rstrip().rstrip(".。"))
+
+
+def _label(row: TunedRate) -> str:
+    """The optimizer's name in the reader's language (the report outlives a switch of language)."""
+    from optimizers import OPTIMIZERS
+
+    return text(OPTIMIZERS[row.key].label) if row.key in OPTIMIZERS else text(row.label)
+
+
 def _row_text(row: TunedRate) -> str:
-    name = f"**{md_escape(row.label)}**"
+    name = f"**{md_escape(_label(row))}**"
+    reason = text(row.reason)
     if not row.found:  # the core's reason also names its fallback rate, which is not applied here
-        return f"- {name}: lr stays {row.old:g}: {md_escape(row.reason.split('; falling back')[0])}."
-    change = f"{row.old:g} → **{row.new:g}**" if row.new != row.old else f"**{row.new:g}** (unchanged)"
-    snap = f" (snapped to the slider value {row.new:g})" if row.snapped else ""
-    why = re.sub(r"^lr = [^:]*: ", "", row.reason)  # the rate is already in the line
-    return f"- {name}: lr {change}{snap}: {md_escape(why)}."
-
-
-def _fmt_lr(value: float) -> str:
-    return f"{value:g}"
+        why = text(row.detail) if row.detail is not None else _FALLBACK.sub("", reason)
+        return t("ui_tuning.row.stays", name=name, old=row.old, why=_sentence(why))
+    # the rate is already in the line
+    why = _sentence(text(row.detail) if row.detail is not None else _RATE_PREFIX.sub("", reason))
+    if row.new == row.old:
+        return t("ui_tuning.row.unchanged", name=name, new=row.new, why=why)
+    key = "ui_tuning.row.snapped" if row.snapped else "ui_tuning.row.changed"
+    return t(key, name=name, old=row.old, new=row.new, why=why)
 
 
 def explanation_head(report: TuneReport, *, steps: int) -> str:
@@ -127,56 +152,52 @@ def explanation_head(report: TuneReport, *, steps: int) -> str:
     so it is said once; should two results disagree, each rule is said with its optimizer.
     """
     n = len(report.rows)
-    took = f"{report.seconds:.1f} s" if report.seconds >= 0.1 else "under 0.1 s"
-    head = f"Tuned learning rates for this race ({n} optimizer{'s' if n != 1 else ''}, {took})"
+    took = t("ui_tuning.took", seconds=f"{report.seconds:.1f}") if report.seconds >= 0.1 else t("ui_tuning.took_fast")
     results = list(report.results.values())
     if not results:
-        return head + ": no optimizer could be tuned with these settings."
+        return tn("ui_tuning.head.none", n, took=took)
     sizes = sorted({len(r.lrs) for r in results})
     lo = min(float(min(r.lrs)) for r in results)
     hi = max(float(max(r.lrs)) for r in results)
     count = f"{sizes[0]}" if len(sizes) == 1 else f"{sizes[0]}–{sizes[-1]}"
-    grid = f"{count} values, {_fmt_lr(lo)} … {_fmt_lr(hi)}"
     streams = sorted({r.n_streams for r in results})
     if streams == [1]:
-        ran = f"each optimizer ran once per lr slider value ({grid}) in one vectorized run"
+        head = tn("ui_tuning.head.once", n, took=took, count=count, lo=lo, hi=hi, steps=f"{steps:,}")
     else:
         k = "/".join(str(v) for v in streams)
         runs = "/".join(f"{v:,}" for v in sorted({len(r.lrs) * r.n_streams for r in results}))
-        ran = (f"each optimizer ran every lr slider value ({grid}) on {k} noise streams, {runs} runs in one "
-               "vectorized call")
-    head += (f": {ran}, with everything else as on the page ({steps:,} steps, same start, noise, schedule, "
-             "clipping and other settings).")
-    labels = {row.key: row.label for row in report.rows}
-    rules = {}
+        head = tn("ui_tuning.head.streams", n, took=took, count=count, lo=lo, hi=hi, k=k, runs=runs,
+                  steps=f"{steps:,}")
+    labels = {row.key: _label(row) for row in report.rows}
+    rules: dict[str, list[str]] = {}
     for key, res in report.results.items():
-        rules.setdefault(res.ranking_rule(), []).append(labels.get(key, key))
+        rules.setdefault(text(res.ranking_rule()), []).append(labels.get(key, key))
     if len(rules) == 1:
-        return head + " " + next(iter(rules))
-    return head + "".join(f" {', '.join(names)}: {rule}" for rule, names in rules.items())
+        return t("ui_tuning.head.rule", head=head, rule=next(iter(rules)))
+    sep = t("ui_tuning.names_separator")
+    return head + "".join(t("ui_tuning.head.rule_for", names=sep.join(names), rule=rule)
+                          for rule, names in rules.items())
 
 
 def show_tune_report(report: TuneReport, *, steps: int, style: Style, f_star: float | None) -> None:
     """The explanation box, the sweep figure (in an expander) and the undo button."""
     head = md_escape(explanation_head(report, steps=steps))
-    head = head.replace("Tuned learning rates", "**Tuned learning rates**", 1)
-    text = head + "\n\n" + "\n".join(_row_text(r) for r in report.rows)
+    bold = t("ui_tuning.title")
+    head = head.replace(bold, f"**{bold}**", 1)
+    body = head + "\n\n" + "\n".join(_row_text(r) for r in report.rows)
     if any(r.found for r in report.rows):
-        st.success(text, icon=":material/tune:")
+        st.success(body, icon=":material/tune:")
     else:
         noisy = any(res.n_streams > 1 for res in report.results.values())
-        where = " (on at least one noise stream)" if noisy else ""
-        st.warning(text + f"\n\nEvery learning rate diverged{where}, so nothing was changed. Try fewer steps, a "
-                   "start nearer the minimum, or gradient clipping.", icon=":material/warning:")
+        st.warning(body + "\n\n" + t("ui_tuning.all_diverged_noisy" if noisy else "ui_tuning.all_diverged"),
+                   icon=":material/warning:")
     c1, c2 = st.columns([4, 1])
-    with c1.expander("The sweep behind it: final loss for every learning rate", expanded=False):
-        labels = {row.key: row.label for row in report.rows}
+    with c1.expander(t("ui_tuning.sweep.title"), expanded=False, key="tune_sweep"):  # keyed: stays open in the other language
+        labels = {row.key: _label(row) for row in report.rows}
         fig = tune_figure({labels[k]: res for k, res in report.results.items()},
                           colors={labels[k]: color_for(k) for k in report.results}, style=style, f_star=f_star)
         st.plotly_chart(fig, key="tune_figure")
         k = max((res.n_streams for res in report.results.values()), default=1)
-        each = f" Each point is the median final loss over the {k} noise streams." if k > 1 else ""
-        st.caption(f"★ the picked rate, × rates that diverged.{each} Re-tune after changing the surface, start, "
-                   "steps, noise or another hyperparameter: the best rate depends on all of them.")
-    c2.button("Undo tuning", icon=":material/undo:", key="undo_tune", on_click=undo_tuning,
-              help="Put every learning rate back where it was before tuning.")
+        st.caption(t("ui_tuning.sweep.caption_streams", k=k) if k > 1 else t("ui_tuning.sweep.caption"))
+    c2.button(t("ui_tuning.undo.label"), icon=":material/undo:", key="undo_tune", on_click=undo_tuning,
+              help=t("ui_tuning.undo.help"))
