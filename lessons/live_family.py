@@ -112,7 +112,7 @@ def run_family(race: Race, opt_key: str, names: Sequence[str], *, pad_values: in
     """
     names = tuple(names)
     if not 1 <= len(names) <= 2 or len(set(names)) != len(names):
-        raise ValueError("a live family has one or two distinct hyperparameters")
+        raise ValueError("a live family has one or two distinct hyperparameters")  # i18n: internal
     opt = OPTIMIZERS[opt_key]
     hyper = race.hyper(opt_key)
     axes = []
