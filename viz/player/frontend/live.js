@@ -199,7 +199,8 @@
     live.axes.forEach(function (liveAxis, a) {
       var label = el("label", { class: "liveaxis" }, sliders);
       el("span", { class: "livesym", text: liveAxis.symbol }, label);
-      var range = el("input", { type: "range", class: "liverange", min: "0", max: String(liveAxis.values.length - 1),
+      // role="slider" (its implicit role, written out): the player's page-wide ←/→ leave a focused slider alone.
+      var range = el("input", { type: "range", role: "slider", class: "liverange", min: "0", max: String(liveAxis.values.length - 1),
         step: "1", value: String(live.index[a]),
         "aria-label": tr(data, "slider_label", { optimizer: run.label, name: liveAxis.name, symbol: liveAxis.symbol }) }, label);
       row.ranges.push(range);
