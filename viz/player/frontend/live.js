@@ -116,7 +116,7 @@
     ctl.open = !ctl.open;
     this.liveBtn.setAttribute("aria-pressed", String(ctl.open));
     if (!ctl.open) this._liveRestore();
-    var has = data.runs.some(function (run) { return run.live; });
+    var has = Object.keys(ctl.originals).length > 0;
     this.liveBox.style.display = ctl.open ? "" : "none";
     if (ctl.open && !has && data.live_offer && data.clickable) {
       // Ask the page for every optimizer's learning-rate family (the one rerun of opening it).
@@ -133,9 +133,9 @@
   };
 
   P._currentRequest = function () {
-    var out = {};
-    this.data.runs.forEach(function (run) {
-      var live = run.live;
+    var out = {}, originals = this._liveState().originals;  // a shown member is a run without its family
+    this.data.runs.forEach(function (shown) {
+      var run = originals[shown.key] || shown, live = run.live;
       if (live) out[run.key] = live.axes.map(function (liveAxis) { return liveAxis.name; });
     });
     return out;
@@ -171,8 +171,9 @@
   P._buildLiveRow = function (run) {
     var self = this, data = this.data, live = run.live, ctl = this._liveState();
     var row = { el: el("div", { class: "liverow" + (live.axes.length === 2 ? " padrow" : "") }, this.liveBox), ranges: [] };
-    el("span", { class: "swatch", style: "background:" + run.color }, row.el);
-    el("span", { class: "livename", text: run.label, style: "color:" + run.color }, row.el);
+    var name = el("span", { class: "livename", style: "color:" + run.color }, row.el);
+    el("span", { class: "swatch", style: "background:" + run.color }, name);
+    el("span", { text: run.label }, name);
     var pick = el("select", { class: "livepick", "aria-label": tr(data, "choose", { optimizer: run.label }) }, row.el);
     var current = live.axes.map(function (liveAxis) { return liveAxis.name; }).join(",");
     live.choices.forEach(function (name, i) {
