@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -103,11 +103,12 @@ class Family:
 
 
 def run_family(race: Race, opt_key: str, names: Sequence[str], *, pad_values: int = PAD_VALUES,
-               tol: float = TOL) -> Family:
+               tol: float = TOL, stops: Mapping[str, Sequence[float]] | None = None) -> Family:
     """One ``run_batch`` (the compiled path where it is ready) over ``names``' slider values.
 
     One name: every value of its slider. Two names: a pad over both grids thinned to
-    ``pad_values`` each. Everything else is the race's (surface, start, steps, noise and seed,
+    ``pad_values`` each. ``stops`` replaces an axis's values (a benchmark's family of a given
+    size). Everything else is the race's (surface, start, steps, noise and seed,
     schedule, clipping, the optimizer's other hyperparameters).
     """
     names = tuple(names)
@@ -117,7 +118,7 @@ def run_family(race: Race, opt_key: str, names: Sequence[str], *, pad_values: in
     hyper = race.hyper(opt_key)
     axes = []
     for name in names:
-        values = axis_values(race, opt_key, name)
+        values = tuple(stops[name]) if stops and name in stops else axis_values(race, opt_key, name)
         if len(names) == 2:
             values = thin(values, float(hyper[name]), pad_values)
         axes.append((name, values))

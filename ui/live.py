@@ -4,7 +4,8 @@ and the value a release commits.
 Why here: the player asks for a family (its value carries ``live``: optimizer → the one or two
 hyperparameters on its live control) and commits a value on release (``commit``); the page
 computes families only for what was asked (or what a lesson arms), each in one ``run_batch``,
-cached by the optimizer's own race and the hyperparameters' names, shared by every session. A
+cached (as the JSON sent) by the optimizer's own race and the hyperparameters' names, shared by
+every session. A
 commit moves the sidebar slider (``page_state.set_hyper``), so the next rerun's race, link and
 table follow, and its single run is the family's member bit for bit.
 """
@@ -19,7 +20,7 @@ import streamlit as st
 
 import i18n
 from lessons.grids import format_value
-from lessons.live_family import Family, axis_values, run_family, thin
+from lessons.live_family import PAD_VALUES, Family, axis_values, run_family, thin
 from lessons.race import Race
 from lessons.stability import verdict
 from optimizers import OPTIMIZERS
@@ -30,9 +31,7 @@ from .simulation import CACHE_TTL
 
 #: Session key: optimizer → the hyperparameters on its live control (what the student opened).
 LIVE_KEY = "live_sliders"
-#: Families by (the optimizer's race with the family's values at their first stop, names, axes).
-FAMILIES = LRU(128, ttl=CACHE_TTL)
-#: Their JSON (without the current stop) by (family key, stride, loss offset, language).
+#: Families as JSON (without the current stop) by (`family_key`, stride, loss offset, language).
 BODIES = LRU(256, ttl=CACHE_TTL)
 VERDICT_CODES = {"stable": 0, "edge": 1, "diverges": 2}
 
@@ -82,21 +81,17 @@ def take_commit(value: Mapping[str, Any], race: Race, set_hyper) -> bool:
     return True
 
 
-def family_cached(race: Race, opt_key: str, names: tuple[str, ...]) -> tuple[tuple, Family]:
-    """The family and its cache key (one ``run_batch``; shared by every session)."""
+def family_key(race: Race, opt_key: str, names: tuple[str, ...]) -> tuple[tuple, tuple[tuple[float, ...], ...]]:
+    """The cache key of a family (the optimizer's race with the family's values at their first
+    stop, the names and the axes) and its axes: every value of the race's slider grid it spans."""
     axes = tuple(axis_values(race, opt_key, n) for n in names)
     if len(names) == 2:
         hyper = race.hyper(opt_key)
-        axes = tuple(thin(a, float(hyper[n]), 12) for a, n in zip(axes, names))
+        axes = tuple(thin(a, float(hyper[n]), PAD_VALUES) for a, n in zip(axes, names))
     base = race.only(opt_key)
     for n, a in zip(names, axes):
         base = base.with_hyper(opt_key, n, a[0])
-    key = (base, names, axes)
-    hit = FAMILIES.get(key)
-    if hit is None:
-        hit = run_family(race, opt_key, names)
-        FAMILIES.put(key, hit)
-    return key, hit
+    return (base, names, axes), axes
 
 
 def _verdicts(family: Family, race: Race) -> list[int]:
@@ -118,18 +113,24 @@ def live_payload(race: Race, request: Mapping[str, tuple[str, ...]], *, loss_off
     wanted = {k: n for k, n in ((k, _names(k, request.get(k))) for k in race.opts) if n}
     if not wanted:
         return {}
-    fams = {}
+    keys = {}
     for opt_key, names in wanted.items():
         try:
-            fams[opt_key] = family_cached(race, opt_key, names)
-        except ValueError:  # settings the engine refuses: that optimizer gets no live slider
+            keys[opt_key] = family_key(race, opt_key, names)
+        except ValueError:  # settings the race refuses: that optimizer gets no live slider
             continue
-    stride = stride_for(sum(f.members for _, f in fams.values()), race.steps)
+    stride = stride_for(sum(math.prod(len(a) for a in axes) for _, axes in keys.values()), race.steps)
     out = {}
-    for opt_key, (key, fam) in fams.items():
+    for opt_key, (key, axes) in keys.items():
         body_key = (key, stride, float(loss_offset), i18n.current())
         body = BODIES.get(body_key)
         if body is None:
+            # Only the JSON is kept: the family's float64 arrays (about 0.8 MB for a 66-value,
+            # 500-step family) are dropped once it is written (float32, thinned to the budget).
+            try:
+                fam = run_family(race, opt_key, wanted[opt_key])
+            except ValueError:  # settings the engine refuses
+                continue
             opt = OPTIMIZERS[opt_key]
             specs = [opt.spec(n) for n, _ in fam.axes]
             body = live_body(fam, stride=stride, loss_offset=loss_offset,
@@ -139,8 +140,8 @@ def live_payload(race: Race, request: Mapping[str, tuple[str, ...]], *, loss_off
                              verdicts=_verdicts(fam, race))
             BODIES.put(body_key, body)
         hyper = race.hyper(opt_key)
-        out[opt_key] = with_index(body, [vals.index(float(hyper[n])) for n, vals in fam.axes])
+        out[opt_key] = with_index(body, [vals.index(float(hyper[n])) for n, vals in zip(wanted[opt_key], axes)])
     return out
 
 
-__all__ = ["LIVE_KEY", "requested", "take_request", "take_commit", "family_cached", "live_payload"]
+__all__ = ["LIVE_KEY", "requested", "take_request", "take_commit", "family_key", "live_payload"]
