@@ -38,7 +38,10 @@ VERDICT_CODES = {"stable": 0, "edge": 1, "diverges": 2}
 
 def requested(armed: Mapping[str, tuple[str, ...]] | None = None) -> dict[str, tuple[str, ...]]:
     """What the student opened or closed last, else what the lesson arms."""
-    chosen = st.session_state.get(LIVE_KEY)
+    try:
+        chosen = st.session_state.get(LIVE_KEY)
+    except Exception:  # no session (a download built outside the script run): the lesson's choice
+        chosen = None
     return {k: tuple(v) for k, v in (dict(armed or {}) if chosen is None else chosen).items()}
 
 

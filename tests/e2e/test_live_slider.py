@@ -126,3 +126,38 @@ def test_dragging_moves_the_path_before_any_rerun_and_release_commits(app_url, b
         assert not errors, errors
     finally:
         context.close()
+
+
+def test_the_offline_export_carries_the_family_and_its_slider_works(browser, tmp_path):
+    """The HTML download plays the live slider with no server: the family travels in the file."""
+    from lessons.presets import PRESETS_BY_KEY
+    from ui.live import live_payload
+    from ui.simulation import grid_for, path_trajectory
+    from viz.player import player_payload, standalone_html
+
+    race = PRESETS_BY_KEY["edge"].race
+    surface = race.surface_object()
+    trajs = [path_trajectory(race, k) for k in race.opts]
+    payload = player_payload(grid_for(race.surface), trajs, minima=surface.minima, start=race.start,
+                             live=live_payload(race, dict(PRESETS_BY_KEY["edge"].live)), live_offer=True)
+    path = tmp_path / "race.html"
+    path.write_text(standalone_html(payload), encoding="utf-8")
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        page.goto(path.as_uri())
+        page.wait_for_selector(".liverow")
+        before = page.evaluate(SGD_STATE_JS)
+        rng = page.locator(".liverow").first.locator("input.liverange")
+        rng.focus()
+        for _ in range(3):
+            page.keyboard.press("ArrowRight")
+        page.wait_for_function(f"() => Number(document.querySelector('.liverow').getAttribute('data-member')) "
+                               f"=== {before['member'] + 3}")
+        after = page.evaluate(SGD_STATE_JS)
+        assert after["print"] != before["print"] and "unstable" in after["text"]
+        assert not errors, errors
+    finally:
+        context.close()
