@@ -136,6 +136,16 @@ def test_momentum_past_sgds_edge_still_converges():
             assert res.diverged_at[0] == -1 and res.loss[-1, 0] < res.loss[0, 0] * 0.5, lr
 
 
+def test_the_players_live_words_come_in_the_visitors_language():
+    from viz.player.payload import player_texts
+
+    with i18n.language("zh"):
+        zh = player_texts()
+    en = player_texts("en")
+    assert en["player_live.button"] == "⇄ Live sliders" and "实时滑块" in zh["player_live.button"]
+    assert "发散" in zh["player_live.diverges_at"] and set(zh) == set(en)
+
+
 def test_the_lesson_speaks_chinese():
     with i18n.language("zh"):
         assert "学习率" in str(EDGE.watch) and "动量" in str(EDGE.summary) and "“之”字形" in f"{EDGE.watch}"

@@ -161,3 +161,46 @@ def test_the_offline_export_carries_the_family_and_its_slider_works(browser, tmp
         assert not errors, errors
     finally:
         context.close()
+
+
+def test_the_pad_and_the_projectors_arrow_keys(app_url, browser):
+    """Momentum's lr × μ pad follows a drag; on a projector ↑ nudges the slider used last and the
+    value is committed once the keys stop."""
+    context = browser.new_context(viewport={"width": 1920, "height": 1080})
+    page = context.new_page()
+    sent = _sent_counter(page)
+    try:
+        page.goto(app_url + LINK + "&projector=1")
+        wait_for_app(page)
+        frame = player_frame(page)
+        frame.wait_for_selector(".liverow.padrow canvas.livepad")
+        pad = frame.locator(".liverow.padrow canvas.livepad")
+        pad.scroll_into_view_if_needed()
+        row = "document.querySelector('.liverow.padrow')"
+        start = frame.evaluate(f"() => Number({row}.getAttribute('data-member'))")
+        box = pad.bounding_box()
+        quiet = len(sent)
+        page.mouse.move(box["x"] + box["width"] * 0.7, box["y"] + box["height"] * 0.5)
+        page.mouse.down()
+        members = set()
+        for fx, fy in ((0.1, 0.9), (0.5, 0.1), (0.95, 0.95)):
+            page.mouse.move(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy, steps=3)
+            page.wait_for_timeout(150)
+            members.add(frame.evaluate(f"() => Number({row}.getAttribute('data-member'))"))
+        assert len(members) == 3 and start not in members, members
+        assert len(sent) == quiet
+        page.mouse.up()
+        page.wait_for_function("() => /momentum\\.momentum=/.test(window.location.search) && "
+                               "!/momentum\\.momentum=0\\.5(&|$)/.test(window.location.search)", timeout=30_000)
+        wait_for_app(page)
+        frame = player_frame(page)
+        frame.wait_for_selector(".liverow")
+        # ↑ anywhere on the page (focus outside the player) nudges SGD's slider, the first one.
+        first = "document.querySelector('.liverow')"
+        before = frame.evaluate(f"() => Number({first}.getAttribute('data-member'))")
+        page.locator("h1").first.click()
+        page.keyboard.press("ArrowUp")
+        frame.wait_for_function(f"() => Number({first}.getAttribute('data-member')) === {before + 1}")
+        page.wait_for_function("() => /sgd\\.lr=0\\.95(&|$)/.test(window.location.search)", timeout=30_000)
+    finally:
+        context.close()
