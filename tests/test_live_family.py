@@ -73,3 +73,13 @@ def test_a_link_value_between_stops_is_on_the_axis():
     assert thin(list(range(100)), 37, 12)[:20] and 37 in thin(list(range(100)), 37, 12)
     with pytest.raises(ValueError):
         run_family(race, "sgd", [])
+
+
+def test_noise_and_a_schedule_keep_members_equal_to_single_runs(monkeypatch):
+    """Every member shares the race's noise stream (common random numbers), as its single run draws it."""
+    monkeypatch.setenv("DESCENT_COMPILE", "sync")
+    race = Race("rosenbrock", {"adam": {"lr": 0.05}, "rmsprop": {"lr": 0.01}}, (-1.5, 2.0), 50, noise=0.5, seed=3,
+                schedule="cosine")
+    for key in race.opts:
+        _check_members(race, key, run_family(race, key, ["lr"]), every=5)
+    _check_members(race, "adam", run_family(race, "adam", ["lr", "beta1"]), every=11)
