@@ -171,7 +171,7 @@
   P._buildLiveRow = function (run) {
     var self = this, data = this.data, live = run.live, ctl = this._liveState();
     var row = { el: el("div", { class: "liverow" + (live.axes.length === 2 ? " padrow" : "") }, this.liveBox), ranges: [] };
-    var name = el("span", { class: "livename", style: "color:" + run.color }, row.el);
+    var name = el("span", { class: "livename", style: "color:" + run.color, title: run.label }, row.el);
     el("span", { class: "swatch", style: "background:" + run.color }, name);
     el("span", { text: run.label }, name);
     var pick = el("select", { class: "livepick", "aria-label": tr(data, "choose", { optimizer: run.label }) }, row.el);
@@ -293,6 +293,7 @@
     var names = ["stable", "edge", "diverges"];
     row.badge.textContent = v < 0 ? tr(data, "adaptive") : tr(data, names[v], { limit: NS.fmt(limit) });
     row.badge.className = "livebadge" + (v < 0 ? " none" : " " + names[v]);
+    [row.value, row.outcome, row.badge].forEach(function (node) { node.title = node.textContent; }); // the whole text when a column cuts it
     row.el.setAttribute("data-member", String(j));
   };
 
