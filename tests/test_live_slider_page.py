@@ -43,10 +43,17 @@ def test_the_lesson_arms_a_slider_for_sgd_and_a_pad_for_momentum():
 
 
 def test_predict_first_sends_no_family_before_lock_in():
+    from tests.test_predict_mode import BOX, lock
+
     at = new_app({"preset": "edge", "mode": "predict"})
     assert_clean(at)
     data = player_data(at)
     assert data["live_offer"] is False and not any("live" in run for run in data["runs"])
+    question = EDGE.question_at()
+    lock(at, BOX, question.answer_index)
+    assert_clean(at)
+    data = player_data(at)  # after lock-in: the lesson's live sliders arrive with the race
+    assert data["live_offer"] is True and all("live" in run for run in data["runs"])
 
 
 def test_a_48_value_family_for_four_optimizers_fits_the_budget():
