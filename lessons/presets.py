@@ -52,6 +52,8 @@ class Preset:
     view: str = "side"
     #: Also draw each run with a constant learning rate, faint (a schedule lesson's comparison).
     ghost: bool = False
+    #: The player's live sliders the lesson arms: (optimizer, its one or two hyperparameters) pairs.
+    live: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def title(self) -> str:
@@ -154,6 +156,9 @@ PRESETS: tuple[Preset, ...] = (
     ),
 )
 
+from .edge_lesson import edge_preset  # noqa: E402  (the live-slider lesson: its words are edge_lesson.toml's)
+
+PRESETS += (edge_preset(Preset),)
 PRESETS_BY_KEY: dict[str, Preset] = {p.key: p for p in PRESETS}
 #: The landing page is the classic figure.
 DEFAULT_PRESET = "textbook"

@@ -18,7 +18,7 @@ from lessons.presets import PRESETS_BY_KEY
 from lessons.race import CUSTOM, Race
 from optimizers import MOMENTUM_CONVENTIONS, OPTIMIZERS, SCHEDULES, make_schedule
 from surfaces import SURFACES, regression_data
-from ui import controls, page_state
+from ui import controls, live as live_ui, page_state
 from ui.bootstrap import ensure_app_navigation
 from ui.custom_surface import current_custom_surface, show_formula_error_near_race
 from ui.folded import FOLDED, inside
@@ -73,6 +73,7 @@ def _on_lesson() -> None:
     key = st.session_state.get(LESSON_KEY)
     if key:
         page_state.apply_preset(key)
+        st.session_state.pop(live_ui.LIVE_KEY, None)  # a lesson arms its own live sliders
 
 
 def _page_surface():
@@ -97,6 +98,8 @@ def _on_player() -> None:
         return
     if "arrows" in value:
         st.session_state[ARROWS_KEY] = bool(value["arrows"])
+    live_ui.take_request(value)  # the live sliders asked for, and a released one's value (ui/live.py)
+    live_ui.take_commit(value, store.state.race, page_state.set_hyper)
     step = value.get("step")
     if isinstance(step, (int, float)) and math.isfinite(step):
         st.session_state[INSPECT_KEY] = max(0, min(int(step), int(st.session_state.get(widget_key("steps"), 1))))
@@ -271,7 +274,10 @@ def _payload(mode: str, shown=None) -> dict:
                                              runs=t("page_compare.names_separator").join(r.label for r in ts)),
                           playback=str(active or ""), axis_titles=surface.axis_titles, loss_chart=scale,
                           run_keys=shown.keys, hide_runs=hidden, arrows=bool(st.session_state.get(ARROWS_KEY)),
-                          start_step=store.resume_step, samples=_samples())
+                          start_step=store.resume_step, samples=_samples(), live_offer=True,
+                          live=None if hidden else live_ui.live_payload(
+                              race, live_ui.requested(getattr(PRESETS_BY_KEY.get(active), "live", ())),
+                              loss_offset=scale.f_star if scale.log and scale.f_star else 0.0))
 
 
 payload = None

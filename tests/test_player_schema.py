@@ -35,6 +35,15 @@ def _run(surface, key, lr, start, steps, noise=0.0, schedule=None):
     return Trajectory.from_frame(frame, key, OPTIMIZERS[key].label, steps, OPTIMIZERS[key].state_names)
 
 
+def _live_bodies(runs, start):
+    """Live families as the Compare page sends them: a slider for SGD, a pad for Momentum."""
+    from lessons.race import Race
+    from ui.live import live_payload
+
+    race = Race("rosenbrock", {t.key: {"lr": lr} for t, lr in zip(runs, (1e-3, 1e-3, 0.05))}, start, 60)
+    return live_payload(race, {"sgd": ("lr",), "momentum": ("lr", "momentum")})
+
+
 @pytest.fixture(scope="module")
 def races():
     """One payload per way the pages build them."""
@@ -65,6 +74,7 @@ def races():
         "hidden": player_payload(grid, runs, hide_runs=True, ghosts=ghosts, loss_chart=loss_scale(runs), **common),
         "no runs": player_payload(grid, [], **common),
         "regression samples": player_payload(grid, runs, samples=([0.5, 1.0, 1.5], [1.2, 2.1, 2.9]), **common),
+        "live sliders": player_payload(grid, runs, live=_live_bodies(runs, start), live_offer=True, **common),
     }
     return {name: json.loads(p["data"]) for name, p in built.items()}
 

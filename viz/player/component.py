@@ -21,7 +21,7 @@ BUILD = HERE / "build"
 #: inlines them in it. They share one namespace object (``window.DescentPlayer``); the first
 #: creates it, the last boots the player, so no bundler is needed.
 FRONTEND_SCRIPTS = ("shared.js", "player.js", "toolbar.js", "layout.js", "heads.js", "maps.js", "losschart.js",
-                    "clock.js", "host.js")
+                    "clock.js", "live.js", "host.js")
 FRONTEND_FILES = ("index.html", "player.css") + FRONTEND_SCRIPTS
 #: plotly.js's official cartesian partial bundle, as published on npm (plotly.js-cartesian-dist-min).
 PLOTLY_JS = HERE / "vendor" / "plotly-cartesian.min.js"

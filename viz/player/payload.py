@@ -33,7 +33,7 @@ SPEED_OPTIONS = (1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30, 40, 50, 60, 80, 10
 PLAY_SECONDS = (10.0, 20.0)
 #: The catalog areas the browser player writes its words from (sent whole, by full key, in the
 #: visitor's language: a few hundred bytes).
-PLAYER_AREAS = ("player",)
+PLAYER_AREAS = ("player", "player_live")
 #: Colours of the static map marks and the gradient arrow (the runs' colours come per run).
 MARK_COLORS = {"minimum": "#FFD700", "minimum_outline": "#000000", "start": "#333333", "gradient": "#444444"}
 
@@ -183,6 +183,8 @@ def player_payload(
     hide_runs: bool = False,
     start_step: int = 0,
     samples: tuple[Sequence[float], Sequence[float]] | None = None,
+    live: Mapping[str, str] | None = None,
+    live_offer: bool = False,
 ) -> dict:
     """Everything the player needs, as ``{"data": <compact JSON str>, "data_id": <hash>}``.
 
@@ -225,6 +227,7 @@ def player_payload(
         # a student could read the JSON. Hidden runs also bypass the per-run JSON cache.
         trajectories = [_hidden_run(t, start) for t in trajectories]
         velocities, ghosts, clouds, loss_chart, run_keys, arrows = None, (), (), None, None, False
+        live, live_offer = None, False
         note = i18n.t("viz.player.hidden_note")
         playback = f"{playback}|hidden"
     lang = i18n.current()  # the words below, and a run's cached entry (its label, a cloud's legend entry)
@@ -260,6 +263,7 @@ def player_payload(
         "start_step": 0 if hide_runs else int(min(max(int(start_step), 0), int(steps))),
         "texts": player_texts(lang),
         "lang": lang,
+        "live_offer": bool(live_offer),
     }
     if samples is not None:
         meta["samples"] = {"x": [float(v) for v in samples[0]], "y": [float(v) for v in samples[1]]}
@@ -283,7 +287,11 @@ def player_payload(
                 RUN_JSON.put(key, text)
         return text
 
-    runs_json = "[" + ",".join(run_json(t) for t in trajectories) + "]"
+    def with_live(t: Trajectory, text: str) -> str:
+        body = (live or {}).get(t.key)
+        return text if body is None else text[:-1] + ',"live":' + body + "}"
+
+    runs_json = "[" + ",".join(with_live(t, run_json(t)) for t in trajectories) + "]"
     body = to_json(meta)[:-1] + ',"grid":' + grid_text + ',"runs":' + runs_json + "}"
     return {"data": body, "data_id": hashlib.sha1(body.encode()).hexdigest()[:20]}
 

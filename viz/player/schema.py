@@ -11,12 +11,13 @@ number, so they cost the payload a few hundred bytes out of hundreds of kilobyte
 Types: ``bool``, ``int``, ``number`` (int or float), ``string``; ``int?`` is an int or null;
 ``numbers`` is a flat list of numbers, null where a value is not finite (paths are flat:
 point i of a path is at ``2i`` (x) and ``2i + 1`` (y)); ``ints`` / ``strings`` are lists of
-those; ``texts`` an object of strings by key; ``number|numbers`` is either; ``colorscale`` is Plotly's list of ``[position, colour]``;
+those; ``texts`` an object of strings by key; ``f32`` little-endian float32 values in base64; ``number|numbers`` is either; ``colorscale`` is Plotly's list of ``[position, colour]``;
 a capitalised name is an object of that kind, ``[Kind]`` a list of them.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
@@ -65,6 +66,7 @@ PAYLOAD = Kind("Payload", "data", "The whole race: what `player_payload` sends (
     Field("texts", "texts", "Every word the player writes, in the visitor's language: the catalog areas "
           "`payload.PLAYER_AREAS` by full key (`NS.tr(data, key, values)` fills `{name}` placeholders)."),
     Field("lang", "string", "The visitor's language (the player's `lang` attribute picks the CJK font stack)."),
+    Field("live_offer", "bool", "Show the bar's live-slider button: the page computes a run's Live family on request."),
     Field("loss_chart", "LossChart", "The loss-versus-step chart under the maps (pages that show it).",
           optional=True),
     Field("samples", "Samples", "The data points of a least-squares surface (a panel shows each run's line "
@@ -134,6 +136,35 @@ RUN = Kind("Run", "run", "One optimizer's run.", (
           "rounded losses would lose the difference); otherwise the chart plots `loss`.", optional=True),
     Field("ghost", "Ghost", "A comparison run drawn faint and dashed in this run's panel.", optional=True),
     Field("cloud", "Cloud", "Seeded noisy runs drawn faint under this run.", optional=True),
+    Field("live", "Live", "Its family over a slider's values (the live slider, or a 2-D pad): once the student "
+          "opens the live control or a lesson arms it.", optional=True),
+))
+
+LIVE = Kind("Live", "live", "A family of runs over one or two hyperparameters' slider values "
+            "(`lessons.live_family`, `viz.player.live`): member j of a pad has axis 0's stop j mod n₀ and axis 1's "
+            "stop ⌊j / n₀⌋.", (
+    Field("index", "ints", "The race's current stop on each axis."),
+    Field("axes", "[Axis]", "One axis (a live slider) or two (a pad)."),
+    Field("choices", "strings", "The optimizer's hyperparameters the student may put on the live slider."),
+    Field("choice_labels", "strings", "Their names as shown (symbol and name)."),
+    Field("points", "int", "Points kept per member (the steps in `step_index`)."),
+    Field("step_index", "ints", "The step of each kept point (an odd stride when thinned to the budget; the "
+          "last step always kept)."),
+    Field("paths", "f32", "Member j's point i at `2 × (j × points + i)` (x, then y)."),
+    Field("losses", "f32", "Member j's f − `loss_offset` at point i, at `j × points + i`."),
+    Field("loss_offset", "number", "Added back to `losses` for f (f* when the loss chart plots f − f*, else 0)."),
+    Field("diverged_at", "ints", "Per member: the step it diverged at, −1 if never."),
+    Field("steps_to_tol", "ints", "Per member: the first step with f − f* ≤ 1e-3, −1 if never (or f* unknown)."),
+    Field("limits", "numbers", "Per member: the optimizer's declared stability limit on this quadratic (null: none)."),
+    Field("verdicts", "ints", "Per member: 0 stable, 1 at the edge, 2 diverges (`lessons.stability.verdict`), "
+          "−1 no limit."),
+))
+
+AXIS = Kind("Axis", "liveAxis", "One hyperparameter of a live family.", (
+    Field("name", "string", "The hyperparameter's key (`lr`, `momentum`, `beta1` …)."),
+    Field("symbol", "string", "Its symbol as plain text (η, μ, β₁ …)."),
+    Field("values", "numbers", "Its stops: the sidebar slider's values (thinned for a pad)."),
+    Field("labels", "strings", "The stops as the sidebar slider writes them."),
 ))
 
 GHOST = Kind("Ghost", "ghost", "A comparison run (e.g. the same optimizer at a constant learning rate).", (
@@ -165,7 +196,8 @@ LOSS_BAND = Kind("LossBand", "band", "A noise cloud on the loss chart: its media
     Field("upper_quartile", "numbers", "The 75th percentile."),
 ))
 
-KINDS: tuple[Kind, ...] = (PAYLOAD, SAMPLES, STYLE, COLORS, GRID, LOSS_CHART, RUN, GHOST, CLOUD, LOSS_BAND)
+KINDS: tuple[Kind, ...] = (PAYLOAD, SAMPLES, STYLE, COLORS, GRID, LOSS_CHART, RUN, GHOST, CLOUD, LOSS_BAND, LIVE,
+                           AXIS)
 BY_NAME: dict[str, Kind] = {k.name: k for k in KINDS}
 
 
@@ -199,6 +231,7 @@ _SCALARS = {
     "strings": lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
     "texts": lambda v: isinstance(v, Mapping) and all(isinstance(k, str) and isinstance(x, str) for k, x in v.items()),
     "number|numbers": lambda v: _is_number(v) or _numbers(v),
+    "f32": lambda v: isinstance(v, str) and len(v) % 4 == 0 and re.fullmatch(r"[A-Za-z0-9+/]*={0,2}", v) is not None,
     "colorscale": lambda v: isinstance(v, list) and all(
         isinstance(p, list) and len(p) == 2 and _is_number(p[0]) and isinstance(p[1], str) for p in v),
 }

@@ -82,6 +82,7 @@
     this.draw(true);
     this.lossChart.update(data, Math.floor(clock.step));
     this._height();
+    if (this._updateLive) this._updateLive(); // the live sliders' rows (live.js)
     // A new race, or projector mode just switched on: the host folds its sidebar (host.js).
     var presenting = data.style.projector && !this.presenting;
     this.presenting = data.style.projector;
@@ -114,7 +115,9 @@
   Player.prototype._send = function (click) {
     if (!this.hooks.onValue) return;
     this.seq += 1;
-    this.hooks.onValue({ step: Math.floor(this.clock.step), click: click || null, seq: this.seq, arrows: this.showArrows });
+    var value = { step: Math.floor(this.clock.step), click: click || null, seq: this.seq, arrows: this.showArrows };
+    if (this._liveValue) Object.assign(value, this._liveValue()); // the live slider's request and commit (live.js)
+    this.hooks.onValue(value);
   };
 
   NS.Player = Player;

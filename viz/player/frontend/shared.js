@@ -18,6 +18,7 @@
  *   maps.js       Plotly contour maps and the canvas drawing of paths, heads, arrows, clouds, ghosts;
  *   losschart.js  the loss-versus-step chart under the race;
  *   clock.js      play, pause, seek, the animation frame loop;
+ *   live.js       the live sliders: a family of runs morphed while a hyperparameter is dragged;
  *   host.js       the Streamlit components-v1 protocol and the offline export's boot.
  *
  * The payload's fields are described once, in viz/player/schema.py. The JS reads them only
