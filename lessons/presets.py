@@ -54,20 +54,28 @@ class Preset:
     ghost: bool = False
     #: The player's live sliders the lesson arms: (optimizer, its one or two hyperparameters) pairs.
     live: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    #: Words with numbers the engine computed (("watch", Msg), …), in place of ``presets.<key>.*``.
+    words: tuple[tuple[str, Msg], ...] = ()
+
+    def _words(self, part: str) -> str:
+        for name, msg in self.words:
+            if name == part:
+                return msg.render()
+        return t(f"presets.{self.key}.{part}")
 
     @property
     def title(self) -> str:
-        return t(f"presets.{self.key}.title")
+        return self._words("title")
 
     @property
     def watch(self) -> str:
-        return t(f"presets.{self.key}.watch")
+        return self._words("watch")
 
     @property
     def summary(self) -> str:
         """One or two sentences of ``watch`` for a projector, where the full text would push the
         race below the fold (the full text stays one click away). States no number ``watch`` does not."""
-        return t(f"presets.{self.key}.summary")
+        return self._words("summary")
 
     def question_at(self, race: Race | None = None) -> Question | None:
         """This lesson's question at ``race`` (default: its own), the answer computed by the engine.
@@ -158,7 +166,7 @@ PRESETS: tuple[Preset, ...] = (
 
 from .edge_lesson import edge_preset  # noqa: E402  (the live-slider lesson: its words are edge_lesson.toml's)
 
-PRESETS += (edge_preset(Preset),)
+PRESETS += (edge_preset(Preset, LazyText),)
 PRESETS_BY_KEY: dict[str, Preset] = {p.key: p for p in PRESETS}
 #: The landing page is the classic figure.
 DEFAULT_PRESET = "textbook"
