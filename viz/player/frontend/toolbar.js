@@ -140,7 +140,9 @@
     panel.setAttribute("aria-label", tr("player.help_label"));
     el("div", { class: "keyhelp-title", text: tr("player.keys_title") }, panel);
     var table = el("table", {}, panel);
-    KEYS.forEach(function (k) {
+    // ↑/↓ nudge a live slider on a projector (live.js), so the panel lists them only there.
+    var keys = data.live_offer && data.style.projector ? KEYS.concat([["↑ / ↓", "player.keys.nudge_does"]]) : KEYS;
+    keys.forEach(function (k) {
       var row = el("tr", {}, table);
       el("kbd", { text: tr(k[0]) }, el("td", {}, row));
       el("td", { text: tr(k[1]) }, row);
