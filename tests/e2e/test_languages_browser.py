@@ -19,13 +19,25 @@ pytestmark = pytest.mark.browser
 #: Everything a visitor reads in a document: its rendered text and the charts' SVG labels.
 READ_JS = """() => {
   const svg = Array.from(document.querySelectorAll('svg text')).map(e => e.textContent);
-  const labels = Array.from(document.querySelectorAll('[aria-label],[title],[placeholder]'))
-      .map(e => [e.getAttribute('aria-label'), e.getAttribute('title'), e.getAttribute('placeholder')]
-      .filter(Boolean).join(' '));
-  return [document.body ? document.body.innerText : '', ...svg, ...labels].join('\\n');
+  const labels = Array.from(document.querySelectorAll('[aria-label],[title]'))
+      .map(e => [e.getAttribute('aria-label'), e.getAttribute('title')].filter(Boolean).join('\\n'));
+  // A placeholder is read only while its box is empty.
+  const empty = Array.from(document.querySelectorAll('input[placeholder],textarea[placeholder]'))
+      .filter(e => !e.value).map(e => e.getAttribute('placeholder'));
+  return [document.body ? document.body.innerText : '', ...svg, ...labels, ...empty].join('\\n');
 }"""
-#: Visible text inside Streamlit's chrome that is not the app's (its menu, its status widget).
-STREAMLIT_CHROME = ("Deploy", "Running", "Made with Streamlit", "Hosted with Streamlit", "keyboard_double_arrow")
+#: Words of the frameworks' own chrome, which an app cannot translate: Streamlit has no
+#: translation support (its accessible names for the sidebar, the navigation, help icons, heading
+#: anchors and multiselect chips are English), and Plotly.js in Streamlit's bundle carries no
+#: locale but English (its modebar's tooltips). Everything the app itself writes is checked.
+STREAMLIT_CHROME = ("Deploy", "Running", "Made with Streamlit", "Hosted with Streamlit", "keyboard_double_arrow",
+                    "App pages", "Collapse sidebar", "Expand sidebar", "Skip to main content", "Help for",
+                    "Link to heading", "Clear all", "Clear value", "Selected values", "Choose an option",
+                    "Download plot as", "Zoom in", "Zoom out", "Reset axes", "Share chart", "Autoscale",
+                    "Produced with Plotly.js", "Toggle Spike Lines", "Show closest data on hover",
+                    "Compare data on hover", "Box Select", "Lasso Select", "Orbital rotation", "Turntable rotation",
+                    "Reset camera to default", "Reset camera to last save", "Fullscreen", "View fullscreen",
+                    "Close fullscreen", "Download as CSV", "Search")
 
 
 def _paths(page, app_url: str) -> list[str]:
