@@ -143,6 +143,13 @@ class Msg:
     def __format__(self, spec: str) -> str:
         return format(self.render(), spec)
 
+    # Read like the text it stands for (``"0.5" in msg``, ``len(msg)``), in the current language.
+    def __contains__(self, part: str) -> bool:
+        return part in self.render()
+
+    def __len__(self) -> int:
+        return len(self.render())
+
 
 def text(value: Any, lang: str | None = None) -> str:
     """A `Msg` or plain text as text (for code that accepts either)."""

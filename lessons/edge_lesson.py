@@ -31,9 +31,8 @@ def edges() -> dict[str, float]:
             "mom_edge": mom.stability(mom.resolve({"momentum": MU}), lam).limit, "mu": MU}
 
 
-def edge_preset(preset_class, try_next_class=Msg):
-    """The preset (built with ``lessons.presets.Preset`` and its "now try" text class, passed in to
-    avoid an import cycle)."""
+def edge_preset(preset_class):
+    """The preset (built with ``lessons.presets.Preset``, passed in to avoid an import cycle)."""
     e = edges()
     race = Race(SURFACE, {"sgd": {"lr": SGD_LR}, "momentum": {"lr": SGD_LR, "momentum": MU}}, START, STEPS)
     words = (("title", Msg.of("edge_lesson.title")),
@@ -44,7 +43,7 @@ def edge_preset(preset_class, try_next_class=Msg):
         key="edge",
         words=words,
         race=race,
-        question=Ask("diverges", {"subject": "sgd"}, try_next_class.of("edge_lesson.try_next", sgd_edge=e["sgd_edge"])),
+        question=Ask("diverges", {"subject": "sgd"}, Msg.of("edge_lesson.try_next", sgd_edge=e["sgd_edge"])),
         live=(("sgd", ("lr",)), ("momentum", ("lr", "momentum"))),
     )
 

@@ -18,22 +18,9 @@ from .questions import Ask, Question, ask
 from .race import Race
 
 
-class LazyText(Msg):
-    """A catalog sentence not yet written that also reads like text (``"0.5" in text``, ``len``).
-
-    Presets are built once per process, at import, while the language is per session: their
-    "now try" suggestions (`Ask.try_next`, shown as f"{...}") are written at display time.
-    """
-
-    def __contains__(self, part: str) -> bool:
-        return part in self.render()
-
-    def __len__(self) -> int:
-        return len(self.render())
-
-
-def _try_next(key: str) -> LazyText:
-    return LazyText.of(f"presets.{key}.try_next")
+def _try_next(key: str) -> Msg:
+    """A lesson's "now try" suggestion, written in the reader's language when shown."""
+    return Msg.of(f"presets.{key}.try_next")
 
 
 @dataclass(frozen=True)
@@ -166,7 +153,7 @@ PRESETS: tuple[Preset, ...] = (
 
 from .edge_lesson import edge_preset  # noqa: E402  (the live-slider lesson: its words are edge_lesson.toml's)
 
-PRESETS += (edge_preset(Preset, LazyText),)
+PRESETS += (edge_preset(Preset),)
 PRESETS_BY_KEY: dict[str, Preset] = {p.key: p for p in PRESETS}
 #: The landing page is the classic figure.
 DEFAULT_PRESET = "textbook"

@@ -11,33 +11,18 @@ names up when read, so the module-level table speaks the reader's language.
 
 from __future__ import annotations
 
-from typing import Iterator, Mapping
+from typing import Mapping
 
 import numpy as np
 
 from i18n import t as _t  # (``t`` is the series' time axis below)
+from i18n.fields import Words
 
 Array = np.ndarray
 
 
-class _SeriesKinds(Mapping[str, str]):
-    """series kind -> what it is, in the current language (``series.kind.<kind>``)."""
-
-    _KEYS = ("temperature", "gradient")
-
-    def __getitem__(self, kind: str) -> str:
-        if kind not in self._KEYS:
-            raise KeyError(kind)
-        return _t(f"series.kind.{kind}")
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._KEYS)
-
-    def __len__(self) -> int:
-        return len(self._KEYS)
-
-
-SERIES_KINDS: Mapping[str, str] = _SeriesKinds()
+#: The words of each key, in the current language (``series.kind.<key>`` in the catalogs).
+SERIES_KINDS: Mapping[str, str] = Words("series.kind", ("temperature", "gradient"))
 
 
 def noisy_series(kind: str, n: int = 365, seed: int = 0) -> tuple[Array, Array, Array, str]:

@@ -17,9 +17,9 @@ so it speaks the reader's language although it is a module-level table.
 
 from __future__ import annotations
 
-from typing import Iterator, Mapping
+from typing import Mapping
 
-from i18n import t
+from i18n.fields import Words
 from optimizers.base import Optimizer, StabilityLimit
 
 #: Relative distance to the limit that counts as "at the edge" (slider values are rounded).
@@ -27,24 +27,8 @@ EDGE_TOL = 1e-6
 
 
 
-class _Verdicts(Mapping[str, str]):
-    """verdict -> its words in the current language (``stability.verdict.<verdict>``)."""
-
-    _KEYS = ("stable", "edge", "diverges")
-
-    def __getitem__(self, kind: str) -> str:
-        if kind not in self._KEYS:
-            raise KeyError(kind)
-        return t(f"stability.verdict.{kind}")
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._KEYS)
-
-    def __len__(self) -> int:
-        return len(self._KEYS)
-
-
-VERDICTS: Mapping[str, str] = _Verdicts()
+#: The words of each key, in the current language (``stability.verdict.<key>`` in the catalogs).
+VERDICTS: Mapping[str, str] = Words("stability.verdict", ("stable", "edge", "diverges"))
 
 
 def stability_limit(opt: Optimizer, hyper: Mapping[str, float], lam_max: float) -> StabilityLimit | None:

@@ -17,6 +17,7 @@ from typing import Callable, Iterator, Mapping
 import numpy as np
 
 from i18n import t
+from i18n.fields import Words
 from optimizers import sweep
 
 from .grids import LINK_DIGITS, nice
@@ -25,24 +26,8 @@ from .grids import LINK_DIGITS, nice
 CELLS_PER_CHUNK = 10_000
 
 
-class _Metrics(Mapping[str, str]):
-    """metric -> its name in the current language (``sweep_map.metric.<metric>``)."""
-
-    _KEYS = ("final", "steps")
-
-    def __getitem__(self, metric: str) -> str:
-        if metric not in self._KEYS:
-            raise KeyError(metric)
-        return t(f"sweep_map.metric.{metric}")
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._KEYS)
-
-    def __len__(self) -> int:
-        return len(self._KEYS)
-
-
-METRICS: Mapping[str, str] = _Metrics()
+#: The words of each key, in the current language (``sweep_map.metric.<key>`` in the catalogs).
+METRICS: Mapping[str, str] = Words("sweep_map.metric", ("final", "steps"))
 
 
 def range_options(spec) -> list[float]:

@@ -27,13 +27,13 @@ hyperparameter specially by its name.
 from __future__ import annotations
 
 import math
-from collections import UserString
 from dataclasses import dataclass
 from typing import Callable, Mapping
 
 import numpy as np
 
-from i18n import Msg, t
+from i18n import t
+from i18n.fields import Rendered
 
 Array = np.ndarray
 State = dict[str, Array]
@@ -65,98 +65,6 @@ class StabilityLimit:
     limit: float
     formula: str  # LaTeX of the rule, e.g. r"\eta < 2/\lambda_{\max}"
     value_text: str  # the numbers substituted
-
-
-class Rendered:
-    """A dataclass field of text for people, written in the reader's language when it is read.
-
-    The registry (optimizers, their specs, schedules) is built once per process at import, but
-    the language is per session: the field stores a `Msg` (or plain text, or a mapping or tuple
-    of them) and every read renders it, so ``spec.help`` / ``opt.label`` stay plain strings for
-    their callers. ``default`` is the field's dataclass default (none when omitted).
-    """
-
-    _NONE = object()
-
-    def __init__(self, default: object = _NONE) -> None:
-        self.default = default
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.name, self.slot = name, f"_{name}_source"
-
-    def __get__(self, obj: object, owner: type | None = None):
-        if obj is None:
-            if self.default is Rendered._NONE:
-                raise AttributeError(self.name)  # a dataclass field without a default
-            return self.default
-        return render(obj.__dict__[self.slot])
-
-    def __set__(self, obj: object, value: object) -> None:
-        obj.__dict__[self.slot] = _source(value)
-
-
-class RenderedText(str):
-    """The text of a `Msg` in one language that remembers the `Msg`: given back to a `Rendered`
-    field (``dataclasses.replace`` copies fields by reading them), it stores the `Msg` again,
-    so a copy still speaks every reader's language."""
-
-    __slots__ = ("source",)
-
-    def __new__(cls, text: str, source: object) -> "RenderedText":
-        out = super().__new__(cls, text)
-        out.source = source
-        return out
-
-    def __reduce__(self):
-        return str, (str(self),)  # a pickled copy is plain text
-
-
-def _source(value: object):
-    """What a `Rendered` field stores for ``value``: the `Msg` behind rendered text."""
-    if isinstance(value, RenderedText):
-        return value.source
-    if isinstance(value, Mapping):
-        return {k: _source(v) for k, v in value.items()}
-    if isinstance(value, tuple):
-        return tuple(_source(v) for v in value)
-    return value
-
-
-def render(value: object):
-    """A `Msg` (or anything with ``render()``, such as `Deferred`), a mapping or tuple of them, as
-    text in the current language (anything else as is)."""
-    if isinstance(value, (Msg, Deferred)):
-        return RenderedText(value.render(), value)
-    if isinstance(value, Mapping):
-        return {k: render(v) for k, v in value.items()}
-    if isinstance(value, tuple):
-        return tuple(render(v) for v in value)
-    return value
-
-
-@dataclass(frozen=True)
-class Deferred:
-    """Text built by a function when it is read (a LaTeX rule with words in it): ``render()``."""
-
-    build: Callable[[], str]
-
-    def render(self) -> str:
-        return self.build()
-
-    def __str__(self) -> str:
-        return self.build()
-
-
-class LazyText(UserString):
-    """A module-level catalog text (``MOMENTUM_CONVENTIONS``) that acts as a str in the current
-    language: st.markdown, f-strings, ``in`` and str methods all see the rendered text."""
-
-    def __init__(self, seq: object = "", *, key: str | None = None) -> None:
-        self._key, self._text = key, str(seq)
-
-    @property
-    def data(self) -> str:  # type: ignore[override]
-        return t(self._key) if self._key else self._text
 
 
 #: (θ (2,), g (2,), state before the update (one run), resolved hyper with this step's lr, t).

@@ -42,8 +42,9 @@ from __future__ import annotations
 import numpy as np
 
 from i18n import Msg, t as tr
+from i18n.fields import Deferred, LazyText
 
-from .base import Array, Deferred, Explanation, LazyText, Optimizer, ScalarKernel, StabilityLimit, State
+from .base import Array, Explanation, Optimizer, ScalarKernel, StabilityLimit, State
 from .explain import gradient_lines, num, one_step, row, vec
 from .kernel_pieces import l2_decay as k_l2_decay, momentum_trace as k_momentum_trace
 from .specs import lr_spec, momentum_spec, weight_decay_spec

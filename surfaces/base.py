@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import Callable, Mapping
+from typing import Callable
 
 import numpy as np
 
-from i18n import Msg
+from i18n.fields import Rendered
 
 Array = np.ndarray
 Bounds = tuple[tuple[float, float], tuple[float, float]]
@@ -22,67 +22,6 @@ ScalarField = Callable[[Array, Array], Array]
 GradientField = Callable[[Array, Array], tuple[Array, Array]]
 #: (x, y, idx) -> mean gradient over the samples ``idx`` (finite-sum surfaces only).
 BatchGradient = Callable[[Array, Array, Array], tuple[Array, Array]]
-
-
-class Rendered:
-    """A dataclass field of text for people (a surface's name, note, axis titles), written in
-    the reader's language when it is read: it stores `Msg` values (or plain text, or a tuple of
-    them) and renders them on every read, so ``surface.note`` stays a str for its callers while
-    the registry is built once per process. (``optimizers.base.Rendered`` is the same idea;
-    the numerical core's two halves do not import each other.)"""
-
-    _NONE = object()
-
-    def __init__(self, default: object = _NONE) -> None:
-        self.default = default
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.name, self.slot = name, f"_{name}_source"
-
-    def __get__(self, obj: object, owner: type | None = None):
-        if obj is None:
-            if self.default is Rendered._NONE:
-                raise AttributeError(self.name)  # a dataclass field without a default
-            return self.default
-        return _render(obj.__dict__[self.slot])
-
-    def __set__(self, obj: object, value: object) -> None:
-        obj.__dict__[self.slot] = _source(value)
-
-
-class RenderedText(str):
-    """The text of a `Msg` in one language that remembers the `Msg`: given back to a `Rendered`
-    field (``dataclasses.replace`` copies fields by reading them), it stores the `Msg` again,
-    so a copy still speaks every reader's language."""
-
-    __slots__ = ("source",)
-
-    def __new__(cls, text: str, source: object) -> "RenderedText":
-        out = super().__new__(cls, text)
-        out.source = source
-        return out
-
-    def __reduce__(self):
-        return str, (str(self),)  # a pickled copy is plain text
-
-
-def _source(value: object):
-    """What a `Rendered` field stores for ``value``: the `Msg` behind rendered text."""
-    if isinstance(value, RenderedText):
-        return value.source
-    if isinstance(value, Mapping):
-        return {k: _source(v) for k, v in value.items()}
-    if isinstance(value, tuple):
-        return tuple(_source(v) for v in value)
-    return value
-
-
-def _render(value: object):
-    if isinstance(value, Msg):
-        return RenderedText(value.render(), value)
-    if isinstance(value, tuple):
-        return tuple(_render(v) for v in value)
-    return value
 
 
 @dataclass(frozen=True)

@@ -75,8 +75,12 @@ def _key_is_used(key: str, text: str) -> bool:
         key = key.rsplit(".", 1)[0]
     if f'"{key}"' in text or f"'{key}'" in text:
         return True
-    # A key built from a name: t(f"app.pages.{stem}"), t("lessons." + key + ".title").
+    # A key built from a name: t(f"app.pages.{stem}"), t("lessons." + key + ".title"), or a
+    # table of words, Words("stability.verdict", ("stable", …)).
     parts = key.split(".")
+    head, _, last = key.rpartition(".")
+    if f'"{head}"' in text and f'"{last}"' in text:
+        return True
     for i in range(1, len(parts)):
         prefix = ".".join(parts[:i]) + "."
         if re.search(r"""["']""" + re.escape(prefix) + r"""(\{|["']\s*\+)""", text):
