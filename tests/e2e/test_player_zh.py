@@ -12,6 +12,7 @@ import re
 import pytest
 
 from tests.e2e.conftest import assert_no_exception, wait_for_app
+from tests.e2e.test_compare_browser import player_frame
 
 pytestmark = pytest.mark.browser
 
@@ -24,20 +25,6 @@ BAR_WORDS_JS = """() => {
     });
     return out;
 }"""
-
-
-def player_frame(page, timeout: float = 90_000):
-    """The player's iframe, once its maps are painted."""
-    page.wait_for_selector('iframe[title*="descent_player"]', timeout=timeout)
-    for _ in range(100):
-        for frame in page.frames:
-            if "descent_player" in frame.url:
-                frame.wait_for_selector(".panel canvas.overlay", timeout=timeout)
-                frame.wait_for_function("() => document.querySelectorAll('g.contourlayer path').length > 0",
-                                        timeout=timeout)
-                return frame
-        page.wait_for_timeout(100)
-    raise AssertionError("player iframe not found")
 
 
 def test_the_toolbar_speaks_chinese_with_no_english_word_left(app_url, page):
