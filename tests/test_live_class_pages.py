@@ -174,3 +174,25 @@ def test_an_unknown_or_malformed_code_gets_a_message_and_a_box(code):
     assert any(ti.label == "Class code" for ti in at.text_input)
     # the student's Compare page still works on its own
     assert [e for e in at.get("component_instance") if "descent_player" in e.proto.component_name]
+
+
+def test_an_unreachable_redis_is_said_and_every_student_keeps_working_alone(monkeypatch):
+    import ui.live_class as lc
+    from tests.class_servers import free_port
+
+    monkeypatch.setenv("DESCENT_CLASS_STORE", f"redis://127.0.0.1:{free_port()}/0")
+    monkeypatch.setattr(lc, "_failed_at", 0.0)
+    at = student("K7QM2X")
+    clean(at)
+    assert any("cannot reach its shared store" in e.value for e in at.error)
+    assert [e for e in at.get("component_instance") if "descent_player" in e.proto.component_name]
+    at.switch_page("pages/live_class.py").run()
+    clean(at)
+    assert any("cannot reach its shared store" in e.value for e in at.error)
+    monkeypatch.setattr(lc, "_failed_at", 0.0)
+
+
+def test_the_memory_store_says_the_class_ends_with_the_server():
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at.switch_page("pages/live_class.py").run()
+    assert "ends when the server stops" in texts(at)
