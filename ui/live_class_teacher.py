@@ -44,6 +44,7 @@ def _act(action, *args) -> None:
         return
     try:
         action(cls, code, lc.teacher_token(code), *args)
+        lc.forget_room(code)
     except ClassError as exc:
         st.session_state["_live_teacher_error"] = lc.error_text(exc)
 
