@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from pathlib import Path
 
 import pytest
@@ -196,3 +197,54 @@ def test_the_memory_store_says_the_class_ends_with_the_server():
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     at.switch_page("pages/live_class.py").run()
     assert "ends when the server stops" in texts(at)
+
+
+def test_the_teacher_link_reopens_the_class_on_another_device_and_a_wrong_one_does_not():
+    t_at = teacher()
+    code = code_of(t_at)
+    token = t_at.session_state["_live_teach"][code]
+    other = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    other.query_params["room"] = code
+    other.query_params["teacher"] = token
+    other.switch_page("pages/live_class.py").run()
+    clean(other)
+    assert other.session_state["_live_teach"][code] == token
+    assert "teacher" not in dict(other.query_params)  # read once, then off the address bar
+    assert [b for b in other.button if b.key == "live_close"]
+    wrong = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    wrong.query_params["room"] = code
+    wrong.query_params["teacher"] = "not-the-token"
+    wrong.switch_page("pages/live_class.py").run()
+    clean(wrong)
+    assert any("not valid" in e.value for e in wrong.error)
+    assert not [b for b in wrong.button if b.key == "live_close"]
+
+
+def test_half_right_suggests_a_discussion_and_a_second_round_shown_beside_the_first():
+    from classroom import new_student_id
+
+    t_at = teacher()
+    code = code_of(t_at)
+    t_at.switch_page("pages/compare.py").run()
+    t_at.selectbox(key="lesson").set_value("momentum").run()
+    t_at.switch_page("pages/live_class.py").run()
+    t_at.button(key="live_ask").click().run()
+    cls = Classroom(open_store())
+    vote = cls.room(code).vote
+    right, wrong = vote.right, (vote.right + 1) % vote.n
+    for choice in (right, right, wrong, wrong):
+        cls.vote(code, new_student_id(), vote.id, choice)
+    t_at.run()
+    t_at.button(key="live_close_vote").click().run()
+    clean(t_at)
+    assert any("50%" in i.value and "neighbour" in i.value for i in t_at.info)
+    t_at.button(key="live_again").click().run()
+    second = cls.room(code).vote
+    assert second.number == 2 and second.open
+    for choice in (right, right, right, wrong):
+        cls.vote(code, new_student_id(), second.id, choice)
+    t_at.button(key="live_show").click().run()
+    clean(t_at)
+    figure = json.loads(t_at.get("plotly_chart")[0].proto.spec)
+    assert len([tr for tr in figure["data"] if tr["type"] == "bar"]) == 2  # both rounds, side by side
+    assert [tr["y"] for tr in figure["data"]][0][right] == 2 and [tr["y"] for tr in figure["data"]][1][right] == 3
