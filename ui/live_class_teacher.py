@@ -211,11 +211,26 @@ def _room_view(cls: Classroom, room: Room, token: str, style) -> None:
 
     st.divider()
     end = st.container(horizontal=True)
-    end.download_button(t("live_class.teacher.csv"), data=lambda: cls.results_csv(code, token),
-                        file_name=f"descent_class_{code}_{time.strftime('%Y%m%d')}.csv", mime="text/csv",
-                        on_click="ignore", icon=":material/download:", key="live_csv")
+    with end:
+        _results(code, token)
     end.button(t("live_class.teacher.close"), icon=":material/logout:", key="live_close",
                on_click=_act, args=(lambda c, k, tok: c.close_room(k, tok),))
+
+
+@st.fragment(run_every=lc.TEACHER_POLL)
+def _results(code: str, token: str) -> None:
+    """The CSV of every round so far, made on each poll (a few rows), so it always has the last
+    vote. (A file made on click was lost when a poll reran the page under the click.)"""
+    cls = lc.classroom()
+    if cls is None:
+        return
+    try:
+        data = cls.results_csv(code, token)
+    except ClassError:
+        return
+    st.download_button(t("live_class.teacher.csv"), data=data, mime="text/csv", on_click="ignore",
+                       file_name=f"descent_class_{code}_{time.strftime('%Y%m%d')}.csv",
+                       icon=":material/download:", key="live_csv")
 
 
 @st.fragment(run_every=lc.TEACHER_POLL)
