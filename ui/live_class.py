@@ -499,7 +499,8 @@ def _student_live() -> None:
 
 def _student_vote(cls: Classroom, room: Room, vote: Round, box) -> None:
     q = question_of(room)
-    usable = q is not None and len(q.choices) == vote.n
+    # The question as this student's language words it, while the room's race is the one it was asked of.
+    usable = q is not None and len(q.choices) == vote.n and room.race_version == vote.race_version
     prompt = q.prompt if usable else (vote.prompt or t("live_class.vote.no_text"))
     choices = list(q.choices) if usable else [t("live_class.vote.choice", n=i + 1) for i in range(vote.n)]
     box.markdown(f"**{t('live_class.vote.round', number=vote.number)}** {md_escape(prompt)}")

@@ -272,7 +272,8 @@ def _votes() -> None:
         st.button(t("live_class.vote.ask"), type="primary", icon=":material/how_to_vote:", key="live_ask",
                   on_click=_act, args=(_open_round, q))
         return
-    usable = q is not None and q.key == vote.question and len(q.choices) == vote.n
+    usable = (q is not None and q.key == vote.question and len(q.choices) == vote.n
+              and room.race_version == vote.race_version)
     choices = list(q.choices) if usable else [t("live_class.vote.choice", n=i + 1) for i in range(vote.n)]
     st.markdown(f"**{t('live_class.vote.round', number=vote.number)}** "
                 f"{md_escape(q.prompt if usable else vote.prompt)}")
