@@ -3,10 +3,11 @@ laptop (1366×768) and two on phones (390×844, touch), each in their own browse
 own cookies, as on their own devices).
 
 The students join by the join link (what the QR code holds) and by typing the code; they follow
-the teacher's race; the teacher opens a vote; the students vote (the laptop with key 2, the
-phones by tapping) while their race is hidden; the projector shows how many voted, then the
-bars; the reveal plays the race on every screen and marks the answer; the teacher downloads the
-results. A second test runs the class on deploy/serve-class (2 processes sharing one SQLite
+the teacher's race; the teacher opens a vote; the students vote (the laptop with keys 1–4, the
+phones by tapping) while their race is hidden; two of three are right, so the teacher's view
+suggests a discussion and a second round; the projector shows how many voted, then the bars of
+both rounds side by side; the reveal plays the race on every screen and marks the answer; the
+teacher downloads the results of both rounds. A second test runs the class on deploy/serve-class (2 processes sharing one SQLite
 file), kills the process of a student mid-vote, and finds every vote.
 """
 
@@ -25,6 +26,7 @@ import pytest
 
 from classroom import Classroom
 from classroom.store import SQLiteStore
+from lessons.presets import PRESETS_BY_KEY
 from tests.e2e.conftest import ROOT, assert_no_exception, wait_for_app, wait_healthy
 
 pytestmark = pytest.mark.browser
@@ -122,15 +124,32 @@ def test_teacher_and_three_students_follow_vote_and_see_the_reveal(app_url, brow
             _student_sees_vote(s)
         for s in students:
             assert _player_disabled(s), "the race must stay hidden while the class votes"
+        # Two of three right (67 %): the teacher's view suggests a discussion and a second round.
+        race = PRESETS_BY_KEY["textbook"].race.with_(steps=44)
+        question = PRESETS_BY_KEY["textbook"].question_at(race)
+        right, wrong = question.answer_index, (question.answer_index + 1) % len(question.choices)
         laptop.evaluate("() => document.activeElement && document.activeElement.blur()")
-        laptop.keyboard.press("2")
-        phone1.locator(".st-key-livevote_0 button").tap()
-        phone2.locator(".st-key-livevote_1 button").tap()
-        phone2.locator(".st-key-livevote_1 button").tap()  # twice: still one vote
-        _text(teacher, r"3\*?\*? of 3 have voted|3 of 3 have voted")
-        assert teacher.locator('.st-key-live_tally').count() == 0 or not teacher.locator(".js-plotly-plot").count()
+        laptop.keyboard.press(str(right + 1))  # keys 1–4 vote
+        phone1.locator(f".st-key-livevote_{right} button").tap()
+        phone2.locator(f".st-key-livevote_{wrong} button").tap()
+        phone2.locator(f".st-key-livevote_{wrong} button").tap()  # twice: still one vote
+        _text(teacher, r"3 of 3 have voted")
+        assert not teacher.locator(".js-plotly-plot").count()  # no distribution before "show"
+        teacher.get_by_role("button", name="Close voting").click()
+        _text(teacher, "convince a neighbour")
+        teacher.get_by_role("button", name="Second round").click()
+        _text(teacher, "Vote, round 2")
+        for s in students:
+            _text(s, "Vote, round 2")
+            s.locator(f".st-key-livevote_{right} button").wait_for(timeout=SLOW)
+        laptop.locator(f".st-key-livevote_{right} button").click()
+        phone1.locator(f".st-key-livevote_{right} button").tap()
+        phone2.locator(f".st-key-livevote_{right} button").tap()
+        _text(teacher, r"3 of 3 have voted")
         teacher.get_by_role("button", name="Show the results").click()
         teacher.locator(".js-plotly-plot").first.wait_for(timeout=SLOW)
+        teacher.wait_for_function("() => document.querySelectorAll('.js-plotly-plot g.cartesianlayer .subplot').length >= 2",
+                                  timeout=SLOW)  # both rounds, side by side
         teacher.get_by_role("button", name="Reveal the answer").click()
         _text(teacher, "The answer:")
         for s in students:
@@ -145,7 +164,9 @@ def test_teacher_and_three_students_follow_vote_and_see_the_reveal(app_url, brow
         with teacher.expect_download(timeout=SLOW) as dl:
             teacher.get_by_role("button", name="Results (CSV)").click()
         rows = list(csv.DictReader(io.StringIO(open(dl.value.path(), encoding="utf-8").read())))
-        assert len(rows) == 1 and rows[0]["voters"] == "3"
+        assert [(r["round"], r["voters"], r["right_answer"]) for r in rows] == [("1", "3", str(right + 1)),
+                                                                                 ("2", "3", str(right + 1))]
+        assert rows[0][f"choice_{right + 1}"] == "2" and rows[1][f"choice_{right + 1}"] == "3"
         assert_no_exception(teacher)
     finally:
         for ctx in contexts:
