@@ -175,7 +175,7 @@ with st.container():
     if notices:
         st.warning("Some settings in the link could not be used:\n" + "\n".join(f"- {n}" for n in notices[:8])
                    + (f"\n- … and {len(notices) - 8} more" if len(notices) > 8 else ""))
-    if active in PRESETS_BY_KEY:
+    if active in PRESETS_BY_KEY and not live.hidden:  # its "what to watch" tells the answer of a class vote
         preset = PRESETS_BY_KEY[active]
         note = predict.lesson_note(preset.watch)
         # On a projector the full text would push the race below the fold: its summary, the rest folded.

@@ -116,6 +116,7 @@ def test_student_follows_explores_comes_back_votes_once_and_sees_the_reveal():
     s_at.run()
     clean(s_at)
     assert hidden(s_at)
+    assert not any("classic comparison" in i.value for i in s_at.info)  # the lesson's text tells the outcome
     q = PRESETS_BY_KEY["textbook"].question_at(PRESETS_BY_KEY["textbook"].race)
     assert q.prompt.replace("\\", "")[:30] in texts(s_at).replace("\\", "")
     wrong = (q.answer_index + 1) % len(q.choices)
