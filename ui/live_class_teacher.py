@@ -211,16 +211,13 @@ def _room_view(cls: Classroom, room: Room, token: str, style) -> None:
 
     st.divider()
     end = st.container(horizontal=True)
-    with end:
-        _results(code, token)
     end.button(t("live_class.teacher.close"), icon=":material/logout:", key="live_close",
                on_click=_act, args=(lambda c, k, tok: c.close_room(k, tok),))
 
 
-@st.fragment(run_every=lc.TEACHER_POLL)
 def _results(code: str, token: str) -> None:
-    """The CSV of every round so far, made on each poll (a few rows), so it always has the last
-    vote. (A file made on click was lost when a poll reran the page under the click.)"""
+    """The CSV of every round so far, made with each poll of the votes (a few rows), so it always
+    has the last vote. (A file made on click was lost when a poll reran the page under the click.)"""
     cls = lc.classroom()
     if cls is None:
         return
@@ -255,6 +252,11 @@ def _votes() -> None:
     cls = lc.classroom()
     if cls is None or not code:
         return
+    _vote_box(cls, code)
+    _results(code, lc.teacher_token(code))
+
+
+def _vote_box(cls: Classroom, code: str) -> None:
     try:
         room = cls.room(code)
         present = cls.present(code)
