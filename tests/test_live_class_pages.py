@@ -249,3 +249,16 @@ def test_half_right_suggests_a_discussion_and_a_second_round_shown_beside_the_fi
     figure = json.loads(t_at.get("plotly_chart")[0].proto.spec)
     assert len([tr for tr in figure["data"] if tr["type"] == "bar"]) == 2  # both rounds, side by side
     assert [tr["y"] for tr in figure["data"]][0][right] == 2 and [tr["y"] for tr in figure["data"]][1][right] == 3
+
+
+def test_the_teacher_ends_the_class_and_a_student_is_told_with_the_box_to_type_another_code():
+    t_at = teacher()
+    code = code_of(t_at)
+    s_at = student(code)
+    assert f"Live class {code}" in texts(s_at)
+    t_at.button(key="live_close").click().run()
+    clean(t_at)
+    s_at.run()
+    clean(s_at)
+    assert any("ended this class" in e.value for e in s_at.error)
+    assert any(ti.label == "Class code" for ti in s_at.text_input)
