@@ -6,7 +6,8 @@ The students join by the join link (what the QR code holds) and by typing the co
 the teacher's race; the teacher opens a vote; the students vote (the laptop with keys 1–4, the
 phones by tapping) while their race is hidden; two of three are right, so the teacher's view
 suggests a discussion and a second round; the projector shows how many voted, then the bars of
-both rounds side by side; the reveal plays the race on every screen and marks the answer; the
+both rounds side by side (a second tab of a student shows their vote and adds none); the reveal
+plays the race on every screen and marks the answer; the
 teacher downloads the results of both rounds. A second test runs the class on deploy/serve-class (2 processes sharing one SQLite
 file), kills the process of a student mid-vote, and finds every vote.
 """
@@ -146,6 +147,14 @@ def test_teacher_and_three_students_follow_vote_and_see_the_reveal(app_url, brow
         phone1.locator(f".st-key-livevote_{right} button").tap()
         phone2.locator(f".st-key-livevote_{right} button").tap()
         _text(teacher, r"3 of 3 have voted")
+        # The laptop's student opens a second tab (same browser, same cookie): it shows their vote
+        # and voting there again is still the one vote.
+        tab = _open(contexts[1], f"{app_url}/?room={code}")
+        _text(tab, f"Your vote: {right + 1}")
+        tab.locator(f".st-key-livevote_{right} button").click()
+        tab.wait_for_timeout(3000)
+        _text(teacher, r"3 of 3 have voted")
+        tab.close()
         teacher.get_by_role("button", name="Show the results").click()
         teacher.locator(".js-plotly-plot").first.wait_for(timeout=SLOW)
         teacher.wait_for_function("() => document.querySelectorAll('.js-plotly-plot g.cartesianlayer .subplot').length >= 2",
