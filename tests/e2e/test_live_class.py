@@ -5,11 +5,11 @@ own cookies, as on their own devices).
 The students join by the join link (what the QR code holds) and by typing the code; they follow
 the teacher's race; the teacher opens a vote; the students vote (the laptop with keys 1–4, the
 phones by tapping) while their race is hidden; two of three are right, so the teacher's view
-suggests a discussion and a second round; the projector shows how many voted, then the bars of
-both rounds side by side (a second tab of a student shows their vote and adds none); the reveal
-plays the race on every screen and marks the answer; the
-teacher downloads the results of both rounds. A second test runs the class on deploy/serve-class (2 processes sharing one SQLite
-file), kills the process of a student mid-vote, and finds every vote.
+suggests a discussion and a second round; a student's second tab shows their vote and adds none;
+the projector shows how many voted, then the bars of both rounds side by side; the reveal plays
+the race on every screen and marks the answer; the teacher downloads the results of both rounds.
+A second test runs the class on deploy/serve-class (2 processes sharing one SQLite file), kills
+the process of a student mid-vote, and finds every vote.
 """
 
 from __future__ import annotations
