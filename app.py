@@ -37,6 +37,7 @@ LESSON_PAGES = (
     ("pages/sweep.py", ":material/grid_on:"),
     ("pages/choosing.py", ":material/rule:"),
     ("pages/challenges.py", ":material/emoji_events:"),
+    ("pages/live_class.py", ":material/groups:"),
 )
 
 

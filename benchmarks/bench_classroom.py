@@ -21,6 +21,13 @@ server's ``script_finished``. Scenarios:
      rerun timed like the changes;
   m  --memory-students students (default 200) join in waves with individual settings and
      leave: the server's memory must level off (bounded caches), not grow with every student.
+  l  (``--live memory,sqlite,redis``, alone) a live class: the teacher's two tabs (the Live
+     class page, Compare) and --live-students students (default 60) in one room, per store
+     backend (a redis-server is started on loopback for redis). The clients run the fragment
+     timers a browser runs (a ``rerun_script`` with the fragment's id every ``auto_rerun``
+     interval), so the protocol drives the polls. It prints p95 from the teacher's change (the
+     steps box) until every student's page has it (their address bar), p95 from a vote until the
+     projector's count includes it, the idle class's CPU (% of one core) and CPU per poll.
 
 For each scenario it prints p50/p95/max seconds to a finished run, for ours and for the bare
 page, their ratio, the server CPU-seconds per interaction (utime + stime of the server
@@ -444,6 +451,249 @@ async def run_processes(args) -> None:
               f"{results[args.processes].p95 / results[1].p95:.2f}x")
 
 
+# ------------------------------------------------------------------------------- live class
+#: Scenario l: one live class of --live-students students in one room, per store backend.
+LIVE_BACKENDS = ("memory", "sqlite", "redis")
+
+
+class LiveClient:
+    """A browser tab in a live class: one reader of the websocket, and the fragment timers a
+    browser runs (Streamlit's frontend reruns a ``run_every`` fragment by sending a
+    ``rerun_script`` with its ``fragment_id`` on a timer, announced by an ``auto_rerun`` message),
+    so the server does exactly the work it does for a real class."""
+
+    def __init__(self, url: str, query: str, page: str = "", cookie: str = ""):
+        self.ws_url = url.replace("http://", "ws://") + "/_stcore/stream"
+        self.query, self.page, self.cookie = query, page, cookie
+        self.buttons: dict[str, tuple[str, str]] = {}  # widget id -> (label, fragment id)
+        self.numbers: dict[str, str] = {}  # label -> widget id of a number input
+        self.texts: list[str] = []
+        self.values: dict[str, WidgetState] = {}  # widget id -> the value this tab set
+        self.page_hash = ""
+        self.timers: dict[str, asyncio.Task] = {}
+        self.polls = 0
+        self.errors = 0
+        self.finished = asyncio.Event()
+        self.on_query = None  # callback(query, time)
+        self.on_text = None  # callback(text, time)
+        self.ws = None
+        self.reader: asyncio.Task | None = None
+
+    async def start(self) -> float:
+        headers = {"Cookie": self.cookie} if self.cookie else None
+        self.ws = await websockets.connect(self.ws_url, subprotocols=["streamlit"], max_size=None,
+                                           open_timeout=RUN_TIMEOUT, ping_interval=None, additional_headers=headers)
+        self.reader = asyncio.create_task(self._read())
+        t0 = time.perf_counter()
+        await self.run()
+        return time.perf_counter() - t0
+
+    async def close(self) -> None:
+        for task in self.timers.values():
+            task.cancel()
+        if self.reader is not None:
+            self.reader.cancel()
+        if self.ws is not None:
+            await self.ws.close()
+
+    async def send(self, states=(), fragment: str = "", auto: bool = False) -> None:
+        msg = BackMsg()
+        msg.rerun_script.query_string = self.query
+        # The page this tab shows, as the browser names it once the server has told it (an empty
+        # hash would make every message a page switch, which drops the widgets' values).
+        msg.rerun_script.page_script_hash = self.page_hash
+        msg.rerun_script.page_name = "" if self.page_hash else self.page
+        if fragment:
+            msg.rerun_script.fragment_id = fragment
+        msg.rerun_script.is_auto_rerun = auto
+        # As a browser does, every message carries every value the tab has set (Streamlit merges
+        # queued reruns, so a poll sent without them could undo a change still waiting to run).
+        triggers = [w for w in states if w.WhichOneof("value") == "trigger_value"]
+        self.values.update({w.id: w for w in states if w not in triggers})
+        msg.rerun_script.widget_states.widgets.extend([*self.values.values(), *triggers])
+        await self.ws.send(msg.SerializeToString())
+
+    async def run(self, states=()) -> None:
+        self.finished.clear()
+        await self.send(states)
+        await asyncio.wait_for(self.finished.wait(), timeout=RUN_TIMEOUT)
+
+    async def _poll(self, fragment: str, interval: float) -> None:
+        while True:
+            await asyncio.sleep(interval)
+            self.polls += 1
+            await self.send(fragment=fragment, auto=True)
+
+    async def _read(self) -> None:
+        while True:
+            raw = await self.ws.recv()
+            now = time.perf_counter()
+            fwd = ForwardMsg()
+            fwd.ParseFromString(raw)
+            kind = fwd.WhichOneof("type")
+            if kind == "navigation" and fwd.navigation.page_script_hash:
+                self.page_hash = fwd.navigation.page_script_hash
+            elif kind == "auto_rerun" and fwd.auto_rerun.fragment_id not in self.timers:
+                self.timers[fwd.auto_rerun.fragment_id] = asyncio.create_task(
+                    self._poll(fwd.auto_rerun.fragment_id, fwd.auto_rerun.interval))
+            elif kind == "page_info_changed":
+                self.query = fwd.page_info_changed.query_string
+                if self.on_query:
+                    self.on_query(self.query, now)
+            elif kind == "delta" and fwd.delta.WhichOneof("type") == "new_element":
+                el = fwd.delta.new_element
+                which = el.WhichOneof("type")
+                if which == "button":
+                    self.buttons[el.button.id] = (el.button.label, fwd.delta.fragment_id)
+                elif which == "number_input":
+                    self.numbers[el.number_input.label] = el.number_input.id
+                elif which in ("markdown", "code"):
+                    body = el.markdown.body if which == "markdown" else el.code.code_text
+                    self.texts.append(body)
+                    if self.on_text:
+                        self.on_text(body, now)
+                elif which == "exception":
+                    self.errors += 1
+            elif kind == "script_finished" and fwd.script_finished != EARLY:
+                self.finished.set()
+
+    def button(self, key: str) -> tuple[str, str]:
+        for wid, (_, fragment) in self.buttons.items():
+            if wid.endswith("-" + key):
+                return wid, fragment
+        raise RuntimeError(f"no button {key!r}")
+
+    async def click(self, key: str) -> None:
+        wid, fragment = self.button(key)
+        await self.send([WidgetState(id=wid, trigger_value=True)], fragment=fragment)
+
+
+def _p95(values: list[float]) -> float:
+    t = sorted(values)
+    return t[min(len(t) - 1, int(round(0.95 * (len(t) - 1))))] if t else float("nan")
+
+
+async def live_class(server: Server, n: int, rng: random.Random, idle_seconds: float = 20.0) -> dict:
+    """One class: the teacher's two tabs (the Live class page on the projector, Compare on the
+    laptop), n students following; idle CPU, the teacher's changes, a vote."""
+    desk = LiveClient(server.url, "", page="live_class")
+    await desk.start()
+    await desk.click("live_start")
+    deadline = time.time() + 60
+    code = token = None
+    while time.time() < deadline and not (code and token):
+        await asyncio.sleep(0.2)
+        for text in desk.texts:
+            m = re.search(r"\?room=([A-Z0-9]{6})&teacher=([\w-]+)", text)
+            if m:
+                code, token = m.group(1), m.group(2)
+    if not code:
+        raise RuntimeError("the teacher's page gave no class code")
+    laptop = LiveClient(server.url, f"room={code}", cookie=f"descent_teacher_{code}={token}")
+    await laptop.start()
+    students = [LiveClient(server.url, f"room={code}") for _ in range(n)]
+    joins: list[float] = []
+    for i in range(0, n, 10):  # a class arrives over a minute, not in one millisecond
+        joins += await asyncio.gather(*(s.start() for s in students[i:i + 10]))
+    await asyncio.sleep(5)  # every fragment timer running
+    everyone = [desk, laptop, *students]
+
+    # Idle: the class looks at the race; only the fragments' polls run.
+    polls0, cpu0, t0 = sum(c.polls for c in everyone), server.cpu_seconds(), time.perf_counter()
+    await asyncio.sleep(idle_seconds)
+    cpu, wall = server.cpu_seconds() - cpu0, time.perf_counter() - t0
+    polls = sum(c.polls for c in everyone) - polls0
+
+    # The teacher changes the race (the steps box on Compare): when does each student's page show it?
+    follow: list[float] = []
+    steps_id = laptop.numbers["Steps"]
+    for k, steps in enumerate((41, 42, 43)):
+        seen: dict[int, float] = {}
+        for i, s in enumerate(students):
+            s.on_query = (lambda q, t, i=i, steps=steps, seen=seen:
+                          seen.setdefault(i, t) if f"steps={steps}&" in q + "&" else None)
+        start = time.perf_counter()
+        await laptop.run([WidgetState(id=steps_id, double_value=float(steps))])
+        deadline = time.perf_counter() + 30
+        while len(seen) < n and time.perf_counter() < deadline:
+            await asyncio.sleep(0.05)
+        follow += [seen.get(i, deadline) - start for i in range(n)]
+        await asyncio.sleep(3)
+
+    # A vote: the teacher asks, every student votes (one every 0.1 s), the projector counts.
+    await desk.click("live_ask")
+    deadline = time.time() + 60
+    while time.time() < deadline and sum(1 for s in students if any(w.endswith("-livevote_0") for w in s.buttons)) < n:
+        await asyncio.sleep(0.2)
+    await asyncio.sleep(2)
+    counted: dict[int, float] = {}
+
+    def tally(text: str, t: float) -> None:
+        m = re.search(r"\*\*(\d+)\*\* of \d+ have voted", text)
+        if m:
+            for k in range(1, int(m.group(1)) + 1):
+                counted.setdefault(k, t)
+
+    desk.on_text = tally
+    sent: list[float] = []
+    for s in students:
+        sent.append(time.perf_counter())
+        await s.click(f"livevote_{rng.randrange(3)}")
+        await asyncio.sleep(0.1)
+    deadline = time.perf_counter() + 30
+    while len(counted) < n and time.perf_counter() < deadline:
+        await asyncio.sleep(0.05)
+    votes = [counted.get(k + 1, deadline) - sent[k] for k in range(n)]
+    errors = sum(c.errors for c in everyone)
+    for c in everyone:
+        await c.close()
+    return {"joins": joins, "follow": follow, "votes": votes, "idle_cpu": cpu / wall, "polls": polls,
+            "cpu_per_poll": cpu / max(1, polls), "poll_rate": polls / wall, "errors": errors,
+            "missed_follow": sum(1 for f in follow if f >= 29.9), "missed_votes": n - len(counted)}
+
+
+async def run_live(args) -> None:
+    sys.path.insert(0, str(ROOT))
+    from tests.class_servers import RedisServer  # the test's redis-server on loopback, started and stopped here
+
+    rng = random.Random(args.seed)
+    for backend in args.live.split(","):
+        redis_server = None
+        work = tempfile.mkdtemp(prefix="descent-live-")
+        if backend == "memory":
+            spec = "memory"
+        elif backend == "sqlite":
+            spec = f"sqlite:{work}/class.db"
+        elif backend == "redis":
+            redis_server = RedisServer(Path(work)).start()
+            spec = redis_server.url
+        else:
+            raise SystemExit(f"unknown backend {backend!r}; choose from {', '.join(LIVE_BACKENDS)}")
+        env_before = os.environ.get("DESCENT_CLASS_STORE")
+        os.environ["DESCENT_CLASS_STORE"] = spec
+        CLASS_ENV["DESCENT_CLASS_STORE"] = spec
+        server = Server.start(f"live-{backend}", ROOT / "app.py")
+        try:
+            r = await live_class(server, args.live_students, rng)
+        finally:
+            server.stop()
+            if redis_server is not None:
+                redis_server.stop()
+            if env_before is None:
+                os.environ.pop("DESCENT_CLASS_STORE", None)
+            else:
+                os.environ["DESCENT_CLASS_STORE"] = env_before
+        print(f"live class, {args.live_students} students, store {backend}: "
+              f"join p95 {_p95(r['joins']):.2f} s; "
+              f"teacher's change → every student p95 {_p95(r['follow']):.2f} s (max {max(r['follow']):.2f} s"
+              f"{', missed ' + str(r['missed_follow']) if r['missed_follow'] else ''}); "
+              f"vote → teacher's tally p95 {_p95(r['votes']):.2f} s (max {max(r['votes']):.2f} s"
+              f"{', missed ' + str(r['missed_votes']) if r['missed_votes'] else ''}); "
+              f"idle class {100 * r['idle_cpu']:.1f} % of one core ({r['poll_rate']:.0f} polls/s, "
+              f"{1000 * r['cpu_per_poll']:.2f} ms CPU per poll)"
+              + (f"; page errors {r['errors']}" if r["errors"] else ""), flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--students", type=int, default=30)
@@ -453,6 +703,9 @@ def main() -> None:
     parser.add_argument("--memory-students", type=int, default=200)
     parser.add_argument("--processes", type=int, default=0,
                         help="also compare N processes behind deploy/serve-class with 1 (needs haproxy)")
+    parser.add_argument("--live", default="", metavar="BACKENDS",
+                        help="run only scenario l, a live class, for these stores (e.g. memory,sqlite,redis)")
+    parser.add_argument("--live-students", type=int, default=60)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--max-seconds", type=float, default=900.0, help="the whole run stops itself after this")
     args = parser.parse_args()
@@ -466,6 +719,9 @@ def main() -> None:
     print(f"engine warm-up (compiled loops into the disk cache): {warm.stdout.strip() or warm.stderr[-200:]} s")
 
     async def body() -> None:
+        if args.live:
+            await run_live(args)
+            return
         ours = Server.start("ours", ROOT / "app.py")
         servers.append(ours)
         bare = Server.start("bare", BARE)

@@ -21,8 +21,9 @@ from i18n import t
 
 _NOTICE_VALUE_CHARS = 24
 _PUNCTUATION = frozenset(string.punctuation)
-#: Streamlit's own query parameters: never ours, never worth a notice.
-IGNORED_KEYS = frozenset({"embed", "embed_options"})
+#: Streamlit's own query parameters, and the live class's ``room`` (ui/live_class.py reads it):
+#: never part of a race, never worth a notice.
+IGNORED_KEYS = frozenset({"embed", "embed_options", "room"})
 
 
 def md_escape(text: str) -> str:

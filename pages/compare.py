@@ -18,7 +18,7 @@ from lessons.presets import PRESETS_BY_KEY
 from lessons.race import CUSTOM, Race
 from optimizers import MOMENTUM_CONVENTIONS, OPTIMIZERS, SCHEDULES, make_schedule
 from surfaces import SURFACES, regression_data
-from ui import controls, live as live_ui, page_state
+from ui import controls, live as live_ui, live_class, page_state
 from ui.bootstrap import ensure_app_navigation
 from ui.custom_surface import current_custom_surface, show_formula_error_near_race
 from ui.folded import FOLDED, inside
@@ -42,6 +42,7 @@ INSPECTOR_OPEN_KEY = "inspector_open"
 ARROWS_KEY = "player_arrows"  # the player's "arrows" box is ticked: gradients and states are needed
 
 store = page_state.load()
+live = live_class.follow(store)  # in a live class: the teacher's race, before the widgets (ui/live_class.py)
 
 
 def _keep_open_across_a_language_switch() -> None:
@@ -182,8 +183,10 @@ state = PageState(race=race, preset=active if unchanged else None, ghost=bool(gh
                   clouds=int(cloud_runs), mode="predict" if predicting else "watch", projector=style.projector,
                   lang=link_language())
 page_state.commit(state)
+live_class.after_commit(state, live)
+live_class.panel(live)
 predict = predict_view(race, on=predicting, lesson=PRESETS_BY_KEY.get(active) if active else None)
-hidden = predict.hidden  # predict first, not yet locked in: no path and no number that gives the answer away
+hidden = predict.hidden or live.hidden  # predict first, not yet locked in: no path and no number that gives the answer away
 if not hidden:
     for draw in reveals:
         draw()
@@ -199,7 +202,7 @@ with st.container():
     if notices:
         st.warning(t("page_compare.link_notices") + "\n" + "\n".join(f"- {text(n)}" for n in notices[:8])
                    + ("\n- " + t("page_compare.more_notices", n=len(notices) - 8) if len(notices) > 8 else ""))
-    if active in PRESETS_BY_KEY:
+    if active in PRESETS_BY_KEY and not live.hidden:  # its "what to watch" tells the answer of a class vote
         preset = PRESETS_BY_KEY[active]
         watch = text(preset.watch)
         note = predict.lesson_note(watch)

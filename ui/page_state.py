@@ -195,6 +195,7 @@ def commit(state: PageState) -> dict[str, Any]:
     for opt_key, values in state.race.optimizers:
         s.memory[opt_key] = dict(values)
     wanted = to_query(state)
+    wanted.update(st.session_state.get(EXTRA_LINK_KEY) or {})
     try:
         norm = {k: (v if isinstance(v, list) else [v]) for k, v in wanted.items()}
         if query_dict() != norm:
@@ -202,6 +203,23 @@ def commit(state: PageState) -> dict[str, Any]:
     except Exception:  # pragma: no cover - bare script without a session
         pass
     return wanted
+
+
+#: Keys another feature keeps in Compare's link beside the race (the live class's ``room``).
+EXTRA_LINK_KEY = "_compare_link_extra"
+
+
+def keep_in_link(key: str, value: str | None) -> None:
+    """Keep ``key=value`` in Compare's address bar (None: drop it); ``commit`` writes it with the race.
+
+    Why: the live class's join link is ``?room=<code>``, and a student's reload (or a restarted
+    server) must find the room again in the link, while ``commit`` rewrites the whole link."""
+    extra = dict(st.session_state.get(EXTRA_LINK_KEY) or {})
+    if value is None:
+        extra.pop(key, None)
+    else:
+        extra[key] = str(value)
+    st.session_state[EXTRA_LINK_KEY] = extra
 
 
 def take_notices() -> list[str]:
@@ -212,5 +230,5 @@ def take_notices() -> list[str]:
 
 
 __all__ = ["CompareStore", "STORE_KEY", "view_label", "widget_key", "load", "show", "apply_preset", "remembered",
-           "set_hyper", "forget_lesson", "player_step", "commit", "take_notices", "names_a_race", "query_dict", "DEFAULT_FORMULA",
+           "set_hyper", "forget_lesson", "player_step", "commit", "keep_in_link", "take_notices", "names_a_race", "query_dict", "DEFAULT_FORMULA",
            "DEFAULT_BOUNDS"]
