@@ -321,7 +321,7 @@ if trajs and not hidden:
         with i18n.language(lang):
             return standalone_html(_payload("overlay" if view == "overlay" else "grid", run_all(state, full=True)),
                                    title=t("page_compare.download.html_title", surface=text(surface.label)),
-                                   settings=text(race.describe()),
+                                   settings=race.describe(),
                                    notes=text(PRESETS_BY_KEY[active].watch) if unchanged else "")
 
     downloads.download_button(t("page_compare.download.csv"), file_name=f"descent_{surface.key}.csv", mime="text/csv",
