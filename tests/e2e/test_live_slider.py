@@ -33,7 +33,15 @@ SGD_STATE_JS = """() => {
   let ink = 0, print = 0;
   for (let i = 3; i < d.length; i += 4) if (d[i] > 0) { ink++; print = (print + i * d[i - 1]) % 1000000007; }
   const run = window.descentPlayer.data.runs[0];
-  return {member: Number(row.getAttribute('data-member')), ink: ink, print: print,
+  // The loss chart's per-frame sketch of the dragged run (a print of its pixels), while it is on screen.
+  const chart = window.descentPlayer.lossChart, sketch = chart.sketchCanvas;
+  let loss = null;
+  if (sketch && chart.onScreen) {
+    const s = sketch.getContext('2d').getImageData(0, 0, sketch.width, sketch.height).data;
+    loss = 0;
+    for (let i = 3; i < s.length; i += 4) if (s[i] > 0) loss = (loss + i * s[i]) % 1000000007;  // alpha: the SGD curve is black
+  }
+  return {member: Number(row.getAttribute('data-member')), ink: ink, print: print, loss: loss,
           end: [run.path[2 * run.points - 2], run.path[2 * run.points - 1]], text: row.innerText};
 }"""
 
@@ -64,8 +72,11 @@ def test_dragging_moves_the_path_before_any_rerun_and_release_commits(app_url, b
         frame.wait_for_selector(".liverow")
         rng = frame.locator(".liverow").first.locator("input.liverange")
         assert "SGD" in rng.get_attribute("aria-label") and "lr" in rng.get_attribute("aria-label")
-        rng.scroll_into_view_if_needed()
-        page.wait_for_timeout(300)
+        if size == "phone":
+            rng.scroll_into_view_if_needed()
+        else:  # the sliders at the top: the maps and the loss chart under them are on screen too
+            rng.evaluate("e => e.scrollIntoView({block: 'start'})")
+        page.wait_for_timeout(1000)
         if size == "phone":
             assert rng.bounding_box()["height"] >= 44  # a thumb-sized handle
         before = frame.evaluate(SGD_STATE_JS)
@@ -100,10 +111,14 @@ def test_dragging_moves_the_path_before_any_rerun_and_release_commits(app_url, b
             state = frame.evaluate(SGD_STATE_JS)
             if state["member"] != seen[-1]["member"]:
                 assert state["print"] != seen[-1]["print"] and state["end"] != seen[-1]["end"], (i, state)
+                if state["loss"] is not None and seen[-1]["loss"] is not None:
+                    assert state["loss"] != seen[-1]["loss"], (i, state)  # the loss curve followed in this frame
                 seen.append(state)
             if state["member"] >= before["member"] + 4:
                 break
         assert len(seen) >= 3, seen  # the path followed the slider through several values
+        if size != "phone":  # the chart is under the maps, on screen at 1366×768
+            assert sum(st["loss"] is not None for st in seen[1:]) >= 2, seen
         assert seen[-1]["member"] == before["member"] + 4, seen
         assert len(sent) == quiet, "a message left for the server while dragging (a rerun would start)"
         assert "diverges at step" in seen[-1]["text"] and "unstable" in seen[-1]["text"]

@@ -14,7 +14,7 @@
   "use strict";
 
   var NS = global.DescentPlayer, el = NS.el, P = NS.Player.prototype;
-  var CHART_MS = 250;   // the loss chart (a Plotly redraw, ~45 ms) follows at most this often
+  var CHART_MS = 250;   // the loss chart's Plotly redraw (~45 ms) at most this often; a canvas sketch every frame
   var NUDGE_MS = 700;   // ↑/↓ on a projector: commit once the keys stop
 
   // Little-endian float32 in base64 → Float32Array.
@@ -230,9 +230,9 @@
   };
 
   P._liveFrame = function (now) {
-    var ctl = this._liveState(), self = this, times = [];
+    var ctl = this._liveState(), self = this, times = [], keys = Object.keys(ctl.pending);
     ctl.raf = null;
-    Object.keys(ctl.pending).forEach(function (key) {
+    keys.forEach(function (key) {
       var job = ctl.pending[key];
       self._liveShow(job.row, memberOf(job.row.run.live, job.stops));
       if (job.row.pad) self._drawPad(job.row, job.stops);
@@ -247,6 +247,8 @@
     ctl.lastFrame = now;
     this.root.setAttribute("data-live-frames", String(NS.liveStats.latency.length));
     this._liveChart(false);
+    // The loss chart's Plotly redraw is throttled: the dragged runs' curves are sketched over it now.
+    if (this.data.loss_chart) this.lossChart.sketch(this.data, keys);
   };
 
   // Put member j of row's family in place of its run (data.runs and the panels share the objects).
@@ -302,6 +304,7 @@
     var ctl = this._liveState(), live = row.run.live;
     ctl.dragging = false;
     this._liveChart(true);
+    this.lossChart.clearSketch();  // the chart itself shows the member now
     if (!this.data.live_offer || !this.data.clickable) return;  // the offline export: nothing to commit to
     var settings = settingsOf(live, memberOf(live, this._stopsOf(row))), values = {};
     Object.keys(settings).forEach(function (name) { values[name] = settings[name].value; });
@@ -318,6 +321,7 @@
     this._updateHeads();
     this.draw(true);
     this._liveChart(true);
+    this.lossChart.clearSketch();
   };
 
   // The pad: one cell per member, coloured by what the run does; a ring on the member shown.

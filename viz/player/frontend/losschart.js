@@ -94,16 +94,18 @@
     return x;
   }
 
+  // Plotted values: f − f* when Python sent it, else the loss itself, floored on the log axis
+  // (viz.paths.LossScale.shown with f* = 0).
+  function shownValues(chart, aboveMinimum, loss) {
+    if (aboveMinimum) return aboveMinimum;
+    return !chart.log ? loss : loss.map(function (v) { return v === null ? null : Math.max(v, chart.floor); });
+  }
+
   // The traces: each noise cloud's band and median first (underneath), then the runs, then the
   // ghosts, each with a cross where it diverged.
   function traces(data, chart) {
     var style = data.style, lw = style.line_width, bands = [], lines = [];
-    // Plotted values: f − f* when Python sent it, else the loss itself, floored on the log axis
-    // (viz.paths.LossScale.shown with f* = 0).
-    function values(aboveMinimum, loss) {
-      if (aboveMinimum) return aboveMinimum;
-      return !chart.log ? loss : loss.map(function (v) { return v === null ? null : Math.max(v, chart.floor); });
-    }
+    function values(aboveMinimum, loss) { return shownValues(chart, aboveMinimum, loss); }
     function tr(key, values) { return NS.tr(data, key, values); }
     // A hover line: the name, the step (Plotly's %{x}) and the value.
     function hover(name) { return name + "<br>" + tr("player.chart.hover_step", { step: "%{x}" }) + "<br>%{y:.4g}<extra></extra>"; }
@@ -196,6 +198,58 @@
     if (lay.yaxis.type === "log") decades(lay.yaxis, shown);
     this.node.setAttribute("data-step", String(Math.min(this.step, this.end)));
     global.Plotly.react(this.node, shown, lay, { displaylogo: false, responsive: true });
+  };
+
+  // While a live slider is dragged, the dragged runs' curves are drawn on a canvas over the chart
+  // on every animation frame, on the axes Plotly drew (a Plotly redraw takes ~45 ms, so the chart
+  // itself catches up at most every THROTTLE_MS, under the same curve); cleared on release.
+  LossChart.prototype.sketch = function (data, keys) {
+    var gd = this.node, full = gd && gd._fullLayout, chart = data.loss_chart;
+    if (!chart || !full || !full.xaxis || !full.yaxis || !full._size || !this.onScreen) return;
+    var canvas = this.sketchCanvas;
+    if (!canvas) {
+      canvas = this.sketchCanvas = NS.el("canvas", { class: "losssketch", "aria-hidden": "true" }, gd);
+    }
+    var dpr = global.devicePixelRatio || 1, w = gd.clientWidth, h = gd.clientHeight, size = full._size;
+    if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
+      canvas.width = Math.round(w * dpr);
+      canvas.height = Math.round(h * dpr);
+      canvas.style.width = w + "px";
+      canvas.style.height = h + "px";
+    }
+    var ctx = canvas.getContext("2d"), xa = full.xaxis, ya = full.yaxis, last = this.step;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, w, h);
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(size.l, size.t, size.w, size.h);
+    ctx.clip();
+    ctx.lineWidth = data.style.line_width;
+    ctx.lineJoin = "round";
+    data.runs.forEach(function (run) {
+      if (keys.indexOf(run.key) < 0 || !run.loss) return;
+      var y = shownValues(chart, run.loss_above_minimum, run.loss), open = false;
+      ctx.strokeStyle = run.color;
+      ctx.beginPath();
+      for (var i = 0; i < y.length && i <= last; i++) {
+        var v = y[i];
+        if (v === null || !isFinite(v) || (chart.log && v <= 0)) { open = false; continue; }
+        var px = size.l + xa.c2p(i), py = size.t + ya.c2p(v);
+        if (!isFinite(px) || !isFinite(py)) { open = false; continue; }
+        if (open) ctx.lineTo(px, py); else ctx.moveTo(px, py);
+        open = true;
+      }
+      ctx.stroke();
+    });
+    ctx.restore();
+    gd.setAttribute("data-sketched", keys.join(","));
+  };
+
+  LossChart.prototype.clearSketch = function () {
+    var canvas = this.sketchCanvas;
+    if (!canvas) return;
+    canvas.getContext("2d").clearRect(0, 0, canvas.width, canvas.height);
+    this.node.removeAttribute("data-sketched");
   };
 
   NS.LossChart = LossChart;
