@@ -14,7 +14,6 @@
   "use strict";
 
   var NS = global.DescentPlayer, el = NS.el, P = NS.Player.prototype;
-  var CHART_MS = 250;   // the loss chart's Plotly redraw (~45 ms) at most this often; a canvas sketch every frame
   var NUDGE_MS = 700;   // ↑/↓ on a projector: commit once the keys stop
 
   // Little-endian float32 in base64 → Float32Array.
@@ -75,7 +74,7 @@
 
   P._liveState = function () {
     if (!this.liveCtl) this.liveCtl = { open: false, request: null, rows: {}, originals: {}, shown: {}, raf: null,
-      pending: {}, dragging: false, lastFrame: 0, chartAt: 0, chartTimer: null, last: null, nudge: null };
+      pending: {}, dragging: false, lastFrame: 0, last: null, nudge: null };
     return this.liveCtl;
   };
 
@@ -241,14 +240,14 @@
     ctl.pending = {};
     this._updateHeads();
     this.draw(true);
+    // The loss chart: the dragged runs' curves sketched over it in this frame (a Plotly redraw,
+    // ~45 ms, would drop frames; the chart itself is redrawn once, on release).
+    if (this.data.loss_chart) this.lossChart.sketch(this.data, keys);
     var done = global.performance.now();
     times.forEach(function (t) { NS.liveStats.latency.push(done - t); });
     if (ctl.lastFrame && now - ctl.lastFrame < 1000) NS.liveStats.frames.push(now - ctl.lastFrame);
     ctl.lastFrame = now;
     this.root.setAttribute("data-live-frames", String(NS.liveStats.latency.length));
-    this._liveChart(false);
-    // The loss chart's Plotly redraw is throttled: the dragged runs' curves are sketched over it now.
-    if (this.data.loss_chart) this.lossChart.sketch(this.data, keys);
   };
 
   // Put member j of row's family in place of its run (data.runs and the panels share the objects).
@@ -266,18 +265,9 @@
     if (canvas) canvas.setAttribute("data-live-member", original.key + ":" + j);
   };
 
-  // The loss chart follows too, at most every CHART_MS (a Plotly redraw would drop frames).
-  P._liveChart = function (now) {
-    var ctl = this._liveState(), self = this;
-    if (!this.data.loss_chart) return;
-    var wait = CHART_MS - (global.performance.now() - ctl.chartAt);
-    if (now || wait <= 0) {
-      if (ctl.chartTimer) { global.clearTimeout(ctl.chartTimer); ctl.chartTimer = null; }
-      ctl.chartAt = global.performance.now();
-      this.lossChart.update(this.data, Math.floor(this.clock.step));
-    } else if (!ctl.chartTimer) {
-      ctl.chartTimer = global.setTimeout(function () { ctl.chartTimer = null; self._liveChart(true); }, wait);
-    }
+  // The loss chart shows the runs on screen now (after a drag, or the live box closed).
+  P._liveChart = function () {
+    if (this.data.loss_chart) this.lossChart.update(this.data, Math.floor(this.clock.step));
   };
 
   // The value, what the run does with it, and the stability badge from the optimizer's declared limit.
@@ -303,7 +293,7 @@
   P._liveCommit = function (row) {
     var ctl = this._liveState(), live = row.run.live;
     ctl.dragging = false;
-    this._liveChart(true);
+    this._liveChart();
     this.lossChart.clearSketch();  // the chart itself shows the member now
     if (!this.data.live_offer || !this.data.clickable) return;  // the offline export: nothing to commit to
     var settings = settingsOf(live, memberOf(live, this._stopsOf(row))), values = {};
@@ -320,7 +310,7 @@
     ctl.shown = {};
     this._updateHeads();
     this.draw(true);
-    this._liveChart(true);
+    this._liveChart();
     this.lossChart.clearSketch();
   };
 

@@ -201,8 +201,8 @@
   };
 
   // While a live slider is dragged, the dragged runs' curves are drawn on a canvas over the chart
-  // on every animation frame, on the axes Plotly drew (a Plotly redraw takes ~45 ms, so the chart
-  // itself catches up at most every THROTTLE_MS, under the same curve); cleared on release.
+  // on every animation frame, on the axes Plotly drew (a Plotly redraw takes ~45 ms: the chart
+  // itself is redrawn once, on release, and the sketch cleared). Off the plot's range: clipped.
   LossChart.prototype.sketch = function (data, keys) {
     var gd = this.node, full = gd && gd._fullLayout, chart = data.loss_chart;
     if (!chart || !full || !full.xaxis || !full.yaxis || !full._size || !this.onScreen) return;
