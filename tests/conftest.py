@@ -1,4 +1,5 @@
-"""Test-wide setup: AppTest reads widget state in the test's thread, in the page's language.
+"""Test-wide setup: a missing catalog key is an error, and AppTest reads widget state in the
+test's thread in the page's language.
 
 Before every run (``at.run()`` or ``at.button(...).click().run()``) AppTest formats each widget's
 options (``format_func``) in the test's own thread, to map the chosen value back to its label.
@@ -41,3 +42,11 @@ def _apptest_speaks_the_page_language():
     ElementTree.run = _run_in_page_language
     yield
     ElementTree.run = _run
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _a_missing_catalog_key_is_an_error():
+    """Visitors get English for a key a catalog lacks; the tests get an error (in the test's process)."""
+    before, i18n.STRICT = i18n.STRICT, True
+    yield
+    i18n.STRICT = before
