@@ -92,8 +92,8 @@ def _finite(name: str, value: Any, low: float = -math.inf, high: float = math.in
     if isinstance(value, bool) or not math.isfinite(number):
         raise ValueError(t("race.errors.not_finite", name=field_name(name), value=repr(value)))
     if not low <= number <= high:
-        raise ValueError(t("race.errors.out_of_range", name=field_name(name), low=f"{low:g}", high=f"{high:g}",
-                           value=f"{number:g}"))
+        raise ValueError(t("race.errors.out_of_range", name=field_name(name), low=low, high=high,
+                           value=number))
     return number
 
 

@@ -105,8 +105,8 @@ class HyperSpec:
     def default_text(self) -> str:
         """What the help text says about the default, true for both the app and torch."""
         if self.torch_default is None or self.torch_default == self.default:
-            return t("optimizers.hyper.default_same", value=f"{self.default:g}")
-        return t("optimizers.hyper.default_other", value=f"{self.default:g}", torch=f"{self.torch_default:g}")
+            return t("optimizers.hyper.default_same", value=self.default)
+        return t("optimizers.hyper.default_other", value=self.default, torch=self.torch_default)
 
     def validate(self, value: "float | Array") -> None:
         """Raise ValueError naming this parameter if any value is outside its valid range."""

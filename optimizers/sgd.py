@@ -184,8 +184,8 @@ def _curvature(hyper, lam_max: float) -> tuple[float, str]:
     lam = float(lam_max) + wd
     if not wd:
         return lam, f"{lam:.4g}"
-    return lam, tr("optimizers.stability.curvature_with_decay", lam=f"{lam:.4g}", lam_max=f"{lam_max:.4g}",
-                  wd=f"{wd:g}")
+    return lam, tr("optimizers.stability.curvature_with_decay", lam=lam, lam_max=lam_max,
+                  wd=wd)
 
 
 def _sgd_stability(hyper, lam_max: float) -> StabilityLimit | None:

@@ -407,7 +407,7 @@ def make_rotated_quadratic(
 
     return Surface(
         key="rotated_quadratic",
-        label=Msg.of("surfaces.rotated_quadratic.label", condition=f"{condition:g}", angle=f"{angle_deg:g}"),
+        label=Msg.of("surfaces.rotated_quadratic.label", condition=condition, angle=angle_deg),
         latex=(
             r"f(\mathbf{p}) = \tfrac12\,\mathbf{p}^\top R_\theta"
             rf"\begin{{pmatrix}} {lmin:g} & 0 \\ 0 & {lmax:g} \end{{pmatrix}}"
@@ -419,8 +419,8 @@ def make_rotated_quadratic(
         bounds=((-5.0, 5.0), (-5.0, 5.0)),
         minima=((0.0, 0.0),),
         start=(float(start[0]), float(start[1])),
-        note=Msg.of("surfaces.rotated_quadratic.note", condition=f"{condition:g}", lmin=f"{lmin:g}", lmax=f"{lmax:g}",
-                    angle=f"{angle_deg:g}"),
+        note=Msg.of("surfaces.rotated_quadratic.note", condition=condition, lmin=lmin, lmax=lmax,
+                    angle=angle_deg),
         hessian_eigs=(lmin, lmax),
         kernel=kernel,
     )

@@ -152,7 +152,7 @@ def explanation_head(report: TuneReport, *, steps: int) -> str:
     so it is said once; should two results disagree, each rule is said with its optimizer.
     """
     n = len(report.rows)
-    took = t("ui_tuning.took", seconds=f"{report.seconds:.1f}") if report.seconds >= 0.1 else t("ui_tuning.took_fast")
+    took = t("ui_tuning.took", seconds=report.seconds) if report.seconds >= 0.1 else t("ui_tuning.took_fast")
     results = list(report.results.values())
     if not results:
         return tn("ui_tuning.head.none", n, took=took)
@@ -162,12 +162,12 @@ def explanation_head(report: TuneReport, *, steps: int) -> str:
     count = f"{sizes[0]}" if len(sizes) == 1 else f"{sizes[0]}–{sizes[-1]}"
     streams = sorted({r.n_streams for r in results})
     if streams == [1]:
-        head = tn("ui_tuning.head.once", n, took=took, count=count, lo=lo, hi=hi, steps=f"{steps:,}")
+        head = tn("ui_tuning.head.once", n, took=took, count=count, lo=lo, hi=hi, steps=steps)
     else:
         k = "/".join(str(v) for v in streams)
         runs = "/".join(f"{v:,}" for v in sorted({len(r.lrs) * r.n_streams for r in results}))
         head = tn("ui_tuning.head.streams", n, took=took, count=count, lo=lo, hi=hi, k=k, runs=runs,
-                  steps=f"{steps:,}")
+                  steps=steps)
     labels = {row.key: _label(row) for row in report.rows}
     rules: dict[str, list[str]] = {}
     for key, res in report.results.items():
